@@ -1,0 +1,24 @@
+# The two commands a newcomer needs: `make serve` (install, then start the server on a map) and `make test`.
+VENV ?= .venv
+PYTHON ?= python3
+OSM ?= ../shared/osm/kaiserslautern.osm.gz
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV)/bin/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+.PHONY: install serve test bench
+install: $(VENV)/.installed
+
+serve: install
+	$(VENV)/bin/lotse serve --osm $(OSM) --host $(HOST) --port $(PORT)
+
+test: install
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+bench: install
+	$(VENV)/bin/python bench/graph_bench.py

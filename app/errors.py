@@ -1,0 +1,60 @@
+"""JSON errors for the API in the request's language: `{"error": {"code", "message"}}`, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import logging
+from functools import lru_cache
+from pathlib import Path
+
+from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from routing.errors import LotseError
+
+LANGUAGES = ("de", "en")  # German first: the default when the request says nothing
+MESSAGES_DIR = Path(__file__).resolve().parent.parent / "data" / "messages"
+log = logging.getLogger(__name__)
+
+_HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}
+
+
+@lru_cache(maxsize=None)
+def messages(lang: str) -> dict[str, str]:
+    """The message table of one language."""
+    return json.loads((MESSAGES_DIR / f"{lang}.json").read_text(encoding="utf-8"))
+
+
+def request_language() -> str:
+    """`lang` from the query or JSON body, else the best Accept-Language match, else German."""
+    lang = request.args.get("lang")
+    if lang is None and request.is_json:
+        body = request.get_json(silent=True)
+        lang = body.get("lang") if isinstance(body, dict) else None
+    if lang in LANGUAGES:
+        return lang
+    return request.accept_languages.best_match(LANGUAGES) or LANGUAGES[0]
+
+
+def error_response(status: int, code: str, **params: object) -> tuple[Response, int]:
+    """An error body whose message is the translated template for `code`."""
+    template = messages(request_language()).get(code) or messages(request_language())["bad_request"]
+    params.setdefault("detail", code)
+    return jsonify(error={"code": code, "message": template.format(**params)}), status
+
+
+def register(app: Flask) -> None:
+    """Answer every error of the API with JSON."""
+
+    @app.errorhandler(LotseError)
+    def lotse_error(exc: LotseError):
+        return error_response(400, exc.code, **exc.params)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        return error_response(exc.code or 500, _HTTP_CODES.get(exc.code or 500, "bad_request"))
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        log.exception("Unhandled error")
+        return error_response(500, "internal")

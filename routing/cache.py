@@ -1,0 +1,103 @@
+"""Build a walk graph once per map source and keep it on disk, keyed by the source's hash and GRAPH_VERSION.
+
+The build (osmnx, pandas, pyproj) is heavy and runs only when no valid cached graph exists; loading the cache needs
+numpy alone. A cached file that cannot be read (damaged, truncated, written by another layout) is rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from routing import settings
+from routing.graph import WalkGraph
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str], None]
+BUILD_STAGES = ("read OSM file", "keep walkable ways", "build compact graph", "write cache")
+
+
+def source_hash(path: Path) -> str:
+    """SHA-256 of a file's bytes, so an edited map gets a new cache entry."""
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def cache_path(key: str, cache_dir: Path | None = None) -> Path:
+    """Where the graph for a source key is cached."""
+    return (cache_dir or settings.CACHE_DIR) / f"walkgraph-{key[:24]}-v{settings.GRAPH_VERSION}.npz"
+
+
+def _source_key(osm_file: Path | None, place: str | None) -> tuple[str, str]:
+    if osm_file is not None:
+        from routing.osm_import import check_osm_path
+
+        path = check_osm_path(osm_file)
+        return source_hash(path), str(path)
+    if place:
+        return hashlib.sha256(f"place:{place}".encode()).hexdigest(), place
+    raise ValueError("Give a map file or a place name")
+
+
+def build_graph(osm_file: Path | None = None, place: str | None = None, progress: Progress | None = None) -> WalkGraph:
+    """Build a walk graph from an OSM file or (online) a place name, reporting each stage to `progress`."""
+    from routing import osm_import
+    from routing.graph import build_walk_graph
+
+    report = progress or (lambda stage: None)
+    key, source = _source_key(osm_file, place)
+    started = time.perf_counter()
+    report(BUILD_STAGES[0])
+    raw = osm_import.graph_from_file(osm_file) if osm_file is not None else osm_import.graph_from_place(place)
+    report(BUILD_STAGES[1])
+    walkable = osm_import.walkable_graph(raw)
+    report(BUILD_STAGES[2])
+    graph = build_walk_graph(walkable, {"source": source, "source_hash": key})
+    graph.meta["build_seconds"] = round(time.perf_counter() - started, 2)
+    return graph
+
+
+def cached_graph(
+    osm_file: Path | str | None = None, place: str | None = None, cache_dir: Path | None = None
+) -> WalkGraph | None:
+    """The cached walk graph of a source, or None when there is none or it is stale or damaged."""
+    key, _ = _source_key(Path(osm_file) if osm_file is not None else None, place)
+    path = cache_path(key, cache_dir)
+    if not path.exists():
+        return None
+    try:
+        graph = WalkGraph.load(path)
+    except (OSError, ValueError, KeyError, EOFError) as exc:
+        log.warning("Cached graph %s cannot be read (%s); it will be rebuilt", path, exc)
+        return None
+    if graph.meta.get("graph_version") != settings.GRAPH_VERSION or graph.meta.get("source_hash") != key:
+        log.warning("Cached graph %s is stale; it will be rebuilt", path)
+        return None
+    graph.meta["cache_file"] = str(path)
+    return graph
+
+
+def load_graph(
+    osm_file: Path | str | None = None,
+    place: str | None = None,
+    cache_dir: Path | None = None,
+    progress: Progress | None = None,
+) -> WalkGraph:
+    """The walk graph for a source: from the cache when it is there and sound, else built and cached."""
+    graph = cached_graph(osm_file, place, cache_dir)
+    if graph is not None:
+        return graph
+    osm_file = Path(osm_file) if osm_file is not None else None
+    graph = build_graph(osm_file, place, progress)
+    (progress or (lambda stage: None))(BUILD_STAGES[3])
+    path = cache_path(graph.meta["source_hash"], cache_dir)
+    graph.save(path)
+    graph.meta["cache_file"] = str(path)
+    return graph

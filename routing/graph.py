@@ -1,0 +1,365 @@
+"""The compact walk graph: the city's walkable ways as numpy arrays, cheap to load, query and route on.
+
+Nodes are OSM nodes where ways meet or where something a walker must know is mapped (a crossing, a barrier, ...);
+edges are undirected pieces of one OSM way between two such nodes, with their geometry from `u` to `v`. Per-node
+and per-way facts are the typed columns of `routing.tags`; per-way columns are stored once per way and reached
+through `edge_way`. Coordinates are kept twice: lat/lon for output, and x/y metres in the city's UTM zone.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from routing import settings, tags
+from routing.errors import OsmInputError
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+NODE_COLUMNS = {column.name: column for column in tags.NODE_COLUMNS}
+WAY_COLUMNS = {column.name: column for column in tags.WAY_COLUMNS}
+_DTYPES = {"tri": np.int8, "enum": np.int8, "bool": np.bool_, "float": np.float32, "int": np.int16, "text": np.int32}
+
+
+@dataclass(frozen=True)
+class Street:
+    """A street met at a node: its name ("" if unnamed) and the facts that tell how hard it is to cross."""
+
+    name: str
+    highway: str
+    lanes: int | None
+    maxspeed_kmh: float | None
+    way_osm_ids: tuple[int, ...]
+
+
+@dataclass
+class WalkGraph:
+    """The walkable network of one map source; see the module docstring for the layout."""
+
+    node_osm_id: np.ndarray
+    node_lat: np.ndarray
+    node_lon: np.ndarray
+    node_x: np.ndarray
+    node_y: np.ndarray
+    edge_u: np.ndarray
+    edge_v: np.ndarray
+    edge_way: np.ndarray
+    edge_length: np.ndarray
+    edge_forward: np.ndarray  # True where u → v follows the way's drawing direction (steps up/down depend on it)
+    geom_offsets: np.ndarray  # edge e's geometry is geom_*[geom_offsets[e]:geom_offsets[e + 1]]
+    geom_x: np.ndarray
+    geom_y: np.ndarray
+    geom_lat: np.ndarray
+    geom_lon: np.ndarray
+    geom_osm_id: np.ndarray
+    way_osm_id: np.ndarray
+    node_columns: dict[str, np.ndarray]
+    way_columns: dict[str, np.ndarray]
+    texts: dict[str, list[str]]  # vocabulary of each text column: way_columns[name] holds indices into it
+    meta: dict[str, Any]
+    # Derived on construction, never stored.
+    adjacency_offsets: np.ndarray = field(init=False, repr=False)
+    adjacency_edges: np.ndarray = field(init=False, repr=False)
+    way_is_road: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        ends = np.concatenate([self.edge_u, self.edge_v])
+        order = np.argsort(ends, kind="stable")
+        self.adjacency_edges = (order % len(self.edge_u)).astype(np.int32)
+        counts = np.bincount(ends, minlength=self.node_count)
+        self.adjacency_offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
+        highways = np.array(self.texts["highway"], dtype=object)
+        road_highway = np.array([name in settings.ROAD_HIGHWAYS for name in highways], dtype=bool)
+        self.way_is_road = road_highway[self.way_columns["highway"]] if len(highways) else np.zeros(0, bool)
+
+    # ----------------------------------------------------------------------------------------------- sizes
+    @property
+    def node_count(self) -> int:
+        return len(self.node_osm_id)
+
+    @property
+    def edge_count(self) -> int:
+        return len(self.edge_u)
+
+    # ------------------------------------------------------------------------------------------ attributes
+    def node_attributes(self, node: int) -> dict[str, Any]:
+        """Everything known about a node, decoded: OSM id, lat/lon and each tag column (yes/no/unknown...)."""
+        result: dict[str, Any] = {
+            "osm_id": int(self.node_osm_id[node]),
+            "lat": float(self.node_lat[node]),
+            "lon": float(self.node_lon[node]),
+        }
+        for name, values in self.node_columns.items():
+            result[name] = NODE_COLUMNS[name].decode(values[node])
+        return result
+
+    def way_attributes(self, way: int) -> dict[str, Any]:
+        """Everything known about an OSM way, decoded."""
+        result: dict[str, Any] = {"osm_id": int(self.way_osm_id[way])}
+        for name, values in self.way_columns.items():
+            column = WAY_COLUMNS[name]
+            stored = values[way]
+            result[name] = self.texts[name][stored] if column.kind == "text" else column.decode(stored)
+        return result
+
+    def way_text(self, column: str, way: int) -> str:
+        """One text column of a way (name, highway, surface, ...) without decoding the rest."""
+        return self.texts[column][self.way_columns[column][way]]
+
+    def edge_attributes(self, edge: int) -> dict[str, Any]:
+        """The edge's way attributes plus its own: length, end node and way OSM ids."""
+        result = self.way_attributes(int(self.edge_way[edge]))
+        result["way_osm_id"] = result.pop("osm_id")
+        result.update(
+            length_m=round(float(self.edge_length[edge]), 2),
+            u_osm_id=int(self.node_osm_id[self.edge_u[edge]]),
+            v_osm_id=int(self.node_osm_id[self.edge_v[edge]]),
+        )
+        return result
+
+    def edge_latlon(self, edge: int) -> list[tuple[float, float]]:
+        """The edge's geometry from u to v as (lat, lon) pairs."""
+        start, end = self.geom_offsets[edge], self.geom_offsets[edge + 1]
+        return list(zip(self.geom_lat[start:end].tolist(), self.geom_lon[start:end].tolist()))
+
+    def edges_at(self, node: int) -> np.ndarray:
+        """Ids of the edges that touch a node."""
+        return self.adjacency_edges[self.adjacency_offsets[node] : self.adjacency_offsets[node + 1]]
+
+    def other_end(self, edge: int, node: int) -> int:
+        """The node at the far end of `edge` seen from `node`."""
+        u, v = int(self.edge_u[edge]), int(self.edge_v[edge])
+        return v if node == u else u
+
+    def step_direction(self, edge: int, from_node: int) -> str:
+        """Whether walking `edge` away from `from_node` goes `up` or `down` (from incline and way direction)."""
+        incline = int(self.way_columns["incline"][self.edge_way[edge]])
+        if incline == 0:
+            return "unknown"
+        along_way = bool(self.edge_forward[edge]) == (from_node == int(self.edge_u[edge]))
+        return "up" if (incline > 0) == along_way else "down"
+
+    # -------------------------------------------------------------------------------------------- crossings
+    def street_key(self, way: int) -> str:
+        """What identifies a street across the OSM ways it is split into: its name, or the way id if unnamed."""
+        name = self.way_text("name", way)
+        return name or f"way:{int(self.way_osm_id[way])}"
+
+    def roads_at(self, node: int) -> list[int]:
+        """Ways carrying motor traffic that meet at a node (each way once)."""
+        ways = self.edge_way[self.edges_at(node)]
+        return list(dict.fromkeys(int(way) for way in ways if self.way_is_road[way]))
+
+    def crossed_streets(self, node: int, in_edge: int | None, out_edge: int | None) -> list[Street]:
+        """The streets a walker crosses at `node` when arriving on `in_edge` and leaving on `out_edge`.
+
+        These are the roads meeting at the node other than the streets walked on: walking along one street past a
+        junction crosses the side street; a footway passing through a road node crosses that road, mapped crossing
+        or not; turning from a footway into a street crosses nothing. Which sidewalk the walker is on is not mapped,
+        so at a junction every other arm is reported.
+        """
+        walked = {self.street_key(int(self.edge_way[edge])) for edge in (in_edge, out_edge) if edge is not None}
+        streets: dict[str, list[int]] = {}
+        for way in self.roads_at(node):
+            key = self.street_key(way)
+            if key not in walked:
+                streets.setdefault(key, []).append(way)
+        return [self._street(ways) for ways in streets.values()]
+
+    def _street(self, ways: list[int]) -> Street:
+        lanes = [int(self.way_columns["lanes"][way]) for way in ways if self.way_columns["lanes"][way] >= 0]
+        speeds = [float(self.way_columns["maxspeed_kmh"][way]) for way in ways]
+        speeds = [speed for speed in speeds if not math.isnan(speed)]
+        return Street(
+            name=self.way_text("name", ways[0]),
+            highway=self.way_text("highway", ways[0]),
+            lanes=max(lanes) if lanes else None,
+            maxspeed_kmh=max(speeds) if speeds else None,
+            way_osm_ids=tuple(int(self.way_osm_id[way]) for way in ways),
+        )
+
+    def unmapped_crossing_nodes(self) -> np.ndarray:
+        """Nodes where a footway or path passes through a road without a mapped crossing: a street is crossed there."""
+        crossing = self.node_columns["crossing"] != 0
+        ends = np.concatenate([self.edge_u, self.edge_v])
+        is_road = np.concatenate([self.way_is_road[self.edge_way]] * 2)
+        road_edges = np.bincount(ends[is_road], minlength=self.node_count)
+        other_edges = np.bincount(ends[~is_road], minlength=self.node_count)
+        return np.flatnonzero((road_edges > 0) & (other_edges >= 2) & ~crossing)
+
+    # ------------------------------------------------------------------------------------------------ stats
+    def stats(self) -> dict[str, Any]:
+        """Counts for the health endpoint and the benchmark: size, crossings, steps, tagged accessibility facts."""
+        highway = np.array(self.texts["highway"], dtype=object)[self.way_columns["highway"]]
+        steps_ways = highway == "steps"
+        tagged = {}
+        for name, values in self.node_columns.items():
+            column = NODE_COLUMNS[name]
+            tagged[f"node.{name}"] = int(_known(column, values).sum())
+        for name, values in self.way_columns.items():
+            if name not in ("highway", "name", "ref"):
+                tagged[f"way.{name}"] = int(_known(WAY_COLUMNS[name], values).sum())
+        return {
+            "nodes": self.node_count,
+            "edges": self.edge_count,
+            "ways": len(self.way_osm_id),
+            "length_km": round(float(self.edge_length.sum()) / 1000, 1),
+            "crossings_mapped": int((self.node_columns["crossing"] != 0).sum()),
+            "crossings_unmapped": len(self.unmapped_crossing_nodes()),
+            "traffic_signal_nodes": int(self.node_columns["traffic_signals"].sum()),
+            "steps_ways": int(steps_ways.sum()),
+            "steps_edges": int(steps_ways[self.edge_way].sum()),
+            "tagged_attributes": {name: count for name, count in tagged.items() if count},
+        }
+
+    # ------------------------------------------------------------------------------------------- storage
+    def save(self, path: Path) -> None:
+        """Write the graph to one uncompressed .npz file (no pickles), atomically."""
+        arrays = {name: getattr(self, name) for name in _CORE_ARRAYS}
+        arrays.update({f"node.{name}": values for name, values in self.node_columns.items()})
+        arrays.update({f"way.{name}": values for name, values in self.way_columns.items()})
+        arrays.update({f"text.{name}": np.array(words, dtype=str) for name, words in self.texts.items()})
+        arrays["meta"] = np.array(json.dumps(self.meta))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".partial.npz")
+        np.savez(partial, **arrays)
+        partial.replace(path)
+
+    @classmethod
+    def load(cls, path: Path) -> WalkGraph:
+        """Read a graph written by `save`; raises ValueError, KeyError or OSError if the file is damaged."""
+        with np.load(path, allow_pickle=False) as data:
+            core = {name: data[name] for name in _CORE_ARRAYS}
+            node_columns = {name: data[f"node.{name}"] for name in NODE_COLUMNS}
+            way_columns = {name: data[f"way.{name}"] for name in WAY_COLUMNS}
+            texts = {
+                name: data[f"text.{name}"].tolist() for name, column in WAY_COLUMNS.items() if column.kind == "text"
+            }
+            meta = json.loads(str(data["meta"]))
+        return cls(**core, node_columns=node_columns, way_columns=way_columns, texts=texts, meta=meta)
+
+
+_CORE_ARRAYS = (
+    "node_osm_id", "node_lat", "node_lon", "node_x", "node_y", "edge_u", "edge_v", "edge_way", "edge_length",
+    "edge_forward", "geom_offsets", "geom_x", "geom_y", "geom_lat", "geom_lon", "geom_osm_id", "way_osm_id",
+)
+
+
+def _known(column: tags.Column, values: np.ndarray) -> np.ndarray:
+    """Which stored values state a fact (not unknown / not absent)."""
+    if column.kind == "float":
+        return ~np.isnan(values)
+    if column.kind == "int":
+        return values >= 0 if column.name != "incline" else values != 0
+    return values != 0
+
+
+def utm_epsg(lon: float, lat: float) -> int:
+    """EPSG code of the WGS 84 UTM zone that contains a point."""
+    zone = int((lon + 180) // 6) % 60 + 1
+    return (32600 if lat >= 0 else 32700) + zone
+
+
+def _first(value: Any) -> Any:
+    """osmnx turns an attribute into a list when merged edges disagree; the first value stands for all."""
+    return value[0] if isinstance(value, list) else value
+
+
+def build_walk_graph(graph: nx.MultiDiGraph, meta: dict[str, Any]) -> WalkGraph:
+    """Turn a simplified two-way osmnx graph (from `routing.osm_import.walkable_graph`) into a WalkGraph."""
+    from pyproj import Transformer
+
+    osm_nodes = list(graph.nodes)
+    if not osm_nodes:
+        raise OsmInputError("The map contains no ways a pedestrian may walk on")
+    index = {osm_id: i for i, osm_id in enumerate(osm_nodes)}
+    node_data = [graph.nodes[osm_id] for osm_id in osm_nodes]
+    node_lon = np.array([data["x"] for data in node_data], dtype=np.float64)
+    node_lat = np.array([data["y"] for data in node_data], dtype=np.float64)
+
+    ways: dict[int, int] = {}
+    way_tags: list[dict[str, Any]] = []
+    edge_u, edge_v, edge_way, edge_forward, geom_offsets = [], [], [], [], [0]
+    geom_lon: list[float] = []
+    geom_lat: list[float] = []
+    geom_osm_id: list[int] = []
+    seen_loops: set[tuple[int, frozenset[int]]] = set()
+    for u, v, data in graph.edges(data=True):
+        # Every edge is present in both directions; keep the one from the lower node index (and one of each loop).
+        if index[u] > index[v]:
+            continue
+        node_ids = [u] + [b for _, b in data["merged_edges"]] if "merged_edges" in data else [u, v]
+        way_osm_id = int(_first(data["osmid"]))
+        if u == v:
+            loop = (way_osm_id, frozenset(node_ids))
+            if loop in seen_loops:
+                continue
+            seen_loops.add(loop)
+        if way_osm_id not in ways:
+            ways[way_osm_id] = len(way_tags)
+            way_tags.append({key: _first(value) for key, value in data.items() if key in settings.WAY_TAGS})
+        if "geometry" in data:
+            lons, lats = data["geometry"].xy
+        else:
+            lons, lats = (graph.nodes[u]["x"], graph.nodes[v]["x"]), (graph.nodes[u]["y"], graph.nodes[v]["y"])
+        edge_u.append(index[u])
+        edge_v.append(index[v])
+        edge_way.append(ways[way_osm_id])
+        edge_forward.append(not bool(_first(data.get("reversed", False))))
+        geom_lon.extend(lons)
+        geom_lat.extend(lats)
+        geom_osm_id.extend(node_ids if len(node_ids) == len(lons) else [u] + [-1] * (len(lons) - 2) + [v])
+        geom_offsets.append(len(geom_lon))
+
+    epsg = utm_epsg(float(node_lon.mean()), float(node_lat.mean()))
+    to_utm = Transformer.from_crs(4326, epsg, always_xy=True)
+    node_x, node_y = to_utm.transform(node_lon, node_lat)
+    geom_x, geom_y = to_utm.transform(np.array(geom_lon), np.array(geom_lat))
+    offsets = np.array(geom_offsets, dtype=np.int32)
+    segment = np.hypot(np.diff(geom_x), np.diff(geom_y))
+    segment[offsets[1:-1] - 1] = 0.0  # the step from one edge's last point to the next edge's first is no segment
+    cumulative = np.concatenate([[0.0], np.cumsum(segment)])
+    edge_length = cumulative[offsets[1:] - 1] - cumulative[offsets[:-1]]
+
+    node_columns = {
+        name: np.array([column.read(data) for data in node_data], dtype=_DTYPES[column.kind])
+        for name, column in NODE_COLUMNS.items()
+    }
+    way_columns, texts = {}, {}
+    for name, column in WAY_COLUMNS.items():
+        values = [column.read(tag_values) for tag_values in way_tags]
+        if column.kind == "text":
+            texts[name] = sorted(set(values) | {""})
+            position = {word: i for i, word in enumerate(texts[name])}
+            values = [position[word] for word in values]
+        way_columns[name] = np.array(values, dtype=_DTYPES[column.kind])
+
+    return WalkGraph(
+        node_osm_id=np.array(osm_nodes, dtype=np.int64),
+        node_lat=node_lat,
+        node_lon=node_lon,
+        node_x=np.asarray(node_x),
+        node_y=np.asarray(node_y),
+        edge_u=np.array(edge_u, dtype=np.int32),
+        edge_v=np.array(edge_v, dtype=np.int32),
+        edge_way=np.array(edge_way, dtype=np.int32),
+        edge_length=edge_length.astype(np.float32),
+        edge_forward=np.array(edge_forward, dtype=bool),
+        geom_offsets=offsets,
+        geom_x=np.asarray(geom_x),
+        geom_y=np.asarray(geom_y),
+        geom_lat=np.array(geom_lat),
+        geom_lon=np.array(geom_lon),
+        geom_osm_id=np.array(geom_osm_id, dtype=np.int64),
+        way_osm_id=np.array(list(ways), dtype=np.int64),
+        node_columns=node_columns,
+        way_columns=way_columns,
+        texts=texts,
+        meta={**meta, "graph_version": settings.GRAPH_VERSION, "crs": f"EPSG:{epsg}"},
+    )

@@ -1,0 +1,1 @@
+"""Turn-by-turn guidance: maneuvers as data, then wording."""

@@ -1,0 +1,116 @@
+"""Read OpenStreetMap data with osmnx and keep what a pedestrian may walk on.
+
+The result is an osmnx MultiDiGraph (lat/lon, OSM ids and the tags in `settings.NODE_TAGS`/`WAY_TAGS`) that
+`routing.graph.build_walk_graph` turns into the compact walk graph. osmnx and its pandas/geopandas stack are
+imported here only, so the server, which loads a cached graph, never pays for them.
+"""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from pathlib import Path
+from typing import TYPE_CHECKING
+from xml.etree.ElementTree import ParseError
+from xml.sax import SAXException
+
+from routing import settings
+from routing.errors import OsmInputError
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+SUPPORTED_SUFFIXES = (".osm", ".osm.gz", ".osm.bz2", ".xml", ".xml.gz", ".xml.bz2")
+
+
+def _configure_osmnx() -> None:
+    import osmnx as ox
+
+    ox.settings.useful_tags_node = list(settings.NODE_TAGS)
+    ox.settings.useful_tags_way = list(settings.WAY_TAGS)
+    ox.settings.log_console = False
+
+
+def is_walkable_way(tags: dict[str, str]) -> bool:
+    """Whether a pedestrian may use a way with these tags (rules and value sets in `routing.settings`)."""
+    highway = tags.get("highway")
+    foot = tags.get("foot")
+    if highway not in settings.WALKABLE_HIGHWAYS or foot == "no" or tags.get("motorroad") == "yes":
+        return False
+    if highway in settings.FOOT_PERMISSION_REQUIRED and foot not in settings.FOOT_ALLOWED_VALUES:
+        return False
+    if tags.get("access") in settings.NO_ACCESS_VALUES and foot not in settings.FOOT_ALLOWED_VALUES:
+        return False
+    return not (tags.get("area") == "yes" and highway not in settings.WALKABLE_AREA_HIGHWAYS)
+
+
+def check_osm_path(path: str | Path) -> Path:
+    """Return `path` as a Path if it names a readable OSM XML file, else raise OsmInputError saying what is wrong."""
+    path = Path(path)
+    if not path.is_file():
+        raise OsmInputError(f"Map file not found: {path}")
+    name = path.name.lower()
+    if name.endswith(".pbf"):
+        raise OsmInputError(
+            f"{path.name} is an OSM PBF file, which Lotse does not read; convert it to OSM XML first, "
+            f"for example: osmium cat {path.name} -o {path.name[:-4]}.gz"
+        )
+    if not name.endswith(SUPPORTED_SUFFIXES):
+        raise OsmInputError(f"{path.name} is not an OSM XML file (expected .osm, .osm.gz or .osm.bz2)")
+    return path
+
+
+def graph_from_file(path: str | Path) -> nx.MultiDiGraph:
+    """Parse an OSM XML file (.osm, .osm.gz, .osm.bz2) into an unsimplified, two-way osmnx graph of all ways."""
+    path = check_osm_path(path)
+    _configure_osmnx()
+    import osmnx as ox
+
+    try:
+        return ox.graph_from_xml(path, bidirectional=True, simplify=False, retain_all=True)
+    except (ParseError, SAXException, UnicodeDecodeError) as exc:
+        raise OsmInputError(f"{path.name} is not valid OSM XML ({exc})") from exc
+    except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as exc:
+        raise OsmInputError(f"{path.name} cannot be read, it may be truncated or damaged ({exc})") from exc
+    except ox._errors.InsufficientResponseError as exc:
+        raise OsmInputError(f"{path.name} contains no OSM nodes or ways") from exc
+
+
+def graph_from_place(place: str) -> nx.MultiDiGraph:
+    """Download the ways of a named place (e.g. "Kaiserslautern, Germany") through osmnx; needs the internet."""
+    _configure_osmnx()
+    import osmnx as ox
+    import requests
+
+    try:
+        return ox.graph_from_place(place, network_type="all", simplify=False, retain_all=True)
+    except requests.exceptions.RequestException as exc:
+        raise OsmInputError(
+            f'Cannot download "{place}" from OpenStreetMap: no connection to its servers. '
+            "Use a map file instead: --osm FILE (or LOTSE_OSM=FILE)."
+        ) from exc
+    except (ox._errors.InsufficientResponseError, TypeError, ValueError) as exc:
+        raise OsmInputError(f'OpenStreetMap knows no place called "{place}" ({exc})') from exc
+
+
+def walkable_graph(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """Keep only walkable ways and the nodes they use, then merge chains of untagged nodes into single edges.
+
+    A node stays a graph node where ways meet or where it carries a tag in `settings.NODE_TAGS_KEPT_AS_JUNCTIONS`
+    (a crossing, a barrier, ...), so no fact is hidden inside an edge; edges of different ways are never merged.
+    """
+    import osmnx as ox
+
+    graph = graph.copy()
+    graph.remove_edges_from(
+        [(u, v, k) for u, v, k, tags in graph.edges(keys=True, data=True) if not is_walkable_way(tags)]
+    )
+    graph.remove_nodes_from([node for node, degree in graph.degree() if degree == 0])
+    if graph.number_of_edges() == 0:
+        raise OsmInputError("The map contains no ways a pedestrian may walk on")
+    return ox.simplify_graph(
+        graph,
+        node_attrs_include=list(settings.NODE_TAGS_KEPT_AS_JUNCTIONS),
+        edge_attrs_differ=["osmid"],
+        track_merged=True,  # keeps the OSM ids of the nodes inside each merged edge
+    )

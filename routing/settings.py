@@ -1,0 +1,64 @@
+"""Settings of the routing package, kept in one place (as osmnx does).
+
+Everything here is a plain module-level value; the web layer and the command line may override the ones that are
+deployment choices (cache directory, snap limit) through environment variables read in `app.config`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+# Bump whenever the compact graph's content or layout changes: cached graphs of another version are rebuilt.
+GRAPH_VERSION = 1
+
+# Where built graphs are cached; keyed by the input file's hash and GRAPH_VERSION.
+CACHE_DIR = Path(os.environ.get("LOTSE_CACHE_DIR", Path.home() / ".cache" / "lotse"))
+
+# A position farther than this from every walkable way is an error (the user is not on the map).
+SNAP_LIMIT_M = 150.0
+
+# Ways a pedestrian may use, by their `highway` value. Roads are walkable where walking is legal: in Germany
+# everywhere but motorways and motor roads (`motorroad=yes`).
+WALKABLE_HIGHWAYS = frozenset(
+    {
+        "footway", "sidewalk", "path", "pedestrian", "living_street", "residential", "service", "steps",
+        "crossing", "track", "unclassified", "road", "platform", "corridor", "elevator", "bridleway",
+        "primary", "primary_link", "secondary", "secondary_link", "tertiary", "tertiary_link",
+        "trunk", "trunk_link", "cycleway",
+    }
+)
+# Ways on which walking needs an explicit foot permission.
+FOOT_PERMISSION_REQUIRED = frozenset({"cycleway", "bridleway"})
+FOOT_ALLOWED_VALUES = frozenset({"yes", "designated", "permissive", "official"})
+NO_ACCESS_VALUES = frozenset({"private", "no"})
+# Areas (area=yes) a pedestrian can walk across; any other highway area (a car park, say) is dropped.
+WALKABLE_AREA_HIGHWAYS = frozenset({"pedestrian", "footway", "path", "platform"})
+
+# Ways that carry motor traffic: walking along one means walking beside a carriageway, and meeting one means
+# crossing a street.
+ROAD_HIGHWAYS = frozenset(
+    {
+        "primary", "primary_link", "secondary", "secondary_link", "tertiary", "tertiary_link",
+        "trunk", "trunk_link", "unclassified", "residential", "living_street", "service", "road",
+    }
+)
+
+# OSM tags kept from the file (osmnx drops every other tag while parsing).
+NODE_TAGS = (
+    "highway", "crossing", "crossing_ref", "crossing:markings", "crossing:signals", "crossing:island",
+    "tactile_paving", "traffic_signals:sound", "traffic_signals:vibration", "button_operated",
+    "kerb", "kerb:height", "barrier", "elevator", "name",
+)
+WAY_TAGS = (
+    "highway", "name", "ref", "foot", "access", "motorroad", "area", "footway", "sidewalk", "sidewalk:both",
+    "sidewalk:left", "sidewalk:right", "surface", "smoothness", "lit", "width", "incline", "step_count",
+    "handrail", "handrail:left", "handrail:right", "handrail:center", "ramp", "bridge", "tunnel", "segregated",
+    "bicycle", "lanes", "maxspeed", "tactile_paving", "crossing", "crossing:signals", "crossing:markings",
+    "crossing:island",
+)
+# Node tags that make a node a point of its own in the graph instead of a bend inside an edge.
+NODE_TAGS_KEPT_AS_JUNCTIONS = NODE_TAGS[:-1]
+
+# Average pedestrian speed used for durations until a profile sets its own.
+WALKING_SPEED_MPS = 1.2

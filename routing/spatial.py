@@ -1,0 +1,122 @@
+"""Snap a position onto the nearest walkable edge (not node), so a walker mid-block is placed mid-block.
+
+The index holds every straight segment of every edge's projected geometry in a shapely STRtree (a packed R-tree
+in C); the nearest segment is found there and the exact foot point computed with a few float operations.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import shapely
+from pyproj import Transformer
+
+from routing import settings
+from routing.errors import CoordinateError, OffMapError
+from routing.graph import WalkGraph
+
+
+@dataclass(frozen=True)
+class Snap:
+    """A position placed on the graph: the edge, the foot point, its offset from the edge's `u` end, the distance."""
+
+    edge: int
+    lat: float
+    lon: float
+    x: float
+    y: float
+    offset_m: float
+    distance_m: float
+
+
+def check_coordinate(lat: object, lon: object) -> tuple[float, float]:
+    """Return (lat, lon) as floats, or raise CoordinateError for non-numbers, NaN, infinity or out-of-range values."""
+    try:
+        lat_f, lon_f = float(lat), float(lon)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise CoordinateError(f"Latitude and longitude must be numbers, got {lat!r}, {lon!r}") from None
+    if isinstance(lat, bool) or isinstance(lon, bool) or not (math.isfinite(lat_f) and math.isfinite(lon_f)):
+        raise CoordinateError(f"Latitude and longitude must be finite numbers, got {lat!r}, {lon!r}")
+    if not (-90 <= lat_f <= 90 and -180 <= lon_f <= 180):
+        raise CoordinateError(f"Coordinate out of range: latitude {lat_f} (−90…90), longitude {lon_f} (−180…180)")
+    return lat_f, lon_f
+
+
+class EdgeIndex:
+    """Nearest-edge queries over a WalkGraph."""
+
+    def __init__(self, graph: WalkGraph, limit_m: float = settings.SNAP_LIMIT_M) -> None:
+        self.graph = graph
+        self.limit_m = limit_m
+        starts = np.arange(len(graph.geom_x) - 1)
+        # A segment joins two consecutive geometry points of the same edge.
+        starts = np.setdiff1d(starts, graph.geom_offsets[1:-1] - 1, assume_unique=True)
+        self._x0, self._y0 = graph.geom_x[starts], graph.geom_y[starts]
+        self._dx, self._dy = graph.geom_x[starts + 1] - self._x0, graph.geom_y[starts + 1] - self._y0
+        self._edge = (np.searchsorted(graph.geom_offsets, starts, side="right") - 1).astype(np.int32)
+        # Distance along the edge at each segment's start: cumulative length minus the edge's first point's.
+        step = np.hypot(np.diff(graph.geom_x), np.diff(graph.geom_y))
+        cumulative = np.concatenate([[0.0], np.cumsum(step)])
+        self._along = cumulative[starts] - cumulative[graph.geom_offsets[self._edge]]
+        segments = shapely.linestrings(
+            np.stack([self._x0, self._y0, self._x0 + self._dx, self._y0 + self._dy], axis=1).reshape(-1, 2, 2)
+        )
+        self._tree = shapely.STRtree(segments)
+        crs = graph.meta["crs"]
+        self._to_utm = Transformer.from_crs(4326, crs, always_xy=True)
+        self._to_latlon = Transformer.from_crs(crs, 4326, always_xy=True)
+
+    @cached_property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """(south, west, north, east) of the walkable network."""
+        g = self.graph
+        return float(g.node_lat.min()), float(g.node_lon.min()), float(g.node_lat.max()), float(g.node_lon.max())
+
+    def project(self, lat: float, lon: float) -> tuple[float, float]:
+        """lat/lon to the graph's metric x/y."""
+        return self._to_utm.transform(lon, lat)
+
+    def to_latlon(self, x: float, y: float) -> tuple[float, float]:
+        """The graph's metric x/y to lat/lon."""
+        lon, lat = self._to_latlon.transform(x, y)
+        return lat, lon
+
+    def snap(self, lat: object, lon: object, limit_m: float | None = None) -> Snap:
+        """The nearest point on a walkable edge; CoordinateError for bad input, OffMapError beyond the limit."""
+        lat_f, lon_f = check_coordinate(lat, lon)
+        limit = self.limit_m if limit_m is None else limit_m
+        x, y = self.project(lat_f, lon_f)
+        found = self._tree.query_nearest(shapely.Point(x, y), max_distance=limit, all_matches=False)
+        if len(found) == 0:
+            distance = self._distance_anywhere(x, y)
+            raise OffMapError(self._off_map_message(distance, lat_f, lon_f, limit), distance, limit)
+        segment = int(found[0])
+        dx, dy = self._dx[segment], self._dy[segment]
+        squared = dx * dx + dy * dy
+        t = 0.0 if squared == 0 else min(1.0, max(0.0, ((x - self._x0[segment]) * dx + (y - self._y0[segment]) * dy) / squared))
+        foot_x, foot_y = self._x0[segment] + t * dx, self._y0[segment] + t * dy
+        foot_lat, foot_lon = self.to_latlon(foot_x, foot_y)
+        return Snap(
+            edge=int(self._edge[segment]),
+            lat=foot_lat,
+            lon=foot_lon,
+            x=float(foot_x),
+            y=float(foot_y),
+            offset_m=float(self._along[segment] + t * math.sqrt(squared)),
+            distance_m=float(math.hypot(x - foot_x, y - foot_y)),
+        )
+
+    def _distance_anywhere(self, x: float, y: float) -> float:
+        nearest = self._tree.query_nearest(shapely.Point(x, y), return_distance=True, all_matches=False)
+        return float(nearest[1][0])
+
+    @staticmethod
+    def _off_map_message(distance: float, lat: float, lon: float, limit: float) -> str:
+        where = f"{distance / 1000:.1f} km" if distance >= 1000 else f"{distance:.0f} m"
+        return (
+            f"The position {lat:.5f}, {lon:.5f} is {where} from the nearest walkable way; "
+            f"positions more than {limit:.0f} m away cannot be placed on the map."
+        )
