@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -74,7 +75,7 @@ def cached_graph(
         return None
     try:
         graph = WalkGraph.load(path)
-    except (OSError, ValueError, KeyError, EOFError) as exc:
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
         log.warning("Cached graph %s cannot be read (%s); it will be rebuilt", path, exc)
         return None
     if graph.meta.get("graph_version") != settings.GRAPH_VERSION or graph.meta.get("source_hash") != key:

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 NODE_COLUMNS = {column.name: column for column in tags.NODE_COLUMNS}
 WAY_COLUMNS = {column.name: column for column in tags.WAY_COLUMNS}
-_DTYPES = {"tri": np.int8, "enum": np.int8, "bool": np.bool_, "float": np.float32, "int": np.int16, "text": np.int32}
+_DTYPES = {"signed": np.int8, "tri": np.int8, "enum": np.int8, "bool": np.bool_, "float": np.float32, "int": np.int16, "text": np.int32}
 
 
 @dataclass(frozen=True)
@@ -256,7 +256,7 @@ def _known(column: tags.Column, values: np.ndarray) -> np.ndarray:
     if column.kind == "float":
         return ~np.isnan(values)
     if column.kind == "int":
-        return values >= 0 if column.name != "incline" else values != 0
+        return values >= 0
     return values != 0
 
 

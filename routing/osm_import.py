@@ -35,7 +35,7 @@ def is_walkable_way(tags: dict[str, str]) -> bool:
     """Whether a pedestrian may use a way with these tags (rules and value sets in `routing.settings`)."""
     highway = tags.get("highway")
     foot = tags.get("foot")
-    if highway not in settings.WALKABLE_HIGHWAYS or foot == "no" or tags.get("motorroad") == "yes":
+    if highway not in settings.WALKABLE_HIGHWAYS or foot in settings.NO_ACCESS_VALUES or tags.get("motorroad") == "yes":
         return False
     if highway in settings.FOOT_PERMISSION_REQUIRED and foot not in settings.FOOT_ALLOWED_VALUES:
         return False

@@ -29,7 +29,8 @@ SURFACE_CLASSES = ("unknown", "paved", "paving_stones", "cobblestone", "gravel",
 
 @dataclass(frozen=True)
 class Column:
-    """One typed attribute: `kind` is tri, enum, float, int, bool or text; `values` names an enum's codes."""
+    """One typed attribute: `kind` is tri, enum, float, int (-1 = missing), signed (-1/0/+1), bool or text;
+    `values` names an enum's codes."""
 
     name: str
     kind: str
@@ -46,6 +47,8 @@ class Column:
             return None if math.isnan(float(stored)) else round(float(stored), 3)
         if self.kind == "int":
             return None if int(stored) < 0 else int(stored)
+        if self.kind == "signed":
+            return int(stored)
         if self.kind == "bool":
             return bool(stored)
         return stored
@@ -208,8 +211,8 @@ def _sidewalk(tags: Tags) -> int:
             value = "both"
         elif sides["left"] == "yes" or sides["right"] == "yes":
             value = "left" if sides["left"] == "yes" else "right"
-        elif sides["left"] == "no" and sides["right"] == "no":
-            value = "no"
+        elif sides["left"] == sides["right"] and sides["left"] in ("no", "separate"):
+            value = sides["left"]
     return SIDEWALK_KINDS.index(value) if value in SIDEWALK_KINDS else 0
 
 
@@ -286,7 +289,7 @@ WAY_COLUMNS: tuple[Column, ...] = (
     Column("lit", "tri", lambda t: tri(t.get("lit"), yes=frozenset({"yes", "24/7", "automatic", "limited"}),
                                        no=frozenset({"no", "disused"}))),
     Column("width_m", "float", lambda t: parse_length_m(t.get("width"))),
-    Column("incline", "int", lambda t: parse_incline(t.get("incline"))),
+    Column("incline", "signed", lambda t: parse_incline(t.get("incline"))),
     Column("grade", "float", lambda t: parse_grade(t.get("incline"))),
     Column("step_count", "int", lambda t: _int_or_missing(t.get("step_count"))),
     Column("handrail", "tri", _handrail),
