@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask
 
 from routing.graph import WalkGraph
+from routing.planner import Planner
 from routing.spatial import EdgeIndex
 
 
@@ -33,9 +34,15 @@ def create_app(config: dict[str, Any] | None = None, graph: WalkGraph | None = N
         graph = load_graph(app.config["OSM"], app.config["PLACE"], app.config["CACHE_DIR"])
     app.extensions["lotse.graph"] = graph
     app.extensions["lotse.index"] = EdgeIndex(graph, float(app.config["SNAP_LIMIT_M"]))
+    app.extensions["lotse.planner"] = Planner(graph, app.extensions["lotse.index"])
 
     from app import api, errors
 
     errors.register(app)
     app.register_blueprint(api.bp)
+
+    @app.get("/")
+    def home():
+        return app.send_static_file("index.html")
+
     return app

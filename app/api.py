@@ -6,7 +6,10 @@ from dataclasses import asdict
 
 from flask import Blueprint, current_app, jsonify, request
 
+from app.errors import LANGUAGES, RequestError
+from app.openapi import openapi_document
 from routing.graph import WalkGraph
+from routing.plan import plan_route
 from routing.spatial import EdgeIndex
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -44,3 +47,38 @@ def snap():
     result = edge_index().snap(request.args.get("lat"), request.args.get("lon"))
     walk_graph = graph()
     return jsonify(snap=asdict(result), edge=walk_graph.edge_attributes(result.edge))
+
+
+def _position(body: dict, key: str) -> tuple[object, object]:
+    value = body.get(key)
+    if not isinstance(value, dict) or "lat" not in value or "lon" not in value:
+        raise RequestError(f'"{key}" must be an object with "lat" and "lon"', field=key)
+    return value["lat"], value["lon"]
+
+
+@bp.post("/route")
+def route():
+    """Plan a route: `{"from": {"lat", "lon"}, "to": {...}, "profile", "prefs", "lang"}` → the described route."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise RequestError("The body must be a JSON object", field="body", code="bad_json")
+    unknown = set(body) - {"from", "to", "profile", "prefs", "lang"}
+    if unknown:
+        raise RequestError(f"Unknown fields: {', '.join(sorted(unknown))}", field=sorted(unknown)[0])
+    lang = body.get("lang", "de")
+    if lang not in LANGUAGES:
+        raise RequestError('"lang" must be "de" or "en"', field="lang")
+    profile = body.get("profile")
+    if profile is not None and not isinstance(profile, str):
+        raise RequestError('"profile" must be a string', field="profile")
+    planned = plan_route(
+        current_app.extensions["lotse.planner"], _position(body, "from"), _position(body, "to"),
+        profile, body.get("prefs"), lang,
+    )
+    return jsonify(planned.to_dict())
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI 3.1 description of this API."""
+    return jsonify(openapi_document())

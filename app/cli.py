@@ -90,3 +90,41 @@ def serve(osm_file: Path | None, place: str | None, cache_dir: Path | None, host
     app = create_app(graph=graph)
     click.echo(f"Lotse serves {graph.meta['source']} on http://{host}:{port}/", err=True)
     app.run(host=host, port=port, threaded=True)
+
+
+def _latlon(value: str) -> tuple[str, str]:
+    parts = value.split(",")
+    if len(parts) != 2:
+        raise click.BadParameter(f"expected LAT,LON, got {value!r}")
+    return parts[0].strip(), parts[1].strip()
+
+
+@main.command()
+@osm_option
+@place_option
+@cache_option
+@click.option("--from", "origin", required=True, help="Start as LAT,LON.")
+@click.option("--to", "destination", required=True, help="Destination as LAT,LON.")
+@click.option("--profile", default="blind", show_default=True, help="blind, guide_dog, low_vision or standard.")
+@click.option("--prefs", default=None, help='Preference overrides as JSON, e.g. \'{"steps": "never"}\'.')
+@click.option("--lang", type=click.Choice(["de", "en"]), default="de", show_default=True)
+def route(osm_file: Path | None, place: str | None, cache_dir: Path | None, origin: str, destination: str,
+          profile: str, prefs: str | None, lang: str) -> None:
+    """Plan a route and print it as the API returns it (JSON)."""
+    from routing.cache import load_graph
+    from routing.plan import plan_route
+    from routing.planner import Planner
+    from routing.spatial import EdgeIndex
+
+    _require_source(osm_file, place)
+    try:
+        overrides = json.loads(prefs) if prefs else None
+    except json.JSONDecodeError as exc:
+        raise click.BadParameter(f"--prefs is not JSON: {exc}") from None
+    try:
+        graph = load_graph(osm_file, place, cache_dir)
+        planner = Planner(graph, EdgeIndex(graph))
+        planned = plan_route(planner, _latlon(origin), _latlon(destination), profile, overrides, lang)
+    except LotseError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(json.dumps(planned.to_dict(), indent=2, ensure_ascii=False))

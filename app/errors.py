@@ -16,6 +16,16 @@ LANGUAGES = ("de", "en")  # German first: the default when the request says noth
 MESSAGES_DIR = Path(__file__).resolve().parent.parent / "data" / "messages"
 log = logging.getLogger(__name__)
 
+
+
+class RequestError(LotseError):
+    """A request body or query that does not have the documented shape; `field` names the culprit."""
+
+    def __init__(self, message: str, field: str, code: str = "bad_request") -> None:
+        super().__init__(message, field=field)
+        self.code = code
+
+
 _HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}
 
 
@@ -29,7 +39,10 @@ def request_language() -> str:
     """`lang` from the query or JSON body, else the best Accept-Language match, else German."""
     lang = request.args.get("lang")
     if lang is None and request.is_json:
-        body = request.get_json(silent=True)
+        try:
+            body = request.get_json(silent=True)
+        except HTTPException:  # a body over the size limit: its language is not worth reading
+            body = None
         lang = body.get("lang") if isinstance(body, dict) else None
     if lang in LANGUAGES:
         return lang
@@ -39,7 +52,7 @@ def request_language() -> str:
 def error_response(status: int, code: str, **params: object) -> tuple[Response, int]:
     """An error body whose message is the translated template for `code`."""
     template = messages(request_language()).get(code) or messages(request_language())["bad_request"]
-    params.setdefault("detail", code)
+    params.setdefault("field", "body")
     return jsonify(error={"code": code, "message": template.format(**params)}), status
 
 
@@ -52,7 +65,9 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        return error_response(exc.code or 500, _HTTP_CODES.get(exc.code or 500, "bad_request"))
+        status = exc.code or 500
+        # The API promises 400 for every bad input; an oversized body is one (code too_large says which).
+        return error_response(400 if status == 413 else status, _HTTP_CODES.get(status, "bad_request"))
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

@@ -12,25 +12,20 @@ names, so an empty one is a caller bug that must not be spoken as silence.
 
 from __future__ import annotations
 
-import json
 import re
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-_DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "phrases"
+from routing.phrases import load_table
+
 # Names are German whatever language the guidance is spoken in.
 _NAME_LANG = "de"
 
 
-@lru_cache(maxsize=None)
 def _data(lang: str) -> dict[str, Any]:
-    path = _DATA_DIR / f"{lang}_names.json"
-    # isalpha() keeps the language code from reaching outside the data folder.
-    if not lang.isalpha() or not path.is_file():
+    if not lang.isalpha():
         raise ValueError(f"no street-name data for language {lang!r}")
-    with path.open(encoding="utf-8") as handle:
-        return json.load(handle)
+    return load_table(f"{lang}_names")
 
 
 def _require_name(name: str | None) -> str:

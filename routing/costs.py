@@ -1,0 +1,263 @@
+"""Per-request costs on an edge-based view of the walk graph.
+
+A walker's cost at a junction depends on where they come from and where they go: walking along a street past a side
+street crosses it, turning into the side street does not. So the planner searches over *directed edges* (state =
+"just walked this edge"), and every move from one directed edge to the next is an *arc* that carries the turn, the
+change of street and the streets crossed at the node between them.
+
+`ArcTable` holds what does not depend on preferences, computed once per graph. `cost_arrays` turns preferences into
+the costs of directed edges and arcs with a handful of numpy operations per request.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from routing import tags
+from routing.graph import WalkGraph
+from routing.profiles import Preferences
+
+# How much harder a street is to cross than a quiet residential street, by highway class.
+ROAD_SIZE = {
+    "trunk": 3.0, "trunk_link": 2.5, "primary": 3.0, "primary_link": 2.5, "secondary": 2.5, "secondary_link": 2.0,
+    "tertiary": 2.0, "tertiary_link": 1.5, "unclassified": 1.2, "road": 1.0, "residential": 1.0,
+    "living_street": 0.5, "service": 0.5,
+}
+
+# What controls a crossing, as the planner distinguishes it.
+CONTROLS = ("signals_acoustic", "signals_no_acoustic", "signals_acoustic_unknown", "zebra", "marked", "unmarked",
+            "mapped_unknown", "unmapped")
+_CONTROL = {name: code for code, name in enumerate(CONTROLS)}
+
+# Turn classes by the absolute change of bearing in degrees; a bend below the first threshold is no turn.
+TURN_THRESHOLDS_DEG = (30.0, 120.0, 160.0)
+TURN_WEIGHTS = (0.0, 1.0, 1.5, 3.0)
+
+_ROUGH = {tags.SURFACE_CLASSES.index(name) for name in ("cobblestone", "gravel", "unpaved")}
+
+
+def street_size(highway: str, lanes: int | None, maxspeed_kmh: float | None) -> float:
+    """Relative difficulty of crossing a street: class, then more for many lanes and fast traffic."""
+    size = ROAD_SIZE.get(highway, 1.0)
+    if lanes is not None and lanes >= 4:
+        size *= 1.5
+    elif lanes == 3:
+        size *= 1.2
+    if maxspeed_kmh is not None:
+        size *= 1.3 if maxspeed_kmh >= 60 else 0.8 if maxspeed_kmh <= 30 else 1.0
+    return size
+
+
+def crossing_control(graph: WalkGraph, node: int, edges: tuple[int | None, ...]) -> str:
+    """The control of the crossing at `node`, from the node's tags, else from a footway=crossing way walked on."""
+    kind = tags.CROSSING_KINDS[graph.node_columns["crossing"][node]]
+    acoustic = int(graph.node_columns["acoustic_signal"][node])
+    if kind == "none":
+        for edge in edges:
+            if edge is not None:
+                way_kind = tags.CROSSING_KINDS[graph.way_columns["crossing"][graph.edge_way[edge]]]
+                if way_kind != "none":
+                    kind = way_kind
+        if kind == "none" and graph.node_columns["traffic_signals"][node]:
+            kind = "traffic_signals"  # a signalled junction: pedestrian lights are likely but their sound unknown
+    if kind == "traffic_signals":
+        return {tags.YES: "signals_acoustic", tags.NO: "signals_no_acoustic"}.get(acoustic, "signals_acoustic_unknown")
+    if kind in ("zebra", "marked", "unmarked"):
+        return kind
+    return "mapped_unknown" if kind == "unknown" else "unmapped"
+
+
+def _bearing(dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
+    return np.degrees(np.arctan2(dx, dy)) % 360
+
+
+@dataclass
+class ArcTable:
+    """The edge-based graph of a WalkGraph: directed edges and the arcs between them, with their fixed facts."""
+
+    graph: WalkGraph
+    directed_from: np.ndarray  # node each directed edge starts at
+    directed_to: np.ndarray
+    start_bearing: np.ndarray  # degrees, of each directed edge's first and last segment
+    end_bearing: np.ndarray
+    arc_from: np.ndarray  # directed edge walked before the arc
+    arc_to: np.ndarray  # directed edge walked after it
+    arc_turn: np.ndarray  # signed change of bearing, degrees in (-180, 180]; positive is a right turn
+    arc_street_change: np.ndarray
+    arc_crossings: np.ndarray  # number of streets crossed at the node between the two edges
+    arc_crossing_size: np.ndarray  # sum of street_size over them
+    arc_control: np.ndarray  # index into CONTROLS (meaningful where arc_crossings > 0)
+    arc_tactile: np.ndarray  # tags.TRI code of the crossing node's tactile paving
+    arc_barrier: np.ndarray  # tags.BARRIER_KINDS code at the node between the two edges
+    row_offsets: np.ndarray = field(init=False, repr=False)  # arcs leaving directed edge d: row_arcs[offsets[d]:...]
+    row_arcs: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.row_arcs = np.argsort(self.arc_from, kind="stable").astype(np.int32)
+        counts = np.bincount(self.arc_from, minlength=self.directed_count)
+        self.row_offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
+
+    def arc_between(self, before: int, after: int) -> int:
+        """The arc from directed edge `before` to `after`; -1 if that move is not allowed."""
+        arcs = self.row_arcs[self.row_offsets[before] : self.row_offsets[before + 1]]
+        match = arcs[self.arc_to[arcs] == after]
+        return int(match[0]) if len(match) else -1
+
+    @classmethod
+    def build(cls, graph: WalkGraph) -> ArcTable:
+        """Enumerate every allowed move (no U-turn on the same edge) and what it crosses."""
+        edge_count = graph.edge_count
+        directed_from = np.concatenate([graph.edge_u, graph.edge_v])
+        directed_to = np.concatenate([graph.edge_v, graph.edge_u])
+        first, last = graph.geom_offsets[:-1], graph.geom_offsets[1:] - 1
+        forward_start = _bearing(graph.geom_x[first + 1] - graph.geom_x[first], graph.geom_y[first + 1] - graph.geom_y[first])
+        forward_end = _bearing(graph.geom_x[last] - graph.geom_x[last - 1], graph.geom_y[last] - graph.geom_y[last - 1])
+        start_bearing = np.concatenate([forward_start, (forward_end + 180) % 360])
+        end_bearing = np.concatenate([forward_end, (forward_start + 180) % 360])
+
+        outgoing: list[list[int]] = [[] for _ in range(graph.node_count)]
+        for directed, node in enumerate(directed_from.tolist()):
+            outgoing[node].append(directed)
+        street_of_way = [graph.street_key(way) for way in range(len(graph.way_osm_id))]
+        edge_way = graph.edge_way.tolist()
+
+        arc_from, arc_to, crossings, sizes, controls = [], [], [], [], []
+        crossing_cache: dict[tuple[int, int, int], tuple[int, float, int]] = {}
+        for directed, node in enumerate(directed_to.tolist()):
+            edge_in = directed % edge_count
+            has_roads = bool(graph.roads_at(node))
+            for out in outgoing[node]:
+                edge_out = out % edge_count
+                if edge_out == edge_in and out != directed and graph.edge_u[edge_in] != graph.edge_v[edge_in]:
+                    continue  # turning back on the edge just walked
+                arc_from.append(directed)
+                arc_to.append(out)
+                if not has_roads:
+                    crossings.append(0), sizes.append(0.0), controls.append(0)
+                    continue
+                key = (node, edge_way[edge_in], edge_way[edge_out])
+                if key not in crossing_cache:
+                    streets = graph.crossed_streets(node, edge_in, edge_out)
+                    crossing_cache[key] = (
+                        len(streets),
+                        sum(street_size(s.highway, s.lanes, s.maxspeed_kmh) for s in streets),
+                        _CONTROL[crossing_control(graph, node, (edge_in, edge_out))] if streets else 0,
+                    )
+                count, size, control = crossing_cache[key]
+                crossings.append(count), sizes.append(size), controls.append(control)
+
+        arc_from_a = np.array(arc_from, dtype=np.int32)
+        arc_to_a = np.array(arc_to, dtype=np.int32)
+        turn = (start_bearing[arc_to_a] - end_bearing[arc_from_a] + 180) % 360 - 180
+        ways = graph.edge_way
+        street_keys = np.array(street_of_way, dtype=object)
+        node_between = directed_to[arc_from_a]
+        return cls(
+            graph=graph,
+            directed_from=directed_from,
+            directed_to=directed_to,
+            start_bearing=start_bearing,
+            end_bearing=end_bearing,
+            arc_from=arc_from_a,
+            arc_to=arc_to_a,
+            arc_turn=turn,
+            arc_street_change=street_keys[ways[arc_from_a % edge_count]] != street_keys[ways[arc_to_a % edge_count]],
+            arc_crossings=np.array(crossings, dtype=np.int8),
+            arc_crossing_size=np.array(sizes, dtype=np.float64),
+            arc_control=np.array(controls, dtype=np.int8),
+            arc_tactile=graph.node_columns["tactile_paving"][node_between],
+            arc_barrier=graph.node_columns["barrier"][node_between],
+        )
+
+    @property
+    def directed_count(self) -> int:
+        return len(self.directed_from)
+
+
+def _control_factors(prefs: Preferences) -> np.ndarray:
+    """Cost factor of each crossing control (index CONTROLS): lower is safer for this walker."""
+    cautious = prefs.unknown == "cautious"
+    acoustic = prefs.prefer_acoustic_signals
+    factors = {
+        "signals_acoustic": 0.4,
+        "signals_no_acoustic": 0.8 if acoustic else 0.4,
+        "signals_acoustic_unknown": (0.7 if cautious else 0.4) if acoustic else 0.4,
+        "zebra": 0.8,
+        "marked": 0.9,
+        "unmarked": 1.2,
+        "mapped_unknown": 1.2 if cautious else 0.9,
+        "unmapped": 1.3 if cautious else 1.0,
+    }
+    return np.array([factors[name] for name in CONTROLS])
+
+
+def _barrier_penalties(prefs: Preferences) -> np.ndarray:
+    """Metres added for passing a barrier (index tags.BARRIER_KINDS); scaled with how much crossings matter."""
+    scale = prefs.crossing_penalty_m / 40
+    penalty = {"none": 0, "bollard": 10, "gate": 20, "kerb": 15, "cycle_barrier": 20, "lift_gate": 10,
+               "turnstile": 30, "other": 15}
+    return np.array([penalty[name] * scale for name in tags.BARRIER_KINDS])
+
+
+@dataclass(frozen=True)
+class CostArrays:
+    """Costs for one set of preferences: per directed edge, per arc; `math.inf` marks what may not be used."""
+
+    directed: np.ndarray
+    arc: np.ndarray  # cost of the move itself (turn, street change, crossings, barrier), not of the next edge
+
+
+def cost_arrays(table: ArcTable, prefs: Preferences, blocked_edges: np.ndarray | None = None,
+                edge_penalties: np.ndarray | None = None) -> CostArrays:
+    """Costs of every directed edge and arc for `prefs`, with blocked edges at infinity and report penalties added."""
+    graph = table.graph
+    ways = graph.edge_way
+    cautious = prefs.unknown == "cautious"
+    length = graph.edge_length.astype(np.float64)
+    factor = np.ones(graph.edge_count)
+    surface = graph.way_columns["surface_class"][ways]
+    factor[np.isin(surface, list(_ROUGH))] = prefs.rough_surface_factor
+    shared = graph.way_columns["shared_with_bicycles"][ways]
+    segregated = graph.way_columns["segregated"][ways]
+    shared_unseparated = (shared == tags.YES) & (segregated != tags.YES)
+    if cautious:
+        shared_unseparated |= (shared == tags.UNKNOWN) & (segregated != tags.YES)
+    factor[shared_unseparated] *= prefs.shared_bicycle_factor
+    cost = length * factor
+
+    steps = graph.texts["highway"].index("steps") if "steps" in graph.texts["highway"] else -1
+    is_steps = graph.way_columns["highway"][ways] == steps
+    if prefs.steps == "never":
+        cost[is_steps] = math.inf
+    elif prefs.steps == "avoid":
+        handrail = graph.way_columns["handrail"][ways]
+        count_known = graph.way_columns["step_count"][ways] >= 0
+        extra = np.full(graph.edge_count, float(prefs.steps_penalty_m))
+        if prefs.prefer_handrail:
+            extra += np.where(handrail == tags.YES, 0.0, np.where(handrail == tags.NO, 0.5, 0.5 if cautious else 0.0)
+                              ) * prefs.steps_penalty_m
+        if cautious:
+            extra += np.where(count_known, 0.0, 0.25 * prefs.steps_penalty_m)
+        cost[is_steps] += extra[is_steps]
+    if edge_penalties is not None:
+        cost = cost + edge_penalties
+    if blocked_edges is not None and len(blocked_edges):
+        cost[blocked_edges] = math.inf
+
+    turn = np.abs(table.arc_turn)
+    turn_class = np.searchsorted(TURN_THRESHOLDS_DEG, turn)
+    arc = np.asarray(TURN_WEIGHTS)[turn_class] * prefs.turn_penalty_m
+    arc = arc + table.arc_street_change * prefs.street_change_penalty_m
+    # Each crossed street weighs 1 + (its size - 1) * big_road_weight, at least 0.2.
+    weighted = table.arc_crossings + (table.arc_crossing_size - table.arc_crossings) * prefs.big_road_weight
+    weighted = np.maximum(weighted, 0.2 * table.arc_crossings)
+    crossing = prefs.crossing_penalty_m * _control_factors(prefs)[table.arc_control] * weighted
+    if prefs.prefer_tactile_paving:
+        missing = np.where(table.arc_tactile == tags.NO, 1.0, np.where(table.arc_tactile == tags.UNKNOWN,
+                                                                      0.5 if cautious else 0.0, 0.0))
+        crossing = crossing + (table.arc_crossings > 0) * missing * 0.25 * prefs.crossing_penalty_m
+    arc = arc + crossing + _barrier_penalties(prefs)[table.arc_barrier]
+    return CostArrays(directed=np.concatenate([cost, cost]), arc=arc)

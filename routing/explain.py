@@ -1,0 +1,52 @@
+"""Why this route: compared with the shortest walkable route, how much longer it is and what it avoids."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from routing.guidance.names import street_phrase
+from routing.phrases import join, load_table, plural
+from routing.route import Route, round_metres, summary_counts
+
+
+def explain(chosen: Route, shortest: Route, lang: str) -> dict[str, Any]:
+    """Differences as data (`extra_m`, `avoids`) and as one or two sentences in `lang`."""
+    words = load_table(lang)["explanation"]
+    mine, other = summary_counts(chosen), summary_counts(shortest)
+    avoids: list[dict[str, Any]] = []
+    for street, count in sorted((other["unsignalled"] - mine["unsignalled"]).items()):
+        avoids.append({"kind": "unsignalled_crossings", "street": street, "count": count})
+    for kind, key in (("big_road_crossings", "big_road_crossings"), ("unknown_crossings", "unknown_crossings"),
+                      ("steps", "steps"), ("crossings", "crossings")):
+        if other[key] > mine[key]:
+            avoids.append({"kind": kind, "count": other[key] - mine[key]})
+    rough = round_metres(other["rough_m"] - mine["rough_m"])
+    if rough > 0:
+        avoids.append({"kind": "rough_surface_m", "count": rough})
+
+    extra = chosen.distance_m - shortest.distance_m
+    if not avoids and extra < 1:
+        sentences = [words["shortest"]]
+    else:
+        extra_said = round_metres(max(extra, 0.0))
+        sentences = [words["longer"].format(extra=extra_said, shortest=round_metres(shortest.distance_m))
+                     if extra_said > 0 else words["shorter_equal"]]
+        if avoids:
+            sentences.append(words["avoids"].format(items=join([_item(a, words, lang) for a in avoids], lang)))
+    return {
+        "shortest_m": round(shortest.distance_m, 1),
+        "extra_m": round(extra, 1),
+        "extra_percent": round(100 * extra / shortest.distance_m, 1) if shortest.distance_m else 0.0,
+        "avoids": avoids,
+        "text": " ".join(sentences),
+    }
+
+
+def _item(avoided: dict[str, Any], words: dict[str, Any], lang: str) -> str:
+    kind, count = avoided["kind"], avoided["count"]
+    if kind == "unsignalled_crossings":
+        if not avoided["street"]:
+            return plural(words["unsignalled_unnamed"], count)
+        return plural(words["unsignalled"], count, street=street_phrase(avoided["street"], "across", lang))
+    table_key = {"big_road_crossings": "big_roads", "rough_surface_m": "rough"}.get(kind, kind)
+    return plural(words[table_key], count)

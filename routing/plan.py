@@ -1,0 +1,29 @@
+"""Plan a described route in one call: profile and overrides in, `Route` with its explanation out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from routing.explain import explain
+from routing.planner import Obstacle, Planner
+from routing.profiles import DEFAULT_PROFILE, resolve
+from routing.route import Route, build_route
+
+
+def plan_route(
+    planner: Planner,
+    origin: tuple[Any, Any],
+    destination: tuple[Any, Any],
+    profile: str | None = None,
+    overrides: dict[str, Any] | None = None,
+    lang: str = "de",
+    obstacles: tuple[Obstacle, ...] = (),
+) -> Route:
+    """The route a profile prefers between two lat/lon positions, explained against the shortest walkable one."""
+    name = profile or DEFAULT_PROFILE
+    prefs = resolve(name, overrides)
+    chosen, shortest = planner.plan(origin, destination, prefs, obstacles)
+    route = build_route(planner.table, chosen, name, prefs)
+    shortest_route = route if shortest.directed == chosen.directed else build_route(planner.table, shortest, name, prefs)
+    route.explanation = explain(route, shortest_route, lang)
+    return route

@@ -1,0 +1,311 @@
+"""Plan the route a walker's profile prefers, within the detour they accept, and the shortest one to compare with.
+
+Searches run in C (scipy's Dijkstra) over the edge-based graph of `routing.costs`: one row per directed edge plus a
+last row for the start, which sits mid-edge and reaches both ends of its edge. Only that row changes per request;
+the cost arrays are cached per set of preferences and obstacles.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
+
+from routing.costs import ArcTable, CostArrays, cost_arrays
+from routing.errors import LotseError
+from routing.graph import WalkGraph
+from routing.profiles import Preferences
+from routing.spatial import EdgeIndex, Snap
+
+# Arc weights must be positive: scipy reads an explicit zero as "no arc".
+_EPSILON = 1e-6
+# A first search stops once the reduced cost passes `limit_factor` x straight-line metres + slack; if the end is not
+# surely reached by then the search is repeated without a limit, so the bound saves time and never changes the answer.
+_LIMIT_SLACK = 150.0
+_LIMIT_FACTOR_LENGTH = 0.8
+_LIMIT_FACTOR_PREFERRED = 2.2
+# Blends of preference cost and plain length tried when the preferred route is longer than the accepted detour.
+_DETOUR_BLENDS = (0.6, 0.3, 0.1, 0.0)
+
+
+class NoRouteError(LotseError):
+    """No route fits: `reason` is no_connection, blocked, detour_limit or same_place."""
+
+    code = "no_route"
+
+    def __init__(self, message: str, reason: str, **params: object) -> None:
+        super().__init__(message, reason=reason, **params)
+        self.reason = reason
+        self.code = f"no_route_{reason}"
+
+
+@dataclass(frozen=True)
+class Obstacle:
+    """A reported obstacle: where (an OSM node id, an OSM way id, or a point), how bad, and when it applies."""
+
+    severity: str  # "block" or "penalty"
+    osm_node_id: int | None = None
+    osm_way_id: int | None = None
+    lat: float | None = None
+    lon: float | None = None
+    penalty_m: float = 100.0
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+
+    def active(self, now: datetime) -> bool:
+        return (self.valid_from is None or self.valid_from <= now) and (self.valid_until is None or now < self.valid_until)
+
+
+@dataclass
+class Path:
+    """A search result: directed edges walked in order, the snapped ends, its cost under the search's costs."""
+
+    directed: list[int]
+    start: Snap
+    end: Snap
+    cost: float
+    length_m: float
+
+
+@dataclass
+class _Costs:
+    arrays: CostArrays
+    data: np.ndarray  # arc weights in CSR order, without the start row
+    blocked: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    limit_factor: float = _LIMIT_FACTOR_PREFERRED
+
+
+class Planner:
+    """Route planning on one WalkGraph; thread-safe, cheap per request."""
+
+    def __init__(self, graph: WalkGraph, index: EdgeIndex, cache_size: int = 32) -> None:
+        self.graph = graph
+        self.index = index
+        self.table = ArcTable.build(graph)
+        order = self.table.row_arcs
+        self._arc_order = order
+        directed_count = self.table.directed_count
+        # Rows 0..D-1 are directed edges; row D is the start with its two arcs at the end of `indices`.
+        self._indptr = np.concatenate([self.table.row_offsets, [len(order) + 2]]).astype(np.int32)
+        self._indices = np.concatenate([self.table.arc_to[order], [0, 0]]).astype(np.int32)
+        self._shape = (directed_count + 1, directed_count + 1)
+        # The node each arc passes (where the row's edge ends) and the node its next edge leads to, in CSR order.
+        self._arc_node_between = self.table.directed_to[self.table.arc_from[order]]
+        self._arc_node_after = self.table.directed_to[self.table.arc_to[order]]
+        self._cache: OrderedDict[tuple, _Costs] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------------------------------- costs
+    def costs(self, prefs: Preferences | None, obstacles: tuple[Obstacle, ...] = (), now: datetime | None = None) -> _Costs:
+        """Cost arrays for preferences (None: plain length) and the obstacles active `now`, cached."""
+        active = tuple(o for o in obstacles if o.active(now or datetime.now(timezone.utc)))
+        key = (prefs, active)
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        blocked, penalties = self._obstacle_edges(active)
+        if prefs is None:
+            arrays = _length_costs(self.table, blocked)
+        else:
+            arrays = cost_arrays(self.table, prefs, blocked, penalties)
+        weights = arrays.arc + arrays.directed[self.table.arc_to] + _EPSILON
+        limit_factor = _LIMIT_FACTOR_LENGTH if prefs is None else _LIMIT_FACTOR_PREFERRED
+        costs = _Costs(arrays=arrays, data=weights[self._arc_order], blocked=blocked, limit_factor=limit_factor)
+        with self._lock:
+            self._cache[key] = costs
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return costs
+
+    def _obstacle_edges(self, obstacles: tuple[Obstacle, ...]) -> tuple[np.ndarray, np.ndarray | None]:
+        if not obstacles:
+            return np.zeros(0, dtype=np.int64), None
+        graph = self.graph
+        penalties = np.zeros(graph.edge_count)
+        blocked: list[int] = []
+        for obstacle in obstacles:
+            edges = self.obstacle_edges(obstacle)
+            if obstacle.severity == "block":
+                blocked.extend(edges.tolist())
+            else:
+                penalties[edges] += obstacle.penalty_m
+        return np.unique(np.array(blocked, dtype=np.int64)), penalties
+
+    def obstacle_edges(self, obstacle: Obstacle) -> np.ndarray:
+        """The edges an obstacle affects: all edges of a way, all edges through a node, or the edge at a point."""
+        graph = self.graph
+        if obstacle.osm_way_id is not None:
+            ways = np.flatnonzero(graph.way_osm_id == obstacle.osm_way_id)
+            return np.flatnonzero(np.isin(graph.edge_way, ways))
+        if obstacle.osm_node_id is not None:
+            points = np.flatnonzero(graph.geom_osm_id == obstacle.osm_node_id)
+            return np.unique(np.searchsorted(graph.geom_offsets, points, side="right") - 1)
+        return np.array([self.index.snap(obstacle.lat, obstacle.lon).edge])
+
+    # ------------------------------------------------------------------------------------------ search
+    def search(self, start: Snap, end: Snap, costs: _Costs) -> Path | None:
+        """The cheapest path from `start` to `end` under `costs`, or None when there is none."""
+        graph = self.graph
+        edge_count = graph.edge_count
+        start_edge, end_edge = start.edge, end.edge
+        start_length = float(graph.edge_length[start_edge]) or _EPSILON
+        end_length = float(graph.edge_length[end_edge]) or _EPSILON
+        start_cost = float(costs.arrays.directed[start_edge])
+        end_cost = float(costs.arrays.directed[end_edge])
+        start_share = min(max(start.offset_m / start_length, 0.0), 1.0)
+        end_share = min(max(end.offset_m / end_length, 0.0), 1.0)
+
+        candidates: list[tuple[float, list[int]]] = []
+        if start_edge == end_edge and math.isfinite(start_cost):
+            direction = start_edge if end_share >= start_share else start_edge + edge_count
+            candidates.append((start_cost * abs(end_share - start_share), [direction]))
+
+        # A* through Dijkstra on reduced costs w(a→b) - h(a) + h(b), h = straight-line metres to the end point: a
+        # lower bound of any cost (every metre costs at least 1), so reduced costs stay >= 0 and the answer exact.
+        end_x, end_y = end.x, end.y
+        dx, dy = self.graph.node_x - end_x, self.graph.node_y - end_y
+        h_node = np.sqrt(dx * dx + dy * dy)
+        h = h_node[self.table.directed_to]
+        h_source = math.hypot(start.x - end_x, start.y - end_y)
+        data = np.empty(len(self._indices))
+        np.subtract(h_node[self._arc_node_after], h_node[self._arc_node_between], out=data[:-2])
+        data[:-2] += costs.data
+        data[-2:] = (start_cost * (1 - start_share) + h[start_edge] - h_source,
+                     start_cost * start_share + h[start_edge + edge_count] - h_source)
+        np.maximum(data, _EPSILON, out=data)
+        indices = self._indices.copy()
+        indices[-2:] = (start_edge, start_edge + edge_count)
+        matrix = csr_matrix((data, indices, self._indptr), shape=self._shape)
+        source = self._shape[0] - 1
+        for limit in (costs.limit_factor * h_source + _LIMIT_SLACK, math.inf):
+            reduced, predecessors = dijkstra(
+                matrix, directed=True, indices=source, return_predecessors=True, limit=limit
+            )
+            # Arriving on the end edge from its u end (forward) or v end (backward), minus the part not walked.
+            arrivals = []
+            for state, unwalked in ((end_edge, 1 - end_share), (end_edge + edge_count, end_share)):
+                cost = reduced[state] + h_source - h[state] - end_cost * unwalked
+                if math.isfinite(cost) and not (start_edge == end_edge and predecessors[state] == source):
+                    arrivals.append((cost, state))
+            # Within the limit costs are exact; an arrival is surely best once no state beyond the limit can beat it
+            # (such a state's arrival costs more than limit + h_source - 2 * end_cost).
+            if limit == math.inf or (arrivals and min(arrivals)[0] <= limit + h_source - 2 * end_cost):
+                break
+        candidates.extend((cost, self._unwind(predecessors, state, source)) for cost, state in arrivals)
+        if not candidates:
+            return None
+        cost, directed = min(candidates, key=lambda item: item[0])
+        return Path(directed=directed, start=start, end=end, cost=cost, length_m=self.path_length(directed, start, end))
+
+    @staticmethod
+    def _unwind(predecessors: np.ndarray, state: int, source: int) -> list[int]:
+        path = [state]
+        while (state := int(predecessors[state])) != source:
+            path.append(state)
+        path.reverse()
+        return path
+
+    def path_length(self, directed: list[int], start: Snap, end: Snap) -> float:
+        """Metres walked along a path of directed edges from the start point to the end point."""
+        graph = self.graph
+        edge_count = graph.edge_count
+        lengths = graph.edge_length[np.array(directed) % edge_count].astype(np.float64)
+        first_forward, last_forward = directed[0] < edge_count, directed[-1] < edge_count
+        if len(directed) == 1:
+            return abs(end.offset_m - start.offset_m)
+        lengths[0] = lengths[0] - start.offset_m if first_forward else start.offset_m
+        lengths[-1] = end.offset_m if last_forward else lengths[-1] - end.offset_m
+        return float(max(lengths.sum(), 0.0))
+
+    def path_cost(self, path: Path, costs: _Costs) -> float:
+        """The cost of an existing path under other costs (to compare routes under one cost function)."""
+        graph = self.graph
+        edge_count = graph.edge_count
+        directed = np.array(path.directed)
+        edges = directed % edge_count
+        per_metre = costs.arrays.directed[edges] / np.maximum(graph.edge_length[edges], _EPSILON)
+        walked = np.empty(len(directed))
+        for i, d in enumerate(directed.tolist()):
+            walked[i] = graph.edge_length[d % edge_count]
+        if len(directed) == 1:
+            walked[0] = abs(path.end.offset_m - path.start.offset_m)
+        else:
+            walked[0] = walked[0] - path.start.offset_m if directed[0] < edge_count else path.start.offset_m
+            walked[-1] = path.end.offset_m if directed[-1] < edge_count else walked[-1] - path.end.offset_m
+        total = float((per_metre * walked).sum())
+        for before, after in zip(directed[:-1].tolist(), directed[1:].tolist()):
+            arc = self.table.arc_between(before, after)
+            total += float(costs.arrays.arc[arc]) if arc >= 0 else math.inf
+        return total
+
+    # -------------------------------------------------------------------------------------------- plan
+    def plan(self, origin: tuple[Any, Any], destination: tuple[Any, Any], prefs: Preferences,
+             obstacles: tuple[Obstacle, ...] = ()) -> tuple[Path, Path]:
+        """The preferred path and the shortest walkable path between two positions.
+
+        Raises CoordinateError / OffMapError for bad positions and NoRouteError saying why nothing fits.
+        """
+        start = self.index.snap(*origin)
+        end = self.index.snap(*destination)
+        if start.edge == end.edge and abs(start.offset_m - end.offset_m) < 1.0:
+            raise NoRouteError("Start and destination are the same place", "same_place")
+        shortest = self.search(start, end, self.costs(None, obstacles))
+        if shortest is None:
+            if obstacles and self.search(start, end, self.costs(None)) is not None:
+                raise NoRouteError("Every route is blocked by reported obstacles", "blocked")
+            raise NoRouteError("There is no walkable connection between start and destination", "no_connection")
+        limit = shortest.length_m * prefs.max_detour + 1.0
+        preferred = self.search(start, end, self.costs(prefs, obstacles))
+        if preferred is not None and preferred.length_m <= limit:
+            return preferred, shortest
+        for blend in _DETOUR_BLENDS:
+            candidate = self.search(start, end, self._blended(prefs, obstacles, blend))
+            if candidate is not None and candidate.length_m <= limit:
+                return candidate, shortest
+        if preferred is None:
+            raise NoRouteError("No route avoids what the preferences forbid (steps)", "no_connection")
+        raise NoRouteError(
+            f"Every route that fits the preferences is more than {round((prefs.max_detour - 1) * 100)} % longer than "
+            f"the shortest walkable route ({shortest.length_m:.0f} m)",
+            "detour_limit",
+            max_detour_percent=round((prefs.max_detour - 1) * 100),
+            shortest_m=round(shortest.length_m),
+        )
+
+    def _blended(self, prefs: Preferences, obstacles: tuple[Obstacle, ...], blend: float) -> _Costs:
+        """Costs between the preferences (blend 1) and plain length (blend 0), keeping what is forbidden forbidden."""
+        key = ("blend", prefs, obstacles, blend)
+        with self._lock:
+            if key in self._cache:
+                return self._cache[key]
+        preferred = self.costs(prefs, obstacles)
+        plain = self.costs(None, obstacles)
+        directed = blend * preferred.arrays.directed + (1 - blend) * plain.arrays.directed
+        directed[~np.isfinite(preferred.arrays.directed)] = math.inf
+        arc = blend * preferred.arrays.arc
+        arrays = CostArrays(directed=directed, arc=arc)
+        weights = arc + directed[self.table.arc_to] + _EPSILON
+        costs = _Costs(arrays=arrays, data=weights[self._arc_order], blocked=preferred.blocked)
+        with self._lock:
+            self._cache[key] = costs
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return costs
+
+
+def _length_costs(table: ArcTable, blocked: np.ndarray) -> CostArrays:
+    """Plain walking length: what 'shortest walkable route' means; blocked edges stay impassable."""
+    length = table.graph.edge_length.astype(np.float64)
+    if len(blocked):
+        length = length.copy()
+        length[blocked] = math.inf
+    return CostArrays(directed=np.concatenate([length, length]), arc=np.zeros(len(table.arc_from)))
