@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from routing import tags
-from routing.graph import WalkGraph
+from routing.graph import Street, WalkGraph
 from routing.profiles import Preferences
 
 # How much harder a street is to cross than a quiet residential street, by highway class.
@@ -94,6 +94,18 @@ class ArcTable:
     arc_barrier: np.ndarray  # tags.BARRIER_KINDS code at the node between the two edges
     row_offsets: np.ndarray = field(init=False, repr=False)  # arcs leaving directed edge d: row_arcs[offsets[d]:...]
     row_arcs: np.ndarray = field(init=False, repr=False)
+    _streets: dict[int, list[Street]] = field(init=False, repr=False, default_factory=dict)
+
+    def crossed_streets(self, arc: int) -> list[Street]:
+        """The streets crossed on an arc (memoised: routes pass the same junctions again and again)."""
+        streets = self._streets.get(arc)
+        if streets is None:
+            node = int(self.directed_to[self.arc_from[arc]])
+            edge_count = self.graph.edge_count
+            streets = self.graph.crossed_streets(node, int(self.arc_from[arc]) % edge_count,
+                                                 int(self.arc_to[arc]) % edge_count)
+            self._streets[arc] = streets
+        return streets
 
     def __post_init__(self) -> None:
         self.row_arcs = np.argsort(self.arc_from, kind="stable").astype(np.int32)

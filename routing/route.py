@@ -16,7 +16,7 @@ import numpy as np
 
 from routing import tags
 from routing.costs import ArcTable, crossing_control
-from routing.graph import WalkGraph
+from routing.graph import Street, WalkGraph
 from routing.planner import Path
 from routing.profiles import Preferences
 
@@ -137,9 +137,10 @@ def build_route(table: ArcTable, path: Path, profile: str, prefs: Preferences) -
     entry_nodes = np.where(forward, graph.edge_u[edge_ids], graph.edge_v[edge_ids])
     for i in range(1, len(directed)):
         node = int(entry_nodes[i])
-        if table.arc_crossings[table.arc_between(int(directed[i - 1]), int(directed[i]))] or \
-                graph.node_columns["crossing"][node]:
-            crossing = _crossing(graph, node, int(edge_ids[i - 1]), int(edge_ids[i]), float(starts[i]))
+        arc = table.arc_between(int(directed[i - 1]), int(directed[i]))
+        if table.arc_crossings[arc] or graph.node_columns["crossing"][node]:
+            crossing = _crossing(graph, node, int(edge_ids[i - 1]), int(edge_ids[i]), float(starts[i]),
+                                 table.crossed_streets(arc))
             if crossing is not None:
                 crossings.append(crossing)
         barrier = graph.node_columns["barrier"][node]
@@ -197,8 +198,8 @@ def _edge_piece(graph: WalkGraph, edge: int, length: float, begin: float, end: f
     return list(zip(_clip(lats, along, begin, end), _clip(lons, along, begin, end)))
 
 
-def _crossing(graph: WalkGraph, node: int, edge_in: int, edge_out: int, distance: float) -> Crossing | None:
-    streets = graph.crossed_streets(node, edge_in, edge_out)
+def _crossing(graph: WalkGraph, node: int, edge_in: int, edge_out: int, distance: float,
+              streets: list[Street]) -> Crossing | None:
     kind = tags.CROSSING_KINDS[graph.node_columns["crossing"][node]]
     walked_on_footways = not (graph.way_is_road[graph.edge_way[edge_in]] or graph.way_is_road[graph.edge_way[edge_out]])
     if not streets and not (kind != "none" and walked_on_footways):
