@@ -22,3 +22,4 @@ test: install
 
 bench: install
 	$(VENV)/bin/python bench/graph_bench.py
+	$(VENV)/bin/python bench/route_bench.py
