@@ -16,7 +16,7 @@ def create_app(config: dict[str, Any] | None = None, graph: WalkGraph | None = N
 
     The walk graph is `graph` when given (tests, `lotse serve`), else loaded from `OSM` (a file) or `PLACE`.
     """
-    app = Flask(__name__, static_folder="../static", static_url_path="")
+    app = Flask(__name__, static_folder="../static", static_url_path="/static")
     app.config.from_mapping(
         OSM=None,
         PLACE=None,

@@ -164,13 +164,25 @@ class WalkGraph:
         or not; turning from a footway into a street crosses nothing. Which sidewalk the walker is on is not mapped,
         so at a junction every other arm is reported.
         """
-        walked = {self.street_key(int(self.edge_way[edge])) for edge in (in_edge, out_edge) if edge is not None}
+        edges = [edge for edge in (in_edge, out_edge) if edge is not None]
+        if self._is_crossing_place(node, edges) and len({bool(self.way_is_road[self.edge_way[e]]) for e in edges}) == 2:
+            # Leaving a street onto a mapped crossing (or arriving from one) crosses that street.
+            edges = [edge for edge in edges if not self.way_is_road[self.edge_way[edge]]]
+        walked = {self.street_key(int(self.edge_way[edge])) for edge in edges}
         streets: dict[str, list[int]] = {}
         for way in self.roads_at(node):
             key = self.street_key(way)
             if key not in walked:
                 streets.setdefault(key, []).append(way)
         return [self._street(ways) for ways in streets.values()]
+
+    def _is_crossing_place(self, node: int, edges: list[int]) -> bool:
+        """A crossing node, or a node where a footway=crossing way (or one with crossing tags) is walked."""
+        if self.node_columns["crossing"][node]:
+            return True
+        crossing_way = self.texts["footway"].index("crossing") if "crossing" in self.texts["footway"] else -1
+        return any(self.way_columns["footway"][self.edge_way[e]] == crossing_way or
+                   self.way_columns["crossing"][self.edge_way[e]] for e in edges)
 
     def _street(self, ways: list[int]) -> Street:
         lanes = [int(self.way_columns["lanes"][way]) for way in ways if self.way_columns["lanes"][way] >= 0]

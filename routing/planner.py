@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -80,6 +81,8 @@ class _Costs:
     data: np.ndarray  # arc weights in CSR order, without the start row
     blocked: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     limit_factor: float = _LIMIT_FACTOR_PREFERRED
+    # The cheapest cost of a metre anywhere: straight-line metres times this never overestimate what is left.
+    metre_cost: float = 1.0
 
 
 class Planner:
@@ -107,24 +110,37 @@ class Planner:
     def costs(self, prefs: Preferences | None, obstacles: tuple[Obstacle, ...] = (), now: datetime | None = None) -> _Costs:
         """Cost arrays for preferences (None: plain length) and the obstacles active `now`, cached."""
         active = tuple(o for o in obstacles if o.active(now or datetime.now(timezone.utc)))
-        key = (prefs, active)
+
+        def make() -> _Costs:
+            blocked, penalties = self._obstacle_edges(active)
+            if prefs is None:
+                return self._prepare(_length_costs(self.table, blocked), blocked, _LIMIT_FACTOR_LENGTH)
+            return self._prepare(cost_arrays(self.table, prefs, blocked, penalties), blocked, _LIMIT_FACTOR_PREFERRED)
+
+        return self._cached((prefs, active), make)
+
+    def _cached(self, key: tuple, make: Callable[[], _Costs]) -> _Costs:
         with self._lock:
             if key in self._cache:
                 self._cache.move_to_end(key)
                 return self._cache[key]
-        blocked, penalties = self._obstacle_edges(active)
-        if prefs is None:
-            arrays = _length_costs(self.table, blocked)
-        else:
-            arrays = cost_arrays(self.table, prefs, blocked, penalties)
-        weights = arrays.arc + arrays.directed[self.table.arc_to] + _EPSILON
-        limit_factor = _LIMIT_FACTOR_LENGTH if prefs is None else _LIMIT_FACTOR_PREFERRED
-        costs = _Costs(arrays=arrays, data=weights[self._arc_order], blocked=blocked, limit_factor=limit_factor)
+        costs = make()
         with self._lock:
             self._cache[key] = costs
             if len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
         return costs
+
+    def _prepare(self, arrays: CostArrays, blocked: np.ndarray, limit_factor: float) -> _Costs:
+        """Arc weights in the search matrix's order, and the cheapest metre for the A* bound."""
+        weights = arrays.arc + arrays.directed[self.table.arc_to] + _EPSILON
+        edge_count = self.graph.edge_count
+        length = self.graph.edge_length
+        measurable = (length > 0) & np.isfinite(arrays.directed[:edge_count])
+        ratios = arrays.directed[:edge_count][measurable] / length[measurable]
+        metre_cost = min(1.0, float(ratios.min())) if len(ratios) else 1.0
+        return _Costs(arrays=arrays, data=weights[self._arc_order], blocked=blocked, limit_factor=limit_factor,
+                      metre_cost=metre_cost)
 
     def _obstacle_edges(self, obstacles: tuple[Obstacle, ...]) -> tuple[np.ndarray, np.ndarray | None]:
         if not obstacles:
@@ -157,30 +173,27 @@ class Planner:
         graph = self.graph
         edge_count = graph.edge_count
         start_edge, end_edge = start.edge, end.edge
-        start_length = float(graph.edge_length[start_edge]) or _EPSILON
-        end_length = float(graph.edge_length[end_edge]) or _EPSILON
         start_cost = float(costs.arrays.directed[start_edge])
         end_cost = float(costs.arrays.directed[end_edge])
-        start_share = min(max(start.offset_m / start_length, 0.0), 1.0)
-        end_share = min(max(end.offset_m / end_length, 0.0), 1.0)
+        start_share, end_share = self._share(start), self._share(end)
 
         candidates: list[tuple[float, list[int]]] = []
         if start_edge == end_edge and math.isfinite(start_cost):
             direction = start_edge if end_share >= start_share else start_edge + edge_count
-            candidates.append((start_cost * abs(end_share - start_share), [direction]))
+            candidates.append((_part(start_cost, abs(end_share - start_share)), [direction]))
 
-        # A* through Dijkstra on reduced costs w(a→b) - h(a) + h(b), h = straight-line metres to the end point: a
-        # lower bound of any cost (every metre costs at least 1), so reduced costs stay >= 0 and the answer exact.
+        # A* through Dijkstra on reduced costs w(a→b) - h(a) + h(b), h = straight-line metres to the end point times
+        # the cheapest metre: a lower bound of any remaining cost, so reduced costs stay >= 0 and the answer exact.
         end_x, end_y = end.x, end.y
         dx, dy = self.graph.node_x - end_x, self.graph.node_y - end_y
-        h_node = np.sqrt(dx * dx + dy * dy)
+        h_node = np.sqrt(dx * dx + dy * dy) * costs.metre_cost
         h = h_node[self.table.directed_to]
-        h_source = math.hypot(start.x - end_x, start.y - end_y)
+        h_source = math.hypot(start.x - end_x, start.y - end_y) * costs.metre_cost
         data = np.empty(len(self._indices))
         np.subtract(h_node[self._arc_node_after], h_node[self._arc_node_between], out=data[:-2])
         data[:-2] += costs.data
-        data[-2:] = (start_cost * (1 - start_share) + h[start_edge] - h_source,
-                     start_cost * start_share + h[start_edge + edge_count] - h_source)
+        data[-2:] = (_part(start_cost, 1 - start_share) + h[start_edge] - h_source,
+                     _part(start_cost, start_share) + h[start_edge + edge_count] - h_source)
         np.maximum(data, _EPSILON, out=data)
         indices = self._indices.copy()
         indices[-2:] = (start_edge, start_edge + edge_count)
@@ -193,8 +206,10 @@ class Planner:
             # Arriving on the end edge from its u end (forward) or v end (backward), minus the part not walked.
             arrivals = []
             for state, unwalked in ((end_edge, 1 - end_share), (end_edge + edge_count, end_share)):
-                cost = reduced[state] + h_source - h[state] - end_cost * unwalked
-                if math.isfinite(cost) and not (start_edge == end_edge and predecessors[state] == source):
+                if not (math.isfinite(reduced[state]) and math.isfinite(end_cost)):
+                    continue  # not reached, or an impassable end edge
+                cost = reduced[state] + h_source - h[state] - _part(end_cost, unwalked)
+                if not (start_edge == end_edge and predecessors[state] == source):
                     arrivals.append((cost, state))
             # Within the limit costs are exact; an arrival is surely best once no state beyond the limit can beat it
             # (such a state's arrival costs more than limit + h_source - 2 * end_cost).
@@ -214,35 +229,35 @@ class Planner:
         path.reverse()
         return path
 
+    def shares(self, path_edges: list[int], start: Snap, end: Snap) -> np.ndarray:
+        """The fraction of each directed edge of a path that is walked: partial at the ends, whole between."""
+        edge_count = self.graph.edge_count
+        shares = np.ones(len(path_edges))
+        start_share = self._share(start)
+        end_share = self._share(end)
+        if len(path_edges) == 1:
+            shares[0] = abs(end_share - start_share)
+            return shares
+        shares[0] = 1 - start_share if path_edges[0] < edge_count else start_share
+        shares[-1] = end_share if path_edges[-1] < edge_count else 1 - end_share
+        return shares
+
+    def _share(self, snap: Snap) -> float:
+        """How far along its edge (from u, 0..1) a snapped point lies; 0 on an edge of no length."""
+        length = float(self.graph.edge_length[snap.edge])
+        return min(max(snap.offset_m / length, 0.0), 1.0) if length > 0 else 0.0
+
     def path_length(self, directed: list[int], start: Snap, end: Snap) -> float:
         """Metres walked along a path of directed edges from the start point to the end point."""
-        graph = self.graph
-        edge_count = graph.edge_count
-        lengths = graph.edge_length[np.array(directed) % edge_count].astype(np.float64)
-        first_forward, last_forward = directed[0] < edge_count, directed[-1] < edge_count
-        if len(directed) == 1:
-            return abs(end.offset_m - start.offset_m)
-        lengths[0] = lengths[0] - start.offset_m if first_forward else start.offset_m
-        lengths[-1] = end.offset_m if last_forward else lengths[-1] - end.offset_m
-        return float(max(lengths.sum(), 0.0))
+        lengths = self.graph.edge_length[np.asarray(directed) % self.graph.edge_count]
+        return float((lengths * self.shares(directed, start, end)).sum())
 
     def path_cost(self, path: Path, costs: _Costs) -> float:
         """The cost of an existing path under other costs (to compare routes under one cost function)."""
-        graph = self.graph
-        edge_count = graph.edge_count
-        directed = np.array(path.directed)
-        edges = directed % edge_count
-        per_metre = costs.arrays.directed[edges] / np.maximum(graph.edge_length[edges], _EPSILON)
-        walked = np.empty(len(directed))
-        for i, d in enumerate(directed.tolist()):
-            walked[i] = graph.edge_length[d % edge_count]
-        if len(directed) == 1:
-            walked[0] = abs(path.end.offset_m - path.start.offset_m)
-        else:
-            walked[0] = walked[0] - path.start.offset_m if directed[0] < edge_count else path.start.offset_m
-            walked[-1] = path.end.offset_m if directed[-1] < edge_count else walked[-1] - path.end.offset_m
-        total = float((per_metre * walked).sum())
-        for before, after in zip(directed[:-1].tolist(), directed[1:].tolist()):
+        shares = self.shares(path.directed, path.start, path.end)
+        edge_costs = costs.arrays.directed[np.asarray(path.directed)]
+        total = float(np.where(shares > 0, edge_costs * shares, 0.0).sum())
+        for before, after in zip(path.directed[:-1], path.directed[1:]):
             arc = self.table.arc_between(before, after)
             total += float(costs.arrays.arc[arc]) if arc >= 0 else math.inf
         return total
@@ -283,23 +298,22 @@ class Planner:
 
     def _blended(self, prefs: Preferences, obstacles: tuple[Obstacle, ...], blend: float) -> _Costs:
         """Costs between the preferences (blend 1) and plain length (blend 0), keeping what is forbidden forbidden."""
-        key = ("blend", prefs, obstacles, blend)
-        with self._lock:
-            if key in self._cache:
-                return self._cache[key]
-        preferred = self.costs(prefs, obstacles)
-        plain = self.costs(None, obstacles)
-        directed = blend * preferred.arrays.directed + (1 - blend) * plain.arrays.directed
-        directed[~np.isfinite(preferred.arrays.directed)] = math.inf
-        arc = blend * preferred.arrays.arc
-        arrays = CostArrays(directed=directed, arc=arc)
-        weights = arc + directed[self.table.arc_to] + _EPSILON
-        costs = _Costs(arrays=arrays, data=weights[self._arc_order], blocked=preferred.blocked)
-        with self._lock:
-            self._cache[key] = costs
-            if len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
-        return costs
+
+        def make() -> _Costs:
+            preferred = self.costs(prefs, obstacles)
+            plain = self.costs(None, obstacles)
+            passable = np.isfinite(preferred.arrays.directed)
+            directed = np.full_like(plain.arrays.directed, math.inf)
+            directed[passable] = blend * preferred.arrays.directed[passable] + (1 - blend) * plain.arrays.directed[passable]
+            arrays = CostArrays(directed=directed, arc=blend * preferred.arrays.arc)
+            return self._prepare(arrays, preferred.blocked, _LIMIT_FACTOR_PREFERRED)
+
+        return self._cached(("blend", prefs, obstacles, blend), make)
+
+
+def _part(cost: float, share: float) -> float:
+    """The cost of walking `share` of an edge; walking none of an impassable edge costs nothing."""
+    return cost * share if share > 0 else 0.0
 
 
 def _length_costs(table: ArcTable, blocked: np.ndarray) -> CostArrays:

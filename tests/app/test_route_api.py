@@ -306,9 +306,6 @@ def test_get_is_answered_with_a_json_error(api):
     assert response.get_json()["error"]["message"] in (message("en", "not_found"), message("en", "method_not_allowed"))
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the static files rule at the site root (static_url_path='') catches "
-                                       "GET /api/route, so a wrong method on the route endpoint is answered 404 "
-                                       "'nothing at this address' instead of 405")
 def test_get_on_the_route_endpoint_is_method_not_allowed(api):
     response = api.get("/api/route")
     assert response.status_code == 405

@@ -152,12 +152,6 @@ def uses_steps(planner: Planner, path: Path) -> bool:
                  == "steps").any())
 
 
-def zero_length_costly(planner: Planner, path: Path, costs) -> bool:
-    """Whether a path walks an edge of length 0 that still costs something (see the path_cost xfail)."""
-    edges = edge_ids(planner, path)
-    return bool(((planner.graph.edge_length[edges] == 0) & (costs.arrays.directed[edges] > 0)).any())
-
-
 def no_route(planner: Planner, origin, destination, prefs, obstacles=()) -> NoRouteError:
     with pytest.raises(NoRouteError) as info:
         planner.plan(origin, destination, prefs, obstacles)
@@ -223,16 +217,11 @@ def test_preferred_route_is_cheapest_under_its_own_costs(city_planner, largest_c
     shortest = city_planner.search(start, end, city_planner.costs(None))
     assert preferred is not None and shortest is not None
     assume(preferred.length_m <= shortest.length_m * prefs.max_detour + 1.0)  # returned without blending
-    # path_cost misses the cost of zero-length edges (test_path_cost_counts_zero_length_steps, xfail).
-    assume(not zero_length_costly(city_planner, preferred, costs))
-    assume(not zero_length_costly(city_planner, shortest, costs))
     assert city_planner.path_cost(preferred, costs) <= city_planner.path_cost(shortest, costs) + 1e-6
     assert city_planner.path_cost(preferred, costs) == pytest.approx(preferred.cost, abs=1e-3)
     assert shortest.length_m <= preferred.length_m + 1e-6
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: Planner.path_cost weighs each edge per metre, so a zero-length edge "
-                                       "(9 steps edges in the city) loses its fixed cost such as the steps penalty")
 def test_path_cost_counts_zero_length_steps(city_planner, city_graph):
     g = city_graph
     steps_code = g.texts["highway"].index("steps")
@@ -259,9 +248,6 @@ def test_path_cost_counts_zero_length_steps(city_planner, city_graph):
     assert checked > 0
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: rough_surface_factor below 1 is accepted (0..10000) but the A* search "
-                                       "assumes every metre costs at least 1, so it returns routes that are not "
-                                       "the cheapest under the requested costs")
 def test_a_surface_factor_below_one_still_gives_the_cheapest_route(city_planner, city_graph, city_nx, pairs):
     prefs = resolve("standard", {**NEUTRAL, "rough_surface_factor": 0.5})
     costs = city_planner.costs(prefs)

@@ -135,10 +135,6 @@ def test_turning_from_a_street_into_another_crosses_nothing(mini_planner):
     assert route.crossings == []
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a route that walks along Mainzer Straße and turns onto the signalled "
-                                       "crossing footway 105 at node 6 reaches the east sidewalk without any "
-                                       "crossing listed (and the planner charges none): crossings are only "
-                                       "reported there when both edges are footways")
 def test_reaching_the_east_sidewalk_from_fackelstrasse_crosses_mainzer_strasse(mini_planner):
     route = route_of(mini_planner, (at(-100, 2), at(78, -90)))
     assert [e.way_osm_id for e in route.edges] == [101, 101, 101, 102, 105, 104]
