@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from routing import tags
-from routing.graph import Street, WalkGraph
+from routing.graph import WalkGraph
 from routing.profiles import Preferences
 
 # How much harder a street is to cross than a quiet residential street, by highway class.
@@ -31,6 +32,10 @@ ROAD_SIZE = {
 CONTROLS = ("signals_acoustic", "signals_no_acoustic", "signals_acoustic_unknown", "zebra", "marked", "unmarked",
             "mapped_unknown", "unmapped")
 _CONTROL = {name: code for code, name in enumerate(CONTROLS)}
+# The control as told to the walker: whether lights have sound is its own fact.
+_CONTROL_SAID = {"signals_acoustic": "traffic_signals", "signals_no_acoustic": "traffic_signals",
+                 "signals_acoustic_unknown": "traffic_signals", "zebra": "zebra", "marked": "marked",
+                 "unmarked": "unmarked", "mapped_unknown": "unknown", "unmapped": "unknown"}
 
 # Turn classes by the absolute change of bearing in degrees; a bend below the first threshold is no turn.
 TURN_THRESHOLDS_DEG = (30.0, 120.0, 160.0)
@@ -94,29 +99,58 @@ class ArcTable:
     arc_barrier: np.ndarray  # tags.BARRIER_KINDS code at the node between the two edges
     row_offsets: np.ndarray = field(init=False, repr=False)  # arcs leaving directed edge d: row_arcs[offsets[d]:...]
     row_arcs: np.ndarray = field(init=False, repr=False)
-    _streets: dict[int, list[Street]] = field(init=False, repr=False, default_factory=dict)
-
-    def crossed_streets(self, arc: int) -> list[Street]:
-        """The streets crossed on an arc (memoised: routes pass the same junctions again and again)."""
-        streets = self._streets.get(arc)
-        if streets is None:
-            node = int(self.directed_to[self.arc_from[arc]])
-            edge_count = self.graph.edge_count
-            streets = self.graph.crossed_streets(node, int(self.arc_from[arc]) % edge_count,
-                                                 int(self.arc_to[arc]) % edge_count)
-            self._streets[arc] = streets
-        return streets
+    _arc_index: dict[tuple[int, int], int] = field(init=False, repr=False)
+    _crossings: dict[int, dict[str, Any] | None] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.row_arcs = np.argsort(self.arc_from, kind="stable").astype(np.int32)
         counts = np.bincount(self.arc_from, minlength=self.directed_count)
         self.row_offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
+        self._arc_index = {pair: arc for arc, pair in enumerate(zip(self.arc_from.tolist(), self.arc_to.tolist()))}
 
     def arc_between(self, before: int, after: int) -> int:
         """The arc from directed edge `before` to `after`; -1 if that move is not allowed."""
-        arcs = self.row_arcs[self.row_offsets[before] : self.row_offsets[before + 1]]
-        match = arcs[self.arc_to[arcs] == after]
-        return int(match[0]) if len(match) else -1
+        return self._arc_index.get((before, after), -1)
+
+    def crossing(self, arc: int) -> dict[str, Any] | None:
+        """What a walker crosses on an arc, as JSON-ready facts (yes/no/unknown), or None if nothing is crossed.
+
+        Memoised: routes pass the same junctions again and again.
+        """
+        if arc not in self._crossings:
+            self._crossings[arc] = self._describe_crossing(arc)
+        return self._crossings[arc]
+
+    def _describe_crossing(self, arc: int) -> dict[str, Any] | None:
+        graph = self.graph
+        edge_count = graph.edge_count
+        node = int(self.directed_to[self.arc_from[arc]])
+        edge_in, edge_out = int(self.arc_from[arc]) % edge_count, int(self.arc_to[arc]) % edge_count
+        kind = tags.CROSSING_KINDS[graph.node_columns["crossing"][node]]
+        on_footways = not (graph.way_is_road[graph.edge_way[edge_in]] or graph.way_is_road[graph.edge_way[edge_out]])
+        streets = graph.crossed_streets(node, edge_in, edge_out) if self.arc_crossings[arc] or kind != "none" else []
+        if not streets and not (kind != "none" and on_footways):
+            return None
+        control = crossing_control(graph, node, (edge_in, edge_out))
+        facts = graph.node_attributes(node)
+        signals = "yes" if control.startswith("signals") else "no" if control in ("zebra", "marked", "unmarked") else "unknown"
+        return {
+            "lat": facts["lat"],
+            "lon": facts["lon"],
+            "node_osm_id": facts["osm_id"],
+            "streets": [{"name": street.name, "highway": street.highway, "lanes": street.lanes,
+                         "maxspeed_kmh": street.maxspeed_kmh, "way_osm_ids": list(street.way_osm_ids)}
+                        for street in streets],
+            "mapped": kind != "none" or control != "unmapped",
+            "control": _CONTROL_SAID[control],
+            "signals": signals,
+            "acoustic_signal": facts["acoustic_signal"] if signals != "no" else "no",
+            "vibration": facts["vibration"] if signals != "no" else "no",
+            "button_operated": facts["button_operated"],
+            "tactile_paving": facts["tactile_paving"],
+            "island": facts["crossing_island"],
+            "kerb": facts["kerb"],
+        }
 
     @classmethod
     def build(cls, graph: WalkGraph) -> ArcTable:

@@ -6,13 +6,13 @@ from typing import Any
 
 from routing.guidance.names import street_phrase
 from routing.phrases import join, load_table, plural
-from routing.route import Route, round_metres, summary_counts
+from routing.route import round_metres
 
 
-def explain(chosen: Route, shortest: Route, lang: str) -> dict[str, Any]:
-    """Differences as data (`extra_m`, `avoids`) and as one or two sentences in `lang`."""
+def explain(mine: dict[str, Any], other: dict[str, Any], lang: str) -> dict[str, Any]:
+    """Compare the chosen route's summary with the shortest's (`routing.route.route_summary`/`path_summary`):
+    differences as data (`extra_m`, `avoids`) and as one or two sentences in `lang`."""
     words = load_table(lang)["explanation"]
-    mine, other = summary_counts(chosen), summary_counts(shortest)
     avoids: list[dict[str, Any]] = []
     for street, count in sorted((other["unsignalled"] - mine["unsignalled"]).items()):
         avoids.append({"kind": "unsignalled_crossings", "street": street, "count": count})
@@ -24,19 +24,19 @@ def explain(chosen: Route, shortest: Route, lang: str) -> dict[str, Any]:
     if rough > 0:
         avoids.append({"kind": "rough_surface_m", "count": rough})
 
-    extra = chosen.distance_m - shortest.distance_m
+    extra = mine["length_m"] - other["length_m"]
     if not avoids and extra < 1:
         sentences = [words["shortest"]]
     else:
         extra_said = round_metres(max(extra, 0.0))
-        sentences = [words["longer"].format(extra=extra_said, shortest=round_metres(shortest.distance_m))
+        sentences = [words["longer"].format(extra=extra_said, shortest=round_metres(other["length_m"]))
                      if extra_said > 0 else words["shorter_equal"]]
         if avoids:
             sentences.append(words["avoids"].format(items=join([_item(a, words, lang) for a in avoids], lang)))
     return {
-        "shortest_m": round(shortest.distance_m, 1),
+        "shortest_m": round(other["length_m"], 1),
         "extra_m": round(extra, 1),
-        "extra_percent": round(100 * extra / shortest.distance_m, 1) if shortest.distance_m else 0.0,
+        "extra_percent": round(100 * extra / other["length_m"], 1) if other["length_m"] else 0.0,
         "avoids": avoids,
         "text": " ".join(sentences),
     }

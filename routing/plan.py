@@ -7,7 +7,7 @@ from typing import Any
 from routing.explain import explain
 from routing.planner import Obstacle, Planner
 from routing.profiles import DEFAULT_PROFILE, resolve
-from routing.route import Route, build_route
+from routing.route import Route, build_route, path_summary, route_summary
 
 
 def plan_route(
@@ -23,7 +23,8 @@ def plan_route(
     name = profile or DEFAULT_PROFILE
     prefs = resolve(name, overrides)
     chosen, shortest = planner.plan(origin, destination, prefs, obstacles)
-    route = build_route(planner.table, chosen, name, prefs)
-    shortest_route = route if shortest.directed == chosen.directed else build_route(planner.table, shortest, name, prefs)
-    route.explanation = explain(route, shortest_route, lang)
+    route = build_route(planner, chosen, name, prefs)
+    mine = route_summary(route)
+    route.explanation = explain(mine, mine if shortest.directed == chosen.directed else path_summary(planner, shortest),
+                                lang)
     return route

@@ -10,14 +10,14 @@ import math
 import uuid
 from collections import Counter
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
 from routing import tags
-from routing.costs import ArcTable, crossing_control
-from routing.graph import Street, WalkGraph
-from routing.planner import Path
+from routing.costs import ArcTable
+from routing.planner import Path, Planner
 from routing.profiles import Preferences
 
 # Extra seconds a walker typically spends at each kind of place, added to walking time.
@@ -25,6 +25,8 @@ WAIT_AT_SIGNALS_S = 30.0
 WAIT_AT_CROSSING_S = 10.0
 SECONDS_PER_STEP = 0.8
 SECONDS_PER_UNKNOWN_STEPS = 10.0
+MAIN_ROADS = frozenset({"primary", "primary_link", "secondary", "secondary_link", "trunk", "trunk_link"})
+ROUGH_SURFACES = ("cobblestone", "gravel", "unpaved")
 
 
 @dataclass
@@ -68,7 +70,8 @@ class Route:
     profile: str
     distance_m: float
     duration_s: float
-    latlon: list[tuple[float, float]]
+    lat: np.ndarray  # geometry in walking order
+    lon: np.ndarray
     edges: list[RouteEdge]
     crossings: list[Crossing]
     steps: list[dict[str, Any]]
@@ -81,92 +84,111 @@ class Route:
 
     def to_dict(self) -> dict[str, Any]:
         """The route as the API returns it; geometry as a GeoJSON LineString (lon, lat order)."""
-        result = asdict(self)
-        result.pop("latlon")
-        result["distance_m"] = round(self.distance_m, 1)
-        result["duration_s"] = round(self.duration_s)
-        result["geometry"] = {
-            "type": "LineString",
-            "coordinates": [[round(lon, 7), round(lat, 7)] for lat, lon in self.latlon],
+        coordinates = np.round(np.column_stack([self.lon, self.lat]), 7).tolist()
+        return {
+            "route_id": self.route_id,
+            "profile": self.profile,
+            "distance_m": round(self.distance_m, 1),
+            "duration_s": round(self.duration_s),
+            "geometry": {"type": "LineString", "coordinates": coordinates},
+            "edges": [edge.__dict__ for edge in self.edges],
+            "crossings": [crossing.__dict__ for crossing in self.crossings],
+            "steps": self.steps,
+            "barriers": self.barriers,
+            "surfaces": self.surfaces,
+            "data_gaps": self.data_gaps,
+            "preferences": self.preferences,
+            "explanation": self.explanation,
+            "instructions": self.instructions,
         }
-        return result
 
 
-def _clip(values: np.ndarray, along: np.ndarray, start: float, end: float) -> list[float]:
-    """Values of a polyline between two distances along it, interpolated at both cuts."""
-    inside = values[(along > start) & (along < end)]
-    return [float(np.interp(start, along, values)), *inside.tolist(), float(np.interp(end, along, values))]
+@dataclass
+class _Walk:
+    """The per-edge arrays of a path that both the Route and the route summary need."""
+
+    directed: list[int]
+    edges: np.ndarray
+    forward: np.ndarray
+    walked: np.ndarray
+    starts: np.ndarray
+    ways: np.ndarray
+    entry_nodes: np.ndarray
 
 
-def build_route(table: ArcTable, path: Path, profile: str, prefs: Preferences) -> Route:
-    """Describe a planned path for the walker (`table` is the planner's, over the route's graph)."""
-    graph = table.graph
-    edge_count = graph.edge_count
+def _walk(planner: Planner, path: Path) -> _Walk:
+    graph = planner.graph
     directed = np.asarray(path.directed)
-    edge_ids = directed % edge_count
-    forward = directed < edge_count
-    lengths = graph.edge_length[edge_ids].astype(np.float64)
-    # Along-edge interval (u → v direction) walked on each edge; only the first and last are partial.
-    begin, end = np.zeros(len(directed)), lengths.copy()
-    if len(directed) == 1:
-        begin[0], end[0] = sorted((path.start.offset_m, path.end.offset_m))
-    else:
-        begin[0], end[0] = (path.start.offset_m, end[0]) if forward[0] else (0.0, path.start.offset_m)
-        begin[-1], end[-1] = (0.0, path.end.offset_m) if forward[-1] else (path.end.offset_m, end[-1])
-    walked = np.maximum(end - begin, 0.0)
-    starts = np.concatenate([[0.0], np.cumsum(walked)[:-1]])
-    ways = graph.edge_way[edge_ids]
+    edges = directed % graph.edge_count
+    forward = directed < graph.edge_count
+    walked = graph.edge_length[edges] * planner.shares(path.directed, path.start, path.end)
+    return _Walk(
+        directed=path.directed,
+        edges=edges,
+        forward=forward,
+        walked=walked,
+        starts=np.concatenate([[0.0], np.cumsum(walked)[:-1]]),
+        ways=graph.edge_way[edges],
+        entry_nodes=np.where(forward, graph.edge_u[edges], graph.edge_v[edges]),
+    )
 
-    latlon: list[tuple[float, float]] = []
-    for position, edge in enumerate(edge_ids.tolist()):
-        piece = _edge_piece(graph, edge, float(lengths[position]), float(begin[position]), float(end[position]))
-        piece = piece if forward[position] else piece[::-1]
-        latlon.extend(piece if not latlon else piece[1:])
+
+def _crossings(table: ArcTable, walk: _Walk) -> list[Crossing]:
+    crossings = []
+    starts = walk.starts.tolist()
+    for i in range(1, len(walk.directed)):
+        facts = table.crossing(table.arc_between(walk.directed[i - 1], walk.directed[i]))
+        if facts is not None:
+            crossings.append(Crossing(distance_m=round(starts[i], 1), **facts))
+    return crossings
+
+
+def build_route(planner: Planner, path: Path, profile: str, prefs: Preferences) -> Route:
+    """Describe a planned path for the walker."""
+    graph = planner.graph
+    table = planner.table
+    walk = _walk(planner, path)
+    lat, lon = _geometry(planner, path, walk)
+    starts, walked = walk.starts.tolist(), walk.walked.tolist()
+    ways = walk.ways
 
     names, highways = graph.texts["name"], graph.texts["highway"]
-    name_codes, highway_codes = graph.way_columns["name"][ways], graph.way_columns["highway"][ways]
+    name_codes, highway_codes = graph.way_columns["name"][ways].tolist(), graph.way_columns["highway"][ways].tolist()
+    way_ids = graph.way_osm_id[ways].tolist()
+    forward = walk.forward.tolist()
     edges = [
-        RouteEdge(edge=int(edge), forward=bool(forward[i]), start_m=round(float(starts[i]), 1),
-                  length_m=round(float(walked[i]), 1), way_osm_id=int(graph.way_osm_id[ways[i]]),
-                  name=names[name_codes[i]], highway=highways[highway_codes[i]])
-        for i, edge in enumerate(edge_ids.tolist())
+        RouteEdge(edge=edge, forward=forward[i], start_m=round(starts[i], 1), length_m=round(walked[i], 1),
+                  way_osm_id=way_ids[i], name=names[name_codes[i]], highway=highways[highway_codes[i]])
+        for i, edge in enumerate(walk.edges.tolist())
     ]
+    crossings = _crossings(table, walk)
 
-    crossings: list[Crossing] = []
     barriers: list[dict[str, Any]] = []
-    entry_nodes = np.where(forward, graph.edge_u[edge_ids], graph.edge_v[edge_ids])
-    for i in range(1, len(directed)):
-        node = int(entry_nodes[i])
-        arc = table.arc_between(int(directed[i - 1]), int(directed[i]))
-        if table.arc_crossings[arc] or graph.node_columns["crossing"][node]:
-            crossing = _crossing(graph, node, int(edge_ids[i - 1]), int(edge_ids[i]), float(starts[i]),
-                                 table.crossed_streets(arc))
-            if crossing is not None:
-                crossings.append(crossing)
-        barrier = graph.node_columns["barrier"][node]
-        if barrier:
-            barriers.append({"kind": tags.BARRIER_KINDS[barrier], "distance_m": round(float(starts[i]), 1),
-                             "node_osm_id": int(graph.node_osm_id[node]),
-                             "lat": float(graph.node_lat[node]), "lon": float(graph.node_lon[node])})
+    barrier_codes = graph.node_columns["barrier"][walk.entry_nodes]
+    for i in np.flatnonzero(barrier_codes[1:]).tolist():
+        node = int(walk.entry_nodes[i + 1])
+        barriers.append({"kind": tags.BARRIER_KINDS[barrier_codes[i + 1]], "distance_m": round(starts[i + 1], 1),
+                         "node_osm_id": int(graph.node_osm_id[node]),
+                         "lat": float(graph.node_lat[node]), "lon": float(graph.node_lon[node])})
 
     steps: list[dict[str, Any]] = []
     steps_code = highways.index("steps") if "steps" in highways else -1
-    for i in np.flatnonzero(highway_codes == steps_code).tolist():
+    for i in [i for i, code in enumerate(highway_codes) if code == steps_code]:
         facts = graph.way_attributes(int(ways[i]))
         steps.append({
-            "distance_m": round(float(starts[i]), 1), "length_m": round(float(walked[i]), 1),
-            "way_osm_id": facts["osm_id"], "direction": graph.step_direction(int(edge_ids[i]), int(entry_nodes[i])),
+            "distance_m": round(starts[i], 1), "length_m": round(walked[i], 1), "way_osm_id": facts["osm_id"],
+            "direction": graph.step_direction(int(walk.edges[i]), int(walk.entry_nodes[i])),
             "step_count": facts["step_count"], "handrail": facts["handrail"], "ramp": facts["ramp"],
         })
 
-    surface_metres = np.bincount(graph.way_columns["surface_class"][ways], weights=walked,
+    surface_metres = np.bincount(graph.way_columns["surface_class"][ways], weights=walk.walked,
                                  minlength=len(tags.SURFACE_CLASSES))
     surfaces = {tags.SURFACE_CLASSES[code]: round(float(metres), 1) for code, metres in enumerate(surface_metres)
                 if metres > 0}
     on_roads = graph.way_is_road[ways]
-    sidewalk_unknown_m = float(walked[on_roads & (graph.way_columns["sidewalk"][ways] == 0)].sum())
+    sidewalk_unknown_m = float(walk.walked[on_roads & (graph.way_columns["sidewalk"][ways] == 0)].sum())
 
-    distance = float(walked.sum())
+    distance = float(walk.walked.sum())
     duration = distance / prefs.walking_speed_mps
     duration += sum(WAIT_AT_SIGNALS_S if c.signals == "yes" else WAIT_AT_CROSSING_S for c in crossings)
     duration += sum(s["step_count"] * SECONDS_PER_STEP if s["step_count"] is not None else SECONDS_PER_UNKNOWN_STEPS
@@ -176,56 +198,65 @@ def build_route(table: ArcTable, path: Path, profile: str, prefs: Preferences) -
         profile=profile,
         distance_m=distance,
         duration_s=duration,
-        latlon=latlon,
+        lat=lat,
+        lon=lon,
         edges=edges,
         crossings=crossings,
         steps=steps,
         barriers=barriers,
         surfaces=surfaces,
         data_gaps=_data_gaps(crossings, steps, surfaces.get("unknown", 0.0), sidewalk_unknown_m),
-        preferences=asdict(prefs),
+        preferences=_preferences_dict(prefs),
     )
 
 
-def _edge_piece(graph: WalkGraph, edge: int, length: float, begin: float, end: float) -> list[tuple[float, float]]:
-    """(lat, lon) points of an edge between two distances from its u end."""
+@lru_cache(maxsize=64)
+def _preferences_dict(prefs: Preferences) -> dict[str, Any]:
+    return asdict(prefs)
+
+
+def _geometry(planner: Planner, path: Path, walk: _Walk) -> tuple[np.ndarray, np.ndarray]:
+    """The path's lat/lon points in walking order, cut at the snapped start and end."""
+    graph = planner.graph
+    offsets = graph.geom_offsets
+    pieces_lat, pieces_lon = [], []
+    last = len(walk.directed) - 1
+    for i, edge in enumerate(walk.edges.tolist()):
+        first, stop = offsets[edge], offsets[edge + 1]
+        lat, lon = graph.geom_lat[first:stop], graph.geom_lon[first:stop]
+        if i in (0, last):
+            lat, lon = _clip(graph, edge, lat, lon, *_walked_interval(graph, edge, path, walk, i))
+        if not walk.forward[i]:
+            lat, lon = lat[::-1], lon[::-1]
+        if i > 0:  # the first point repeats the previous piece's last
+            lat, lon = lat[1:], lon[1:]
+        pieces_lat.append(lat)
+        pieces_lon.append(lon)
+    return np.concatenate(pieces_lat), np.concatenate(pieces_lon)
+
+
+def _walked_interval(graph, edge: int, path: Path, walk: _Walk, position: int) -> tuple[float, float]:
+    """The walked part of an end edge as distances from its u end (snap offsets use the same geometry metres)."""
+    length = float(graph.edge_length[edge])
+    if len(walk.directed) == 1:
+        low, high = sorted((path.start.offset_m, path.end.offset_m))
+        return low, high
+    snap = path.start if position == 0 else path.end
+    leaving = position == 0  # the start edge is walked away from the snap point, the end edge towards it
+    if bool(walk.forward[position]) == leaving:
+        return snap.offset_m, length
+    return 0.0, snap.offset_m
+
+
+def _clip(graph, edge: int, lat: np.ndarray, lon: np.ndarray, low: float, high: float) -> tuple[np.ndarray, np.ndarray]:
+    """An edge's points between two distances from u, with interpolated points at both cuts."""
     first, stop = graph.geom_offsets[edge], graph.geom_offsets[edge + 1]
-    lats, lons = graph.geom_lat[first:stop], graph.geom_lon[first:stop]
-    if begin <= 0.0 and end >= length:
-        return list(zip(lats.tolist(), lons.tolist()))
     xs, ys = graph.geom_x[first:stop], graph.geom_y[first:stop]
     along = np.concatenate([[0.0], np.cumsum(np.hypot(np.diff(xs), np.diff(ys)))])
-    return list(zip(_clip(lats, along, begin, end), _clip(lons, along, begin, end)))
-
-
-def _crossing(graph: WalkGraph, node: int, edge_in: int, edge_out: int, distance: float,
-              streets: list[Street]) -> Crossing | None:
-    kind = tags.CROSSING_KINDS[graph.node_columns["crossing"][node]]
-    walked_on_footways = not (graph.way_is_road[graph.edge_way[edge_in]] or graph.way_is_road[graph.edge_way[edge_out]])
-    if not streets and not (kind != "none" and walked_on_footways):
-        return None
-    control = crossing_control(graph, node, (edge_in, edge_out))
-    node_facts = graph.node_attributes(node)
-    signals = "yes" if control.startswith("signals") else "no" if control in ("zebra", "marked", "unmarked") else "unknown"
-    return Crossing(
-        distance_m=round(distance, 1),
-        lat=node_facts["lat"],
-        lon=node_facts["lon"],
-        node_osm_id=node_facts["osm_id"],
-        streets=[{"name": s.name, "highway": s.highway, "lanes": s.lanes, "maxspeed_kmh": s.maxspeed_kmh,
-                  "way_osm_ids": list(s.way_osm_ids)} for s in streets],
-        mapped=kind != "none" or control != "unmapped",
-        control={"signals_acoustic": "traffic_signals", "signals_no_acoustic": "traffic_signals",
-                 "signals_acoustic_unknown": "traffic_signals", "mapped_unknown": "unknown",
-                 "unmapped": "unknown"}.get(control, control),
-        signals=signals,
-        acoustic_signal=node_facts["acoustic_signal"] if signals != "no" else "no",
-        vibration=node_facts["vibration"] if signals != "no" else "no",
-        button_operated=node_facts["button_operated"],
-        tactile_paving=node_facts["tactile_paving"],
-        island=node_facts["crossing_island"],
-        kerb=node_facts["kerb"],
-    )
+    inside = (along > low) & (along < high)
+    cut_lat = np.concatenate([[np.interp(low, along, lat)], lat[inside], [np.interp(high, along, lat)]])
+    cut_lon = np.concatenate([[np.interp(low, along, lon)], lon[inside], [np.interp(high, along, lon)]])
+    return cut_lat, cut_lon
 
 
 def _data_gaps(crossings: list[Crossing], steps: list[dict[str, Any]], surface_unknown_m: float,
@@ -248,32 +279,42 @@ def _data_gaps(crossings: list[Crossing], steps: list[dict[str, Any]], surface_u
     return gaps
 
 
-def is_unsignalled(crossing: Crossing) -> bool:
-    """A crossing without known traffic lights."""
-    return crossing.signals != "yes"
-
-
-def summary_counts(route: Route) -> dict[str, Any]:
-    """Counts the explanation compares between two routes."""
+def _summary(crossings: list[Crossing], steps: int, rough_m: float, length_m: float) -> dict[str, Any]:
     unsignalled: Counter[str] = Counter()
-    big_roads = 0
-    for crossing in route.crossings:
-        names = [street["name"] for street in crossing.streets if street["name"]] or [""]
-        if is_unsignalled(crossing):
-            for name in names:
+    for crossing in crossings:
+        if crossing.signals != "yes":
+            for name in [street["name"] for street in crossing.streets if street["name"]] or [""]:
                 unsignalled[name] += 1
-        if any(street["highway"] in ("primary", "secondary", "trunk", "primary_link", "secondary_link")
-               for street in crossing.streets):
-            big_roads += 1
     return {
-        "crossings": len(route.crossings),
+        "crossings": len(crossings),
         "unsignalled": unsignalled,
-        "big_road_crossings": big_roads,
-        "steps": len(route.steps),
-        "unknown_crossings": sum(1 for c in route.crossings if c.control == "unknown"),
-        "length_m": route.distance_m,
-        "rough_m": sum(route.surfaces.get(name, 0.0) for name in ("cobblestone", "gravel", "unpaved")),
+        "big_road_crossings": sum(any(s["highway"] in MAIN_ROADS for s in c.streets) for c in crossings),
+        "unknown_crossings": sum(c.control == "unknown" for c in crossings),
+        "steps": steps,
+        "rough_m": rough_m,
+        "length_m": length_m,
     }
+
+
+def route_summary(route: Route) -> dict[str, Any]:
+    """What the explanation compares between two routes, from a described Route."""
+    rough = sum(route.surfaces.get(name, 0.0) for name in ROUGH_SURFACES)
+    return _summary(route.crossings, len(route.steps), rough, route.distance_m)
+
+
+def path_summary(planner: Planner, path: Path) -> dict[str, Any]:
+    """The same summary straight from a path, without describing it in full (for the shortest route)."""
+    graph = planner.graph
+    walk = _walk(planner, path)
+    highways = graph.texts["highway"]
+    steps_code = highways.index("steps") if "steps" in highways else -1
+    rough = [tags.SURFACE_CLASSES.index(name) for name in ROUGH_SURFACES]
+    return _summary(
+        _crossings(planner.table, walk),
+        int((graph.way_columns["highway"][walk.ways] == steps_code).sum()),
+        float(walk.walked[np.isin(graph.way_columns["surface_class"][walk.ways], rough)].sum()),
+        float(walk.walked.sum()),
+    )
 
 
 def round_metres(value: float) -> int:

@@ -279,7 +279,7 @@ def test_steps_never_never_walks_steps(city_planner, city_graph, city_nx, pairs)
             continue
         preferred, _ = city_planner.plan(*pair, prefs)
         assert not uses_steps(city_planner, preferred), pair
-        route = build_route(city_planner.table, preferred, "blind", prefs)
+        route = build_route(city_planner, preferred, "blind", prefs)
         assert route.steps == []
         assert {e.highway for e in route.edges}.isdisjoint({"steps"})
         routed += 1

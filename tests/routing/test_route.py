@@ -16,7 +16,8 @@ from routing.guidance.names import street_phrase
 from routing.plan import plan_route
 from routing.planner import Planner
 from routing.profiles import resolve
-from routing.route import SECONDS_PER_STEP, WAIT_AT_CROSSING_S, WAIT_AT_SIGNALS_S, build_route, round_metres
+from routing.route import (SECONDS_PER_STEP, WAIT_AT_CROSSING_S, WAIT_AT_SIGNALS_S, build_route, round_metres,
+                           route_summary)
 
 ORIGIN_LAT, ORIGIN_LON = 49.4440, 7.7690
 M_PER_DEG_LAT, M_PER_DEG_LON = 111194.9, 72301.6
@@ -260,9 +261,9 @@ def test_explanation_is_german_by_default_and_english_on_request(mini_planner):
 
 def test_explain_on_identical_routes_says_shortest(mini_planner):
     route = route_of(mini_planner, DOWN_THE_STEPS)
-    assert explain(route, route, "de")["text"] == "Dies ist der kürzeste Weg."
-    assert explain(route, route, "en")["text"] == "This is the shortest route."
-    assert explain(route, route, "en")["extra_percent"] == 0.0
+    assert explain(route_summary(route), route_summary(route), "de")["text"] == "Dies ist der kürzeste Weg."
+    assert explain(route_summary(route), route_summary(route), "en")["text"] == "This is the shortest route."
+    assert explain(route_summary(route), route_summary(route), "en")["extra_percent"] == 0.0
 
 
 def test_explain_a_longer_route_names_the_extra_metres_and_what_it_avoids(mini_planner):
@@ -270,14 +271,14 @@ def test_explain_a_longer_route_names_the_extra_metres_and_what_it_avoids(mini_p
     shorter = route_of(mini_planner, ALONG_FACKELSTRASSE)  # ~60 m, one unknown crossing of Rosenweg
     extra = round_metres(longer.distance_m - shorter.distance_m)
     assert extra == 80
-    german = explain(longer, shorter, "de")
+    german = explain(route_summary(longer), route_summary(shorter), "de")
     assert german["text"] == (
         "80 Meter länger als der kürzeste Weg mit 60 Metern. Er vermeidet eine Überquerung ohne Ampel "
         f"{street_phrase('Rosenweg', 'across', 'de')}, eine Überquerung, über die nichts bekannt ist und eine "
         "Straßenüberquerung."
     )
     assert "über den Rosenweg" in german["text"]
-    english = explain(longer, shorter, "en")
+    english = explain(route_summary(longer), route_summary(shorter), "en")
     assert english["text"].startswith("80 metres longer than the shortest route of 60 metres. It avoids ")
     assert english["avoids"] == [{"kind": "unsignalled_crossings", "street": "Rosenweg", "count": 1},
                                  {"kind": "unknown_crossings", "count": 1}, {"kind": "crossings", "count": 1}]
@@ -301,5 +302,5 @@ def test_a_real_blind_detour_is_explained_in_metres(city_planner):
     assert english.explanation["text"].startswith(
         f"{round_metres(extra)} metres longer than the shortest route of {round_metres(shortest.length_m)} metres. "
         "It avoids ")
-    shortest_route = build_route(city_planner.table, shortest, "blind", prefs)
+    shortest_route = build_route(city_planner, shortest, "blind", prefs)
     assert len(shortest_route.crossings) > len(route.crossings)
