@@ -168,8 +168,12 @@ class Planner:
         return np.array([self.index.snap(obstacle.lat, obstacle.lon).edge])
 
     # ------------------------------------------------------------------------------------------ search
-    def search(self, start: Snap, end: Snap, costs: _Costs) -> Path | None:
-        """The cheapest path from `start` to `end` under `costs`, or None when there is none."""
+    def search(self, start: Snap, end: Snap, costs: _Costs, upper_bound: float = math.inf) -> Path | None:
+        """The cheapest path from `start` to `end` under `costs`, or None when there is none.
+
+        `upper_bound`, the cost of any known path between the two (e.g. the shortest one costed under `costs`), lets
+        the search stop early and still be exact.
+        """
         graph = self.graph
         edge_count = graph.edge_count
         start_edge, end_edge = start.edge, end.edge
@@ -199,7 +203,10 @@ class Planner:
         indices[-2:] = (start_edge, start_edge + edge_count)
         matrix = csr_matrix((data, indices, self._indptr), shape=self._shape)
         source = self._shape[0] - 1
-        for limit in (costs.limit_factor * h_source + _LIMIT_SLACK, math.inf):
+        # Arrival states cost at most the bound plus the end edge, and h there is at most the end edge's cost.
+        bounded = upper_bound + 2 * end_cost - h_source + 1.0 if math.isfinite(upper_bound) else math.inf
+        first_limit = min(costs.limit_factor * h_source + _LIMIT_SLACK, bounded)
+        for limit in (first_limit, bounded):
             reduced, predecessors = dijkstra(
                 matrix, directed=True, indices=source, return_predecessors=True, limit=limit
             )
@@ -213,7 +220,7 @@ class Planner:
                     arrivals.append((cost, state))
             # Within the limit costs are exact; an arrival is surely best once no state beyond the limit can beat it
             # (such a state's arrival costs more than limit + h_source - 2 * end_cost).
-            if limit == math.inf or (arrivals and min(arrivals)[0] <= limit + h_source - 2 * end_cost):
+            if limit == bounded or (arrivals and min(arrivals)[0] <= limit + h_source - 2 * end_cost):
                 break
         candidates.extend((cost, self._unwind(predecessors, state, source)) for cost, state in arrivals)
         if not candidates:
@@ -279,7 +286,8 @@ class Planner:
                 raise NoRouteError("Every route is blocked by reported obstacles", "blocked")
             raise NoRouteError("There is no walkable connection between start and destination", "no_connection")
         limit = shortest.length_m * prefs.max_detour + 1.0
-        preferred = self.search(start, end, self.costs(prefs, obstacles))
+        costs = self.costs(prefs, obstacles)
+        preferred = self.search(start, end, costs, upper_bound=self.path_cost(shortest, costs))
         if preferred is not None and preferred.length_m <= limit:
             return preferred, shortest
         for blend in _DETOUR_BLENDS:
