@@ -83,6 +83,8 @@ class _Costs:
     limit_factor: float = _LIMIT_FACTOR_PREFERRED
     # The cheapest cost of a metre anywhere: straight-line metres times this never overestimate what is left.
     metre_cost: float = 1.0
+    # Plain-length costs have no turn or crossing costs, so they are searched on the smaller node graph.
+    node_data: np.ndarray | None = None
 
 
 class Planner:
@@ -102,6 +104,7 @@ class Planner:
         # The node each arc passes (where the row's edge ends) and the node its next edge leads to, in CSR order.
         self._arc_node_between = self.table.directed_to[self.table.arc_from[order]]
         self._arc_node_after = self.table.directed_to[self.table.arc_to[order]]
+        self._build_node_graph()
         self._cache: OrderedDict[tuple, _Costs] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
@@ -114,7 +117,10 @@ class Planner:
         def make() -> _Costs:
             blocked, penalties = self._obstacle_edges(active)
             if prefs is None:
-                return self._prepare(_length_costs(self.table, blocked), blocked, _LIMIT_FACTOR_LENGTH)
+                costs = self._prepare(_length_costs(self.table, blocked), blocked, _LIMIT_FACTOR_LENGTH)
+                costs.node_data = np.minimum.reduceat(costs.arrays.directed[self._node_arc_directed],
+                                                      self._node_pair_starts)
+                return costs
             return self._prepare(cost_arrays(self.table, prefs, blocked, penalties), blocked, _LIMIT_FACTOR_PREFERRED)
 
         return self._cached((prefs, active), make)
@@ -168,12 +174,88 @@ class Planner:
         return np.array([self.index.snap(obstacle.lat, obstacle.lon).edge])
 
     # ------------------------------------------------------------------------------------------ search
+    def _build_node_graph(self) -> None:
+        """CSR of the node graph: one arc per ordered pair of neighbours (the cheapest of parallel edges), and a
+        last row for the start."""
+        table = self.table
+        directed = np.lexsort((table.directed_to, table.directed_from)).astype(np.int32)
+        tails, heads = table.directed_from[directed], table.directed_to[directed]
+        new_pair = np.concatenate([[True], (tails[1:] != tails[:-1]) | (heads[1:] != heads[:-1])])
+        self._node_pair_starts = np.flatnonzero(new_pair)
+        self._node_arc_directed = directed
+        pair_tails, pair_heads = tails[new_pair], heads[new_pair]
+        counts = np.bincount(pair_tails, minlength=self.graph.node_count)
+        self._node_indptr = np.concatenate([[0], np.cumsum(counts), [len(pair_tails) + 2]]).astype(np.int32)
+        self._node_indices = np.concatenate([pair_heads, [0, 0]]).astype(np.int32)
+        self._node_arc_tails = pair_tails
+        # The directed edges between two neighbours, to turn a node sequence back into edges.
+        self._node_pair_edges: dict[tuple[int, int], list[int]] = {}
+        for d, tail, head in zip(directed.tolist(), tails.tolist(), heads.tolist()):
+            self._node_pair_edges.setdefault((tail, head), []).append(d)
+
+    def _search_nodes(self, start: Snap, end: Snap, costs: _Costs) -> Path | None:
+        """`search` for plain-length costs, on nodes: no move between edges costs anything there."""
+        graph = self.graph
+        edge_count = graph.edge_count
+        directed_cost = costs.arrays.directed
+        start_edge, end_edge = start.edge, end.edge
+        start_cost, end_cost = float(directed_cost[start_edge]), float(directed_cost[end_edge])
+        start_share, end_share = self._share(start), self._share(end)
+        candidates: list[tuple[float, list[int]]] = []
+        if start_edge == end_edge and math.isfinite(start_cost):
+            direction = start_edge if end_share >= start_share else start_edge + edge_count
+            candidates.append((_part(start_cost, abs(end_share - start_share)), [direction]))
+
+        dx, dy = graph.node_x - end.x, graph.node_y - end.y
+        h = np.sqrt(dx * dx + dy * dy) * costs.metre_cost
+        h_source = math.hypot(start.x - end.x, start.y - end.y) * costs.metre_cost
+        start_u, start_v = int(graph.edge_u[start_edge]), int(graph.edge_v[start_edge])
+        data = np.empty(len(self._node_indices))
+        np.subtract(h[self._node_indices[:-2]], h[self._node_arc_tails], out=data[:-2])
+        data[:-2] += costs.node_data
+        data[-2:] = (_part(start_cost, start_share) + h[start_u] - h_source,
+                     _part(start_cost, 1 - start_share) + h[start_v] - h_source)
+        np.maximum(data, _EPSILON, out=data)
+        indices = self._node_indices.copy()
+        indices[-2:] = (start_u, start_v)
+        source = graph.node_count
+        matrix = csr_matrix((data, indices, self._node_indptr), shape=(source + 1, source + 1))
+        end_u, end_v = int(graph.edge_u[end_edge]), int(graph.edge_v[end_edge])
+        for limit in (costs.limit_factor * h_source + _LIMIT_SLACK, math.inf):
+            reduced, predecessors = dijkstra(matrix, directed=True, indices=source, return_predecessors=True,
+                                             limit=limit)
+            arrivals = []
+            if math.isfinite(end_cost):
+                for node, walked, direction in ((end_u, end_share, end_edge), (end_v, 1 - end_share, end_edge + edge_count)):
+                    if math.isfinite(reduced[node]):
+                        arrivals.append((reduced[node] + h_source - h[node] + _part(end_cost, walked), node, direction))
+            if limit == math.inf or (arrivals and min(arrivals)[0] <= limit + h_source - 2 * end_cost):
+                break
+        for cost, node, direction in arrivals:
+            nodes = [node]
+            while (node := int(predecessors[node])) != source:
+                nodes.append(node)
+            nodes.reverse()
+            # Leaving the start point towards u walks the start edge backwards, towards v forwards.
+            towards_u = nodes[0] == start_u and (start_u != start_v or start_share <= 0.5)
+            path = [start_edge + edge_count if towards_u else start_edge]
+            for tail, head in zip(nodes, nodes[1:]):
+                path.append(min(self._node_pair_edges[(tail, head)], key=lambda d: directed_cost[d]))
+            path.append(direction)
+            candidates.append((cost, path))
+        if not candidates:
+            return None
+        cost, directed = min(candidates, key=lambda item: item[0])
+        return Path(directed=directed, start=start, end=end, cost=cost, length_m=self.path_length(directed, start, end))
+
     def search(self, start: Snap, end: Snap, costs: _Costs, upper_bound: float = math.inf) -> Path | None:
         """The cheapest path from `start` to `end` under `costs`, or None when there is none.
 
         `upper_bound`, the cost of any known path between the two (e.g. the shortest one costed under `costs`), lets
         the search stop early and still be exact.
         """
+        if costs.node_data is not None:
+            return self._search_nodes(start, end, costs)
         graph = self.graph
         edge_count = graph.edge_count
         start_edge, end_edge = start.edge, end.edge
