@@ -59,9 +59,17 @@ class WalkGraph:
     geom_lon: np.ndarray
     geom_osm_id: np.ndarray
     way_osm_id: np.ndarray
+    # Landmarks (bus stops, named shops and amenities, entrances) and where they lie on the network.
+    landmark_osm_id: np.ndarray
+    landmark_lat: np.ndarray
+    landmark_lon: np.ndarray
+    landmark_kind: np.ndarray  # index into texts["landmark_kind"]
+    landmark_name: np.ndarray  # index into texts["landmark_name"]
+    landmark_edge: np.ndarray  # nearest edge, -1 if farther than settings.LANDMARK_MAX_DISTANCE_M
+    landmark_offset: np.ndarray  # metres from that edge's u end
     node_columns: dict[str, np.ndarray]
     way_columns: dict[str, np.ndarray]
-    texts: dict[str, list[str]]  # vocabulary of each text column: way_columns[name] holds indices into it
+    texts: dict[str, list[str]]  # vocabulary of each text column (way columns, landmark kind and name)
     meta: dict[str, Any]
     # Derived on construction, never stored.
     adjacency_offsets: np.ndarray = field(init=False, repr=False)
@@ -227,6 +235,8 @@ class WalkGraph:
             "traffic_signal_nodes": int(self.node_columns["traffic_signals"].sum()),
             "steps_ways": int(steps_ways.sum()),
             "steps_edges": int(steps_ways[self.edge_way].sum()),
+            "landmarks": len(self.landmark_osm_id),
+            "landmarks_near_ways": int((self.landmark_edge >= 0).sum()),
             "tagged_attributes": {name: count for name, count in tagged.items() if count},
         }
 
@@ -250,9 +260,7 @@ class WalkGraph:
             core = {name: data[name] for name in _CORE_ARRAYS}
             node_columns = {name: data[f"node.{name}"] for name in NODE_COLUMNS}
             way_columns = {name: data[f"way.{name}"] for name in WAY_COLUMNS}
-            texts = {
-                name: data[f"text.{name}"].tolist() for name, column in WAY_COLUMNS.items() if column.kind == "text"
-            }
+            texts = {key[len("text."):]: data[key].tolist() for key in data.files if key.startswith("text.")}
             meta = json.loads(str(data["meta"]))
         return cls(**core, node_columns=node_columns, way_columns=way_columns, texts=texts, meta=meta)
 
@@ -260,6 +268,8 @@ class WalkGraph:
 _CORE_ARRAYS = (
     "node_osm_id", "node_lat", "node_lon", "node_x", "node_y", "edge_u", "edge_v", "edge_way", "edge_length",
     "edge_forward", "geom_offsets", "geom_x", "geom_y", "geom_lat", "geom_lon", "geom_osm_id", "way_osm_id",
+    "landmark_osm_id", "landmark_lat", "landmark_lon", "landmark_kind", "landmark_name", "landmark_edge",
+    "landmark_offset",
 )
 
 
@@ -283,8 +293,9 @@ def _first(value: Any) -> Any:
     return value[0] if isinstance(value, list) else value
 
 
-def build_walk_graph(graph: nx.MultiDiGraph, meta: dict[str, Any]) -> WalkGraph:
-    """Turn a simplified two-way osmnx graph (from `routing.osm_import.walkable_graph`) into a WalkGraph."""
+def build_walk_graph(graph: nx.MultiDiGraph, landmarks: list[dict[str, Any]], meta: dict[str, Any]) -> WalkGraph:
+    """Turn a simplified two-way osmnx graph (from `routing.osm_import.walkable_graph`) and the landmarks
+    (`routing.osm_import.landmarks`) into a WalkGraph."""
     from pyproj import Transformer
 
     osm_nodes = list(graph.nodes)
@@ -352,7 +363,17 @@ def build_walk_graph(graph: nx.MultiDiGraph, meta: dict[str, Any]) -> WalkGraph:
             values = [position[word] for word in values]
         way_columns[name] = np.array(values, dtype=_DTYPES[column.kind])
 
-    return WalkGraph(
+    kinds = sorted({landmark["kind"] for landmark in landmarks} | {""})
+    names = sorted({landmark["name"] for landmark in landmarks} | {""})
+    texts["landmark_kind"], texts["landmark_name"] = kinds, names
+    walk_graph = WalkGraph(
+        landmark_osm_id=np.array([landmark["osm_id"] for landmark in landmarks], dtype=np.int64),
+        landmark_lat=np.array([landmark["lat"] for landmark in landmarks], dtype=np.float64),
+        landmark_lon=np.array([landmark["lon"] for landmark in landmarks], dtype=np.float64),
+        landmark_kind=np.array([kinds.index(landmark["kind"]) for landmark in landmarks], dtype=np.int32),
+        landmark_name=np.array([names.index(landmark["name"]) for landmark in landmarks], dtype=np.int32),
+        landmark_edge=np.full(len(landmarks), -1, dtype=np.int32),
+        landmark_offset=np.zeros(len(landmarks), dtype=np.float32),
         node_osm_id=np.array(osm_nodes, dtype=np.int64),
         node_lat=node_lat,
         node_lon=node_lon,
@@ -375,3 +396,20 @@ def build_walk_graph(graph: nx.MultiDiGraph, meta: dict[str, Any]) -> WalkGraph:
         texts=texts,
         meta={**meta, "graph_version": settings.GRAPH_VERSION, "crs": f"EPSG:{epsg}"},
     )
+    _place_landmarks(walk_graph)
+    return walk_graph
+
+
+def _place_landmarks(graph: WalkGraph) -> None:
+    """Snap each landmark to its nearest edge, so guidance can find those beside a route by edge."""
+    from routing.errors import OffMapError
+    from routing.spatial import EdgeIndex
+
+    index = EdgeIndex(graph, limit_m=settings.LANDMARK_MAX_DISTANCE_M)
+    for i, (lat, lon) in enumerate(zip(graph.landmark_lat.tolist(), graph.landmark_lon.tolist())):
+        try:
+            snap = index.snap(lat, lon)
+        except OffMapError:
+            continue
+        graph.landmark_edge[i] = snap.edge
+        graph.landmark_offset[i] = snap.offset_m

@@ -93,6 +93,34 @@ def graph_from_place(place: str) -> nx.MultiDiGraph:
         raise OsmInputError(f'OpenStreetMap knows no place called "{place}" ({exc})') from exc
 
 
+def landmark_kind(tags: dict[str, str]) -> str | None:
+    """What kind of landmark a node is (bus_stop, station, entrance, shop or the amenity), or None."""
+    if tags.get("highway") == "bus_stop" or tags.get("public_transport") == "platform":
+        return "bus_stop"
+    if tags.get("railway") in ("station", "halt"):
+        return "station"
+    if "entrance" in tags:
+        return "entrance"
+    if not tags.get("name"):
+        return None
+    if tags.get("amenity") in settings.LANDMARK_AMENITIES:
+        return tags["amenity"]
+    if "shop" in tags:
+        return "shop"
+    return "attraction" if tags.get("tourism") in ("attraction", "museum", "artwork") else None
+
+
+def landmarks(graph: nx.MultiDiGraph) -> list[dict[str, object]]:
+    """The landmark nodes of a raw osmnx graph (they are often on no way, so take them before filtering)."""
+    found = []
+    for osm_id, tags in graph.nodes(data=True):
+        kind = landmark_kind(tags)
+        if kind is not None:
+            found.append({"osm_id": int(osm_id), "kind": kind, "name": tags.get("name", ""),
+                          "lat": float(tags["y"]), "lon": float(tags["x"])})
+    return found
+
+
 def walkable_graph(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
     """Keep only walkable ways and the nodes they use, then merge chains of untagged nodes into single edges.
 

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 # Bump whenever the compact graph's content or layout changes: cached graphs of another version are rebuilt.
-GRAPH_VERSION = 2
+GRAPH_VERSION = 3
 
 # Where built graphs are cached; keyed by the input file's hash and GRAPH_VERSION.
 CACHE_DIR = Path(os.environ.get("LOTSE_CACHE_DIR", Path.home() / ".cache" / "lotse"))
@@ -44,12 +44,16 @@ ROAD_HIGHWAYS = frozenset(
     }
 )
 
-# OSM tags kept from the file (osmnx drops every other tag while parsing).
-NODE_TAGS = (
+# OSM node tags that make a node a point of its own in the graph instead of a bend inside an edge.
+NODE_TAGS_KEPT_AS_JUNCTIONS = (
     "highway", "crossing", "crossing_ref", "crossing:markings", "crossing:signals", "crossing:island",
     "tactile_paving", "traffic_signals:sound", "traffic_signals:vibration", "button_operated",
-    "kerb", "kerb:height", "barrier", "elevator", "name",
+    "kerb", "kerb:height", "barrier", "elevator",
 )
+# Node tags that make a landmark a walker can confirm their position by (a bus stop, a pharmacy, an entrance).
+LANDMARK_TAGS = ("name", "public_transport", "railway", "amenity", "shop", "entrance", "tourism")
+# OSM tags kept from the file (osmnx drops every other tag while parsing).
+NODE_TAGS = NODE_TAGS_KEPT_AS_JUNCTIONS + LANDMARK_TAGS
 WAY_TAGS = (
     "highway", "name", "ref", "foot", "access", "motorroad", "area", "footway", "sidewalk", "sidewalk:both",
     "sidewalk:left", "sidewalk:right", "surface", "smoothness", "lit", "width", "incline", "step_count",
@@ -57,8 +61,17 @@ WAY_TAGS = (
     "bicycle", "lanes", "maxspeed", "tactile_paving", "crossing", "crossing:signals", "crossing:markings",
     "crossing:island",
 )
-# Node tags that make a node a point of its own in the graph instead of a bend inside an edge.
-NODE_TAGS_KEPT_AS_JUNCTIONS = NODE_TAGS[:-1]
+# Named amenities worth saying as landmarks (benches, bins and the like are not).
+LANDMARK_AMENITIES = frozenset(
+    {
+        "pharmacy", "post_office", "bank", "townhall", "library", "hospital", "police", "school", "university",
+        "place_of_worship", "cinema", "theatre", "kindergarten", "doctors", "dentist", "cafe", "restaurant",
+        "fast_food", "pub", "bar", "biergarten", "ice_cream", "toilets", "fuel", "community_centre",
+        "social_facility", "nursing_home", "marketplace", "bus_station", "taxi",
+    }
+)
+# Landmarks farther than this from the walkable network are not said along a route.
+LANDMARK_MAX_DISTANCE_M = 30.0
 
 # Average pedestrian speed used for durations until a profile sets its own.
 WALKING_SPEED_MPS = 1.2

@@ -377,6 +377,8 @@ def test_stats(mini_graph):
         "nodes": 22,
         "edges": 21,
         "ways": 11,
+        "landmarks": 2,  # bus stop 25 beside Fackelstraße, entrance 44 on the building far from any way
+        "landmarks_near_ways": 1,
         "length_km": 1.2,
         "crossings_mapped": 2,
         "crossings_unmapped": 1,
@@ -408,3 +410,13 @@ def test_meta(mini_graph):
     assert mini_graph.meta["source"].endswith("mini.osm")
     assert len(mini_graph.meta["source_hash"]) == 64
     assert math.isfinite(mini_graph.meta["build_seconds"])
+
+
+def test_landmarks_are_kept_and_placed_on_the_nearest_way(mini_graph):
+    bus_stop = int(np.flatnonzero(mini_graph.landmark_osm_id == 25)[0])
+    assert mini_graph.texts["landmark_kind"][mini_graph.landmark_kind[bus_stop]] == "bus_stop"
+    assert mini_graph.texts["landmark_name"][mini_graph.landmark_name[bus_stop]] == "Rathaus"
+    edge = int(mini_graph.landmark_edge[bus_stop])
+    assert mini_graph.way_text("name", int(mini_graph.edge_way[edge])) == "Fackelstraße"
+    entrance = int(np.flatnonzero(mini_graph.landmark_osm_id == 44)[0])
+    assert mini_graph.landmark_edge[entrance] == -1  # more than 30 m from every walkable way
