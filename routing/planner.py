@@ -52,6 +52,8 @@ class Obstacle:
     """A reported obstacle: where (an OSM node id, an OSM way id, or a point), how bad, and when it applies."""
 
     severity: str  # "block" or "penalty"
+    kind: str = "other"  # what is there (construction, head_height, ...), for the warning a walker hears
+    description: str = ""
     osm_node_id: int | None = None
     osm_way_id: int | None = None
     lat: float | None = None

@@ -37,6 +37,7 @@ class RouteEdge:
     forward: bool
     start_m: float  # distance from the route's start where this piece begins
     length_m: float
+    from_m: float  # metres into the edge, in walking direction, where this piece begins (not 0 only at the start)
     way_osm_id: int
     name: str
     highway: str
@@ -156,8 +157,11 @@ def build_route(planner: Planner, path: Path, profile: str, prefs: Preferences) 
     name_codes, highway_codes = graph.way_columns["name"][ways].tolist(), graph.way_columns["highway"][ways].tolist()
     way_ids = graph.way_osm_id[ways].tolist()
     forward = walk.forward.tolist()
+    first_length = float(graph.edge_length[walk.edges[0]])
+    first_from = path.start.offset_m if forward[0] else first_length - path.start.offset_m
     edges = [
         RouteEdge(edge=edge, forward=forward[i], start_m=round(starts[i], 1), length_m=round(walked[i], 1),
+                  from_m=round(first_from, 1) if i == 0 else 0.0,
                   way_osm_id=way_ids[i], name=names[name_codes[i]], highway=highways[highway_codes[i]])
         for i, edge in enumerate(walk.edges.tolist())
     ]

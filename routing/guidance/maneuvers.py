@@ -1,0 +1,271 @@
+"""Maneuvers: what a blind walker must be told along a route, computed as data before any wording.
+
+Thresholds (degrees of change of walking direction; positive is to the right):
+- below 30: straight on; 30 to 60: slight; 60 to 120: turn; 120 to 160: sharp; 160 and more: U-turn.
+- At a junction (a node where the walker could go another way) a turn is said from 45 degrees on, or whenever
+  the street name changes. Where the way only bends (no other way to take) only bends of 120 degrees and more are
+  said, because the cane and the way itself lead the walker round gentler ones.
+Crossings, steps, barriers, elevators, bridges, tunnels, entering a pedestrian zone or shared space, landmarks
+beside the way and reported obstacles each get their own maneuver; none is merged with another.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from routing import tags
+from routing.planner import Obstacle, Planner
+from routing.route import Route
+
+SLIGHT_DEG, TURN_DEG, SHARP_DEG, UTURN_DEG = 30.0, 60.0, 120.0, 160.0
+JUNCTION_TURN_DEG = 45.0
+BEND_TURN_DEG = 120.0
+ARRIVE_AHEAD_M = 3.0  # a destination this close to the way is "ahead", not to one side
+COMPASS = ("north", "northeast", "east", "southeast", "south", "southwest", "west", "northwest")
+# Areas whose start is said: walking there differs from walking on a sidewalk.
+AREAS = {"pedestrian": "pedestrian_zone", "living_street": "shared_space"}
+# Order of maneuvers at the same spot: what to do first, then what is there.
+_ORDER = {"depart": 0, "turn": 1, "continue": 1, "enter": 2, "bridge": 2, "tunnel": 2, "warning": 3, "barrier": 4,
+          "elevator": 5, "steps": 5, "cross": 6, "landmark": 7, "arrive": 9}
+
+
+@dataclass
+class Maneuver:
+    """One thing to tell the walker, at `distance_m` from the start; fields that do not apply are None."""
+
+    type: str
+    distance_m: float
+    lat: float
+    lon: float
+    then_m: float | None = None  # metres from here to the next maneuver
+    street: str | None = None  # name of the way walked from here ("" when it has none)
+    way: str | None = None  # its highway class (footway, residential, pedestrian, steps, ...)
+    modifier: str | None = None  # straight, slight_left, left, sharp_left, uturn, slight_right, right, sharp_right
+    angle_deg: float | None = None
+    clock: int | None = None  # 1..12: the direction as on a clock face, 12 straight ahead
+    compass: str | None = None
+    crossing: dict[str, Any] | None = None
+    steps: dict[str, Any] | None = None
+    barrier: str | None = None
+    area: str | None = None
+    landmark: dict[str, Any] | None = None
+    warning: dict[str, Any] | None = None
+    side: str | None = None  # arrive: left, right or ahead
+    offset_m: float | None = None  # arrive: how far the destination lies beside the way
+
+    def to_dict(self) -> dict[str, Any]:
+        return {key: value for key, value in asdict(self).items() if value is not None}
+
+
+def modifier(angle: float) -> str:
+    """The turn class of a signed change of direction (see the module docstring)."""
+    size = abs(angle)
+    if size < SLIGHT_DEG:
+        return "straight"
+    if size >= UTURN_DEG:
+        return "uturn"
+    side = "right" if angle > 0 else "left"
+    if size < TURN_DEG:
+        return f"slight_{side}"
+    return f"sharp_{side}" if size >= SHARP_DEG else side
+
+
+def clock(angle: float) -> int:
+    """The hour on a clock face of a direction relative to ahead (12), turning right towards 3."""
+    hour = round((angle % 360) / 30) % 12
+    return 12 if hour == 0 else hour
+
+
+def compass(bearing: float) -> str:
+    """Eight-wind compass direction of a bearing in degrees."""
+    return COMPASS[round((bearing % 360) / 45) % 8]
+
+
+def _bearing(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Initial bearing between two close points, degrees clockwise from north."""
+    dy = lat2 - lat1
+    dx = (lon2 - lon1) * math.cos(math.radians(lat1))
+    return math.degrees(math.atan2(dx, dy)) % 360
+
+
+def build_maneuvers(planner: Planner, route: Route, destination: tuple[float, float] | None = None,
+                    heading_deg: float | None = None, obstacles: tuple[Obstacle, ...] = ()) -> list[Maneuver]:
+    """All maneuvers of a route in walking order, each with the distance to the next one."""
+    graph = planner.graph
+    edge_count = graph.edge_count
+    edges = route.edges
+    directed = [e.edge if e.forward else e.edge + edge_count for e in edges]
+    ways = [int(graph.edge_way[e.edge]) for e in edges]
+    maneuvers = [_depart(route, edges, heading_deg)]
+
+    previous_steps_way = -1
+    for i, edge in enumerate(edges):
+        at = edge.start_m
+        node = int(graph.edge_u[edge.edge] if edge.forward else graph.edge_v[edge.edge])
+        lat, lon = float(graph.node_lat[node]), float(graph.node_lon[node])
+        if i > 0:
+            turn = _turn(planner, directed[i - 1], directed[i], node, edges[i - 1], edge, at, lat, lon)
+            if turn is not None:
+                maneuvers.append(turn)
+            barrier = tags.BARRIER_KINDS[graph.node_columns["barrier"][node]]
+            if barrier != "none":
+                maneuvers.append(Maneuver("barrier", at, lat, lon, barrier=barrier))
+            if graph.node_columns["elevator"][node] == tags.YES:
+                maneuvers.append(Maneuver("elevator", at, lat, lon))
+            area = AREAS.get(edge.highway)
+            if area and AREAS.get(edges[i - 1].highway) != area:
+                maneuvers.append(Maneuver("enter", at, lat, lon, area=area, street=edge.name, way=edge.highway))
+            for structure in ("bridge", "tunnel"):
+                column = graph.way_columns[structure]
+                if column[ways[i]] and not column[ways[i - 1]]:
+                    maneuvers.append(Maneuver(structure, at, lat, lon, street=edge.name))
+        if edge.highway == "steps" and ways[i] != previous_steps_way:
+            maneuvers.append(_steps(route, at, lat, lon, edge))
+        previous_steps_way = ways[i] if edge.highway == "steps" else -1
+        if edge.highway == "elevator":
+            maneuvers.append(Maneuver("elevator", at, lat, lon))
+
+    for crossing in route.crossings:
+        maneuvers.append(Maneuver("cross", crossing.distance_m, crossing.lat, crossing.lon,
+                                  crossing={key: value for key, value in crossing.__dict__.items()
+                                            if key not in ("distance_m", "lat", "lon")}))
+    maneuvers.extend(_landmarks(planner, route))
+    maneuvers.extend(_warnings(planner, route, obstacles))
+    maneuvers.append(_arrive(planner, route, destination))
+    maneuvers.sort(key=lambda m: (round(m.distance_m, 1), _ORDER[m.type]))
+    for current, following in zip(maneuvers, maneuvers[1:]):
+        current.then_m = round(following.distance_m - current.distance_m, 1)
+    return maneuvers
+
+
+def _depart(route: Route, edges: list, heading_deg: float | None) -> Maneuver:
+    lat, lon = float(route.lat[0]), float(route.lon[0])
+    # Bearing over the first few metres, so a snap point right at a vertex still gives a direction.
+    far = min(len(route.lat) - 1, 1)
+    bearing = _bearing(lat, lon, float(route.lat[far]), float(route.lon[far]))
+    first = edges[0]
+    maneuver = Maneuver("depart", 0.0, lat, lon, street=first.name, way=first.highway, compass=compass(bearing),
+                        angle_deg=None)
+    if heading_deg is not None and math.isfinite(heading_deg):
+        relative = (bearing - heading_deg + 180) % 360 - 180
+        maneuver.angle_deg = round(relative, 1)
+        maneuver.clock = clock(relative)
+        maneuver.modifier = modifier(relative)
+    return maneuver
+
+
+def _turn(planner: Planner, before: int, after: int, node: int, edge_before, edge_after, at: float,
+          lat: float, lon: float) -> Maneuver | None:
+    table = planner.table
+    arc = table.arc_between(before, after)
+    angle = float(table.arc_turn[arc]) if arc >= 0 else 180.0
+    renamed = edge_before.name != edge_after.name
+    junction = len(planner.graph.edges_at(node)) > 2
+    threshold = JUNCTION_TURN_DEG if junction else BEND_TURN_DEG
+    if abs(angle) < threshold and not (junction and renamed):
+        return None
+    kind = "continue" if abs(angle) < SLIGHT_DEG else "turn"
+    return Maneuver(kind, at, lat, lon, street=edge_after.name, way=edge_after.highway, modifier=modifier(angle),
+                    angle_deg=round(angle, 1), clock=clock(angle))
+
+
+def _steps(route: Route, at: float, lat: float, lon: float, edge) -> Maneuver:
+    flight = next((s for s in route.steps if abs(s["distance_m"] - at) < 0.05), None)
+    facts = {key: flight[key] for key in ("direction", "step_count", "handrail", "ramp")} if flight else {}
+    return Maneuver("steps", at, lat, lon, steps=facts, street=edge.name, way="steps")
+
+
+def _on_route(route: Route, edge: int, offset: float, length: float) -> float | None:
+    """Distance from the route's start of the point `offset` metres from u on `edge`, if the route walks past it."""
+    for piece in route.edges:
+        if piece.edge == edge:
+            along = offset if piece.forward else length - offset
+            if piece.from_m - 0.05 <= along <= piece.from_m + piece.length_m + 0.05:
+                return round(piece.start_m + along - piece.from_m, 1)
+    return None
+
+
+def _point_and_direction(graph, edge: int, offset: float, forward: bool) -> tuple[float, float, float, float]:
+    """The point at `offset` metres from u on an edge, and the walking direction there."""
+    first, stop = graph.geom_offsets[edge], graph.geom_offsets[edge + 1]
+    xs, ys = graph.geom_x[first:stop], graph.geom_y[first:stop]
+    along = np.concatenate([[0.0], np.cumsum(np.hypot(np.diff(xs), np.diff(ys)))])
+    segment = int(min(max(np.searchsorted(along, offset, side="right") - 1, 0), len(xs) - 2))
+    dx, dy = xs[segment + 1] - xs[segment], ys[segment + 1] - ys[segment]
+    share = (offset - along[segment]) / (along[segment + 1] - along[segment]) if along[segment + 1] > along[segment] else 0.0
+    x, y = xs[segment] + share * dx, ys[segment] + share * dy
+    return float(x), float(y), float(dx if forward else -dx), float(dy if forward else -dy)
+
+
+def _side_of(planner: Planner, edge: int, offset: float, forward: bool, lat: float, lon: float) -> tuple[str, float]:
+    """On which side of the walking direction a point lies, and how far from the way."""
+    x, y = planner.index.project(lat, lon)
+    foot_x, foot_y, dx, dy = _point_and_direction(planner.graph, edge, offset, forward)
+    side = "left" if dx * (y - foot_y) - dy * (x - foot_x) > 0 else "right"
+    return side, math.hypot(x - foot_x, y - foot_y)
+
+
+def _landmarks(planner: Planner, route: Route) -> list[Maneuver]:
+    graph = planner.graph
+    walked = {piece.edge: piece for piece in route.edges}
+    found = []
+    for landmark in np.flatnonzero(np.isin(graph.landmark_edge, list(walked))).tolist():
+        edge = int(graph.landmark_edge[landmark])
+        offset = float(graph.landmark_offset[landmark])
+        distance = _on_route(route, edge, offset, float(graph.edge_length[edge]))
+        if distance is None:
+            continue
+        lat, lon = float(graph.landmark_lat[landmark]), float(graph.landmark_lon[landmark])
+        side, _ = _side_of(planner, edge, offset, walked[edge].forward, lat, lon)
+        found.append(Maneuver("landmark", distance, lat, lon, landmark={
+            "kind": graph.texts["landmark_kind"][graph.landmark_kind[landmark]],
+            "name": graph.texts["landmark_name"][graph.landmark_name[landmark]],
+            "osm_id": int(graph.landmark_osm_id[landmark]),
+            "side": side,
+        }))
+    return found
+
+
+def _warnings(planner: Planner, route: Route, obstacles: tuple[Obstacle, ...]) -> list[Maneuver]:
+    """A warning where a reported obstacle is on the route: at its point, else where its edge begins."""
+    warnings = []
+    for obstacle in obstacles:
+        affected = set(planner.obstacle_edges(obstacle).tolist())
+        hits = [piece for piece in route.edges if piece.edge in affected]
+        if not hits:
+            continue
+        distance = None
+        if obstacle.lat is not None and obstacle.lon is not None:
+            snap = planner.index.snap(obstacle.lat, obstacle.lon)
+            distance = _on_route(route, snap.edge, snap.offset_m, float(planner.graph.edge_length[snap.edge]))
+        distance = hits[0].start_m if distance is None else distance
+        position = min(int(np.searchsorted(_cumulative(route), distance)), len(route.lat) - 1)
+        warnings.append(Maneuver("warning", distance, float(route.lat[position]), float(route.lon[position]),
+                                 warning={"kind": obstacle.kind, "description": obstacle.description,
+                                          "severity": obstacle.severity}))
+    return warnings
+
+
+def _cumulative(route: Route) -> np.ndarray:
+    """Metres from the start at each point of the route's geometry (approximate: flat earth over a city)."""
+    dy = np.diff(route.lat) * 111_320.0
+    dx = np.diff(route.lon) * 111_320.0 * math.cos(math.radians(float(route.lat[0])))
+    return np.concatenate([[0.0], np.cumsum(np.hypot(dx, dy))])
+
+
+def _arrive(planner: Planner, route: Route, destination: tuple[float, float] | None) -> Maneuver:
+    lat, lon = float(route.lat[-1]), float(route.lon[-1])
+    maneuver = Maneuver("arrive", round(route.distance_m, 1), lat, lon, side="ahead", offset_m=0.0)
+    if destination is not None:
+        last = route.edges[-1]
+        length = float(planner.graph.edge_length[last.edge])
+        end_along = last.from_m + last.length_m
+        offset = end_along if last.forward else length - end_along
+        side, away = _side_of(planner, last.edge, offset, last.forward, *destination)
+        maneuver.offset_m = round(away, 1)
+        maneuver.side = side if away >= ARRIVE_AHEAD_M else "ahead"
+    return maneuver
