@@ -1,10 +1,14 @@
-"""Plan a described route in one call: profile and overrides in, `Route` with its explanation out."""
+"""Plan a described, worded route in one call: profile and overrides in, `Route` with explanation and
+instructions out."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
 from routing.explain import explain
+from routing.guidance.maneuvers import build_maneuvers
+from routing.guidance.wording import WordingOptions, instructions
 from routing.planner import Obstacle, Planner
 from routing.profiles import DEFAULT_PROFILE, resolve
 from routing.route import Route, build_route, path_summary, route_summary
@@ -18,8 +22,11 @@ def plan_route(
     overrides: dict[str, Any] | None = None,
     lang: str = "de",
     obstacles: tuple[Obstacle, ...] = (),
+    wording: WordingOptions = WordingOptions(),
+    heading_deg: float | None = None,
 ) -> Route:
-    """The route a profile prefers between two lat/lon positions, explained against the shortest walkable one."""
+    """The route a profile prefers between two lat/lon positions, explained against the shortest walkable one,
+    with its spoken instructions in `lang`."""
     name = profile or DEFAULT_PROFILE
     prefs = resolve(name, overrides)
     chosen, shortest = planner.plan(origin, destination, prefs, obstacles)
@@ -27,4 +34,9 @@ def plan_route(
     mine = route_summary(route)
     route.explanation = explain(mine, mine if shortest.directed == chosen.directed else path_summary(planner, shortest),
                                 lang)
+    # Blocked edges are avoided; obstacles that only cost extra may still lie on the route and are warned about.
+    now = datetime.now(timezone.utc)
+    warned = tuple(o for o in obstacles if o.severity != "block" and o.active(now))
+    maneuvers = build_maneuvers(planner, route, (float(destination[0]), float(destination[1])), heading_deg, warned)
+    route.instructions = instructions(maneuvers, lang, wording)
     return route

@@ -81,7 +81,7 @@ class Route:
     data_gaps: list[dict[str, Any]]
     preferences: dict[str, Any]
     explanation: dict[str, Any] = field(default_factory=dict)
-    instructions: list[dict[str, Any]] = field(default_factory=list)
+    instructions: list[Any] = field(default_factory=list)  # routing.guidance.wording.Instruction
 
     def to_dict(self) -> dict[str, Any]:
         """The route as the API returns it; geometry as a GeoJSON LineString (lon, lat order)."""
@@ -100,7 +100,7 @@ class Route:
             "data_gaps": self.data_gaps,
             "preferences": self.preferences,
             "explanation": self.explanation,
-            "instructions": self.instructions,
+            "instructions": [instruction.to_dict() for instruction in self.instructions],
         }
 
 

@@ -25,6 +25,8 @@ SLIGHT_DEG, TURN_DEG, SHARP_DEG, UTURN_DEG = 30.0, 60.0, 120.0, 160.0
 JUNCTION_TURN_DEG = 45.0
 BEND_TURN_DEG = 120.0
 ARRIVE_AHEAD_M = 3.0  # a destination this close to the way is "ahead", not to one side
+EDGE_POINT_M = 0.5  # a turn this close to the route's start or end is not said; nor a first piece this short
+DEPART_BEARING_M = 2.0  # the first direction is taken towards the route's first point at least this far away
 COMPASS = ("north", "northeast", "east", "southeast", "south", "southwest", "west", "northwest")
 # Areas whose start is said: walking there differs from walking on a sidewalk.
 AREAS = {"pedestrian": "pedestrian_zone", "living_street": "shared_space"}
@@ -108,20 +110,25 @@ def build_maneuvers(planner: Planner, route: Route, destination: tuple[float, fl
         node = int(graph.edge_u[edge.edge] if edge.forward else graph.edge_v[edge.edge])
         lat, lon = float(graph.node_lat[node]), float(graph.node_lon[node])
         if i > 0:
-            turn = _turn(planner, directed[i - 1], directed[i], node, edges[i - 1], edge, at, lat, lon)
-            if turn is not None:
-                maneuvers.append(turn)
+            # No turn where the route has not yet left its start, and no turn, entry, bridge or tunnel where it has
+            # already reached its end: a snap point at a junction leaves a piece of no length there, and the depart
+            # or arrive says all there is to say.
+            before_end = route.distance_m - at >= EDGE_POINT_M
+            if at >= EDGE_POINT_M and before_end:
+                turn = _turn(planner, directed[i - 1], directed[i], node, edges[i - 1], edge, at, lat, lon)
+                if turn is not None:
+                    maneuvers.append(turn)
             barrier = tags.BARRIER_KINDS[graph.node_columns["barrier"][node]]
             if barrier != "none":
                 maneuvers.append(Maneuver("barrier", at, lat, lon, barrier=barrier))
             if graph.node_columns["elevator"][node] == tags.YES:
                 maneuvers.append(Maneuver("elevator", at, lat, lon))
             area = AREAS.get(edge.highway)
-            if area and AREAS.get(edges[i - 1].highway) != area:
+            if area and AREAS.get(edges[i - 1].highway) != area and before_end:
                 maneuvers.append(Maneuver("enter", at, lat, lon, area=area, street=edge.name, way=edge.highway))
             for structure in ("bridge", "tunnel"):
                 column = graph.way_columns[structure]
-                if column[ways[i]] and not column[ways[i - 1]]:
+                if column[ways[i]] and not column[ways[i - 1]] and before_end:
                     maneuvers.append(Maneuver(structure, at, lat, lon, street=edge.name))
         if edge.highway == "steps" and ways[i] != previous_steps_way:
             maneuvers.append(_steps(route, at, lat, lon, edge))
@@ -144,10 +151,13 @@ def build_maneuvers(planner: Planner, route: Route, destination: tuple[float, fl
 
 def _depart(route: Route, edges: list, heading_deg: float | None) -> Maneuver:
     lat, lon = float(route.lat[0]), float(route.lon[0])
-    # Bearing over the first few metres, so a snap point right at a vertex still gives a direction.
-    far = min(len(route.lat) - 1, 1)
+    # Bearing over the first few metres, so a snap point right at a vertex (a first piece of no length) still
+    # gives a direction: towards the first point at least DEPART_BEARING_M away, else the route's end.
+    along = _cumulative(route)
+    far = min(int(np.searchsorted(along, min(DEPART_BEARING_M, float(along[-1])))), len(route.lat) - 1)
     bearing = _bearing(lat, lon, float(route.lat[far]), float(route.lon[far]))
-    first = edges[0]
+    # The first piece that has a length: a start snapped onto a junction walks a piece of no length first.
+    first = next((edge for edge in edges if edge.length_m >= EDGE_POINT_M), edges[0])
     maneuver = Maneuver("depart", 0.0, lat, lon, street=first.name, way=first.highway, compass=compass(bearing),
                         angle_deg=None)
     if heading_deg is not None and math.isfinite(heading_deg):

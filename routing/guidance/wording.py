@@ -1,0 +1,532 @@
+"""Wording: turn the maneuvers of a route into instructions a blind walker hears, in German or English.
+
+All words and templates live in data/phrases/<lang>.json under "guidance"; this module only selects and fills them.
+Street names go through routing/guidance/names.py (abbreviations written out, German article and preposition by
+the name's gender); unnamed ways are named by their highway class ("in den Fußweg", "onto the footway").
+
+Rules:
+- One instruction per maneuver kept by the verbosity; none is merged with another, so every crossing is said.
+  brief: depart, turns, crossings (street, control, the acoustic signal at lights, the unknowns that matter), steps,
+  lifts, barriers, warnings, arrive. normal: also straight-on street changes, entering a pedestrian area or shared
+  street, bridges and underpasses, bus stops and stations, and one other named landmark in each stretch of more
+  than CONFIRM_GAP_M without an instruction, to confirm the position; crossing facts in full, the size of a main
+  road or one of BIG_ROAD_LANES lanes or more. detailed: every landmark, every known crossing fact (kerb, push
+  button, speed limit too) and the size of every named road crossed.
+- Unknown facts that matter for safety are said as unknown: a crossing's control, the acoustic signal at lights,
+  tactile paving, which way steps go; at normal and detailed also the step count and handrail. Nothing ever says
+  when to cross: the walker judges that.
+- Distances: 5 m steps under 100 m, 10 m steps above, "weniger als 10 Meter" below 10 m; with a step length, in
+  paces instead ("etwa 170 Schritte"), rounded alike.
+- An instruction followed by THEN_MIN_M or more of walking to the next one ends with "Dann 120 Meter weiter." /
+  "Then walk on for 120 metres." (a sentence of its own, so it reads the same after any instruction).
+- A text that would repeat the one before is said with "noch einmal" / "again"; a landmark said within
+  LANDMARK_REPEAT_M before is not said again.
+- No text is longer than MAX_CHARS: the least important facts go first (for a crossing in the order of
+  _CROSSING_FACTS); what is not known is never left out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from typing import Any
+
+from routing.guidance.maneuvers import Maneuver
+from routing.guidance.names import expand_abbreviations, join_names, street_phrase
+from routing.phrases import load_table, plural
+from routing.route import MAIN_ROADS, round_metres
+
+VERBOSITIES = ("brief", "normal", "detailed")
+SHORT_M = 10  # below this a distance is "less than 10 metres" (or paces)
+THEN_MIN_M = 30.0  # an instruction followed by at least this much walking says how far to go on
+CONFIRM_GAP_M = 80.0  # normal verbosity: a stretch longer than this gets one landmark to confirm the position
+LANDMARK_REPEAT_M = 100.0  # the same landmark within this distance is said once
+BIG_ROAD_LANES = 3  # normal verbosity says the size of a crossed road from this many lanes (or a main road)
+MAX_CHARS = 200
+SAME_SPOT_M = 1.0
+
+# Maneuver types said at each verbosity (landmarks are chosen separately).
+_TYPES = {
+    "brief": frozenset({"depart", "turn", "cross", "steps", "elevator", "barrier", "warning", "arrive"}),
+    "normal": frozenset({"depart", "turn", "continue", "cross", "steps", "elevator", "barrier", "warning", "arrive",
+                         "enter", "bridge", "tunnel"}),
+    "detailed": frozenset({"depart", "turn", "continue", "cross", "steps", "elevator", "barrier", "warning", "arrive",
+                           "enter", "bridge", "tunnel"}),
+}
+# Landmarks said at normal verbosity wherever they are: they are where a walker can check the position.
+_ALWAYS_LANDMARKS = frozenset({"bus_stop", "station", "bus_station"})
+
+# Ranks of the sentences of a text: while it is too long, the sentence of the highest rank above _KEEP goes first.
+# What is unknown at a crossing or on steps is never dropped.
+_KEEP, _UNKNOWN, _FACT, _THEN = 0, 0, 1, 2
+# The facts of a crossing from the most to the least important, for a text that must be shortened: what is not
+# known is never dropped; "then" stands for the walk to the next instruction.
+_CROSSING_FACTS = ("acoustic_signal", "island", "size", "tactile_paving", "then", "vibration", "speed",
+                   "button_operated", "kerb")
+
+
+@dataclass(frozen=True)
+class WordingOptions:
+    """How instructions are worded: verbosity brief/normal/detailed, clock-face turns, distances in paces."""
+
+    verbosity: str = "normal"
+    clock_face: bool = False
+    step_length_m: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.verbosity not in VERBOSITIES:
+            raise ValueError(f"verbosity must be one of {VERBOSITIES}, not {self.verbosity!r}")
+        if self.step_length_m is not None and not self.step_length_m > 0:
+            raise ValueError("step_length_m must be a positive number of metres")
+
+
+DEFAULT_OPTIONS = WordingOptions()
+
+
+@dataclass
+class Instruction:
+    """One thing said to the walker: where it applies (`distance_m` from the start, lat/lon), what (`type`, the
+    maneuver's data) and the full text; `then_m` is the walk to the next instruction (None for the last)."""
+
+    index: int
+    type: str
+    distance_m: float
+    lat: float
+    lon: float
+    text: str
+    then_m: float | None
+    maneuver: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "index": self.index, "type": self.type, "distance_m": self.distance_m, "lat": self.lat,
+            "lon": self.lon, "text": self.text, "then_m": self.then_m, "maneuver": self.maneuver,
+        }
+
+
+# ------------------------------------------------------------------------------------------------ tables
+@cache
+def _words(lang: str) -> dict[str, Any]:
+    table = load_table(lang)  # ValueError for a language without a phrase table
+    if "guidance" not in table:
+        raise ValueError(f"no guidance wording for language {lang!r}")
+    return table["guidance"]
+
+
+@cache
+def _speech_rules(lang: str) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    """Replacements that make text speakable: words (before abbreviations are expanded) and single symbols."""
+    table = _words(lang)["speech"]
+    longer = tuple((key, value) for key, value in table.items() if len(key) > 1)
+    single = tuple((key, value) for key, value in table.items() if len(key) == 1)
+    return longer, single
+
+
+_SPACES = re.compile(r"\s+")
+_SPACE_BEFORE = re.compile(r"\s+([.,!?])")
+
+
+@lru_cache(maxsize=8192)
+def speakable(text: str, lang: str) -> str:
+    """A name or free text ready for speech: abbreviations written out ("Str." -> "Straße", "Nr." -> "Nummer")
+    and no symbols a speech engine would read out. Empty for a blank text."""
+    if not text or not text.strip():
+        return ""
+    longer, single = _speech_rules(lang)
+    for key, value in longer:
+        text = text.replace(key, f" {value} ")
+    if not text.strip():
+        return ""
+    text = expand_abbreviations(text, lang)
+    for key, value in single:
+        text = text.replace(key, value)
+    text = _SPACE_BEFORE.sub(r"\1", _SPACES.sub(" ", text))
+    # A closing full stop ("twentyone.") would end the sentence the name stands in.
+    return text.strip(" ,.;:")
+
+
+@lru_cache(maxsize=8192)
+def _street(name: str, highway: str, role: str, lang: str) -> str:
+    """A way in a prepositional phrase ("in die Fackelstraße", "auf dem Fußweg"): by name, else by highway class."""
+    spoken = speakable(name, lang) if name else ""
+    if spoken:
+        return street_phrase(spoken, role, lang)
+    ways = _words(lang)["ways"]
+    return ways.get(highway or "", ways["default"])[role]
+
+
+def _join(items: list[str], conjunction: str) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
+
+
+def _finish(sentences: Iterable[str]) -> str:
+    """Sentences joined into one text; an empty slot's stray space removed; the first letter a capital."""
+    text = " ".join(sentence for sentence in sentences if sentence)
+    if "  " in text or " ." in text or " ," in text or text[:1] == " ":
+        text = _SPACE_BEFORE.sub(r"\1", _SPACES.sub(" ", text)).strip()
+    return text if text[:1].isupper() else text[:1].upper() + text[1:]
+
+
+# ------------------------------------------------------------------------------------------------ distances
+def say_distance(metres: float, lang: str, options: WordingOptions = DEFAULT_OPTIONS, form: str = "plain") -> str:
+    """A distance as said: form "plain" ("120 Meter", "120 metres") or "in" ("in 30 Metern", "in 30 metres").
+
+    Rounded to 5 m under 100 m and 10 m above; under 10 m "weniger als 10 Meter" / "less than 10 metres". With
+    `options.step_length_m`, in paces of that length ("etwa 170 Schritte", "about 170 paces"), rounded alike."""
+    if form not in ("plain", "in"):
+        raise ValueError(f"form must be 'plain' or 'in', not {form!r}")
+    table = _words(lang)["distance"]
+    value = max(float(metres), 0.0)
+    unit = ""
+    if options.step_length_m:
+        value /= options.step_length_m
+        unit = "paces_"
+    if value < SHORT_M:
+        return table[f"short_{unit}{form}"].format(n=SHORT_M)
+    return table[f"{unit}{form}"].format(n=round_metres(value))
+
+
+# ------------------------------------------------------------------------------------------------ instructions
+def instructions(maneuvers: list[Maneuver], lang: str, options: WordingOptions = DEFAULT_OPTIONS) -> list[Instruction]:
+    """The instructions of a route in walking order, worded in `lang` ("de" or "en")."""
+    words = _words(lang)
+    chosen = _choose(maneuvers, options.verbosity)
+    writer = _Writer(words, lang, options)
+    result = []
+    previous = ""
+    last = len(chosen) - 1
+    for i, maneuver in enumerate(chosen):
+        then_m = round(chosen[i + 1].distance_m - maneuver.distance_m, 1) if i < last else None
+        then = words["then"].format(distance=say_distance(then_m, lang, options)) \
+            if then_m is not None and then_m >= THEN_MIN_M else ""
+        again = False
+        parts = writer.parts(maneuver)
+        base = _finish(text for text, _ in parts)
+        if base == previous:
+            again = True
+            parts = writer.again(maneuver, parts)
+            base = _finish(text for text, _ in parts)
+        previous = base
+        text = _finish((base, then))
+        if len(text) > MAX_CHARS:
+            text = writer.shorter(maneuver, parts, then, again)
+        result.append(Instruction(
+            index=i, type=maneuver.type, distance_m=round(maneuver.distance_m, 1), lat=maneuver.lat,
+            lon=maneuver.lon, text=text, then_m=then_m,
+            maneuver={key: value for key, value in maneuver.__dict__.items() if value is not None},
+        ))
+    return result
+
+
+def _fit(parts: list[tuple[str, int]]) -> str:
+    """The text of the parts, dropping the least important ones while it is longer than MAX_CHARS."""
+    text = _finish(part for part, _ in parts)
+    while len(text) > MAX_CHARS:
+        rank = max(rank for _, rank in parts)
+        if rank == _KEEP:
+            break
+        drop = max(i for i, (_, r) in enumerate(parts) if r == rank)
+        parts = parts[:drop] + parts[drop + 1:]
+        text = _finish(part for part, _ in parts)
+    return text
+
+
+def _choose(maneuvers: list[Maneuver], verbosity: str) -> list[Maneuver]:
+    """The maneuvers said at a verbosity, in walking order."""
+    types = _TYPES[verbosity]
+    kept: list[Maneuver] = []
+    candidates: list[Maneuver] = []
+    for maneuver in maneuvers:
+        if maneuver.type == "landmark":
+            if verbosity == "detailed" or (verbosity == "normal" and maneuver.landmark["kind"] in _ALWAYS_LANDMARKS):
+                kept.append(maneuver)
+            elif verbosity == "normal" and maneuver.landmark["name"]:
+                candidates.append(maneuver)
+        elif maneuver.type in types:
+            kept.append(maneuver)
+    if candidates and kept:
+        kept = _confirmations(kept, candidates)
+    return _without_repeated_landmarks(kept)
+
+
+def _confirmations(kept: list[Maneuver], candidates: list[Maneuver]) -> list[Maneuver]:
+    """Add one landmark in each stretch longer than CONFIRM_GAP_M between kept maneuvers: the one nearest its
+    middle."""
+    result: list[Maneuver] = []
+    c = 0
+    for current, following in zip(kept, kept[1:]):
+        result.append(current)
+        start, end = current.distance_m, following.distance_m
+        while c < len(candidates) and candidates[c].distance_m <= start + SAME_SPOT_M:
+            c += 1
+        if end - start <= CONFIRM_GAP_M:
+            continue
+        middle = (start + end) / 2
+        best = None
+        j = c
+        while j < len(candidates) and candidates[j].distance_m < end - SAME_SPOT_M:
+            if best is None or abs(candidates[j].distance_m - middle) < abs(best.distance_m - middle):
+                best = candidates[j]
+            j += 1
+        if best is not None:
+            result.append(best)
+    result.append(kept[-1])
+    return result
+
+
+def _without_repeated_landmarks(kept: list[Maneuver]) -> list[Maneuver]:
+    said: dict[tuple[str, str], float] = {}
+    result = []
+    for maneuver in kept:
+        if maneuver.type == "landmark":
+            key = (maneuver.landmark["kind"], maneuver.landmark["name"])
+            if key in said and maneuver.distance_m - said[key] < LANDMARK_REPEAT_M:
+                continue
+            said[key] = maneuver.distance_m
+        result.append(maneuver)
+    return result
+
+
+class _Writer:
+    """Words one route's maneuvers in order; remembers the street walked, for turns that keep it."""
+
+    def __init__(self, words: dict[str, Any], lang: str, options: WordingOptions) -> None:
+        self.w = words
+        self.lang = lang
+        self.options = options
+        self.detailed = options.verbosity == "detailed"
+        self.brief = options.verbosity == "brief"
+        self.street = ""
+        self.way = ""
+
+    def parts(self, m: Maneuver) -> list[tuple[str, int]]:
+        return getattr(self, f"_{m.type}")(m)
+
+    def again(self, m: Maneuver, parts: list[tuple[str, int]]) -> list[tuple[str, int]]:
+        """The parts of a maneuver whose text would repeat the one before."""
+        if m.type == "cross":
+            return self._cross(m, again=True)
+        return [(self.w["again"].format(text=parts[0][0]), _KEEP), *parts[1:]]
+
+    def shorter(self, m: Maneuver, parts: list[tuple[str, int]], then: str, again: bool) -> str:
+        """The text of a maneuver within MAX_CHARS, leaving out the least important facts first."""
+        if m.type == "cross":
+            for keep in range(len(_CROSSING_FACTS) - 1, -1, -1):
+                allowed = frozenset(_CROSSING_FACTS[:keep])
+                text = _finish([*(part for part, _ in self._cross(m, again, allowed)),
+                                then if "then" in allowed else ""])
+                if len(text) <= MAX_CHARS:
+                    return text
+            return text
+        return _fit([*parts, (then, _THEN)])
+
+    # -------------------------------------------------------------------------------------- ways
+    def _walk_on(self, m: Maneuver) -> None:
+        self.street, self.way = m.street or "", m.way or ""
+
+    def _depart(self, m: Maneuver) -> list[tuple[str, int]]:
+        self._walk_on(m)
+        templates = self.w["depart"]
+        along = _street(m.street or "", m.way or "", "along", self.lang)
+        if m.clock is None:
+            text = templates["compass"].format(compass=self.w["compass"][m.compass or "north"], along=along)
+        elif m.clock == 12:
+            text = templates["ahead"].format(along=along)
+        else:
+            text = templates["clock"].format(hour=m.clock, along=along)
+        return [(text, _KEEP)]
+
+    def _turn(self, m: Maneuver) -> list[tuple[str, int]]:
+        templates = self.w["turn"]
+        street, way = m.street or "", m.way or ""
+        stays = bool(street) and street == self.street
+        plain = not street and way == self.way and not self.street
+        self._walk_on(m)
+        if m.modifier == "uturn":
+            if plain:
+                return [(templates["uturn_plain"], _KEEP)]
+            return [(templates["uturn_along"].format(along=_street(street, way, "along", self.lang)), _KEEP)]
+        if self.options.clock_face and m.clock is not None:
+            direction, prefix = self.w["clock"].format(hour=m.clock), "clock_"
+        else:
+            direction, prefix = self.w["directions"][m.modifier or "straight"], ""
+        if stays:
+            text = templates[prefix + "stay"].format(direction=direction, on=_street(street, way, "on", self.lang))
+        elif plain:
+            text = templates[prefix + "plain"].format(direction=direction)
+        else:
+            text = templates[prefix + "into"].format(direction=direction, into=_street(street, way, "into", self.lang))
+        return [(text, _KEEP)]
+
+    def _continue(self, m: Maneuver) -> list[tuple[str, int]]:
+        self._walk_on(m)
+        return [(self.w["continue"].format(into=_street(m.street or "", m.way or "", "into", self.lang)), _KEEP)]
+
+    # -------------------------------------------------------------------------------------- crossings
+    def _cross(self, m: Maneuver, again: bool = False,
+               allowed: frozenset[str] = frozenset(_CROSSING_FACTS)) -> list[tuple[str, int]]:
+        """A crossing: the street(s) and the control, then what is known and what is not (`allowed`: which of the
+        optional facts may be said, for a text that must be shortened)."""
+        w = self.w["cross"]
+        facts = m.crossing or {}
+        streets = facts.get("streets") or []
+        objects: list[str] = []
+        for street in streets:
+            name = speakable(street.get("name") or "", self.lang)
+            said = _street(name, "", "object", self.lang) if name else self._road(street.get("highway"))
+            if said not in objects:
+                objects.append(said)
+        streets_said = join_names(objects, self.lang) if objects else w["no_street"]
+        control = w["controls"].get(facts.get("control", "unknown"), "")
+        slots = {"streets": streets_said, "control": control, "again": w["again"] if again else ""}
+        parts = [(w["control" if control else "plain"].format(**slots), _KEEP)]
+        if "size" in allowed and len(streets) == 1 and streets[0].get("name"):
+            size = self._size(streets[0], "speed" in allowed)
+            if size:
+                parts.append((w["size"].format(size=size), _FACT))
+
+        verbose, detailed = not self.brief, self.detailed
+        said = {"acoustic_signal": True, "vibration": verbose, "button_operated": detailed}
+        if facts.get("control") == "traffic_signals":
+            has = [w["lights_yes"][fact] for fact in said
+                   if fact in allowed and said[fact] and facts.get(fact) == "yes"]
+            # Lights without an acoustic signal are said at every verbosity; no vibration or button only in detail.
+            lacks = [w["lights_no"][fact] for fact in said
+                     if fact in allowed and (fact == "acoustic_signal" or detailed) and facts.get(fact) == "no"]
+            lights = self._has_lacks(w["lights_has"], w["lights_not"], w["lights_mixed"], has, lacks)
+            if lights:
+                parts.append((lights, _FACT))
+        if verbose:
+            has = [w["place_yes"][fact] for fact in ("tactile_paving", "island")
+                   if fact in allowed and facts.get(fact) == "yes"]
+            lacks = [w["place_no"][fact] for fact in ("tactile_paving", "island")
+                     if fact in allowed and (fact == "tactile_paving" or detailed) and facts.get(fact) == "no"]
+            there = self.w["there_is"]
+            place = self._has_lacks(there["has"], there["not"], there["mixed"], has, lacks)
+            if place:
+                parts.append((place, _FACT))
+        unknown: list[str] = []
+        items = w["unknown_items"]
+        if facts.get("control", "unknown") == "unknown":
+            unknown += items["control"]
+        elif facts.get("control") == "traffic_signals" and facts.get("acoustic_signal", "unknown") == "unknown":
+            unknown += items["acoustic_signal"]
+        if facts.get("tactile_paving", "unknown") == "unknown":
+            unknown += items["tactile_paving"]
+        if unknown:
+            parts.append((w["unknown"].format(items=_join(unknown, self.w["or"])), _UNKNOWN))
+        if detailed and "kerb" in allowed and facts.get("kerb") in w["kerb"]:
+            parts.append((w["kerb"][facts["kerb"]], _FACT))
+        return parts
+
+    def _road(self, highway: str | None) -> str:
+        roads = self.w["roads"]
+        return roads.get(highway or "", roads["default"])
+
+    def _size(self, street: dict[str, Any], speed_allowed: bool = True) -> str:
+        """How big a crossed road is ("eine Hauptverkehrsstraße mit 4 Fahrstreifen"), when the verbosity says so."""
+        highway, lanes = street.get("highway"), street.get("lanes")
+        big = highway in MAIN_ROADS or (lanes is not None and lanes >= BIG_ROAD_LANES)
+        if self.brief or not (big or self.detailed):
+            return ""
+        words = self.w["road_features"]
+        features = []
+        if lanes:
+            features.append(plural(words["lanes"], int(lanes)))
+        speed = street.get("maxspeed_kmh")
+        if self.detailed and speed and speed_allowed:
+            features.append(words["speed"].format(speed=round(speed)))
+        road = self._road(highway)
+        return words["with"].format(road=road, features=_join(features, self.w["and"])) if features else road
+
+    def _has_lacks(self, has_t: str, lacks_t: str, mixed_t: str, has: list[str], lacks: list[str]) -> str:
+        conjunction = self.w["and"]
+        if has and lacks:
+            return mixed_t.format(has=_join(has, conjunction), **{"not": _join(lacks, conjunction)})
+        if has:
+            return has_t.format(has=_join(has, conjunction))
+        if lacks:
+            return lacks_t.format(**{"not": _join(lacks, conjunction)})
+        return ""
+
+    # -------------------------------------------------------------------------------------- on the way
+    def _steps(self, m: Maneuver) -> list[tuple[str, int]]:
+        self._walk_on(m)
+        w = self.w["steps"]
+        facts = m.steps or {}
+        direction = facts.get("direction") if facts.get("direction") in ("up", "down") else "unknown"
+        count = facts.get("step_count")
+        main = plural(w[direction], int(count)) if count else w[f"{direction}_uncounted"]
+        parts = [(main, _KEEP)]
+        handrail = facts.get("handrail") or "unknown"
+        has = [w["yes"]["handrail"]] if handrail == "yes" else []
+        if not self.brief and facts.get("ramp") == "yes":
+            has.append(w["yes"]["ramp"])
+        lacks = [w["no"]["handrail"]] if handrail == "no" else []
+        there = self.w["there_is"]
+        said = self._has_lacks(there["has"], there["not"], there["mixed"], has, lacks)
+        if said:
+            parts.append((said, _FACT))
+        # Which way steps go matters at every verbosity; their count and handrail from normal on.
+        items = w["unknown_items"]
+        unknown = [items["direction"]] if direction == "unknown" else []
+        if not self.brief:
+            unknown += [items[fact] for fact, missing in (("count", not count), ("handrail", handrail == "unknown"))
+                        if missing]
+        if unknown:
+            parts.append((w["not_known"].format(items=_join(unknown, self.w["and"])), _UNKNOWN))
+        return parts
+
+    def _elevator(self, m: Maneuver) -> list[tuple[str, int]]:
+        return [(self.w["elevator"], _KEEP)]
+
+    def _barrier(self, m: Maneuver) -> list[tuple[str, int]]:
+        barriers = self.w["barrier"]
+        return [(barriers.get(m.barrier or "other", barriers["other"]), _KEEP)]
+
+    def _enter(self, m: Maneuver) -> list[tuple[str, int]]:
+        return [(self.w["enter"][m.area or "pedestrian_zone"], _KEEP)]
+
+    def _bridge(self, m: Maneuver) -> list[tuple[str, int]]:
+        return [(self.w["bridge"], _KEEP)]
+
+    def _tunnel(self, m: Maneuver) -> list[tuple[str, int]]:
+        return [(self.w["tunnel"], _KEEP)]
+
+    def _landmark(self, m: Maneuver) -> list[tuple[str, int]]:
+        w = self.w["landmark"]
+        facts = m.landmark or {}
+        kinds = self.w["landmark_kinds"]
+        kind, a = kinds.get(facts.get("kind") or "", kinds["default"])
+        side = self.w["sides"].get(facts.get("side") or "", "")
+        name = speakable(facts.get("name") or "", self.lang)
+        if not name:
+            return [(w["unnamed"].format(a=a, side=side), _KEEP)]
+        if not kind or kind.lower() in name.lower():
+            return [(w["self_named"].format(name=name, side=side), _KEEP)]
+        return [(w["named"].format(kind=kind, name=name, side=side), _KEEP)]
+
+    def _warning(self, m: Maneuver) -> list[tuple[str, int]]:
+        warnings = self.w["warning"]
+        facts = m.warning or {}
+        parts = [(warnings.get(facts.get("kind") or "other", warnings["other"]), _KEEP)]
+        description = speakable(facts.get("description") or "", self.lang)
+        if description:
+            room = MAX_CHARS - len(parts[0][0]) - 2
+            if len(description) > room:
+                description = description[:room].rsplit(" ", 1)[0].rstrip(" ,.;:")
+            if description and description[-1] not in ".!?":
+                description += "."
+            parts.append((description[:1].upper() + description[1:], _FACT))
+        return parts
+
+    def _arrive(self, m: Maneuver) -> list[tuple[str, int]]:
+        w = self.w["arrive"]
+        if m.side in ("left", "right"):
+            distance = say_distance(m.offset_m or 0.0, self.lang, self.options)
+            return [(w["side"].format(side=self.w["sides"][m.side], distance=distance), _KEEP)]
+        return [(w["ahead"], _KEEP)]

@@ -1,0 +1,303 @@
+"""Live tracking: match a walker's noisy fixes to their route and decide what to say, and when.
+
+Plain domain logic with no network or clock of its own: every timing decision uses the fixes' timestamps, so a
+recorded walk replays faster than real time. The web layer feeds fixes in and sends the events out.
+
+Rules (see docs/protocol.md):
+- Each fix is matched to the route, not to the nearest street of the city: to the best segment in a window
+  around the current progress, judged by distance and heading; progress only moves forward, unless the walker
+  really turns back (two fixes in a row well behind).
+- Each instruction is said once early ("prepare", 30 to 45 m ahead, more at higher speed) and once at the spot
+  ("now", a few metres before); landmarks are "info" when passed; warnings are said early as "warning".
+- Off route: only when the distance to the route stays beyond max(25 m, 2 x accuracy) for two fixes and 5 s.
+- Arrival: within 10 m of the end (or the accuracy radius, if larger) while on the route.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from routing.guidance.names import street_phrase
+from routing.guidance.maneuvers import clock, compass
+from routing.guidance.wording import Instruction, WordingOptions, say_distance
+from routing.phrases import load_table
+
+OFF_ROUTE_MIN_M = 25.0
+OFF_ROUTE_FIXES = 2
+OFF_ROUTE_SECONDS = 5.0
+ARRIVAL_M = 10.0
+TURN_BACK_M = 25.0  # this far behind the progress, twice in a row, means the walker really turned back
+WRONG_WAY_DEG = 120.0  # a heading this far from the route's first direction is "facing the wrong way"
+MAX_ACCURACY_M = 500.0
+DEFAULT_SPEED_MPS = 1.2
+# Instructions said only once, when passed, as background information.
+INFO_TYPES = frozenset({"landmark"})
+
+
+@dataclass
+class Fix:
+    """One position from the phone; timestamp in milliseconds since the epoch."""
+
+    lat: float
+    lon: float
+    accuracy_m: float
+    timestamp_ms: float
+    heading_deg: float | None = None
+    speed_mps: float | None = None
+
+
+@dataclass
+class Announcement:
+    """Something to say: `kind` is prepare, now, info or warning; `index` is the instruction's."""
+
+    kind: str
+    index: int
+    text: str
+
+
+@dataclass
+class Progress:
+    remaining_m: float
+    next_maneuver_m: float | None
+    on_route: bool
+
+
+@dataclass
+class Update:
+    """What a fix produced, in the order to send it."""
+
+    announcements: list[Announcement] = field(default_factory=list)
+    progress: Progress | None = None
+    off_route: str | None = None  # the text to say when the walker has just been found off the route
+    arrived: str | None = None
+
+
+@dataclass
+class _Geometry:
+    x: np.ndarray  # route points, metres
+    y: np.ndarray
+    along: np.ndarray  # metres from the start at each point
+    length: float
+
+
+class GuidanceSession:
+    """The guidance state of one walker on one route."""
+
+    def __init__(self, route: Any, instructions: list[Instruction], project: Callable[[Any, Any], tuple[Any, Any]],
+                 lang: str, options: WordingOptions = WordingOptions()) -> None:
+        self.lang = lang
+        self.options = options
+        self.project = project
+        self.paused = False
+        self.arrived = False
+        self.last_text: str | None = None
+        self._set_route(route, instructions)
+
+    # ----------------------------------------------------------------------------------------- route
+    def _set_route(self, route: Any, instructions: list[Instruction]) -> None:
+        self.route = route
+        self.instructions = instructions
+        xs, ys = self.project(route.lat, route.lon)
+        xs, ys = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
+        along = np.concatenate([[0.0], np.cumsum(np.hypot(np.diff(xs), np.diff(ys)))])
+        # Instruction distances come from the graph's edge lengths; scale the drawn line to agree with them.
+        scale = route.distance_m / along[-1] if along[-1] > 0 else 1.0
+        self.geometry = _Geometry(xs, ys, along * scale, float(route.distance_m))
+        self.progress_m = 0.0
+        self.announced: set[tuple[int, str]] = set()
+        self._behind = 0
+        self._off_since: float | None = None
+        self._off_count = 0
+        self._off_reported = False
+        self._last_fix: Fix | None = None
+        self._speed = DEFAULT_SPEED_MPS
+        self._accuracy = 0.0
+        self._checked_direction = False
+
+    def reroute(self, route: Any, instructions: list[Instruction]) -> str:
+        """Continue on a new route (after going off route); returns what to say."""
+        self._set_route(route, instructions)
+        first = instructions[0].text if instructions else ""
+        return self.phrase("rerouted", first=first)
+
+    def start(self) -> list[Announcement]:
+        """What is said on starting: the departure, and whatever comes within the first few metres."""
+        said = [Announcement("now", 0, self.instructions[0].text)]
+        self.announced.add((0, "now"))
+        for index, instruction in enumerate(self.instructions[1:], start=1):
+            if instruction.distance_m > self.now_distance() or instruction.type == "arrive":
+                break
+            self.announced.add((index, "now"))
+            said.append(Announcement("warning" if instruction.type == "warning" else "now", index, instruction.text))
+        self.last_text = said[-1].text
+        return said
+
+    # ------------------------------------------------------------------------------------------ fixes
+    def update(self, fix: Fix) -> Update:
+        """Match a fix to the route and return what to say about it."""
+        result = Update()
+        if self.arrived:
+            return result
+        dt = (fix.timestamp_ms - self._last_fix.timestamp_ms) / 1000 if self._last_fix else 0.0
+        x, y = self.project(fix.lat, fix.lon)
+        self._accuracy = min(fix.accuracy_m, 20.0)
+        along, distance, segment = self._match(x, y, fix, dt)
+        threshold = max(OFF_ROUTE_MIN_M, 2 * fix.accuracy_m)
+        on_route = distance <= threshold
+        if fix.speed_mps is not None and math.isfinite(fix.speed_mps) and fix.speed_mps >= 0:
+            self._speed = min(max(fix.speed_mps, 0.3), 3.0)
+
+        if on_route:
+            self._off_count, self._off_since, self._off_reported = 0, None, False
+            self._advance(along, dt, fix.accuracy_m)
+            if not self._checked_direction and fix.heading_deg is not None:
+                self._checked_direction = True
+                wrong = self._wrong_way(fix.heading_deg, segment)
+                if wrong is not None:
+                    result.announcements.append(Announcement("warning", 0, wrong))
+        else:
+            self._off_count += 1
+            self._off_since = fix.timestamp_ms if self._off_since is None else self._off_since
+            lasted = (fix.timestamp_ms - self._off_since) / 1000
+            if not self._off_reported and self._off_count >= OFF_ROUTE_FIXES and lasted >= OFF_ROUTE_SECONDS:
+                self._off_reported = True
+                result.off_route = self.phrase("off_route")
+        self._last_fix = fix
+
+        if on_route and not self.paused:
+            result.announcements.extend(self._announcements())
+        remaining = max(self.geometry.length - self.progress_m, 0.0)
+        if on_route and remaining <= max(ARRIVAL_M, fix.accuracy_m):
+            self.arrived = True
+            result.arrived = self.instructions[-1].text
+            self.last_text = result.arrived
+        result.progress = Progress(round(remaining, 1), self._next_maneuver_m(), on_route)
+        for announcement in result.announcements:
+            self.last_text = announcement.text
+        return result
+
+    def _match(self, x: float, y: float, fix: Fix, dt: float) -> tuple[float, float, int]:
+        """The best place on the route for a fix: along-distance, distance from the route, segment index."""
+        g = self.geometry
+        x0, y0, x1, y1 = g.x[:-1], g.y[:-1], g.x[1:], g.y[1:]
+        dx, dy = x1 - x0, y1 - y0
+        squared = np.maximum(dx * dx + dy * dy, 1e-9)
+        t = np.clip(((x - x0) * dx + (y - y0) * dy) / squared, 0.0, 1.0)
+        distance = np.hypot(x - (x0 + t * dx), y - (y0 + t * dy))
+        along = g.along[:-1] + t * (g.along[1:] - g.along[:-1])
+        # Prefer the stretch the walker can have reached: where a route doubles back, a noisy fix is often nearer a
+        # later part of it, and jumping there would skip instructions.
+        reach = self.progress_m + self._speed * max(dt, 1.0) * 1.5 + 2 * fix.accuracy_m
+        score = distance + np.where(along < self.progress_m - TURN_BACK_M, 0.5 * (self.progress_m - along), 0.0)
+        score = score + np.where(along > reach, along - reach, 0.0)
+        if fix.heading_deg is not None and (fix.speed_mps or 0.0) > 0.5:
+            bearing = np.degrees(np.arctan2(dx, dy)) % 360
+            opposite = np.abs((bearing - fix.heading_deg + 180) % 360 - 180) > 100
+            score = score + opposite * 10.0
+        best = int(np.argmin(score))
+        return float(along[best]), float(distance[best]), best
+
+    def _advance(self, along: float, dt: float, accuracy: float) -> None:
+        """Move the progress forward with a simple filter: a noisy fix pulls it only part of the way."""
+        if along < self.progress_m - TURN_BACK_M:
+            self._behind += 1
+            if self._behind >= 2:  # really turned back
+                self.progress_m = along
+            return
+        self._behind = 0
+        predicted = self.progress_m + self._speed * max(dt, 0.0)
+        weight = min(1.0, 5.0 / max(accuracy, 5.0))
+        estimate = predicted + weight * (along - predicted) if dt > 0 else along
+        self.progress_m = min(max(self.progress_m, estimate, along - accuracy), self.geometry.length)
+
+    def _wrong_way(self, heading: float, segment: int) -> str | None:
+        g = self.geometry
+        bearing = math.degrees(math.atan2(g.x[segment + 1] - g.x[segment], g.y[segment + 1] - g.y[segment])) % 360
+        relative = (bearing - heading + 180) % 360 - 180
+        if abs(relative) < WRONG_WAY_DEG:
+            return None
+        return self.phrase("turn_around", clock=clock(relative))
+
+    # ----------------------------------------------------------------------------------- announcing
+    def prepare_distance(self) -> float:
+        return min(max(30.0 + (self._speed - 1.0) * 15.0, 30.0), 45.0)
+
+    def now_distance(self) -> float:
+        """How far ahead "now" is said: a few metres at walking speed, plus the metres walked until the next fix
+        and half the fix's uncertainty, so a lagging estimate never says it too late."""
+        return min(max(self._speed * 3.0, 3.0), 8.0) + self._speed + 0.5 * self._accuracy
+
+    def _announcements(self) -> list[Announcement]:
+        said = []
+        prepare, now = self.prepare_distance(), self.now_distance()
+        for index, instruction in enumerate(self.instructions):
+            if index == 0 or instruction.type == "arrive":
+                continue
+            ahead = instruction.distance_m - self.progress_m
+            if ahead > prepare:
+                break
+            if ahead < -2 * now:  # passed long ago (a jump of the fix): saying it now would mislead
+                self.announced.add((index, "now"))
+                continue
+            if instruction.type in INFO_TYPES:
+                if ahead <= now and (index, "now") not in self.announced:
+                    self.announced.add((index, "now"))
+                    said.append(Announcement("info", index, instruction.text))
+                continue
+            if ahead > now and (index, "prepare") not in self.announced and (index, "now") not in self.announced:
+                self.announced.add((index, "prepare"))
+                kind = "warning" if instruction.type == "warning" else "prepare"
+                text = self.phrase("prepare", distance=self._distance(ahead, "in"), text=instruction.text)
+                said.append(Announcement(kind, index, text))
+            elif ahead <= now and (index, "now") not in self.announced:
+                self.announced.add((index, "now"))
+                kind = "warning" if instruction.type == "warning" else "now"
+                said.append(Announcement(kind, index, instruction.text))
+        return said
+
+    def _next_maneuver_m(self) -> float | None:
+        for index, instruction in enumerate(self.instructions):
+            if index and instruction.type not in INFO_TYPES and instruction.distance_m > self.progress_m:
+                return round(instruction.distance_m - self.progress_m, 1)
+        return None
+
+    # -------------------------------------------------------------------------------------- requests
+    def where_am_i(self, fix: Fix | None = None) -> str:
+        """Current street, last junction or landmark passed, direction, and distances ahead."""
+        route = self.route
+        piece = next((e for e in reversed(route.edges) if e.start_m <= self.progress_m), route.edges[0])
+        street = street_phrase(piece.name, "on", self.lang) if piece.name else self._way_phrase(piece.highway)
+        heading = fix.heading_deg if fix and fix.heading_deg is not None else self._route_bearing()
+        parts = [self.phrase("where_street", street=street, direction=self.phrase(f"compass_{compass(heading)}"))]
+        passed = [i for i in self.instructions[1:] if i.distance_m <= self.progress_m and i.type in ("landmark", "cross", "turn")]
+        if passed:
+            parts.append(self.phrase("where_last", text=passed[-1].text))
+        next_m = self._next_maneuver_m()
+        if next_m is not None:
+            parts.append(self.phrase("where_next", distance=self._distance(next_m, "in")))
+        parts.append(self.phrase("where_destination", distance=self._distance(self.geometry.length - self.progress_m)))
+        return " ".join(parts)
+
+    def _route_bearing(self) -> float:
+        g = self.geometry
+        index = int(min(np.searchsorted(g.along, self.progress_m, side="right"), len(g.x) - 1))
+        start = max(index - 1, 0)
+        return math.degrees(math.atan2(g.x[index] - g.x[start], g.y[index] - g.y[start])) % 360
+
+    # ------------------------------------------------------------------------------------------ words
+    def phrase(self, key: str, **slots: object) -> str:
+        """A live-guidance phrase in the session's language."""
+        text = load_table(self.lang)["live"][key].format(**slots)
+        return text[:1].upper() + text[1:]
+
+    def _way_phrase(self, highway: str) -> str:
+        ways = load_table(self.lang)["live"]["ways_on"]
+        return ways.get(highway, ways["other"])
+
+    def _distance(self, metres: float, form: str = "plain") -> str:
+        return say_distance(metres, self.lang, self.options, form)

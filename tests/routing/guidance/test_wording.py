@@ -1,0 +1,534 @@
+"""Wording of instructions: each maneuver type, each verbosity, both languages, on hand-built maneuvers; then the
+rules every route must keep, over the 200 benchmark pairs."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from routing.guidance.maneuvers import Maneuver, build_maneuvers
+from routing.guidance.wording import (
+    MAX_CHARS,
+    Instruction,
+    WordingOptions,
+    instructions,
+    say_distance,
+    speakable,
+)
+from routing.phrases import load_table
+from routing.plan import plan_route
+
+PAIRS_FILE = Path(__file__).resolve().parents[3] / "bench" / "route_pairs.json"
+BRIEF = WordingOptions(verbosity="brief")
+NORMAL = WordingOptions()
+DETAILED = WordingOptions(verbosity="detailed")
+CLOCK = WordingOptions(clock_face=True)
+PACES = WordingOptions(step_length_m=0.7)
+TIMING = re.compile(r"\b(jetzt|sofort|warten Sie|wait|now|go when|grün|green)\b", re.IGNORECASE)
+RAW = ("Str.", "/", "&", "_", "None", "{", "}")
+
+
+def m(kind: str, at: float = 0.0, **fields: Any) -> Maneuver:
+    return Maneuver(kind, at, 49.44, 7.77, **fields)
+
+
+def say(maneuver: Maneuver, lang: str = "de", options: WordingOptions = NORMAL) -> str:
+    said = instructions([maneuver], lang, options)
+    assert len(said) == 1
+    return said[0].text
+
+
+def crossing(**facts: Any) -> dict[str, Any]:
+    streets = facts.pop("streets", [{"name": "Mainzer Straße", "highway": "primary", "lanes": 4, "maxspeed_kmh": 50.0}])
+    base = {"streets": streets, "mapped": True, "control": "traffic_signals", "signals": "yes",
+            "acoustic_signal": "unknown", "vibration": "unknown", "button_operated": "unknown",
+            "tactile_paving": "unknown", "island": "unknown", "kerb": "unknown"}
+    base.update(facts)
+    return base
+
+
+# ---------------------------------------------------------------------------------------------- distances
+@pytest.mark.parametrize(
+    ("metres", "lang", "form", "options", "expected"),
+    [
+        (3, "de", "plain", NORMAL, "weniger als 10 Meter"),
+        (3, "en", "plain", NORMAL, "less than 10 metres"),
+        (9.9, "de", "in", NORMAL, "in weniger als 10 Metern"),
+        (10, "de", "plain", NORMAL, "10 Meter"),
+        (47, "de", "plain", NORMAL, "45 Meter"),
+        (48, "de", "plain", NORMAL, "50 Meter"),
+        (123, "de", "plain", NORMAL, "120 Meter"),
+        (123, "en", "plain", NORMAL, "120 metres"),
+        (30, "de", "in", NORMAL, "in 30 Metern"),
+        (31, "en", "in", NORMAL, "in 30 metres"),
+        (1234, "de", "plain", NORMAL, "1230 Meter"),
+        (120, "de", "plain", PACES, "etwa 170 Schritte"),
+        (120, "en", "plain", PACES, "about 170 paces"),
+        (21, "de", "in", PACES, "in etwa 30 Schritten"),
+        (5, "de", "plain", PACES, "weniger als 10 Schritte"),
+        (5, "en", "in", PACES, "in less than 10 paces"),
+        (-4, "de", "plain", NORMAL, "weniger als 10 Meter"),
+    ],
+)
+def test_say_distance(metres: float, lang: str, form: str, options: WordingOptions, expected: str) -> None:
+    assert say_distance(metres, lang, options, form) == expected
+
+
+def test_say_distance_defaults_and_bad_form() -> None:
+    assert say_distance(47, "de") == "45 Meter"
+    with pytest.raises(ValueError):
+        say_distance(47, "de", NORMAL, "at")
+
+
+def test_options_are_checked() -> None:
+    with pytest.raises(ValueError):
+        WordingOptions(verbosity="chatty")
+    with pytest.raises(ValueError):
+        WordingOptions(step_length_m=0)
+
+
+# ---------------------------------------------------------------------------------------------- depart
+@pytest.mark.parametrize(
+    ("maneuver", "de", "en"),
+    [
+        (m("depart", street="Eisenbahnstraße", way="secondary", compass="northeast"),
+         "Gehen Sie nach Nordosten auf der Eisenbahnstraße.", "Walk northeast along Eisenbahnstraße."),
+        (m("depart", street="", way="footway", compass="south"),
+         "Gehen Sie nach Süden auf dem Fußweg.", "Walk south along the footway."),
+        (m("depart", street="Schillerplatz", way="pedestrian", compass="west"),
+         "Gehen Sie nach Westen auf dem Schillerplatz.", "Walk west along Schillerplatz."),
+        (m("depart", street="Eisenbahnstraße", way="secondary", compass="north", clock=12, modifier="straight"),
+         "Gehen Sie geradeaus auf der Eisenbahnstraße los.", "Walk straight ahead along Eisenbahnstraße."),
+        (m("depart", street="Fackelstraße", way="pedestrian", compass="east", clock=3, modifier="right"),
+         "Drehen Sie sich nach 3 Uhr und gehen Sie auf der Fackelstraße los.",
+         "Turn to 3 o'clock and walk along Fackelstraße."),
+        (m("depart", street="", way="steps", compass="west"),
+         "Gehen Sie nach Westen zur Treppe.", "Walk west to the steps."),
+    ],
+)
+def test_depart(maneuver: Maneuver, de: str, en: str) -> None:
+    assert say(maneuver, "de") == de
+    assert say(maneuver, "en") == en
+
+
+# ---------------------------------------------------------------------------------------------- turns
+@pytest.mark.parametrize(
+    ("street", "way", "modifier", "de", "en"),
+    [
+        ("Fackelstraße", "pedestrian", "left", "Biegen Sie links in die Fackelstraße ab.",
+         "Turn left onto Fackelstraße."),
+        ("Rosenweg", "residential", "right", "Biegen Sie rechts in den Rosenweg ab.", "Turn right onto Rosenweg."),
+        ("Schillerplatz", "pedestrian", "slight_right", "Biegen Sie leicht rechts auf den Schillerplatz ab.",
+         "Turn slightly right onto Schillerplatz."),
+        ("Mainzer Str.", "primary", "sharp_left", "Biegen Sie scharf links in die Mainzer Straße ab.",
+         "Turn sharp left onto Mainzer Straße."),
+        ("Lauterufer", "footway", "slight_left", "Biegen Sie leicht links ans Lauterufer ab.",
+         "Turn slightly left onto Lauterufer."),
+        ("Am Altenhof", "residential", "right", "Biegen Sie rechts in die Straße Am Altenhof ab.",
+         "Turn right onto Am Altenhof."),
+        ("", "footway", "left", "Biegen Sie links in den Fußweg ab.", "Turn left onto the footway."),
+        ("", "steps", "right", "Biegen Sie rechts zur Treppe ab.", "Turn right to the steps."),
+        ("", "service", "left", "Biegen Sie links in die Zufahrt ab.", "Turn left onto the access road."),
+        ("Fackelstraße", "pedestrian", "uturn", "Kehren Sie um und gehen Sie auf der Fackelstraße weiter.",
+         "Turn around and continue along Fackelstraße."),
+    ],
+)
+def test_turn(street: str, way: str, modifier: str, de: str, en: str) -> None:
+    turn = m("turn", 10, street=street, way=way, modifier=modifier, clock=3)
+    assert say(turn, "de") == de
+    assert say(turn, "en") == en
+
+
+def test_turn_keeping_the_street_or_the_way() -> None:
+    start = m("depart", street="Fackelstraße", way="pedestrian", compass="north")
+    stay = m("turn", 10, street="Fackelstraße", way="pedestrian", modifier="left", clock=9)
+    assert [i.text for i in instructions([start, stay], "de")][1] == \
+        "Biegen Sie links ab und bleiben Sie auf der Fackelstraße."
+    assert [i.text for i in instructions([start, stay], "en")][1] == "Turn left, staying on Fackelstraße."
+    footway = m("depart", street="", way="footway", compass="north")
+    turn = m("turn", 10, street="", way="footway", modifier="sharp_right", clock=4)
+    assert instructions([footway, turn], "de")[1].text == "Biegen Sie scharf rechts ab."
+    assert instructions([footway, turn], "en")[1].text == "Turn sharp right."
+    uturn = m("turn", 10, street="", way="footway", modifier="uturn", clock=6)
+    assert instructions([footway, uturn], "de")[1].text == "Kehren Sie um."
+    assert instructions([footway, uturn], "en")[1].text == "Turn around."
+
+
+def test_turn_on_a_clock_face() -> None:
+    turn = m("turn", 10, street="Fackelstraße", way="pedestrian", modifier="slight_right", clock=2)
+    assert say(turn, "de", CLOCK) == "Biegen Sie bei 2 Uhr in die Fackelstraße ab."
+    assert say(turn, "en", CLOCK) == "Turn onto Fackelstraße at 2 o'clock."
+    assert say(turn, "de") == "Biegen Sie leicht rechts in die Fackelstraße ab."
+
+
+def test_continue() -> None:
+    straight = m("continue", 10, street="Marktstraße", way="pedestrian", modifier="straight", clock=12)
+    assert say(straight, "de") == "Gehen Sie geradeaus weiter in die Marktstraße."
+    assert say(straight, "en") == "Continue straight onto Marktstraße."
+    assert instructions([straight], "de", BRIEF) == []
+
+
+# ---------------------------------------------------------------------------------------------- crossings
+def test_crossing_at_lights_each_verbosity() -> None:
+    lights = m("cross", 10, crossing=crossing(
+        streets=[{"name": "Lauterstraße", "highway": "primary", "lanes": 2, "maxspeed_kmh": 50.0}],
+        acoustic_signal="yes", button_operated="yes", tactile_paving="yes", kerb="lowered"))
+    assert say(lights, "de", BRIEF) == "Überqueren Sie die Lauterstraße an der Ampel. Die Ampel hat ein Blindensignal."
+    assert say(lights, "en", BRIEF) == "Cross Lauterstraße at the traffic lights. The lights have an acoustic signal."
+    assert say(lights, "de") == (
+        "Überqueren Sie die Lauterstraße an der Ampel. Das ist eine Hauptverkehrsstraße mit 2 Fahrstreifen. "
+        "Die Ampel hat ein Blindensignal. Es gibt Bodenindikatoren.")
+    assert say(lights, "en") == (
+        "Cross Lauterstraße at the traffic lights. It is a main road with 2 lanes. "
+        "The lights have an acoustic signal. There is tactile paving.")
+    assert say(lights, "de", DETAILED) == (
+        "Überqueren Sie die Lauterstraße an der Ampel. Das ist eine Hauptverkehrsstraße mit 2 Fahrstreifen und "
+        "Tempo 50. Die Ampel hat ein Blindensignal und einen Taster. Es gibt Bodenindikatoren.")
+    small = m("cross", 10, crossing=crossing(
+        streets=[{"name": "Logenstraße", "highway": "tertiary", "lanes": None, "maxspeed_kmh": 30.0}],
+        acoustic_signal="yes", vibration="yes", tactile_paving="yes", island="yes"))
+    assert say(small, "de") == ("Überqueren Sie die Logenstraße an der Ampel. Die Ampel hat ein Blindensignal und "
+                                "ein Vibrationssignal. Es gibt Bodenindikatoren und eine Mittelinsel.")
+    assert say(small, "en") == ("Cross Logenstraße at the traffic lights. The lights have an acoustic signal and "
+                                "a vibrating signal. There is tactile paving and a traffic island.")
+    kerb = m("cross", 10, crossing=crossing(streets=[{"name": "Logenstraße", "highway": "tertiary"}],
+                                            acoustic_signal="yes", tactile_paving="yes", kerb="raised"))
+    assert say(kerb, "de", DETAILED) == (
+        "Überqueren Sie die Logenstraße an der Ampel. Das ist eine mittelgroße Straße. Die Ampel hat ein "
+        "Blindensignal. Es gibt Bodenindikatoren. Der Bordstein ist hoch.")
+    assert say(kerb, "en", DETAILED) == (
+        "Cross Logenstraße at the traffic lights. It is a medium-sized road. The lights have an acoustic signal. "
+        "There is tactile paving. The kerb is raised.")
+
+
+def test_long_crossing_keeps_the_important_facts() -> None:
+    full = m("cross", 10, crossing=crossing(acoustic_signal="yes", vibration="yes", button_operated="yes",
+                                            tactile_paving="yes", island="yes", kerb="lowered"))
+    route = [full, m("arrive", 300, side="ahead", offset_m=0.0)]
+    for lang, options in (("de", NORMAL), ("de", DETAILED), ("en", DETAILED)):
+        text = instructions(route, lang, options)[0].text
+        assert len(text) <= MAX_CHARS
+    # German at normal: the vibrating signal and the walk on go first; signal, island, size and paving stay.
+    assert instructions(route, "de")[0].text == (
+        "Überqueren Sie die Mainzer Straße an der Ampel. Das ist eine Hauptverkehrsstraße mit 4 Fahrstreifen. "
+        "Die Ampel hat ein Blindensignal. Es gibt Bodenindikatoren und eine Mittelinsel.")
+    assert instructions(route, "en")[0].text == (
+        "Cross Mainzer Straße at the traffic lights. It is a main road with 4 lanes. The lights have an acoustic "
+        "signal. There is tactile paving and a traffic island. Then walk on for 290 metres.")
+
+
+def test_crossing_unknowns_are_said() -> None:
+    unknown = m("cross", 10, crossing=crossing(streets=[{"name": "Parkstraße", "highway": "residential"}],
+                                               control="unknown", signals="unknown"))
+    for options in (BRIEF, NORMAL):
+        assert say(unknown, "de", options) == (
+            "Überqueren Sie die Parkstraße. Ob es eine Ampel, einen Zebrastreifen oder Bodenindikatoren gibt, "
+            "ist nicht bekannt.")
+        assert say(unknown, "en", options) == (
+            "Cross Parkstraße. It is not known whether there is a traffic light, a zebra crossing or tactile paving.")
+    acoustic = m("cross", 10, crossing=crossing(tactile_paving="no"))
+    assert say(acoustic, "de") == (
+        "Überqueren Sie die Mainzer Straße an der Ampel. Das ist eine Hauptverkehrsstraße mit 4 Fahrstreifen. "
+        "Es gibt keine Bodenindikatoren. Ob es ein Blindensignal gibt, ist nicht bekannt.")
+    assert say(acoustic, "en") == (
+        "Cross Mainzer Straße at the traffic lights. It is a main road with 4 lanes. There is no tactile paving. "
+        "It is not known whether there is an acoustic signal.")
+
+
+def test_crossing_lights_without_acoustic_signal() -> None:
+    silent = m("cross", 10, crossing=crossing(acoustic_signal="no", vibration="yes", tactile_paving="yes",
+                                              streets=[{"name": "Logenstraße", "highway": "tertiary"}]))
+    assert say(silent, "de") == ("Überqueren Sie die Logenstraße an der Ampel. Die Ampel hat ein Vibrationssignal, "
+                                 "aber kein Blindensignal. Es gibt Bodenindikatoren.")
+    assert say(silent, "en") == ("Cross Logenstraße at the traffic lights. The lights have a vibrating signal but "
+                                 "no acoustic signal. There is tactile paving.")
+    assert say(silent, "de", BRIEF) == ("Überqueren Sie die Logenstraße an der Ampel. "
+                                        "Die Ampel hat kein Blindensignal.")
+
+
+@pytest.mark.parametrize(
+    ("control", "de", "en"),
+    [
+        ("zebra", "Überqueren Sie die Parkstraße am Zebrastreifen.", "Cross Parkstraße at the zebra crossing."),
+        ("marked", "Überqueren Sie die Parkstraße an einer markierten Stelle ohne Ampel.",
+         "Cross Parkstraße at a marked crossing without lights."),
+        ("unmarked", "Überqueren Sie die Parkstraße an einer Stelle ohne Ampel und ohne Markierung.",
+         "Cross Parkstraße at a point without lights or markings."),
+    ],
+)
+def test_crossing_without_lights(control: str, de: str, en: str) -> None:
+    facts = crossing(streets=[{"name": "Parkstraße", "highway": "residential"}], control=control, signals="no",
+                     acoustic_signal="no", vibration="no", tactile_paving="yes", island="no")
+    assert say(m("cross", 10, crossing=facts), "de") == de + " Es gibt Bodenindikatoren."
+    assert say(m("cross", 10, crossing=facts), "en") == en + " There is tactile paving."
+    assert say(m("cross", 10, crossing=facts), "de", DETAILED) == de + (
+        " Das ist eine Wohnstraße. Es gibt Bodenindikatoren, aber keine Mittelinsel.")
+
+
+def test_crossing_several_and_unnamed_streets() -> None:
+    facts = crossing(streets=[{"name": "Rosenstraße", "highway": "residential"},
+                              {"name": "Alleestraße", "highway": "residential"},
+                              {"name": "", "highway": "service"}], tactile_paving="no")
+    assert say(m("cross", 10, crossing=facts), "de") == (
+        "Überqueren Sie die Rosenstraße, die Alleestraße und eine Zufahrt an der Ampel. Es gibt keine "
+        "Bodenindikatoren. Ob es ein Blindensignal gibt, ist nicht bekannt.")
+    assert say(m("cross", 10, crossing=facts), "en").startswith(
+        "Cross Rosenstraße, Alleestraße and an access road at the traffic lights.")
+    nothing = crossing(streets=[], control="zebra", signals="no", acoustic_signal="no", tactile_paving="no")
+    assert say(m("cross", 10, crossing=nothing), "de") == (
+        "Überqueren Sie die Fahrbahn am Zebrastreifen. Es gibt keine Bodenindikatoren.")
+
+
+def test_crossing_the_same_street_again() -> None:
+    facts = crossing(streets=[{"name": "Brahmsstraße", "highway": "residential"}], control="unknown")
+    said = instructions([m("cross", 10, crossing=facts), m("cross", 20, crossing=dict(facts))], "de")
+    assert said[1].text.startswith("Überqueren Sie noch einmal die Brahmsstraße.")
+    said = instructions([m("cross", 10, crossing=facts), m("cross", 20, crossing=dict(facts))], "en")
+    assert said[1].text.startswith("Cross Brahmsstraße again.")
+
+
+# ---------------------------------------------------------------------------------------------- steps
+@pytest.mark.parametrize(
+    ("facts", "options", "de", "en"),
+    [
+        ({"direction": "up", "step_count": 12, "handrail": "yes", "ramp": "unknown"}, NORMAL,
+         "Gehen Sie die Treppe mit 12 Stufen hinauf. Es gibt einen Handlauf.",
+         "Go up a flight of 12 steps. There is a handrail."),
+        ({"direction": "down", "step_count": None, "handrail": "unknown", "ramp": "unknown"}, NORMAL,
+         "Gehen Sie die Treppe hinunter. Nicht bekannt ist, wie viele Stufen es sind und ob es einen Handlauf gibt.",
+         "Go down the steps. It is not known how many steps there are and whether there is a handrail."),
+        ({"direction": "down", "step_count": None, "handrail": "unknown", "ramp": "unknown"}, BRIEF,
+         "Gehen Sie die Treppe hinunter.", "Go down the steps."),
+        ({"direction": "down", "step_count": 1, "handrail": "no", "ramp": "yes"}, NORMAL,
+         "Gehen Sie eine Stufe hinunter. Es gibt eine Rampe, aber keinen Handlauf.",
+         "Go down one step. There is a ramp but no handrail."),
+        ({"direction": "unknown", "step_count": 39, "handrail": "unknown", "ramp": "unknown"}, BRIEF,
+         "Achtung, eine Treppe mit 39 Stufen. Nicht bekannt ist, ob es hinauf oder hinunter geht.",
+         "Caution, a flight of 39 steps. It is not known whether you go up or down."),
+        ({}, NORMAL,
+         ("Achtung, eine Treppe. Nicht bekannt ist, ob es hinauf oder hinunter geht, wie viele Stufen es sind und "
+          "ob es einen Handlauf gibt."),
+         ("Caution, steps. It is not known whether you go up or down, how many steps there are and whether there "
+          "is a handrail.")),
+    ],
+)
+def test_steps(facts: dict[str, Any], options: WordingOptions, de: str, en: str) -> None:
+    steps = m("steps", 10, steps=facts, street="", way="steps")
+    assert say(steps, "de", options) == de
+    assert say(steps, "en", options) == en
+
+
+# ---------------------------------------------------------------------------------------------- on the way
+@pytest.mark.parametrize(
+    ("maneuver", "de", "en"),
+    [
+        (m("elevator", 10), "Nehmen Sie den Aufzug.", "Take the lift."),
+        (m("barrier", 10, barrier="bollard"), "Achtung, Poller.", "Caution, bollard."),
+        (m("barrier", 10, barrier="cycle_barrier"), "Achtung, Umlaufsperre.", "Caution, cycle barrier."),
+        (m("barrier", 10, barrier="kerb"), "Achtung, Bordstein.", "Caution, kerb."),
+        (m("barrier", 10, barrier="something_new"), "Achtung, ein Hindernis auf dem Weg.",
+         "Caution, an obstacle on the way."),
+        (m("enter", 10, area="pedestrian_zone", street="Fackelstraße", way="pedestrian"),
+         "Sie betreten einen Fußgängerbereich.", "You enter a pedestrian area."),
+        (m("enter", 10, area="shared_space", street="Frachtstraße", way="living_street"),
+         "Sie betreten einen verkehrsberuhigten Bereich. Hier fahren auch Autos, im Schritttempo.",
+         "You enter a shared street. Cars also drive here, at walking pace."),
+        (m("bridge", 10, street=""), "Sie gehen über eine Brücke.", "You cross a bridge."),
+        (m("tunnel", 10, street=""), "Sie gehen durch eine Unterführung.", "You go through an underpass."),
+        (m("warning", 10, warning={"kind": "head_height", "description": "", "severity": "penalty"}),
+         "Achtung, Hindernis auf Kopfhöhe! Der Langstock ertastet es nicht.",
+         "Caution, head-height obstacle! A cane will not detect it."),
+        (m("warning", 10, warning={"kind": "construction", "description": "Gehweg aufgerissen, ca. 20 m",
+                                   "severity": "penalty"}),
+         "Achtung, Baustelle. Der Weg kann eng oder uneben sein. Gehweg aufgerissen, ca. 20 m.",
+         "Caution, construction site. The way may be narrow or uneven. Gehweg aufgerissen, ca. 20 m."),
+        (m("arrive", 100, side="ahead", offset_m=0.5), "Sie haben Ihr Ziel erreicht.", "You have arrived."),
+        (m("arrive", 100, side="left", offset_m=12.1),
+         "Sie haben Ihr Ziel erreicht. Es liegt links, 10 Meter vom Weg entfernt.",
+         "You have arrived. Your destination is on your left, 10 metres from the path."),
+        (m("arrive", 100, side="right", offset_m=4.0),
+         "Sie haben Ihr Ziel erreicht. Es liegt rechts, weniger als 10 Meter vom Weg entfernt.",
+         "You have arrived. Your destination is on your right, less than 10 metres from the path."),
+    ],
+)
+def test_other_maneuvers(maneuver: Maneuver, de: str, en: str) -> None:
+    assert say(maneuver, "de") == de
+    assert say(maneuver, "en") == en
+
+
+@pytest.mark.parametrize(
+    ("landmark", "de", "en"),
+    [
+        ({"kind": "bus_stop", "name": "Rathaus", "side": "left"}, "Bushaltestelle Rathaus links.",
+         "Bus stop Rathaus on your left."),
+        ({"kind": "pharmacy", "name": "Markt-Apotheke", "side": "right"}, "Markt-Apotheke rechts.",
+         "Pharmacy Markt-Apotheke on your right."),
+        ({"kind": "doctors", "name": "Dr. Rahimi", "side": "right"}, "Arztpraxis Doktor Rahimi rechts.",
+         "Doctor's practice Doktor Rahimi on your right."),
+        ({"kind": "shop", "name": "H&M", "side": "left"}, "Geschäft H und M links.", "Shop H and M on your left."),
+        ({"kind": "restaurant", "name": "21 - twentyone.", "side": "left"}, "Restaurant 21, twentyone links.",
+         "Restaurant 21, twentyone on your left."),
+        ({"kind": "entrance", "name": "", "side": "right"}, "Ein Eingang rechts.", "An entrance on your right."),
+        ({"kind": "station", "name": "Kaiserslautern Hbf", "side": "left"}, "Kaiserslautern Hauptbahnhof links.",
+         "Station Kaiserslautern Hauptbahnhof on your left."),
+    ],
+)
+def test_landmark(landmark: dict[str, Any], de: str, en: str) -> None:
+    said = m("landmark", 10, landmark={**landmark, "osm_id": 1})
+    assert say(said, "de", DETAILED) == de
+    assert say(said, "en", DETAILED) == en
+
+
+def test_landmarks_by_verbosity() -> None:
+    def landmark(at: float, kind: str, name: str) -> Maneuver:
+        return m("landmark", at, landmark={"kind": kind, "name": name, "osm_id": int(at), "side": "left"})
+
+    route = [m("depart", street="Fackelstraße", way="pedestrian", compass="east"),
+             landmark(20, "shop", "Dorner"), landmark(50, "shop", "Depot"), landmark(100, "bus_stop", "Rathaus"),
+             landmark(105, "bus_stop", "Rathaus"), landmark(150, "cafe", "Café Bremer"),
+             landmark(170, "entrance", ""), m("arrive", 200, side="ahead", offset_m=0.0)]
+    kinds = {options.verbosity: [i.text for i in instructions(route, "de", options)]
+             for options in (BRIEF, NORMAL, DETAILED)}
+    assert kinds["brief"] == ["Gehen Sie nach Osten auf der Fackelstraße. Dann 200 Meter weiter.",
+                              "Sie haben Ihr Ziel erreicht."]
+    # A bus stop always; in each stretch over 80 m one named landmark nearest its middle; a stop said twice once.
+    assert kinds["normal"] == ["Gehen Sie nach Osten auf der Fackelstraße. Dann 50 Meter weiter.",
+                               "Geschäft Depot links. Dann 50 Meter weiter.",
+                               "Bushaltestelle Rathaus links. Dann 50 Meter weiter.",
+                               "Café Bremer links. Dann 50 Meter weiter.",
+                               "Sie haben Ihr Ziel erreicht."]
+    assert len(kinds["detailed"]) == 7
+    assert "Ein Eingang links. Dann 30 Meter weiter." in kinds["detailed"]
+
+
+# ---------------------------------------------------------------------------------------------- whole lists
+def test_then_is_said_when_the_next_instruction_is_far() -> None:
+    route = [m("depart", street="Fackelstraße", way="pedestrian", compass="east"),
+             m("turn", 20, street="Marktstraße", way="pedestrian", modifier="left", clock=9),
+             m("enter", 20, area="pedestrian_zone", street="Marktstraße", way="pedestrian"),
+             m("turn", 143, street="Stiftsplatz", way="pedestrian", modifier="right", clock=3),
+             m("arrive", 150, side="ahead", offset_m=0.0)]
+    said = instructions(route, "de")
+    assert [i.text for i in said] == [
+        "Gehen Sie nach Osten auf der Fackelstraße.",
+        "Biegen Sie links in die Marktstraße ab.",
+        "Sie betreten einen Fußgängerbereich. Dann 120 Meter weiter.",
+        "Biegen Sie rechts auf den Stiftsplatz ab.",
+        "Sie haben Ihr Ziel erreicht.",
+    ]
+    assert [i.then_m for i in said] == [20.0, 0.0, 123.0, 7.0, None]
+    assert instructions(route, "en")[2].text == "You enter a pedestrian area. Then walk on for 120 metres."
+    assert instructions(route, "de", PACES)[2].text == \
+        "Sie betreten einen Fußgängerbereich. Dann etwa 180 Schritte weiter."
+
+
+def test_repeated_text_is_said_again() -> None:
+    route = [m("barrier", 10, barrier="bollard"), m("barrier", 15, barrier="bollard"),
+             m("barrier", 18, barrier="bollard")]
+    assert [i.text for i in instructions(route, "de")] == ["Achtung, Poller.", "Noch einmal: Achtung, Poller.",
+                                                           "Achtung, Poller."]
+    assert instructions(route, "en")[1].text == "Again: Caution, bollard."
+
+
+def test_instruction_fields() -> None:
+    route = [m("depart", street="Fackelstraße", way="pedestrian", compass="east"),
+             m("arrive", 42.04, side="ahead", offset_m=0.0)]
+    first = instructions(route, "en")[0]
+    assert isinstance(first, Instruction)
+    assert first.to_dict() == {
+        "index": 0, "type": "depart", "distance_m": 0.0, "lat": 49.44, "lon": 7.77,
+        "text": "Walk east along Fackelstraße. Then walk on for 40 metres.", "then_m": 42.0,
+        "maneuver": {"type": "depart", "distance_m": 0.0, "lat": 49.44, "lon": 7.77, "street": "Fackelstraße",
+                     "way": "pedestrian", "compass": "east"},
+    }
+    assert json.dumps([i.to_dict() for i in instructions(route, "de")], ensure_ascii=False)
+
+
+def test_long_texts_are_cut_to_the_limit() -> None:
+    names = ["Professor-Doktor-Friedrich-Wilhelm-Raiffeisen-Straße", "Kaiserin-Auguste-Viktoria-Allee",
+             "Oberbürgermeister-Doktor-Müller-Straße"]
+    facts = crossing(streets=[{"name": name, "highway": "primary", "lanes": 4} for name in names],
+                     acoustic_signal="yes", vibration="yes", button_operated="no", tactile_paving="yes",
+                     island="yes", kerb="raised")
+    route = [m("cross", 10, crossing=facts), m("arrive", 400, side="ahead", offset_m=0.0)]
+    for lang in ("de", "en"):
+        text = instructions(route, lang, DETAILED)[0].text
+        assert len(text) <= MAX_CHARS
+        assert text.startswith("Überqueren Sie die Professor" if lang == "de" else "Cross Professor")
+
+
+def test_speakable() -> None:
+    assert speakable("Mainzer Str. Nr. 5", "de") == "Mainzer Straße Nummer 5"
+    assert speakable("Tempo 30 km/h", "en") == "Tempo 30 kilometres per hour"
+    assert speakable("Kaiserslautern Hbf", "en") == "Kaiserslautern Hauptbahnhof"
+    assert speakable("  ", "de") == ""
+
+
+def test_phrase_tables_match() -> None:
+    def keys(table: Any, prefix: str = "") -> set[str]:
+        if not isinstance(table, dict):
+            return {prefix}
+        return set().union(*(keys(value, f"{prefix}/{key}") for key, value in table.items()))
+
+    de, en = load_table("de")["guidance"], load_table("en")["guidance"]
+    assert keys(de) == keys(en)
+
+    def texts(table: Any) -> list[str]:
+        if isinstance(table, dict):
+            return [text for key, value in table.items() if key not in ("_doc", "speech") for text in texts(value)]
+        if isinstance(table, list):
+            return [text for value in table for text in texts(value)]
+        return [table]
+
+    for text in texts(de) + texts(en):
+        assert not TIMING.search(text), text
+
+
+# ---------------------------------------------------------------------------------------------- real routes
+@pytest.fixture(scope="module")
+def bench_maneuvers(guidance_planner) -> list[tuple[Any, list[Maneuver]]]:
+    pairs = json.loads(PAIRS_FILE.read_text(encoding="utf-8"))
+    routes = []
+    for pair in pairs:
+        origin = (pair["from"]["lat"], pair["from"]["lon"])
+        destination = (pair["to"]["lat"], pair["to"]["lon"])
+        route = plan_route(guidance_planner, origin, destination, "blind")
+        routes.append((route, build_maneuvers(guidance_planner, route, destination)))
+    return routes
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_benchmark_routes(bench_maneuvers, lang: str) -> None:
+    assert len(bench_maneuvers) == 200
+    for route, maneuvers in bench_maneuvers:
+        said = instructions(maneuvers, lang)
+        texts = [i.text for i in said]
+        crossed = Counter(round(c.distance_m, 1) for c in route.crossings)
+        assert Counter(i.distance_m for i in said if i.type == "cross") == crossed
+        assert said[0].type == "depart" and said[-1].type == "arrive"
+        assert [i.index for i in said] == list(range(len(said)))
+        assert json.dumps([i.to_dict() for i in said])
+        assert all(a.distance_m <= b.distance_m for a, b in zip(said, said[1:]))
+        for before, after in zip(texts, texts[1:]):
+            assert before != after
+        for text in texts:
+            assert text.strip() and len(text) <= MAX_CHARS, text
+            assert not TIMING.search(text), text
+            assert not any(raw in text for raw in RAW), text
+
+
+@pytest.mark.parametrize("options", [BRIEF, DETAILED, CLOCK, PACES], ids=["brief", "detailed", "clock", "paces"])
+def test_benchmark_routes_other_options(bench_maneuvers, options: WordingOptions) -> None:
+    for route, maneuvers in bench_maneuvers[::4]:
+        for lang in ("de", "en"):
+            said = instructions(maneuvers, lang, options)
+            assert sum(i.type == "cross" for i in said) == len(route.crossings)
+            for before, after in zip(said, said[1:]):
+                assert before.text != after.text
+            for i in said:
+                assert i.text.strip() and len(i.text) <= MAX_CHARS, i.text

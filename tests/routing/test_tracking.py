@@ -1,0 +1,184 @@
+"""Live tracking on real Kaiserslautern routes: announcements, off-route, turning back, arrival, where am I."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from routing.guidance.wording import WordingOptions
+from routing.plan import plan_route
+from routing.planner import Planner
+from routing.tracking import Fix, GuidanceSession
+
+PAIRS = json.loads((Path(__file__).resolve().parents[2] / "bench" / "route_pairs.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def planner(city_graph, city_index):
+    return Planner(city_graph, city_index)
+
+
+def route_for(planner, pair, lang="de"):
+    origin = (pair["from"]["lat"], pair["from"]["lon"])
+    destination = (pair["to"]["lat"], pair["to"]["lon"])
+    return plan_route(planner, origin, destination, "blind", None, lang)
+
+
+def session_for(planner, route, lang="de", options=WordingOptions()):
+    return GuidanceSession(route, route.instructions, planner.index.project, lang, options)
+
+
+def points_along(route, speed=1.3):
+    """True positions one second apart along the route: (distance, lat, lon, bearing)."""
+    lat, lon = np.asarray(route.lat), np.asarray(route.lon)
+    metres_lon = 111_320.0 * math.cos(math.radians(lat[0]))
+    x, y = (lon - lon[0]) * metres_lon, (lat - lat[0]) * 111_320.0
+    along = np.concatenate([[0.0], np.cumsum(np.hypot(np.diff(x), np.diff(y)))])
+    scale = route.distance_m / along[-1]
+    distance = 0.0
+    while True:
+        distance = min(distance + speed, route.distance_m)
+        d = distance / scale
+        i = int(min(np.searchsorted(along, d, side="right") - 1, len(x) - 2))
+        t = (d - along[i]) / max(along[i + 1] - along[i], 1e-9)
+        dx, dy = x[i + 1] - x[i], y[i + 1] - y[i]
+        yield distance, lat[0] + (y[i] + t * dy) / 111_320.0, lon[0] + (x[i] + t * dx) / metres_lon, \
+            math.degrees(math.atan2(dx, dy)) % 360
+        if distance >= route.distance_m:
+            return
+
+
+def walk(session, route, noise=0.0, seed=1, accuracy=5.0):
+    """Walk a route second by second; returns (said, off_route count, arrived, missed instruction indexes)."""
+    rng = np.random.default_rng(seed)
+    said, missed = [], []
+    off_routes = 0
+    pending = {i: ins.distance_m for i, ins in enumerate(route.instructions)
+               if i > 0 and ins.type not in ("landmark", "arrive")}
+    announced_now = {index for index, kind in session.announced if kind == "now"}
+    timestamp = 1_700_000_000_000
+    for distance, lat, lon, bearing in points_along(route):
+        for index, at in list(pending.items()):
+            if at <= distance - 0.5:
+                if index not in announced_now:
+                    missed.append(index)
+                del pending[index]
+        timestamp += 1000
+        lat += rng.normal(0, noise) / 111_320.0
+        lon += rng.normal(0, noise) / 72_000.0
+        update = session.update(Fix(lat, lon, max(accuracy, noise), timestamp, bearing, 1.3))
+        said.extend(update.announcements)
+        announced_now |= {a.index for a in update.announcements if a.kind in ("now", "warning")}
+        off_routes += update.off_route is not None
+        if update.arrived:
+            return said, off_routes, True, missed
+    for _ in range(5):
+        timestamp += 1000
+        update = session.update(Fix(lat, lon, max(accuracy, noise), timestamp, None, 0.0))
+        if update.arrived:
+            return said, off_routes, True, missed
+    return said, off_routes, False, missed
+
+
+@pytest.mark.parametrize("pair_index", [0, 3, 7, 11, 19])
+def test_a_clean_walk_announces_everything_once_before_it_is_reached(planner, pair_index):
+    route = route_for(planner, PAIRS[pair_index])
+    session = session_for(planner, route)
+    started = session.start()
+    assert started[0].text == route.instructions[0].text
+    said, off_routes, arrived, missed = walk(session, route)
+    said = started + said
+    assert arrived and off_routes == 0 and missed == []
+    keys = [(a.index, a.kind) for a in said]
+    assert len(keys) == len(set(keys))  # never said twice
+    prepared = {a.index for a in said if a.kind == "prepare"}
+    spoken = {a.index for a in said}
+    expected = {i for i, ins in enumerate(route.instructions) if i and ins.type != "arrive"}
+    assert expected <= spoken
+    for announcement in said:
+        if announcement.kind == "prepare":
+            assert announcement.text.startswith("In ") and announcement.text.endswith(
+                route.instructions[announcement.index].text)
+    assert prepared, "long routes have instructions far enough apart to be prepared"
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_eight_metres_of_noise_raise_no_false_alarm(planner, seed):
+    route = route_for(planner, PAIRS[seed * 5])
+    said, off_routes, arrived, missed = walk(session_for(planner, route), route, noise=8.0, seed=seed)
+    assert off_routes == 0 and arrived and missed == []
+
+
+def test_a_real_detour_is_noticed_after_two_fixes_and_five_seconds(planner):
+    route = route_for(planner, PAIRS[2])
+    session = session_for(planner, route)
+    timestamp = 1_700_000_000_000
+    for distance, lat, lon, bearing in points_along(route):
+        timestamp += 1000
+        session.update(Fix(lat, lon, 5.0, timestamp, bearing, 1.3))
+        if distance > 100:
+            break
+    # 40 m to the side of the route, walking away: off route after two fixes spanning five seconds, said once.
+    side = (bearing + 90) % 360
+    results = []
+    for second in range(8):
+        timestamp += 1000
+        away = 40 + second * 1.3
+        results.append(session.update(Fix(lat + away * math.cos(math.radians(side)) / 111_320.0,
+                                          lon + away * math.sin(math.radians(side)) / 72_000.0, 5.0, timestamp)))
+    flags = [r.off_route is not None for r in results]
+    assert flags.index(True) == 5 and sum(flags) == 1
+    assert results[5].off_route == "Sie sind nicht mehr auf der Route. Ich suche einen neuen Weg."
+    assert not results[5].progress.on_route
+
+
+def test_progress_only_goes_back_when_the_walker_really_turns_back(planner):
+    route = route_for(planner, PAIRS[4])
+    session = session_for(planner, route)
+    fixes = list(points_along(route))
+    timestamp = 1_700_000_000_000
+    for distance, lat, lon, bearing in fixes[:200]:
+        timestamp += 1000
+        session.update(Fix(lat, lon, 5.0, timestamp, bearing, 1.3))
+    reached = session.progress_m
+    _, lat, lon, _ = fixes[150]  # one stray fix 65 m behind: ignored
+    session.update(Fix(lat, lon, 5.0, timestamp + 1000, None, None))
+    assert session.progress_m == pytest.approx(reached, abs=3)
+    session.update(Fix(lat, lon, 5.0, timestamp + 2000, None, None))  # a second one: the walker turned back
+    assert session.progress_m == pytest.approx(fixes[150][0], abs=8)
+
+
+def test_facing_the_wrong_way_at_the_start_is_said_with_a_clock_hint(planner):
+    route = route_for(planner, PAIRS[6])
+    session = session_for(planner, route)
+    _, lat, lon, bearing = next(points_along(route))
+    update = session.update(Fix(lat, lon, 5.0, 1_700_000_001_000, (bearing + 180) % 360, 0.0))
+    warnings = [a for a in update.announcements if a.kind == "warning"]
+    assert [w.text for w in warnings] == ["Die Route führt in die andere Richtung, bei 6 Uhr. Drehen Sie sich um."]
+
+
+def test_where_am_i_names_street_direction_and_distances(planner):
+    route = route_for(planner, PAIRS[8], lang="en")
+    session = session_for(planner, route, lang="en")
+    timestamp = 1_700_000_000_000
+    for distance, lat, lon, bearing in points_along(route):
+        timestamp += 1000
+        session.update(Fix(lat, lon, 5.0, timestamp, bearing, 1.3))
+        if distance > 60:
+            break
+    text = session.where_am_i()
+    assert text.startswith("You are walking ")
+    assert "to the destination." in text
+    assert "{" not in text and "None" not in text
+
+
+def test_nothing_is_announced_while_paused(planner):
+    route = route_for(planner, PAIRS[9])
+    session = session_for(planner, route)
+    session.paused = True
+    said, off_routes, arrived, _ = walk(session, route)
+    assert said == [] and arrived and off_routes == 0
