@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
+from app.speech import SpeechService
 from routing.graph import WalkGraph
 from routing.planner import Planner
 from routing.spatial import EdgeIndex
@@ -23,10 +25,23 @@ def create_app(config: dict[str, Any] | None = None, graph: WalkGraph | None = N
         CACHE_DIR=None,
         SNAP_LIMIT_M=150.0,
         MAX_CONTENT_LENGTH=64 * 1024,
+        SPEECH_ENGINES="gtts,espeak",  # in order of preference; gTTS needs the internet
+        SPEECH_CACHE_DIR=None,  # default: <instance path>/speech
+        SPEECH_CACHE_MB=200,
+        DATABASE_URL=None,  # default: SQLite in the instance folder; a private in-memory one when TESTING
+        SESSION_COOKIE_SECURE=None,  # default: on, except when TESTING (the test client speaks plain http)
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=30 * 24 * 3600,
+        RATE_LIMIT_LOGIN="10/minute",  # per IP and email
+        RATE_LIMIT_REGISTER="20/hour",  # per IP
+        RATE_LIMIT_REPORTS="30/hour",  # per volunteer
+        OVERLAY_REBUILD_INTERVAL_S=30.0,  # accepted quest facts reach routing within this many seconds
     )
     app.config.from_prefixed_env("LOTSE")
     if config:
         app.config.update(config)
+    if app.config["SESSION_COOKIE_SECURE"] is None:
+        app.config["SESSION_COOKIE_SECURE"] = not app.testing
 
     if graph is None:
         from routing.cache import load_graph
@@ -36,10 +51,26 @@ def create_app(config: dict[str, Any] | None = None, graph: WalkGraph | None = N
     app.extensions["lotse.index"] = EdgeIndex(graph, float(app.config["SNAP_LIMIT_M"]))
     app.extensions["lotse.planner"] = Planner(graph, app.extensions["lotse.index"])
 
-    from app import api, errors
+    app.extensions["lotse.speech"] = SpeechService(
+        Path(app.config["SPEECH_CACHE_DIR"] or Path(app.instance_path) / "speech"),
+        int(app.config["SPEECH_CACHE_MB"]) * 1024 * 1024,
+        tuple(engine.strip() for engine in str(app.config["SPEECH_ENGINES"]).split(",")),
+    )
+
+    from app import accounts, api, db, errors, live, overlay, quests, reports, security, speech
 
     errors.register(app)
+    app.config["DATABASE_URL"] = app.config["DATABASE_URL"] or db.default_url(app.instance_path, app.testing)
+    db.init_app(app)
+    security.init_app(app)
+    overlay.init_app(app)
+    reports.init_app(app)  # sets lotse.obstacles: the reported obstacles in force now
     app.register_blueprint(api.bp)
+    app.register_blueprint(accounts.bp)
+    app.register_blueprint(reports.bp)
+    app.register_blueprint(quests.bp)
+    app.register_blueprint(speech.bp)
+    live.register(app)
 
     @app.get("/")
     def home():

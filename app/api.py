@@ -6,9 +6,11 @@ from dataclasses import asdict
 
 from flask import Blueprint, current_app, jsonify, request
 
+from app import live
 from app.errors import LANGUAGES, RequestError
 from app.openapi import openapi_document
 from routing.graph import WalkGraph
+from routing.guidance.wording import WordingOptions
 from routing.plan import plan_route
 from routing.spatial import EdgeIndex
 
@@ -58,11 +60,12 @@ def _position(body: dict, key: str) -> tuple[object, object]:
 
 @bp.post("/route")
 def route():
-    """Plan a route: `{"from": {"lat", "lon"}, "to": {...}, "profile", "prefs", "lang"}` → the described route."""
+    """Plan a route: `{"from": {"lat", "lon"}, "to": {...}, "profile", "prefs", "lang", "heading_deg", "guidance"}`
+    → the described route with its instructions."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise RequestError("The body must be a JSON object", field="body", code="bad_json")
-    unknown = set(body) - {"from", "to", "profile", "prefs", "lang"}
+    unknown = set(body) - {"from", "to", "profile", "prefs", "lang", "heading_deg", "guidance"}
     if unknown:
         raise RequestError(f"Unknown fields: {', '.join(sorted(unknown))}", field=sorted(unknown)[0])
     lang = body.get("lang", "de")
@@ -71,10 +74,20 @@ def route():
     profile = body.get("profile")
     if profile is not None and not isinstance(profile, str):
         raise RequestError('"profile" must be a string', field="profile")
-    planned = plan_route(
-        current_app.extensions["lotse.planner"], _position(body, "from"), _position(body, "to"),
-        profile, body.get("prefs"), lang,
-    )
+    heading = body.get("heading_deg")
+    if heading is not None and (isinstance(heading, bool) or not isinstance(heading, (int, float))
+                                or not 0 <= heading <= 360):
+        raise RequestError('"heading_deg" must be a number from 0 to 360', field="heading_deg")
+    try:
+        wording = WordingOptions(**live.wording_options(body))
+    except live.FrameError as exc:
+        raise RequestError(str(exc), field=str(exc.params.get("field", "guidance"))) from None
+    origin, destination = _position(body, "from"), _position(body, "to")
+    planned = plan_route(current_app.extensions["lotse.planner"], origin, destination, profile, body.get("prefs"),
+                         lang, current_app.extensions["lotse.obstacles"](), wording, heading)
+    current_app.extensions["lotse.routes"].add(
+        live.StoredRoute(planned, (float(destination[0]), float(destination[1])), planned.profile,
+                         body.get("prefs"), lang, wording))
     return jsonify(planned.to_dict())
 
 

@@ -128,3 +128,139 @@ def route(osm_file: Path | None, place: str | None, cache_dir: Path | None, orig
     except LotseError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(json.dumps(planned.to_dict(), indent=2, ensure_ascii=False))
+
+
+# ------------------------------------------------------------------------------ database, staff, osmChange
+database_option = click.option(
+    "--database-url", envvar="LOTSE_DATABASE_URL",
+    help="SQLAlchemy URL of the database (LOTSE_DATABASE_URL); default: SQLite in the instance folder.",
+)
+
+
+def _engine(database_url: str | None):
+    """The engine of the database `lotse serve` would use, with its schema up to date."""
+    from flask import Flask
+
+    from app import db
+
+    engine = db.make_engine(database_url or db.default_url(Flask("app").instance_path))
+    db.upgrade(engine)
+    return engine
+
+
+@main.group("db")
+def db_group() -> None:
+    """The database of accounts, reports and quest answers."""
+
+
+@db_group.command("upgrade")
+@database_option
+def db_upgrade(database_url: str | None) -> None:
+    """Bring the database schema up to date (`lotse serve` does this on start, too)."""
+    engine = _engine(database_url)
+    click.echo(f"Database schema is up to date: {engine.url.render_as_string(hide_password=True)}", err=True)
+
+
+@main.command("create-staff")
+@database_option
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of a prompt.")
+def create_staff(database_url: str | None, email: str, name: str, password_stdin: bool) -> None:
+    """Create a staff account (staff may resolve and reject reports)."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from app.accounts import check_name, check_password, normalise_email
+    from app.models import User
+    from app.security import hash_password
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        email, name, password = normalise_email(email), check_name(name), check_password(password)
+    except LotseError as exc:
+        if exc.code == "weak_password":
+            raise click.ClickException(f"The password must be {exc.params['min_length']} to "
+                                       f"{exc.params['max_length']} characters long.") from None
+        raise click.ClickException(str(exc)) from None
+    with Session(_engine(database_url)) as session, session.begin():
+        if session.scalar(select(User.id).where(User.email == email)) is not None:
+            raise click.ClickException(f"An account with the email {email} exists already.")
+        user = User(email=email, name=name, password_hash=hash_password(password), role="staff")
+        session.add(user)
+        session.flush()
+        click.echo(json.dumps(user.to_dict(), ensure_ascii=False))
+
+
+@main.command("export-osmchange")
+@osm_option
+@database_option
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True, help="The osmChange file.")
+def export_osmchange(osm_file: Path | None, database_url: str | None, out: Path) -> None:
+    """Write the accepted volunteer facts as an osmChange file for a mapper to review and upload."""
+    from sqlalchemy.orm import Session
+
+    from app.osmchange import write_osmchange
+    from app.overlay import accepted_facts
+
+    if osm_file is None:
+        raise click.UsageError("Give the map the facts were collected on: --osm FILE (or LOTSE_OSM=FILE).")
+    with Session(_engine(database_url)) as session:
+        facts = accepted_facts(session)
+    try:
+        counts = write_osmchange(osm_file, facts, out)
+    except LotseError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(json.dumps({"out": str(out), "facts": len(facts), **counts}))
+
+
+@main.command()
+@osm_option
+@place_option
+@cache_option
+@click.option("--from", "origin", required=True, help="Start as LAT,LON.")
+@click.option("--to", "destination", required=True, help="Destination as LAT,LON.")
+@click.option("--noise", default=8.0, show_default=True, help="GPS noise, metres (standard deviation).")
+@click.option("--speed", default=1.3, show_default=True, help="Walking speed, metres a second.")
+@click.option("--detour-at", "detour_at", type=float, default=None, help="Take a 50 m wrong turn after M metres.")
+@click.option("--profile", default="blind", show_default=True)
+@click.option("--lang", type=click.Choice(["de", "en"]), default="de", show_default=True)
+@click.option("--seed", default=0, show_default=True)
+@click.option("--url", default=None, help="A running server (ws://host:port); default: start one here.")
+@click.option("--quiet", is_flag=True, help="Print only the summary.")
+def simulate(osm_file: Path | None, place: str | None, cache_dir: Path | None, origin: str, destination: str,
+             noise: float, speed: float, detour_at: float | None, profile: str, lang: str, seed: int,
+             url: str | None, quiet: bool) -> None:
+    """Walk a route through the live-guidance WebSocket with GPS noise; print each message and a JSON summary."""
+    from dataclasses import asdict
+
+    from app import simulate as simulation
+
+    stop = None
+    if url is None:
+        from app import create_app
+        from routing.cache import load_graph
+
+        _require_source(osm_file, place)
+        try:
+            graph = load_graph(osm_file, place, cache_dir)
+        except LotseError as exc:
+            raise click.ClickException(str(exc)) from None
+        # A replay sends fixes faster than a phone: lift the flood limit for this private server.
+        app = create_app({"LIVE_FRAMES_PER_SECOND": 100_000}, graph=graph)
+        url, stop = simulation.serve_in_thread(app)
+    start, end = _latlon(origin), _latlon(destination)
+    try:
+        summary = simulation.simulate(
+            url, (float(start[0]), float(start[1])), (float(end[0]), float(end[1])), noise, speed, detour_at, seed,
+            profile, lang, None if quiet else lambda message: click.echo(json.dumps(message, ensure_ascii=False)),
+        )
+    except ValueError as exc:
+        raise click.ClickException(f"Coordinates must be numbers: {exc}") from None
+    finally:
+        if stop is not None:
+            stop()
+    click.echo(json.dumps(asdict(summary), indent=2))

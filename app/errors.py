@@ -26,6 +26,16 @@ class RequestError(LotseError):
         self.code = code
 
 
+class ApiError(LotseError):
+    """An error with its own HTTP status (401, 403, 404, 409, 429); `code` picks the message, `headers` are sent."""
+
+    def __init__(self, status: int, code: str, headers: dict[str, str] | None = None, **params: object) -> None:
+        super().__init__(code, **params)
+        self.status = status
+        self.code = code
+        self.headers = headers or {}
+
+
 _HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}
 
 
@@ -61,7 +71,9 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(LotseError)
     def lotse_error(exc: LotseError):
-        return error_response(400, exc.code, **exc.params)
+        response, status = error_response(getattr(exc, "status", 400), exc.code, **exc.params)
+        response.headers.update(getattr(exc, "headers", {}))
+        return response, status
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -9,7 +9,9 @@ Rules (see docs/protocol.md):
   really turns back (two fixes in a row well behind).
 - Each instruction is said once early ("prepare", 30 to 45 m ahead, more at higher speed) and once at the spot
   ("now", a few metres before); landmarks are "info" when passed; warnings are said early as "warning".
-- Off route: only when the distance to the route stays beyond max(25 m, 2 x accuracy) for two fixes and 5 s.
+- Off route: only when the distance to the route (smoothed over the last fixes, so one noisy fix neither raises
+  nor cancels it) stays beyond max(25 m, 2 x accuracy) for two fixes and 5 s; an episode ends only when the walker
+  is clearly back, a margin inside the threshold.
 - Arrival: within 10 m of the end (or the accuracy radius, if larger) while on the route.
 """
 
@@ -30,9 +32,12 @@ from routing.phrases import load_table
 OFF_ROUTE_MIN_M = 25.0
 OFF_ROUTE_FIXES = 2
 OFF_ROUTE_SECONDS = 5.0
+OFF_ROUTE_SMOOTHING = 0.5  # weight of the newest fix in the smoothed distance from the route
+OFF_ROUTE_MARGIN_M = 5.0  # back on the route means this far (or half the accuracy) inside the threshold
 ARRIVAL_M = 10.0
 TURN_BACK_M = 25.0  # this far behind the progress, twice in a row, means the walker really turned back
 WRONG_WAY_DEG = 120.0  # a heading this far from the route's first direction is "facing the wrong way"
+WRONG_WAY_LOOKAHEAD_M = 15.0  # the route's first direction: over this many metres
 MAX_ACCURACY_M = 500.0
 DEFAULT_SPEED_MPS = 1.2
 # Instructions said only once, when passed, as background information.
@@ -114,9 +119,10 @@ class GuidanceSession:
         self._off_since: float | None = None
         self._off_count = 0
         self._off_reported = False
-        self._last_fix: Fix | None = None
+        self.last_fix: Fix | None = None
         self._speed = DEFAULT_SPEED_MPS
         self._accuracy = 0.0
+        self._smoothed: float | None = None
         self._checked_direction = False
 
     def reroute(self, route: Any, instructions: list[Instruction]) -> str:
@@ -143,31 +149,37 @@ class GuidanceSession:
         result = Update()
         if self.arrived:
             return result
-        dt = (fix.timestamp_ms - self._last_fix.timestamp_ms) / 1000 if self._last_fix else 0.0
+        dt = (fix.timestamp_ms - self.last_fix.timestamp_ms) / 1000 if self.last_fix else 0.0
         x, y = self.project(fix.lat, fix.lon)
         self._accuracy = min(fix.accuracy_m, 20.0)
         along, distance, segment = self._match(x, y, fix, dt)
         threshold = max(OFF_ROUTE_MIN_M, 2 * fix.accuracy_m)
-        on_route = distance <= threshold
+        # A smoothed distance decides: single noisy fixes neither raise nor cancel an off-route episode.
+        self._smoothed = distance if self._smoothed is None else \
+            OFF_ROUTE_SMOOTHING * distance + (1 - OFF_ROUTE_SMOOTHING) * self._smoothed
+        on_route = self._smoothed <= threshold
         if fix.speed_mps is not None and math.isfinite(fix.speed_mps) and fix.speed_mps >= 0:
             self._speed = min(max(fix.speed_mps, 0.3), 3.0)
 
-        if on_route:
+        # An off-route episode ends only once clearly back (below the threshold by a margin), so fixes that
+        # scatter around the threshold while the walker moves away do not restart the count.
+        if self._smoothed < threshold - max(OFF_ROUTE_MARGIN_M, 0.5 * fix.accuracy_m):
             self._off_count, self._off_since, self._off_reported = 0, None, False
-            self._advance(along, dt, fix.accuracy_m)
-            if not self._checked_direction and fix.heading_deg is not None:
-                self._checked_direction = True
-                wrong = self._wrong_way(fix.heading_deg, segment)
-                if wrong is not None:
-                    result.announcements.append(Announcement("warning", 0, wrong))
-        else:
+        elif not on_route:
             self._off_count += 1
             self._off_since = fix.timestamp_ms if self._off_since is None else self._off_since
             lasted = (fix.timestamp_ms - self._off_since) / 1000
             if not self._off_reported and self._off_count >= OFF_ROUTE_FIXES and lasted >= OFF_ROUTE_SECONDS:
                 self._off_reported = True
                 result.off_route = self.phrase("off_route")
-        self._last_fix = fix
+        if on_route:
+            self._advance(along, dt, fix.accuracy_m)
+            if not self._checked_direction and fix.heading_deg is not None:
+                self._checked_direction = True
+                wrong = self._wrong_way(fix.heading_deg)
+                if wrong is not None:
+                    result.announcements.append(Announcement("warning", 0, wrong))
+        self.last_fix = fix
 
         if on_route and not self.paused:
             result.announcements.extend(self._announcements())
@@ -215,10 +227,9 @@ class GuidanceSession:
         estimate = predicted + weight * (along - predicted) if dt > 0 else along
         self.progress_m = min(max(self.progress_m, estimate, along - accuracy), self.geometry.length)
 
-    def _wrong_way(self, heading: float, segment: int) -> str | None:
-        g = self.geometry
-        bearing = math.degrees(math.atan2(g.x[segment + 1] - g.x[segment], g.y[segment + 1] - g.y[segment])) % 360
-        relative = (bearing - heading + 180) % 360 - 180
+    def _wrong_way(self, heading: float) -> str | None:
+        """A turn-around hint when the walker faces away from where the route goes over the next metres."""
+        relative = (self._route_bearing(WRONG_WAY_LOOKAHEAD_M) - heading + 180) % 360 - 180
         if abs(relative) < WRONG_WAY_DEG:
             return None
         return self.phrase("turn_around", clock=clock(relative))
@@ -283,11 +294,17 @@ class GuidanceSession:
         parts.append(self.phrase("where_destination", distance=self._distance(self.geometry.length - self.progress_m)))
         return " ".join(parts)
 
-    def _route_bearing(self) -> float:
+    def _route_bearing(self, ahead_m: float = 0.0) -> float:
+        """Direction of the route from the progress point to `ahead_m` metres further (or over the last metres)."""
         g = self.geometry
-        index = int(min(np.searchsorted(g.along, self.progress_m, side="right"), len(g.x) - 1))
-        start = max(index - 1, 0)
-        return math.degrees(math.atan2(g.x[index] - g.x[start], g.y[index] - g.y[start])) % 360
+        start = self.progress_m if ahead_m else max(self.progress_m - 10.0, 0.0)
+        end = min(self.progress_m + max(ahead_m, 1.0), g.length)
+        (x0, y0), (x1, y1) = self._point_at(start), self._point_at(max(end, start + 0.1))
+        return math.degrees(math.atan2(x1 - x0, y1 - y0)) % 360
+
+    def _point_at(self, distance: float) -> tuple[float, float]:
+        g = self.geometry
+        return float(np.interp(distance, g.along, g.x)), float(np.interp(distance, g.along, g.y))
 
     # ------------------------------------------------------------------------------------------ words
     def phrase(self, key: str, **slots: object) -> str:

@@ -340,7 +340,7 @@ def test_steps(facts: dict[str, Any], options: WordingOptions, de: str, en: str)
          "You enter a shared street. Cars also drive here, at walking pace."),
         (m("bridge", 10, street=""), "Sie gehen über eine Brücke.", "You cross a bridge."),
         (m("tunnel", 10, street=""), "Sie gehen durch eine Unterführung.", "You go through an underpass."),
-        (m("warning", 10, warning={"kind": "head_height", "description": "", "severity": "penalty"}),
+        (m("warning", 10, warning={"kind": "head_height_object", "description": "", "severity": "penalty"}),
          "Achtung, Hindernis auf Kopfhöhe! Der Langstock ertastet es nicht.",
          "Caution, head-height obstacle! A cane will not detect it."),
         (m("warning", 10, warning={"kind": "construction", "description": "Gehweg aufgerissen, ca. 20 m",

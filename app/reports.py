@@ -1,0 +1,448 @@
+"""Obstacle reports by volunteers: create, list, vote, resolve or reject; and what active reports mean for routing.
+
+Lifecycle: new → confirmed (a second volunteer says "yes" on site) → resolved or rejected (by staff, or by the
+volunteers' "no" votes outnumbering the "yes" ones); a new or confirmed report past its `valid_until` is expired.
+Every change is written to the audit log (`ReportEvent`) in the same transaction as the change itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, jsonify, request, url_for
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session
+
+from app import db, security
+from app.accounts import json_body
+from app.errors import ApiError, RequestError
+from app.models import Report, ReportEvent, ReportVote, User, utcnow
+from routing.planner import Obstacle
+
+bp = Blueprint("reports", __name__, url_prefix="/api/reports")
+security.protect(bp)
+log = logging.getLogger(__name__)
+
+ReportListener = Callable[[dict[str, Any]], None]
+
+
+@dataclass(frozen=True)
+class ReportType:
+    """How long a report of this type lasts unless the reporter says, and its detour cost at medium severity."""
+
+    default_validity: timedelta
+    penalty_m: float
+
+
+REPORT_TYPES = {
+    "construction": ReportType(timedelta(days=30), 200.0),
+    "blocked_sidewalk": ReportType(timedelta(days=1), 200.0),
+    "parked_vehicle": ReportType(timedelta(hours=2), 100.0),  # a parked car or e-scooter on the way
+    "head_height_object": ReportType(timedelta(days=30), 300.0),  # a cane does not find it: the worst surprise
+    "damaged_surface": ReportType(timedelta(days=90), 80.0),
+    "tactile_paving_damaged": ReportType(timedelta(days=90), 100.0),  # missing or damaged tactile paving
+    "acoustic_signal_broken": ReportType(timedelta(days=30), 200.0),
+    "steps_without_handrail": ReportType(timedelta(days=365), 100.0),
+    "temporary_event": ReportType(timedelta(days=1), 150.0),
+    "other": ReportType(timedelta(days=7), 100.0),
+}
+SEVERITIES = ("low", "medium", "high", "blocking")
+_SEVERITY_FACTOR = {"low": 0.5, "medium": 1.0, "high": 2.0}
+# A high-severity report of these types means the way cannot be walked at all.
+_BLOCKING_WHEN_HIGH = frozenset({"construction", "blocked_sidewalk"})
+OPEN = ("new", "confirmed")
+STATUSES = ("active", "new", "confirmed", "resolved", "rejected", "expired", "all")
+VOTES = ("yes", "no", "unsure")
+MAX_VALIDITY = timedelta(days=366)
+DESCRIPTION_MAX = 1000
+LIST_LIMIT = 200
+RADIUS_MAX_M = 5000.0
+_METRES_PER_DEGREE = 111_195.0
+
+
+# -------------------------------------------------------------------------------------------- domain rules
+def obstacle_for(report_type: str, severity: str) -> tuple[str, float]:
+    """The planner's view of a report: ("block", 0) or ("penalty", metres of detour it is worth)."""
+    if severity == "blocking" or (severity == "high" and report_type in _BLOCKING_WHEN_HIGH):
+        return "block", 0.0
+    return "penalty", REPORT_TYPES[report_type].penalty_m * _SEVERITY_FACTOR[severity]
+
+
+def effective_status(report: Report, now: datetime) -> str:
+    """The stored status, or `expired` for an open report past its validity."""
+    return "expired" if report.status in OPEN and report.valid_until <= now else report.status
+
+
+def active_obstacles(db_session: Session, now: datetime) -> tuple[Obstacle, ...]:
+    """The obstacles of every new or confirmed report valid at `now`, in report order (a stable cache key)."""
+    reports = db_session.scalars(
+        select(Report).where(Report.status.in_(OPEN), Report.valid_from <= now, Report.valid_until > now)
+        .order_by(Report.id)
+    )
+    obstacles = []
+    for report in reports:
+        severity, penalty_m = obstacle_for(report.type, report.severity)
+        obstacles.append(Obstacle(
+            severity=severity, kind=report.type, description=report.description, lat=report.lat, lon=report.lon,
+            penalty_m=penalty_m, valid_from=report.valid_from, valid_until=report.valid_until,
+        ))
+    return tuple(obstacles)
+
+
+def vote_outcome(status: str, yes: int, no: int) -> str:
+    """The status after a vote. `yes` and `no` count other volunteers than the reporter, whose report is a yes.
+
+    One yes confirms a new report. More noes than yeses (the reporter included) and at least two noes close it:
+    a new report was wrong (rejected), a confirmed obstacle has gone (resolved).
+    """
+    if no >= 2 and no > yes + 1:
+        return "rejected" if status == "new" else "resolved"
+    if status == "new" and yes >= 1:
+        return "confirmed"
+    return status
+
+
+class ActiveObstacles:
+    """`app.extensions["lotse.obstacles"]()`: the obstacles in force now, for the planner on every route.
+
+    Kept in memory and read again after a report changed in this process, when a report's validity starts or ends,
+    and at least every `max_age_s` (for changes made by another process, e.g. a command).
+    """
+
+    def __init__(self, app: Flask, max_age_s: float = 10.0) -> None:
+        self._app = app
+        self._max_age = timedelta(seconds=max_age_s)
+        self._lock = threading.Lock()
+        self._obstacles: tuple[Obstacle, ...] | None = None
+        self._expires = datetime.min.replace(tzinfo=timezone.utc)
+
+    def __call__(self) -> tuple[Obstacle, ...]:
+        now = utcnow()
+        with self._lock:
+            if self._obstacles is None or now >= self._expires:
+                with db.app_session(self._app) as db_session:
+                    self._obstacles = active_obstacles(db_session, now)
+                    starts = db_session.scalar(select(func.min(Report.valid_from))
+                                               .where(Report.status.in_(OPEN), Report.valid_from > now))
+                ends = [obstacle.valid_until for obstacle in self._obstacles]
+                self._expires = min([now + self._max_age, *ends, *([starts] if starts else [])])
+            return self._obstacles
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._obstacles = None
+
+
+def init_app(app: Flask) -> None:
+    """Feed active reports to the planner; listeners in `lotse.report_listeners` are called with the report's dict
+    after a report became confirmed (live guidance subscribes to announce it and re-plan)."""
+    app.extensions["lotse.obstacles"] = ActiveObstacles(app)
+    app.extensions.setdefault("lotse.report_listeners", [])
+
+
+def _changed() -> None:
+    """After a commit that changed a report: routes planned from now on see it."""
+    current_app.extensions["lotse.obstacles"].invalidate()
+
+
+def notify_confirmed(report: dict[str, Any]) -> None:
+    """Tell every listener; one that fails is logged and does not stop the others or the request."""
+    listeners: list[ReportListener] = current_app.extensions["lotse.report_listeners"]
+    for listener in list(listeners):
+        try:
+            listener(report)
+        except Exception:
+            log.exception("Report listener %r failed", listener)
+
+
+# ----------------------------------------------------------------------------------------------- input
+def parse_time(value: object, field: str) -> datetime:
+    """An ISO 8601 time with a zone (`2024-05-01T08:00:00Z`, `...+02:00`) as aware UTC."""
+    if not isinstance(value, str):
+        raise RequestError(f'"{field}" must be an ISO 8601 time', field=field)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise RequestError(f'"{field}" must be an ISO 8601 time', field=field) from None
+    if parsed.tzinfo is None:
+        raise RequestError(f'"{field}" needs a time zone, e.g. Z or +02:00', field=field)
+    return parsed.astimezone(timezone.utc)
+
+
+def _choice(body: dict, field: str, choices: tuple[str, ...] | dict, default: str | None = None) -> str:
+    value = body.get(field, default)
+    if value not in choices:
+        raise RequestError(f'"{field}" must be one of {", ".join(choices)}', field=field)
+    return value
+
+
+def _validity(body: dict, report_type: str, now: datetime) -> tuple[datetime, datetime]:
+    valid_from = parse_time(body["valid_from"], "valid_from") if "valid_from" in body else now
+    if "valid_until" in body:
+        valid_until = parse_time(body["valid_until"], "valid_until")
+    else:
+        valid_until = valid_from + REPORT_TYPES[report_type].default_validity
+    if not valid_from < valid_until <= valid_from + MAX_VALIDITY:
+        raise RequestError('"valid_until" must be after "valid_from", within a year', field="valid_until")
+    return valid_from, valid_until
+
+
+def _float_arg(name: str, default: float | None = None) -> float | None:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise RequestError(f'"{name}" must be a number', field=name) from None
+    if not math.isfinite(value):
+        raise RequestError(f'"{name}" must be a number', field=name)
+    return value
+
+
+# ---------------------------------------------------------------------------------------------- output
+def report_dict(report: Report, votes: dict[str, int], now: datetime) -> dict[str, Any]:
+    """A report as the API shows it (the reporter only by id: the list is public)."""
+    severity, penalty_m = obstacle_for(report.type, report.severity)
+    return {
+        "id": report.id,
+        "type": report.type,
+        "status": effective_status(report, now),
+        "severity": report.severity,
+        "description": report.description,
+        "lat": report.lat,
+        "lon": report.lon,
+        "edge": report.edge,
+        "osm_way_id": report.osm_way_id,
+        "valid_from": _iso(report.valid_from),
+        "valid_until": _iso(report.valid_until),
+        "created_at": _iso(report.created_at),
+        "updated_at": _iso(report.updated_at),
+        "reporter_id": report.reporter_id,
+        "votes": {answer: votes.get(answer, 0) for answer in VOTES},
+        "routing": {"effect": severity, "penalty_m": penalty_m},
+    }
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def _vote_counts(db_session: Session, report_ids: list[int]) -> dict[int, dict[str, int]]:
+    counts: dict[int, dict[str, int]] = {report_id: {} for report_id in report_ids}
+    if report_ids:
+        rows = db_session.execute(
+            select(ReportVote.report_id, ReportVote.answer, func.count())
+            .where(ReportVote.report_id.in_(report_ids)).group_by(ReportVote.report_id, ReportVote.answer)
+        )
+        for report_id, answer, count in rows:
+            counts[report_id][answer] = count
+    return counts
+
+
+def _event(db_session: Session, report: Report, actor: User | None, action: str, **detail: Any) -> None:
+    db_session.add(ReportEvent(report_id=report.id, actor_id=actor.id if actor else None, action=action,
+                               detail=detail))
+
+
+def _get_open(db_session: Session, report_id: int, now: datetime) -> Report:
+    """The report, locked against concurrent votes (PostgreSQL; SQLite writers are serialised); 409 if closed."""
+    report = db_session.get(Report, report_id, with_for_update=True)
+    if report is None:
+        raise ApiError(404, "report_not_found")
+    if effective_status(report, now) not in OPEN:
+        raise ApiError(409, "report_closed")
+    return report
+
+
+# ----------------------------------------------------------------------------------------------- views
+@bp.post("")
+def create():
+    """`{"type", "lat", "lon", "severity", "description"?, "valid_from"?, "valid_until"?}` → the report (201)."""
+    user = security.require_user()
+    body = json_body("type", "lat", "lon", "severity", "description", "valid_from", "valid_until")
+    security.rate_limit("reports", str(user.id))
+    report_type = _choice(body, "type", REPORT_TYPES)
+    severity = _choice(body, "severity", SEVERITIES, default="medium")
+    description = body.get("description", "")
+    if not isinstance(description, str) or len(description) > DESCRIPTION_MAX:
+        raise RequestError(f'"description" must be text of at most {DESCRIPTION_MAX} characters', field="description")
+    now = utcnow()
+    valid_from, valid_until = _validity(body, report_type, now)
+    graph = current_app.extensions["lotse.graph"]
+    snap = current_app.extensions["lotse.index"].snap(body.get("lat"), body.get("lon"))
+    db_session = db.session()
+    report = Report(
+        type=report_type, status="new", severity=severity, description=description.strip(),
+        lat=snap.lat, lon=snap.lon, reported_lat=float(body["lat"]), reported_lon=float(body["lon"]),
+        edge=snap.edge, osm_way_id=int(graph.way_osm_id[graph.edge_way[snap.edge]]),
+        valid_from=valid_from, valid_until=valid_until, reporter_id=user.id, created_at=now, updated_at=now,
+    )
+    db_session.add(report)
+    db_session.flush()
+    _event(db_session, report, user, "created", type=report_type, severity=severity,
+           valid_from=_iso(valid_from), valid_until=_iso(valid_until))
+    db_session.commit()
+    _changed()
+    response = jsonify(report=report_dict(report, {}, now))
+    response.headers["Location"] = url_for("reports.show", report_id=report.id)
+    return response, 201
+
+
+@bp.get("")
+def index():
+    """Reports near `lat`,`lon` within `radius_m` (default 500) or in `bbox=south,west,north,east`, by `status`.
+
+    Status `active` (default) is new or confirmed and valid now; nearest first when a point is given, newest first
+    otherwise; at most 200.
+    """
+    now = utcnow()
+    status = request.args.get("status", "active")
+    if status not in STATUSES:
+        raise RequestError(f'"status" must be one of {", ".join(STATUSES)}', field="status")
+    clauses = _status_clauses(status, now)
+    lat, lon = _float_arg("lat"), _float_arg("lon")
+    centre = None
+    if lat is not None or lon is not None:
+        if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise ApiError(400, "bad_coordinate")
+        radius = _float_arg("radius_m", 500.0)
+        if not 0 < radius <= RADIUS_MAX_M:
+            raise RequestError(f'"radius_m" must be more than 0 and at most {RADIUS_MAX_M:.0f}', field="radius_m")
+        centre = (lat, lon, radius)
+        dlat = radius / _METRES_PER_DEGREE
+        dlon = dlat / max(math.cos(math.radians(lat)), 0.01)
+        clauses += [Report.lat.between(lat - dlat, lat + dlat), Report.lon.between(lon - dlon, lon + dlon)]
+    elif "bbox" in request.args:
+        south, west, north, east = _bbox(request.args["bbox"])
+        clauses += [Report.lat.between(south, north), Report.lon.between(west, east)]
+    db_session = db.session()
+    query = select(Report).where(*clauses).order_by(Report.created_at.desc(), Report.id.desc())
+    reports = list(db_session.scalars(query.limit(None if centre else LIST_LIMIT)))
+    if centre:
+        distances = {report.id: _distance_m(centre[0], centre[1], report.lat, report.lon) for report in reports}
+        reports = sorted((r for r in reports if distances[r.id] <= centre[2]), key=lambda r: distances[r.id])
+        reports = reports[:LIST_LIMIT]
+    votes = _vote_counts(db_session, [report.id for report in reports])
+    items = [report_dict(report, votes[report.id], now) for report in reports]
+    if centre:
+        for item in items:
+            item["distance_m"] = round(distances[item["id"]], 1)
+    return jsonify(reports=items)
+
+
+def _status_clauses(status: str, now: datetime) -> list[ColumnElement[bool]]:
+    if status == "active":
+        return [Report.status.in_(OPEN), Report.valid_from <= now, Report.valid_until > now]
+    if status in OPEN:
+        return [Report.status == status, Report.valid_until > now]
+    if status == "expired":
+        return [Report.status.in_(OPEN), Report.valid_until <= now]
+    if status == "all":
+        return []
+    return [Report.status == status]
+
+
+def _bbox(value: str) -> tuple[float, float, float, float]:
+    try:
+        south, west, north, east = (float(part) for part in value.split(","))
+    except ValueError:
+        raise RequestError('"bbox" must be south,west,north,east', field="bbox") from None
+    if not (-90 <= south <= north <= 90 and -180 <= west <= east <= 180):
+        raise RequestError('"bbox" must be south,west,north,east', field="bbox")
+    return south, west, north, east
+
+
+def _distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Equirectangular distance: exact enough within a city."""
+    dy = (lat2 - lat1) * _METRES_PER_DEGREE
+    dx = (lon2 - lon1) * _METRES_PER_DEGREE * math.cos(math.radians((lat1 + lat2) / 2))
+    return math.hypot(dx, dy)
+
+
+@bp.get("/<int:report_id>")
+def show(report_id: int):
+    """One report with its vote counts."""
+    db_session = db.session()
+    report = db_session.get(Report, report_id)
+    if report is None:
+        raise ApiError(404, "report_not_found")
+    return jsonify(report=report_dict(report, _vote_counts(db_session, [report_id])[report_id], utcnow()))
+
+
+@bp.post("/<int:report_id>/votes")
+def vote(report_id: int):
+    """`{"answer": "yes" | "no" | "unsure"}`: is the obstacle there? Not for the reporter (403)."""
+    user = security.require_user()
+    answer = _choice(json_body("answer"), "answer", VOTES)
+    now = utcnow()
+    db_session = db.session()
+    report = _get_open(db_session, report_id, now)
+    if report.reporter_id == user.id:
+        raise ApiError(403, "own_report")
+    existing = db_session.scalar(select(ReportVote).where(ReportVote.report_id == report_id,
+                                                          ReportVote.user_id == user.id))
+    if existing is None:
+        db_session.add(ReportVote(report_id=report_id, user_id=user.id, answer=answer, created_at=now))
+    else:
+        existing.answer, existing.created_at = answer, now
+    _event(db_session, report, user, "vote", answer=answer)
+    db_session.flush()
+    votes = _vote_counts(db_session, [report_id])[report_id]
+    before = report.status
+    report.status = vote_outcome(before, votes.get("yes", 0), votes.get("no", 0))
+    report.updated_at = now
+    if report.status != before:
+        _event(db_session, report, None, report.status, yes=votes.get("yes", 0), no=votes.get("no", 0))
+    db_session.commit()
+    _changed()
+    result = report_dict(report, votes, now)
+    if report.status == "confirmed" and before == "new":
+        notify_confirmed(result)
+    return jsonify(report=result)
+
+
+def _close(report_id: int, status: str):
+    staff = security.require_staff()
+    note = json_body("note").get("note", "")
+    if not isinstance(note, str) or len(note) > DESCRIPTION_MAX:
+        raise RequestError(f'"note" must be text of at most {DESCRIPTION_MAX} characters', field="note")
+    now = utcnow()
+    db_session = db.session()
+    report = _get_open(db_session, report_id, now)
+    report.status, report.updated_at = status, now
+    _event(db_session, report, staff, status, note=note.strip())
+    db_session.commit()
+    _changed()
+    return jsonify(report=report_dict(report, _vote_counts(db_session, [report_id])[report_id], now))
+
+
+@bp.post("/<int:report_id>/resolve")
+def resolve(report_id: int):
+    """Staff: the obstacle has gone. `{"note"?}`."""
+    return _close(report_id, "resolved")
+
+
+@bp.post("/<int:report_id>/reject")
+def reject(report_id: int):
+    """Staff: the report was wrong. `{"note"?}`."""
+    return _close(report_id, "rejected")
+
+
+@bp.get("/<int:report_id>/events")
+def events(report_id: int):
+    """Staff: the report's audit log, oldest first."""
+    security.require_staff()
+    db_session = db.session()
+    if db_session.get(Report, report_id) is None:
+        raise ApiError(404, "report_not_found")
+    rows = db_session.scalars(select(ReportEvent).where(ReportEvent.report_id == report_id).order_by(ReportEvent.id))
+    return jsonify(events=[
+        {"action": row.action, "actor_id": row.actor_id, "at": _iso(row.at), "detail": row.detail} for row in rows
+    ])

@@ -1,0 +1,251 @@
+"""Live guidance through the real WebSocket endpoint on a real server thread, on the Kaiserslautern extract."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from simple_websocket import Client
+
+from app import create_app
+from app.simulate import serve_in_thread, simulate
+
+PAIRS = json.loads((Path(__file__).resolve().parents[2] / "bench" / "route_pairs.json").read_text())
+ORIGIN = {"lat": 49.4447, "lon": 7.7690}  # Am Altenhof, by the Stiftskirche
+DESTINATION = {"lat": 49.4380, "lon": 7.7660}
+
+
+@pytest.fixture(scope="module")
+def live_app(city_graph, tmp_path_factory):
+    return create_app({"TESTING": True, "SPEECH_CACHE_DIR": str(tmp_path_factory.mktemp("speech"))}, graph=city_graph)
+
+
+@pytest.fixture(scope="module")
+def server(live_app):
+    url, stop = serve_in_thread(live_app)
+    yield url
+    stop()
+
+
+@pytest.fixture(scope="module")
+def replay_server(city_graph, tmp_path_factory):
+    """A server that lets a recorded walk be replayed faster than 20 fixes a second."""
+    app = create_app({"TESTING": True, "LIVE_FRAMES_PER_SECOND": 100_000,
+                      "SPEECH_CACHE_DIR": str(tmp_path_factory.mktemp("speech"))}, graph=city_graph)
+    url, stop = serve_in_thread(app)
+    yield url
+    stop()
+
+
+class Walker:
+    """A test client: send frames, read messages."""
+
+    def __init__(self, url: str) -> None:
+        self.ws = Client.connect(f"{url}/ws/guide")
+
+    def send(self, message: dict | str) -> None:
+        self.ws.send(message if isinstance(message, str) else json.dumps(message))
+
+    def receive(self, timeout: float = 10) -> dict:
+        frame = self.ws.receive(timeout=timeout)
+        assert frame is not None, "the server said nothing"
+        return json.loads(frame)
+
+    def until(self, kind: str) -> list[dict]:
+        messages = []
+        while True:
+            messages.append(self.receive())
+            if messages[-1]["type"] == kind:
+                return messages
+
+    def drain(self) -> list[dict]:
+        messages = []
+        while (frame := self.ws.receive(timeout=0.3)) is not None:
+            messages.append(json.loads(frame))
+        return messages
+
+    def start(self, **extra) -> dict:
+        self.send({"type": "start", "from": ORIGIN, "to": DESTINATION, **extra})
+        started = self.until("started")[-1]
+        self.drain()
+        return started
+
+    def close(self) -> None:
+        self.ws.close()
+
+
+@pytest.fixture()
+def walker(server):
+    client = Walker(server)
+    yield client
+    client.close()
+
+
+def position(lat=49.44469, lon=7.76900, accuracy=8, timestamp=1_700_000_001_000, **extra) -> dict:
+    return {"type": "position", "lat": lat, "lon": lon, "accuracy_m": accuracy, "timestamp": timestamp, **extra}
+
+
+def test_start_sends_the_route_then_the_departure_with_audio(walker):
+    walker.send({"type": "start", "from": ORIGIN, "to": DESTINATION, "lang": "de"})
+    started = walker.receive()
+    assert started["type"] == "started"
+    route = started["route"]
+    assert route["instructions"][0]["type"] == "depart"
+    departure = walker.receive()
+    assert departure["type"] == "instruction" and departure["kind"] == "now"
+    assert departure["instruction_index"] == 0 and departure["text"] == route["instructions"][0]["text"]
+    assert departure["audio_url"].startswith("/api/speech?text=")
+
+
+def test_a_route_planned_over_http_can_be_started_by_id(live_app, server):
+    response = live_app.test_client().post("/api/route", json={"from": ORIGIN, "to": DESTINATION, "lang": "en"})
+    route_id = response.json["route_id"]
+    client = Walker(server)
+    try:
+        client.send({"type": "start", "route_id": route_id})
+        started = client.receive()
+        assert started["type"] == "started" and started["route"]["route_id"] == route_id
+        assert client.receive()["text"] == response.json["instructions"][0]["text"]
+        client.drain()
+        client.send({"type": "start", "route_id": "does-not-exist"})
+        error = client.receive()
+        assert error["type"] == "error" and error["code"] == "unknown_route"
+        assert error["message"] == "This route is no longer known. Please plan it again."
+    finally:
+        client.close()
+
+
+def test_positions_get_progress_and_the_session_answers_requests(walker):
+    walker.start()
+    walker.send(position())
+    messages = walker.until("progress")
+    progress = messages[-1]
+    assert progress["on_route"] is True and 900 < progress["remaining_m"] < 940
+    assert progress["next_maneuver_m"] is not None and progress["server_ms"] < 50
+    walker.send({"type": "repeat"})
+    assert walker.receive()["kind"] == "info"
+    walker.send({"type": "where_am_i"})
+    where = walker.receive()
+    assert where["type"] == "instruction" and where["text"].startswith("Sie gehen ")
+    assert "Bis zum Ziel noch" in where["text"]
+    walker.send({"type": "pause"})
+    assert walker.receive()["text"] == "Führung angehalten."
+    walker.send({"type": "resume"})
+    assert walker.receive()["text"] == "Führung fortgesetzt."
+    walker.send({"type": "stop"})
+    assert walker.receive()["text"] == "Führung beendet."
+
+
+@pytest.mark.parametrize(
+    ("frame", "code"),
+    [
+        ("not json", "bad_json"),
+        ("[1, 2]", "bad_message"),
+        (json.dumps({"no": "type"}), "bad_message"),
+        (json.dumps({"type": "fly"}), "unknown_type"),
+        (json.dumps(position(lat=None)), "bad_field"),
+        ('{"type": "position", "lat": NaN, "lon": 7.769, "accuracy_m": 8, "timestamp": 1700000002000}', "bad_field"),
+        (json.dumps(position(lat=91)), "bad_field"),
+        (json.dumps(position(accuracy=0)), "bad_field"),
+        (json.dumps(position(accuracy=10_000)), "imprecise_position"),
+        (json.dumps(position(timestamp="soon")), "bad_field"),
+        (json.dumps(position(heading_deg=400)), "bad_field"),
+        (json.dumps({"type": "start", "from": {"lat": 49.44}, "to": DESTINATION}), "bad_field"),
+        (json.dumps({"type": "start", "from": {"lat": 48.0, "lon": 7.0}, "to": DESTINATION}), "off_map"),
+        (json.dumps({"type": "start", "from": ORIGIN, "to": DESTINATION, "lang": "fr"}), "bad_message"),
+        (json.dumps({"type": "start", "from": ORIGIN, "to": DESTINATION, "profile": "car"}), "bad_preference"),
+        ("x" * (65 * 1024), "too_large"),
+    ],
+)
+def test_a_bad_frame_gets_an_error_and_the_session_lives_on(walker, frame, code):
+    walker.start()
+    walker.send(frame)
+    error = walker.receive()
+    assert error == {"type": "error", "code": code, "message": error["message"]}
+    assert error["message"] and "{" not in error["message"]
+    walker.send(position())  # still guided
+    assert walker.until("progress")[-1]["on_route"] is True
+
+
+def test_errors_are_in_the_sessions_language(walker):
+    walker.start(lang="en")
+    walker.send({"type": "fly"})
+    assert walker.receive()["message"] == "The message type “fly” is unknown."
+
+
+def test_position_before_start_and_timestamps_going_back(walker):
+    walker.send(position())
+    assert walker.receive()["code"] == "not_started"
+    walker.start()
+    walker.send(position(timestamp=1_700_000_005_000))
+    walker.until("progress")
+    walker.send(position(timestamp=1_700_000_004_000))
+    error = walker.receive()
+    assert error["code"] == "bad_timestamp"
+    assert error["message"] == "Diese Position ist älter als die vorige und wird nicht verwendet."
+
+
+def test_a_flood_is_throttled_and_the_session_recovers(walker, server):
+    walker.start()
+    for number in range(60):
+        walker.send(position(timestamp=1_700_000_010_000 + number))
+    messages = walker.drain()
+    throttled = [m for m in messages if m.get("code") == "too_many_frames"]
+    answered = [m for m in messages if m["type"] == "progress"]
+    assert throttled and len(answered) < 60
+    time.sleep(1.1)
+    walker.send(position(timestamp=1_700_000_020_000))
+    assert walker.until("progress")[-1]["type"] == "progress"
+    # Another walker is served meanwhile.
+    other = Walker(server)
+    try:
+        assert other.start()["type"] == "started"
+    finally:
+        other.close()
+
+
+def test_facing_the_wrong_way_at_the_start_is_said(walker):
+    started = walker.start()
+    first = started["route"]["geometry"]["coordinates"]
+    # This route leaves Am Altenhof at once for Schneiderstraße, southwards: facing north is the wrong way.
+    walker.send(position(lat=first[0][1], lon=first[0][0], heading_deg=0.0, speed_mps=0.0))
+    said = [m for m in walker.until("progress") if m["type"] == "instruction"]
+    assert any(m["kind"] == "warning" and "Drehen Sie sich um" in m["text"] for m in said)
+
+
+@pytest.mark.parametrize("pair_index", range(20))
+def test_a_noisy_walk_is_guided_without_false_alarms(replay_server, pair_index):
+    pair = PAIRS[pair_index]
+    summary = simulate(replay_server, (pair["from"]["lat"], pair["from"]["lon"]),
+                       (pair["to"]["lat"], pair["to"]["lon"]), noise_m=8.0, speed_mps=1.3, seed=pair_index)
+    assert summary.errors == []
+    assert summary.false_off_route == 0
+    assert summary.missed == [] and summary.announced_now_before == summary.instructions > 0
+    assert summary.arrived
+
+
+@pytest.mark.parametrize("pair_index", range(0, 20, 4))
+def test_a_wrong_turn_is_noticed_and_rerouted_within_ten_seconds(replay_server, pair_index):
+    pair = PAIRS[pair_index]
+    summary = simulate(replay_server, (pair["from"]["lat"], pair["from"]["lon"]),
+                       (pair["to"]["lat"], pair["to"]["lon"]), noise_m=8.0, speed_mps=1.3,
+                       detour_at_m=min(150.0, pair["straight_m"] / 3), seed=pair_index)
+    assert summary.false_off_route == 0
+    assert summary.detour_detected_after_s is not None and summary.detour_detected_after_s <= 10
+    assert summary.rerouted_after_s is not None and summary.rerouted_after_s <= 10
+    assert summary.arrived and summary.missed == []
+
+
+def test_a_confirmed_report_on_the_route_is_announced_and_replanned(live_app, walker):
+    started = walker.start()
+    edge = started["route"]["edges"][3]["edge"]
+    walker.send(position())
+    walker.until("progress")
+    for listener in live_app.extensions["lotse.report_listeners"]:
+        listener({"id": 1, "type": "head_height_object", "edge": edge, "status": "confirmed"})
+    messages = walker.until("rerouted")
+    warning = next(m for m in messages if m["type"] == "instruction")
+    assert warning["kind"] == "warning"
+    assert warning["text"].startswith("Neue Meldung auf Ihrem Weg. Achtung, Hindernis auf Kopfhöhe!")
