@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import asdict
 
 from flask import Blueprint, current_app, jsonify, request
 
 from app import live
-from app.errors import LANGUAGES, RequestError
+from app.errors import LANGUAGES, RequestError, request_language
 from app.openapi import openapi_document
+from routing.geocoder import MAX_QUERY_CHARS, Geocoder
 from routing.graph import WalkGraph
+from routing.phrases import load_table
 from routing.guidance.wording import WordingOptions
 from routing.plan import plan_route
-from routing.spatial import EdgeIndex
+from routing.spatial import EdgeIndex, check_coordinate
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+_GEOCODER_LOCK = threading.Lock()
 
 ATTRIBUTION = "© OpenStreetMap contributors, ODbL 1.0 (openstreetmap.org/copyright)"
 
@@ -89,6 +93,39 @@ def route():
         live.StoredRoute(planned, (float(destination[0]), float(destination[1])), planned.profile,
                          body.get("prefs"), lang, wording))
     return jsonify(planned.to_dict())
+
+
+@bp.get("/geocode")
+def geocode():
+    """Destinations matching `q` from the loaded map (addresses, streets, stops, shops, named places)."""
+    query = request.args.get("q", "")
+    if not query.strip() or len(query) > MAX_QUERY_CHARS:
+        raise RequestError(f"q must have 1 to {MAX_QUERY_CHARS} characters", field="q")
+    lang = request_language()
+    near = None
+    if request.args.get("lat") is not None or request.args.get("lon") is not None:
+        near = check_coordinate(request.args.get("lat"), request.args.get("lon"))
+    try:
+        limit = min(max(int(request.args.get("limit", 8)), 1), 20)
+    except ValueError:
+        raise RequestError("limit must be a whole number", field="limit") from None
+    words = load_table(lang)
+    labels = words["geocoder"]
+    kinds = words["guidance"]["landmark_kinds"]
+    results = [
+        {"id": place.id, "name": place.name, "kind": place.kind, "lat": place.lat, "lon": place.lon,
+         "kind_label": labels.get(place.kind) or kinds.get(place.kind, [labels["place"]])[0] or labels["place"]}
+        for place in geocoder().search(query, near, limit)
+    ]
+    return jsonify(results=results)
+
+
+def geocoder() -> Geocoder:
+    """The app's geocoder, built on first use (a fraction of a second)."""
+    with _GEOCODER_LOCK:
+        if "lotse.geocoder" not in current_app.extensions:
+            current_app.extensions["lotse.geocoder"] = Geocoder(graph())
+    return current_app.extensions["lotse.geocoder"]
 
 
 @bp.get("/openapi.json")

@@ -60,7 +60,9 @@ def build_graph(osm_file: Path | None = None, place: str | None = None, progress
     report(BUILD_STAGES[1])
     walkable = osm_import.walkable_graph(raw)
     report(BUILD_STAGES[2])
-    graph = build_walk_graph(walkable, osm_import.landmarks(raw), {"source": source, "source_hash": key})
+    ways = osm_import.outlines(raw)
+    graph = build_walk_graph(walkable, osm_import.landmarks(raw, ways), osm_import.addresses(raw, ways),
+                             {"source": source, "source_hash": key})
     graph.meta["build_seconds"] = round(time.perf_counter() - started, 2)
     return graph
 

@@ -67,6 +67,11 @@ class WalkGraph:
     landmark_name: np.ndarray  # index into texts["landmark_name"]
     landmark_edge: np.ndarray  # nearest edge, -1 if farther than settings.LANDMARK_MAX_DISTANCE_M
     landmark_offset: np.ndarray  # metres from that edge's u end
+    # Addresses (street and house number), for the destination search.
+    address_street: np.ndarray  # index into texts["address_street"]
+    address_number: np.ndarray  # index into texts["address_number"]
+    address_lat: np.ndarray
+    address_lon: np.ndarray
     node_columns: dict[str, np.ndarray]
     way_columns: dict[str, np.ndarray]
     texts: dict[str, list[str]]  # vocabulary of each text column (way columns, landmark kind and name)
@@ -237,6 +242,7 @@ class WalkGraph:
             "steps_edges": int(steps_ways[self.edge_way].sum()),
             "landmarks": len(self.landmark_osm_id),
             "landmarks_near_ways": int((self.landmark_edge >= 0).sum()),
+            "addresses": len(self.address_lat),
             "tagged_attributes": {name: count for name, count in tagged.items() if count},
         }
 
@@ -269,7 +275,7 @@ _CORE_ARRAYS = (
     "node_osm_id", "node_lat", "node_lon", "node_x", "node_y", "edge_u", "edge_v", "edge_way", "edge_length",
     "edge_forward", "geom_offsets", "geom_x", "geom_y", "geom_lat", "geom_lon", "geom_osm_id", "way_osm_id",
     "landmark_osm_id", "landmark_lat", "landmark_lon", "landmark_kind", "landmark_name", "landmark_edge",
-    "landmark_offset",
+    "landmark_offset", "address_street", "address_number", "address_lat", "address_lon",
 )
 
 
@@ -293,9 +299,10 @@ def _first(value: Any) -> Any:
     return value[0] if isinstance(value, list) else value
 
 
-def build_walk_graph(graph: nx.MultiDiGraph, landmarks: list[dict[str, Any]], meta: dict[str, Any]) -> WalkGraph:
-    """Turn a simplified two-way osmnx graph (from `routing.osm_import.walkable_graph`) and the landmarks
-    (`routing.osm_import.landmarks`) into a WalkGraph."""
+def build_walk_graph(graph: nx.MultiDiGraph, landmarks: list[dict[str, Any]], addresses: list[dict[str, Any]],
+                     meta: dict[str, Any]) -> WalkGraph:
+    """Turn a simplified two-way osmnx graph (from `routing.osm_import.walkable_graph`), the landmarks and the
+    addresses (`routing.osm_import.landmarks`, `addresses`) into a WalkGraph."""
     from pyproj import Transformer
 
     osm_nodes = list(graph.nodes)
@@ -366,7 +373,16 @@ def build_walk_graph(graph: nx.MultiDiGraph, landmarks: list[dict[str, Any]], me
     kinds = sorted({landmark["kind"] for landmark in landmarks} | {""})
     names = sorted({landmark["name"] for landmark in landmarks} | {""})
     texts["landmark_kind"], texts["landmark_name"] = kinds, names
+    streets = sorted({address["street"] for address in addresses} | {""})
+    numbers = sorted({address["number"] for address in addresses} | {""})
+    texts["address_street"], texts["address_number"] = streets, numbers
+    street_code = {street: code for code, street in enumerate(streets)}
+    number_code = {number: code for code, number in enumerate(numbers)}
     walk_graph = WalkGraph(
+        address_street=np.array([street_code[a["street"]] for a in addresses], dtype=np.int32),
+        address_number=np.array([number_code[a["number"]] for a in addresses], dtype=np.int32),
+        address_lat=np.array([a["lat"] for a in addresses], dtype=np.float64),
+        address_lon=np.array([a["lon"] for a in addresses], dtype=np.float64),
         landmark_osm_id=np.array([landmark["osm_id"] for landmark in landmarks], dtype=np.int64),
         landmark_lat=np.array([landmark["lat"] for landmark in landmarks], dtype=np.float64),
         landmark_lon=np.array([landmark["lon"] for landmark in landmarks], dtype=np.float64),

@@ -110,15 +110,51 @@ def landmark_kind(tags: dict[str, str]) -> str | None:
     return "attraction" if tags.get("tourism") in ("attraction", "museum", "artwork") else None
 
 
-def landmarks(graph: nx.MultiDiGraph) -> list[dict[str, object]]:
-    """The landmark nodes of a raw osmnx graph (they are often on no way, so take them before filtering)."""
+def outlines(graph: nx.MultiDiGraph) -> dict[int, dict[str, object]]:
+    """Ways a pedestrian does not walk on (buildings and the like), with their tags and the centre of their nodes."""
+    outlines: dict[int, dict[str, object]] = {}
+    for u, v, tags in graph.edges(data=True):
+        if is_walkable_way(tags):
+            continue
+        way = outlines.setdefault(int(tags["osmid"]), {"tags": tags, "nodes": set()})
+        way["nodes"].update((u, v))
+    for way in outlines.values():
+        nodes = [graph.nodes[node] for node in way["nodes"]]
+        way["lat"] = sum(node["y"] for node in nodes) / len(nodes)
+        way["lon"] = sum(node["x"] for node in nodes) / len(nodes)
+    return outlines
+
+
+def landmarks(graph: nx.MultiDiGraph, ways: dict[int, dict[str, object]]) -> list[dict[str, object]]:
+    """Landmark nodes and named landmark outlines (a theatre's building, say; `ways` from `outlines`) of a raw
+    osmnx graph.
+
+    Take them before filtering: most are on no walkable way.
+    """
     found = []
     for osm_id, tags in graph.nodes(data=True):
         kind = landmark_kind(tags)
         if kind is not None:
             found.append({"osm_id": int(osm_id), "kind": kind, "name": tags.get("name", ""),
                           "lat": float(tags["y"]), "lon": float(tags["x"])})
+    for osm_id, way in ways.items():
+        kind = landmark_kind(way["tags"])
+        if kind is not None and kind != "entrance" and way["tags"].get("name"):
+            found.append({"osm_id": osm_id, "kind": kind, "name": way["tags"]["name"],
+                          "lat": way["lat"], "lon": way["lon"]})
     return found
+
+
+def addresses(graph: nx.MultiDiGraph, ways: dict[int, dict[str, object]]) -> list[dict[str, object]]:
+    """Street-and-number addresses on nodes and on outlines (`ways` from `outlines`), each once."""
+    found: dict[tuple[str, str], dict[str, object]] = {}
+    places = [(tags, float(tags["y"]), float(tags["x"])) for _, tags in graph.nodes(data=True)]
+    places += [(way["tags"], way["lat"], way["lon"]) for way in ways.values()]
+    for tags, lat, lon in places:
+        street, number = tags.get("addr:street"), tags.get("addr:housenumber")
+        if street and number:
+            found.setdefault((street, number), {"street": street, "number": number, "lat": lat, "lon": lon})
+    return list(found.values())
 
 
 def walkable_graph(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 # Bump whenever the compact graph's content or layout changes: cached graphs of another version are rebuilt.
-GRAPH_VERSION = 3
+GRAPH_VERSION = 4
 
 # Where built graphs are cached; keyed by the input file's hash and GRAPH_VERSION.
 CACHE_DIR = Path(os.environ.get("LOTSE_CACHE_DIR", Path.home() / ".cache" / "lotse"))
@@ -52,15 +52,19 @@ NODE_TAGS_KEPT_AS_JUNCTIONS = (
 )
 # Node tags that make a landmark a walker can confirm their position by (a bus stop, a pharmacy, an entrance).
 LANDMARK_TAGS = ("name", "public_transport", "railway", "amenity", "shop", "entrance", "tourism")
+# Tags of addresses, which the destination search finds (on nodes and on building outlines).
+ADDRESS_TAGS = ("addr:street", "addr:housenumber")
 # OSM tags kept from the file (osmnx drops every other tag while parsing).
-NODE_TAGS = NODE_TAGS_KEPT_AS_JUNCTIONS + LANDMARK_TAGS
+NODE_TAGS = NODE_TAGS_KEPT_AS_JUNCTIONS + LANDMARK_TAGS + ADDRESS_TAGS
 WAY_TAGS = (
     "highway", "name", "ref", "foot", "access", "motorroad", "area", "footway", "sidewalk", "sidewalk:both",
     "sidewalk:left", "sidewalk:right", "surface", "smoothness", "lit", "width", "incline", "step_count",
     "handrail", "handrail:left", "handrail:right", "handrail:center", "ramp", "bridge", "tunnel", "segregated",
     "bicycle", "lanes", "maxspeed", "tactile_paving", "crossing", "crossing:signals", "crossing:markings",
     "crossing:island",
-)
+    # Not for walking: buildings and other ways that are landmarks or carry addresses.
+    "building", "amenity", "shop", "tourism", "railway", "public_transport",
+) + ADDRESS_TAGS
 # Named amenities worth saying as landmarks (benches, bins and the like are not).
 LANDMARK_AMENITIES = frozenset(
     {

@@ -224,3 +224,19 @@ def test_home_page(client):
     assert response.status_code == 200
     assert response.mimetype == "text/html"
     assert "Lotse" in response.get_data(as_text=True)
+
+
+def test_geocode_finds_destinations_with_labels_in_both_languages(client):
+    german = client.get("/api/geocode", query_string={"q": "Pfalztheater", "lang": "de"}).json["results"]
+    english = client.get("/api/geocode", query_string={"q": "Pfalztheater", "lang": "en"}).json["results"]
+    assert german[0]["name"] == english[0]["name"] == "Pfalztheater"
+    assert (german[0]["kind_label"], english[0]["kind_label"]) == ("Theater", "Theatre")
+    address = client.get("/api/geocode", query_string={"q": "Fackelstraße 3"}).json["results"][0]
+    assert (address["name"], address["kind_label"]) == ("Fackelstraße 3", "Adresse")
+
+
+@pytest.mark.parametrize("query", [{}, {"q": ""}, {"q": "x" * 101}, {"q": "a", "lat": "nan", "lon": "7.7"},
+                                   {"q": "a", "limit": "many"}])
+def test_geocode_bad_input_is_400(client, query):
+    response = client.get("/api/geocode", query_string=query)
+    assert response.status_code == 400 and response.json["error"]["message"]

@@ -379,6 +379,7 @@ def test_stats(mini_graph):
         "ways": 11,
         "landmarks": 2,  # bus stop 25 beside Fackelstraße, entrance 44 on the building far from any way
         "landmarks_near_ways": 1,
+        "addresses": 0,
         "length_km": 1.2,
         "crossings_mapped": 2,
         "crossings_unmapped": 1,
