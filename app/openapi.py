@@ -55,6 +55,25 @@ def openapi_document() -> dict[str, Any]:
                 "responses": {"200": {"description": "The route", "content": {"application/json": {
                     "schema": {"$ref": "#/components/schemas/Route"}}}}, **_error_responses()},
             }},
+            "/api/geocode": {"get": {
+                "summary": "Destinations from the loaded map: addresses, streets, stops, shops, named places",
+                "parameters": [
+                    {"name": "q", "in": "query", "required": True, "schema": {"type": "string", "maxLength": 100}},
+                    {"name": "lat", "in": "query", "schema": {"type": "number"}},
+                    {"name": "lon", "in": "query", "schema": {"type": "number"}},
+                    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 20}},
+                    {"name": "lang", "in": "query", "schema": {"type": "string", "enum": ["de", "en"]}}],
+                "responses": {"200": {"description": "`results`: id, name, kind, kind_label, lat, lon"},
+                              **_error_responses()},
+            }},
+            "/api/speech": {"get": {
+                "summary": "Audio of an instruction (gTTS online, eSpeak NG offline; engine in X-Speech-Engine)",
+                "parameters": [
+                    {"name": "text", "in": "query", "required": True, "schema": {"type": "string", "maxLength": 500}},
+                    {"name": "lang", "in": "query", "schema": {"type": "string", "enum": ["de", "en"]}}],
+                "responses": {"200": {"description": "audio/mpeg or audio/wav"}, **_error_responses(),
+                              "503": {"description": "No speech engine works; speak the text on the device"}},
+            }},
             "/api/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OK"}}}},
         },
         "components": {"schemas": {
@@ -70,6 +89,12 @@ def openapi_document() -> dict[str, Any]:
                     "profile": {"type": "string", "enum": list(PROFILES), "default": "blind"},
                     "prefs": {"type": "object", "additionalProperties": False, "properties": preferences},
                     "lang": {"type": "string", "enum": ["de", "en"], "default": "de"},
+                    "heading_deg": {"type": "number", "minimum": 0, "maximum": 360,
+                                    "description": "The walker's heading, for a clock-face departure"},
+                    "guidance": {"type": "object", "additionalProperties": False, "properties": {
+                        "verbosity": {"type": "string", "enum": ["brief", "normal", "detailed"]},
+                        "clock_face": {"type": "boolean"},
+                        "step_length_m": {"type": "number", "minimum": 0.3, "maximum": 1.5}}},
                 },
             },
             "Crossing": {"type": "object", "properties": {

@@ -327,7 +327,7 @@ def test_openapi_document(openapi):
 def test_openapi_route_request_lists_every_preference(openapi):
     request = schema(openapi, "RouteRequest")
     assert request["required"] == ["from", "to"]
-    assert set(request["properties"]) == {"from", "to", "profile", "prefs", "lang"}
+    assert set(request["properties"]) == {"from", "to", "profile", "prefs", "lang", "heading_deg", "guidance"}
     assert request["properties"]["profile"]["enum"] == list(PROFILES)
     prefs = request["properties"]["prefs"]["properties"]
     assert set(prefs) == {field.name for field in fields(Preferences)}
