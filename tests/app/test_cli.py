@@ -221,3 +221,21 @@ def test_serve_of_a_missing_file(tmp_path):
     result = run_lotse("serve", "--osm", str(tmp_path / "nowhere.osm"), "--port", str(free_port()), cwd=tmp_path)
     assert assert_clean_failure(result, exit_code=1) == f"Error: Map file not found: {tmp_path / 'nowhere.osm'}"
 
+
+
+def test_simulate_walks_a_route_and_prints_a_summary(tmp_path):
+    result = run_lotse("simulate", "--osm", str(MINI_OSM), "--cache-dir", str(tmp_path),
+                       "--from", "49.44400,7.76730", "--to", "49.44400,7.76990", "--noise", "3", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    first = json.loads(lines[0])
+    assert first["type"] == "started" and first["route"]["instructions"][0]["type"] == "depart"
+    summary = json.loads("\n".join(lines[lines.index("{"):]))
+    assert summary["arrived"] is True and summary["false_off_route"] == 0 and summary["missed"] == []
+    assert summary["errors"] == []
+
+
+def test_simulate_with_bad_coordinates_fails_cleanly(tmp_path):
+    result = run_lotse("simulate", "--osm", str(MINI_OSM), "--cache-dir", str(tmp_path),
+                       "--from", "north,east", "--to", "49.44400,7.76990", cwd=tmp_path)
+    assert_clean_failure(result)
