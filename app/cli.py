@@ -18,6 +18,8 @@ osm_option = click.option(
 place_option = click.option(
     "--place", envvar="LOTSE_PLACE", help='Download a place through osmnx instead, e.g. "Kaiserslautern, Germany".'
 )
+origin_option = click.option("--from", "origin", required=True, help="Start as LAT,LON.")
+destination_option = click.option("--to", "destination", required=True, help="Destination as LAT,LON.")
 cache_option = click.option(
     "--cache-dir", type=click.Path(path_type=Path), envvar="LOTSE_CACHE_DIR", help="Where built graphs are kept."
 )
@@ -103,8 +105,8 @@ def _latlon(value: str) -> tuple[str, str]:
 @osm_option
 @place_option
 @cache_option
-@click.option("--from", "origin", required=True, help="Start as LAT,LON.")
-@click.option("--to", "destination", required=True, help="Destination as LAT,LON.")
+@origin_option
+@destination_option
 @click.option("--profile", default="blind", show_default=True, help="blind, guide_dog, low_vision or standard.")
 @click.option("--prefs", default=None, help='Preference overrides as JSON, e.g. \'{"steps": "never"}\'.')
 @click.option("--lang", type=click.Choice(["de", "en"]), default="de", show_default=True)
@@ -221,8 +223,8 @@ def export_osmchange(osm_file: Path | None, database_url: str | None, out: Path)
 @osm_option
 @place_option
 @cache_option
-@click.option("--from", "origin", required=True, help="Start as LAT,LON.")
-@click.option("--to", "destination", required=True, help="Destination as LAT,LON.")
+@origin_option
+@destination_option
 @click.option("--noise", default=8.0, show_default=True, help="GPS noise, metres (standard deviation).")
 @click.option("--speed", default=1.3, show_default=True, help="Walking speed, metres a second.")
 @click.option("--detour-at", "detour_at", type=float, default=None, help="Take a 50 m wrong turn after M metres.")
