@@ -57,7 +57,7 @@ def create_app(config: dict[str, Any] | None = None, graph: WalkGraph | None = N
         tuple(engine.strip() for engine in str(app.config["SPEECH_ENGINES"]).split(",")),
     )
 
-    from app import accounts, api, db, errors, live, overlay, quests, reports, security, speech
+    from app import accounts, api, db, errors, live, overlay, quests, reports, security, speech, staff, usage
 
     errors.register(app)
     app.config["DATABASE_URL"] = app.config["DATABASE_URL"] or db.default_url(app.instance_path, app.testing)
@@ -71,9 +71,24 @@ def create_app(config: dict[str, Any] | None = None, graph: WalkGraph | None = N
     app.register_blueprint(quests.bp)
     app.register_blueprint(speech.bp)
     live.register(app)
+    usage.init_app(app)  # anonymous route-usage counts (lotse.route_listeners)
+    staff.init_app(app)  # city staff: gap review pages under /staff, the gap API under /api/gaps
 
     @app.get("/")
     def home():
         return app.send_static_file("index.html")
+
+    # The PWA's service worker and manifest live at the root so the worker's scope is the whole app.
+    @app.get("/sw.js")
+    def service_worker():
+        response = app.send_static_file("sw.js")
+        response.headers["Cache-Control"] = "no-cache"
+        return response
+
+    @app.get("/manifest.webmanifest")
+    def manifest():
+        response = app.send_static_file("manifest.webmanifest")
+        response.mimetype = "application/manifest+json"
+        return response
 
     return app

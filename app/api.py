@@ -7,7 +7,7 @@ from dataclasses import asdict
 
 from flask import Blueprint, current_app, jsonify, request
 
-from app import live
+from app import live, usage
 from app.errors import LANGUAGES, RequestError, request_language
 from app.openapi import openapi_document
 from routing.geocoder import MAX_QUERY_CHARS, Geocoder
@@ -92,6 +92,7 @@ def route():
     current_app.extensions["lotse.routes"].add(
         live.StoredRoute(planned, (float(destination[0]), float(destination[1])), planned.profile,
                          body.get("prefs"), lang, wording))
+    usage.route_planned(current_app, planned)  # anonymous usage counts (app.usage)
     return jsonify(planned.to_dict())
 
 

@@ -20,6 +20,7 @@ from flask_sock import Sock
 
 from app.errors import LANGUAGES, messages
 from app.speech import audio_url
+from app.usage import route_planned
 from routing.errors import LotseError
 from routing.guidance.wording import WordingOptions
 from routing.phrases import load_table
@@ -168,6 +169,7 @@ class LiveConnection:
                            self.app.extensions["lotse.obstacles"](), wording)
         stored = StoredRoute(route, (float(destination[0]), float(destination[1])), route.profile, prefs, lang, wording)
         self.app.extensions["lotse.routes"].add(stored)
+        route_planned(self.app, route)  # anonymous usage counts (app.usage)
         return stored
 
     def _on_position(self, message: dict[str, Any]) -> None:

@@ -1,4 +1,5 @@
-"""The tables: volunteer accounts, obstacle reports with their votes and audit log, quest answers, accepted facts.
+"""The tables: volunteer accounts, obstacle reports with their votes and audit log, quest answers, accepted facts,
+and anonymous route-usage counts.
 
 The schema itself is created by the migrations in `migrations/`; keep both in step.
 """
@@ -66,11 +67,12 @@ class Report(Base):
     __table_args__ = (
         Index("ix_reports_position", "lat", "lon"),
         Index("ix_reports_status_until", "status", "valid_until"),
+        Index("ix_reports_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     type: Mapped[str] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(16), default="new")  # new | confirmed | resolved | rejected
+    status: Mapped[str] = mapped_column(String(16), default="new")  # new | confirmed | resolved | fixed | rejected
     severity: Mapped[str] = mapped_column(String(16))  # low | medium | high | blocking
     description: Mapped[str] = mapped_column(Text, default="")
     lat: Mapped[float] = mapped_column(Float)  # the snapped point on the walk graph
@@ -84,6 +86,10 @@ class Report(Base):
     reporter_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The city's workflow (staff): new → in_progress → fixed; "fixed" also closes the report (status "fixed").
+    work_status: Mapped[str] = mapped_column(String(16), default="new")
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    work_note: Mapped[str] = mapped_column(Text, default="")  # the latest note; every note is in the audit log
 
 
 class ReportVote(Base):
@@ -107,7 +113,7 @@ class ReportEvent(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    action: Mapped[str] = mapped_column(String(16))  # created | vote | confirmed | resolved | rejected
+    action: Mapped[str] = mapped_column(String(16))  # created | vote | confirmed | resolved | rejected | work | fixed
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -137,3 +143,17 @@ class AcceptedFact(Base):
     key: Mapped[str] = mapped_column(String(32))
     value: Mapped[str] = mapped_column(String(32))
     accepted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RouteUsage(Base):
+    """How many planned routes passed an edge or a crossing node: counts only, never a route, position or time.
+
+    `kind` is `edge` (key `<way osm id>:<lower node osm id>-<higher node osm id>`), `node` (a crossing's node OSM id)
+    or `total` (key `routes`: every route counted).
+    """
+
+    __tablename__ = "route_usage"
+
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -2,6 +2,8 @@
 
 Lifecycle: new → confirmed (a second volunteer says "yes" on site) → resolved or rejected (by staff, or by the
 volunteers' "no" votes outnumbering the "yes" ones); a new or confirmed report past its `valid_until` is expired.
+On top, the city's workflow (staff only): work status new → in_progress → fixed, with an assignee and notes; "fixed"
+closes the report with status `fixed`, which the volunteers see.
 Every change is written to the audit log (`ReportEvent`) in the same transaction as the change itself.
 """
 
@@ -57,7 +59,8 @@ _SEVERITY_FACTOR = {"low": 0.5, "medium": 1.0, "high": 2.0}
 # A high-severity report of these types means the way cannot be walked at all.
 _BLOCKING_WHEN_HIGH = frozenset({"construction", "blocked_sidewalk"})
 OPEN = ("new", "confirmed")
-STATUSES = ("active", "new", "confirmed", "resolved", "rejected", "expired", "all")
+STATUSES = ("active", "new", "confirmed", "resolved", "fixed", "rejected", "expired", "all")
+WORK_STATUSES = ("new", "in_progress", "fixed")
 VOTES = ("yes", "no", "unsure")
 MAX_VALIDITY = timedelta(days=366)
 DESCRIPTION_MAX = 1000
@@ -225,6 +228,7 @@ def report_dict(report: Report, votes: dict[str, int], now: datetime) -> dict[st
         "created_at": _iso(report.created_at),
         "updated_at": _iso(report.updated_at),
         "reporter_id": report.reporter_id,
+        "work_status": report.work_status,
         "votes": {answer: votes.get(answer, 0) for answer in VOTES},
         "routing": {"effect": severity, "penalty_m": penalty_m},
     }
@@ -300,13 +304,20 @@ def index():
     """Reports near `lat`,`lon` within `radius_m` (default 500) or in `bbox=south,west,north,east`, by `status`.
 
     Status `active` (default) is new or confirmed and valid now; nearest first when a point is given, newest first
-    otherwise; at most 200.
+    otherwise; at most 200. Filters: `type` (one or more, comma-separated), `work_status`, `since` and `until`
+    (reported at or after / before: an ISO 8601 time with a zone, or a date, `until` then meaning its end).
+    `include=staff` (staff only) adds who reported each report, its assignee and the latest work note.
     """
     now = utcnow()
     status = request.args.get("status", "active")
     if status not in STATUSES:
         raise RequestError(f'"status" must be one of {", ".join(STATUSES)}', field="status")
-    clauses = _status_clauses(status, now)
+    include = request.args.get("include", "")
+    if include not in ("", "staff"):
+        raise RequestError('"include" must be "staff"', field="include")
+    if include:
+        security.require_staff()
+    clauses = _status_clauses(status, now) + filter_clauses()
     lat, lon = _float_arg("lat"), _float_arg("lon")
     centre = None
     if lat is not None or lon is not None:
@@ -334,7 +345,59 @@ def index():
     if centre:
         for item in items:
             item["distance_m"] = round(distances[item["id"]], 1)
+    if include:
+        add_staff_details(db_session, items, reports)
     return jsonify(reports=items)
+
+
+def filter_clauses() -> list[ColumnElement[bool]]:
+    """The `type`, `work_status`, `since` and `until` filters of a report query (shared with the staff pages)."""
+    clauses: list[ColumnElement[bool]] = []
+    if request.args.get("type"):
+        types = request.args["type"].split(",")
+        if any(name not in REPORT_TYPES for name in types):
+            raise RequestError(f'"type" must be one or more of {", ".join(REPORT_TYPES)}', field="type")
+        clauses.append(Report.type.in_(types))
+    if request.args.get("work_status"):
+        if request.args["work_status"] not in WORK_STATUSES:
+            raise RequestError(f'"work_status" must be one of {", ".join(WORK_STATUSES)}', field="work_status")
+        clauses.append(Report.work_status == request.args["work_status"])
+    for field in ("since", "until"):
+        if request.args.get(field):
+            moment = parse_day_or_time(request.args[field], field, end_of_day=field == "until")
+            clauses.append(Report.created_at >= moment if field == "since" else Report.created_at < moment)
+    return clauses
+
+
+def parse_day_or_time(value: str, field: str, end_of_day: bool = False) -> datetime:
+    """`2024-05-01` (UTC midnight; with `end_of_day` the next one) or an ISO 8601 time with a zone."""
+    if len(value) == 10:
+        try:
+            day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=timezone.utc)
+        except ValueError:
+            raise RequestError(f'"{field}" must be a date (2024-05-01) or an ISO 8601 time', field=field) from None
+        return day + timedelta(days=1) if end_of_day else day
+    try:
+        return parse_time(value, field)
+    except RequestError:
+        raise RequestError(f'"{field}" must be a date (2024-05-01) or an ISO 8601 time', field=field) from None
+
+
+def add_staff_details(db_session: Session, items: list[dict[str, Any]], reports: list[Report]) -> None:
+    """Staff only: who reported (id, name, email), who is assigned, the latest work note."""
+    user_ids = {report.reporter_id for report in reports} | {report.assignee_id for report in reports
+                                                            if report.assignee_id is not None}
+    users = {user.id: user for user in db_session.scalars(select(User).where(User.id.in_(user_ids)))} \
+        if user_ids else {}
+
+    def person(user_id: int | None) -> dict[str, Any] | None:
+        user = users.get(user_id)
+        return None if user is None else {"id": user.id, "name": user.name, "email": user.email}
+
+    for item, report in zip(items, reports):
+        item["reporter"] = person(report.reporter_id)
+        item["assignee"] = person(report.assignee_id)
+        item["work_note"] = report.work_note
 
 
 def _status_clauses(status: str, now: datetime) -> list[ColumnElement[bool]]:
@@ -446,3 +509,46 @@ def events(report_id: int):
     return jsonify(events=[
         {"action": row.action, "actor_id": row.actor_id, "at": _iso(row.at), "detail": row.detail} for row in rows
     ])
+
+
+@bp.post("/<int:report_id>/work")
+def work(report_id: int):
+    """Staff: the city's workflow. `{"work_status"?: "new" | "in_progress" | "fixed", "assignee_id"?: staff id or
+    null, "note"?}`; "fixed" closes the report with status `fixed`. Only open reports (409 otherwise)."""
+    staff = security.require_staff()
+    body = json_body("work_status", "assignee_id", "note")
+    return jsonify(report=update_work(staff, report_id, body))
+
+
+def update_work(staff: User, report_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    """Apply a staff workflow change (the API above and the staff pages); audit-logged as `work` (and `fixed`)."""
+    if "work_status" in body and body["work_status"] not in WORK_STATUSES:
+        raise RequestError(f'"work_status" must be one of {", ".join(WORK_STATUSES)}', field="work_status")
+    note = body.get("note", "")
+    if not isinstance(note, str) or len(note) > DESCRIPTION_MAX:
+        raise RequestError(f'"note" must be text of at most {DESCRIPTION_MAX} characters', field="note")
+    db_session = db.session()
+    assignee_id = body.get("assignee_id")
+    if "assignee_id" in body and assignee_id is not None:
+        assignee = db_session.get(User, assignee_id) if isinstance(assignee_id, int) and not isinstance(
+            assignee_id, bool) else None
+        if assignee is None or assignee.role != "staff":
+            raise RequestError('"assignee_id" must be the id of a staff account, or null', field="assignee_id")
+    now = utcnow()
+    report = _get_open(db_session, report_id, now)
+    detail: dict[str, Any] = {}
+    if "work_status" in body and body["work_status"] != report.work_status:
+        report.work_status = detail["work_status"] = body["work_status"]
+    if "assignee_id" in body and assignee_id != report.assignee_id:
+        report.assignee_id = detail["assignee_id"] = assignee_id
+    if note.strip():
+        report.work_note = detail["note"] = note.strip()
+    if detail:
+        report.updated_at = now
+        _event(db_session, report, staff, "work", **detail)
+    if report.work_status == "fixed":
+        report.status = "fixed"
+        _event(db_session, report, staff, "fixed", note=note.strip())
+    db_session.commit()
+    _changed()
+    return report_dict(report, _vote_counts(db_session, [report_id])[report_id], now)
