@@ -1,0 +1,108 @@
+// The volunteer API: accounts, obstacle reports, quests. Every request names the UI language (`lang=`), so the
+// server's error messages come in it; every POST carries the session's CSRF token (`X-CSRF-Token`), fetched once
+// from GET /api/csrf and renewed by login and register. A POST refused for a stale token is retried once.
+
+import { language, t } from "./i18n.js";
+
+export class ApiError extends Error {
+  constructor(message, code, status = 0) {
+    super(message);
+    this.code = code;
+    this.status = status;
+  }
+}
+
+let csrfToken = null;
+
+function url(path, query = {}) {
+  const params = new URLSearchParams({ ...query, lang: language() });
+  return `${path}?${params}`;
+}
+
+async function request(method, path, { query = {}, body = undefined, retry = true } = {}) {
+  const headers = { Accept: "application/json" };
+  const options = { method, headers, credentials: "same-origin" };
+  if (body !== undefined) {
+    headers["Content-Type"] = "application/json";
+    options.body = JSON.stringify(body);
+  }
+  if (method !== "GET") headers["X-CSRF-Token"] = await csrf();
+  let response;
+  try {
+    response = await fetch(url(path, query), options);
+  } catch {
+    throw new ApiError(t("error_network"), "network");
+  }
+  if (response.status === 204) return null;
+  let data = null;
+  try {
+    data = await response.json();
+  } catch {
+    data = null;
+  }
+  if (!response.ok) {
+    const error = data && data.error;
+    if (error && error.code === "csrf_failed" && retry && method !== "GET") {
+      csrfToken = null; // the session changed (expired, or logged out elsewhere): one more try with a fresh token
+      return request(method, path, { query, body, retry: false });
+    }
+    if (error && error.message) throw new ApiError(error.message, error.code || "error", response.status);
+    throw new ApiError(t("error_http", { status: response.status }), "http", response.status);
+  }
+  if (data === null) throw new ApiError(t("error_http", { status: response.status }), "http", response.status);
+  return data;
+}
+
+export async function csrf() {
+  if (!csrfToken) csrfToken = (await request("GET", "/api/csrf")).csrf_token;
+  return csrfToken;
+}
+
+/** The logged-in user, or null. */
+export async function me() {
+  try {
+    return (await request("GET", "/api/accounts/me")).user;
+  } catch (error) {
+    if (error.status === 401) return null;
+    throw error;
+  }
+}
+
+export async function register(name, email, password) {
+  const data = await request("POST", "/api/accounts/register", { body: { name, email, password } });
+  csrfToken = data.csrf_token;
+  return data.user;
+}
+
+export async function login(email, password) {
+  const data = await request("POST", "/api/accounts/login", { body: { email, password } });
+  csrfToken = data.csrf_token;
+  return data.user;
+}
+
+export async function logout() {
+  await request("POST", "/api/accounts/logout");
+  csrfToken = null; // the session is gone, and its token with it
+}
+
+export async function createReport(report) {
+  return (await request("POST", "/api/reports", { body: report })).report;
+}
+
+export async function nearbyReports(lat, lon, radius = 500) {
+  const query = { lat: lat.toFixed(6), lon: lon.toFixed(6), radius_m: String(radius) };
+  return (await request("GET", "/api/reports", { query })).reports;
+}
+
+export async function vote(reportId, answer) {
+  return (await request("POST", `/api/reports/${reportId}/votes`, { body: { answer } })).report;
+}
+
+export async function nearbyQuests(lat, lon, radius = 250) {
+  const query = { lat: lat.toFixed(6), lon: lon.toFixed(6), radius: String(radius) };
+  return (await request("GET", "/api/quests", { query })).quests;
+}
+
+export async function answerQuest(quest, answer) {
+  return request("POST", "/api/quests/answer", { body: { quest, answer } });
+}

@@ -1,0 +1,101 @@
+// The device's position (Geolocation, high accuracy), and where something is from it, in words.
+
+import { number, t } from "./i18n.js";
+
+const EARTH_RADIUS_M = 6371008.8;
+const rad = (deg) => (deg * Math.PI) / 180;
+
+/** Great-circle distance in metres. */
+export function distanceM(lat1, lon1, lat2, lon2) {
+  const dLat = rad(lat2 - lat1);
+  const dLon = rad(lon2 - lon1);
+  const a = Math.sin(dLat / 2) ** 2 + Math.cos(rad(lat1)) * Math.cos(rad(lat2)) * Math.sin(dLon / 2) ** 2;
+  return 2 * EARTH_RADIUS_M * Math.asin(Math.min(1, Math.sqrt(a)));
+}
+
+/** Initial bearing in degrees (0 = north) from the first point to the second. */
+export function bearing(lat1, lon1, lat2, lon2) {
+  const y = Math.sin(rad(lon2 - lon1)) * Math.cos(rad(lat2));
+  const x = Math.cos(rad(lat1)) * Math.sin(rad(lat2)) - Math.sin(rad(lat1)) * Math.cos(rad(lat2)) * Math.cos(rad(lon2 - lon1));
+  return ((Math.atan2(y, x) * 180) / Math.PI + 360) % 360;
+}
+
+const COMPASS = ["north", "north_east", "east", "south_east", "south", "south_west", "west", "north_west"];
+
+/** "Nordosten" / "north-east": one of eight compass points. */
+export function compassWord(degrees) {
+  return t(`compass_${COMPASS[Math.round(degrees / 45) % 8]}`);
+}
+
+/** "etwa 40 Meter" / "about 40 metres": 5 m steps below 100 m, 10 m steps below 1 km, then kilometres. */
+export function distanceWords(metres) {
+  if (metres >= 1000) return t("distance_km", { n: number(metres / 1000, 1) });
+  const n = metres < 100 ? Math.max(5, Math.round(metres / 5) * 5) : Math.round(metres / 10) * 10;
+  return t("distance_m", { count: n, n: number(n) });
+}
+
+/** "etwa 40 Meter Richtung Nordosten", or "hier, weniger als 5 Meter entfernt". */
+export function whereWords(from, lat, lon, metres = null) {
+  const d = metres ?? distanceM(from.lat, from.lon, lat, lon);
+  if (d < 5) return t("where_here");
+  return t("where_away", { distance: distanceWords(d), direction: compassWord(bearing(from.lat, from.lon, lat, lon)) });
+}
+
+/** A decimal degree typed by a person: "49,4447" and " 49.4447 " both mean 49.4447; null when not a number. */
+export function parseDegree(text) {
+  const cleaned = String(text).trim().replace(",", ".");
+  if (!/^[-+]?\d+(\.\d+)?$/.test(cleaned)) return null;
+  return Number(cleaned);
+}
+
+/** Watches the device's position; `onFix({lat, lon, accuracy})`, `onError(message)` in plain words. */
+export class PositionWatch {
+  constructor({ onFix, onError }) {
+    this.onFix = onFix;
+    this.onError = onError;
+    this.fix = null;
+    this.id = null;
+  }
+
+  start() {
+    if (!("geolocation" in navigator)) {
+      this.onError(t("error_no_geolocation"));
+      return;
+    }
+    if (this.id !== null) return;
+    this.id = navigator.geolocation.watchPosition(
+      (position) => {
+        this.fix = { lat: position.coords.latitude, lon: position.coords.longitude, accuracy: position.coords.accuracy };
+        this.onFix(this.fix);
+      },
+      (error) => {
+        this.onError(t(error.code === 1 ? "error_geolocation_denied" : "error_geolocation_unavailable"));
+        if (error.code === 1) this.stop();
+      },
+      { enableHighAccuracy: true, maximumAge: 5_000, timeout: 30_000 },
+    );
+  }
+
+  stop() {
+    if (this.id !== null) navigator.geolocation.clearWatch(this.id);
+    this.id = null;
+  }
+
+  /** One fresh fix now (for "use my current position"). */
+  current() {
+    return new Promise((resolve, reject) => {
+      if (!("geolocation" in navigator)) {
+        reject(new Error(t("error_no_geolocation")));
+        return;
+      }
+      navigator.geolocation.getCurrentPosition(
+        (position) => {
+          this.fix = { lat: position.coords.latitude, lon: position.coords.longitude, accuracy: position.coords.accuracy };
+          resolve(this.fix);
+        },
+        (error) => reject(new Error(t(error.code === 1 ? "error_geolocation_denied" : "error_geolocation_unavailable"))),
+        { enableHighAccuracy: true, maximumAge: 5_000, timeout: 20_000 },
+      );
+    });
+  }
+}

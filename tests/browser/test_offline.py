@@ -1,0 +1,84 @@
+"""Robustness: guidance goes on without network, from the route kept on the phone, and the server takes over again."""
+
+from __future__ import annotations
+
+from tests.browser.helpers import choose_destination, plan, route_points, said, wait_said, walk
+
+
+def _said_texts(page, since: int = 0) -> list[dict]:
+    return said(page)[since:]
+
+
+def test_guidance_continues_offline_and_resumes_online(open_app):
+    page = open_app("de", service_workers="allow")
+    choose_destination(page)
+    route = plan(page)
+    page.click("#start-guidance")
+    wait_said(page, route["instructions"][0]["text"], politeness="assertive")
+    page.wait_for_function("document.getElementById('connection').textContent.startsWith('Verbunden')")
+    points = route_points(route)
+    offline_from, online_from = int(len(points) * 0.3), int(len(points) * 0.75)
+    walk(page, points[:offline_from])
+
+    # The connection drops: said at once, shown, and the device goes on guiding from the route it holds.
+    page.context.set_offline(True)
+    wait_said(page, "Offline – Führung läuft auf dem Gerät weiter", politeness="assertive")
+    assert page.get_attribute("#connection", "data-state") == "offline"
+    assert page.inner_text("#connection") == "Offline – Führung läuft auf dem Gerät weiter"
+    offline_at = len(said(page))
+    walk(page, points[offline_from:online_from])
+    device = [s["text"] for s in _said_texts(page, offline_at)]
+    # The maneuvers between the two positions were announced by distance ("In 30 Metern: …") and at the spot.
+    reached = points[online_from - 1][2]
+    expected = [i for i in route["instructions"][1:]
+                if points[offline_from][2] + 10 < i["distance_m"] < reached - 10 and i["type"] not in ("arrive",)]
+    assert expected, "the offline stretch should contain at least one instruction"
+    for instruction in expected:
+        assert instruction["text"] in device, (instruction["text"], device)
+    for instruction in expected:
+        if instruction["type"] != "landmark" and instruction["distance_m"] > points[offline_from][2] + 40:
+            # Far enough from where the network dropped to be prepared on the device, too.
+            assert any(text.startswith("In ") and text.endswith(instruction["text"]) for text in device), device
+
+    # "Where am I?" works offline too.
+    page.click("#btn-where")
+    wait_said(page, "Offline. ")
+
+    # The network returns: the server session is resumed, and it guides to the arrival.
+    page.context.set_offline(False)
+    wait_said(page, "Wieder online", timeout=20_000)
+    page.wait_for_function("document.getElementById('connection').dataset.state === 'online'")
+    walk(page, points[online_from:])
+    wait_said(page, route["instructions"][-1]["text"], politeness="assertive")
+    assert not page.errors
+
+
+def test_app_shell_is_cached_and_a_guidance_survives_a_reload_offline(open_app):
+    page = open_app("en", service_workers="allow")
+    page.wait_for_function("navigator.serviceWorker.controller !== null || navigator.serviceWorker.ready.then(() => true)")
+    page.evaluate("navigator.serviceWorker.ready")
+    cached = page.evaluate("""async () => {
+        const names = ['/', '/static/js/app.js', '/static/js/guidance.js', '/static/app.css', '/static/i18n/en.json',
+                       '/static/i18n/de.json', '/manifest.webmanifest', '/static/icons/icon-192.png'];
+        const found = await Promise.all(names.map(n => caches.match(n).then(r => !!r)));
+        return Object.fromEntries(names.map((n, i) => [n, found[i]]));
+    }""")
+    assert all(cached.values()), cached
+
+    choose_destination(page)
+    route = plan(page)
+    page.click("#start-guidance")
+    wait_said(page, route["instructions"][0]["text"], politeness="assertive")
+    points = route_points(route)
+    walk(page, points[: len(points) // 4])
+
+    # Offline, the page is reloaded (the app shell comes from the cache) and the guidance is offered again.
+    page.context.set_offline(True)
+    page.reload()
+    page.wait_for_selector("#resume-box:not([hidden])")
+    assert "Pfalztheater" in page.inner_text("#resume-text")
+    page.click("#resume-guidance")
+    page.wait_for_selector("#screen-guide:not([hidden])")
+    wait_said(page, "Offline – guidance continues on the device")
+    walk(page, points[len(points) // 4:])
+    wait_said(page, route["instructions"][-1]["text"], politeness="assertive")
