@@ -113,7 +113,8 @@ def simulate(url: str, origin: tuple[float, float], destination: tuple[float, fl
             summary.errors.append(started["code"])
             return summary
         route = started["route"]
-        early = _drain(ws, on_message)  # the departure and whatever applies within the first metres
+        # The departure, then whatever applies within the first metres (sent right after it).
+        early = receive_until({"instruction"}) + _drain(ws, on_message)
         walker = _walker_for(route)
         pending = _pending(route)
         prepared: set[int] = set()
