@@ -249,3 +249,25 @@ def test_a_confirmed_report_on_the_route_is_announced_and_replanned(live_app, wa
     warning = next(m for m in messages if m["type"] == "instruction")
     assert warning["kind"] == "warning"
     assert warning["text"].startswith("Neue Meldung auf Ihrem Weg. Achtung, Hindernis auf Kopfhöhe!")
+
+
+def test_a_report_confirmed_by_volunteers_reaches_the_walker_within_two_seconds(live_app, walker, city_graph):
+    """End to end: two volunteers over HTTP, the walker over the WebSocket, one server."""
+    from tests.app.volunteer_helpers import volunteer
+
+    started = walker.start()
+    walker.send(position())
+    walker.until("progress")
+    piece = started["route"]["edges"][len(started["route"]["edges"]) // 2]
+    points = city_graph.edge_latlon(piece["edge"])
+    lat = (points[0][0] + points[1][0]) / 2
+    lon = (points[0][1] + points[1][1]) / 2
+    reporter, confirmer = volunteer(live_app, "Rita"), volunteer(live_app, "Carl")
+    report = reporter.post("/api/reports", json={"type": "head_height_object", "lat": lat, "lon": lon,
+                                                 "severity": "high"}).json["report"]
+    assert report["edge"] == piece["edge"]
+    voted = time.monotonic()
+    assert confirmer.post(f"/api/reports/{report['id']}/votes", json={"answer": "yes"}).json["report"]["status"] == "confirmed"
+    messages = walker.until("rerouted")
+    assert time.monotonic() - voted < 2.0
+    assert any(m["type"] == "instruction" and m["kind"] == "warning" for m in messages)
