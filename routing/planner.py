@@ -242,7 +242,8 @@ class Planner:
             towards_u = nodes[0] == start_u and (start_u != start_v or start_share <= 0.5)
             path = [start_edge + edge_count if towards_u else start_edge]
             for tail, head in zip(nodes, nodes[1:]):
-                path.append(min(self._node_pair_edges[(tail, head)], key=lambda d: directed_cost[d]))
+                between = self._node_pair_edges[(tail, head)]
+                path.append(between[0] if len(between) == 1 else min(between, key=directed_cost.__getitem__))
             path.append(direction)
             candidates.append((cost, path))
         if not candidates:

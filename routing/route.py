@@ -283,17 +283,18 @@ def _data_gaps(crossings: list[Crossing], steps: list[dict[str, Any]], surface_u
     return gaps
 
 
-def _summary(crossings: list[Crossing], steps: int, rough_m: float, length_m: float) -> dict[str, Any]:
+def _summary(crossings: list[dict[str, Any]], steps: int, rough_m: float, length_m: float) -> dict[str, Any]:
+    """Counts from crossing facts (ArcTable.crossing dicts, or a Crossing's __dict__)."""
     unsignalled: Counter[str] = Counter()
     for crossing in crossings:
-        if crossing.signals != "yes":
-            for name in [street["name"] for street in crossing.streets if street["name"]] or [""]:
+        if crossing["signals"] != "yes":
+            for name in [street["name"] for street in crossing["streets"] if street["name"]] or [""]:
                 unsignalled[name] += 1
     return {
         "crossings": len(crossings),
         "unsignalled": unsignalled,
-        "big_road_crossings": sum(any(s["highway"] in MAIN_ROADS for s in c.streets) for c in crossings),
-        "unknown_crossings": sum(c.control == "unknown" for c in crossings),
+        "big_road_crossings": sum(any(s["highway"] in MAIN_ROADS for s in c["streets"]) for c in crossings),
+        "unknown_crossings": sum(c["control"] == "unknown" for c in crossings),
         "steps": steps,
         "rough_m": rough_m,
         "length_m": length_m,
@@ -303,7 +304,7 @@ def _summary(crossings: list[Crossing], steps: int, rough_m: float, length_m: fl
 def route_summary(route: Route) -> dict[str, Any]:
     """What the explanation compares between two routes, from a described Route."""
     rough = sum(route.surfaces.get(name, 0.0) for name in ROUGH_SURFACES)
-    return _summary(route.crossings, len(route.steps), rough, route.distance_m)
+    return _summary([crossing.__dict__ for crossing in route.crossings], len(route.steps), rough, route.distance_m)
 
 
 def path_summary(planner: Planner, path: Path) -> dict[str, Any]:
@@ -313,8 +314,10 @@ def path_summary(planner: Planner, path: Path) -> dict[str, Any]:
     highways = graph.texts["highway"]
     steps_code = highways.index("steps") if "steps" in highways else -1
     rough = [tags.SURFACE_CLASSES.index(name) for name in ROUGH_SURFACES]
+    table = planner.table
+    arcs = (table.arc_between(before, after) for before, after in zip(path.directed, path.directed[1:]))
     return _summary(
-        _crossings(planner.table, walk),
+        [facts for facts in map(table.crossing, arcs) if facts is not None],
         int((graph.way_columns["highway"][walk.ways] == steps_code).sum()),
         float(walk.walked[np.isin(graph.way_columns["surface_class"][walk.ways], rough)].sum()),
         float(walk.walked.sum()),

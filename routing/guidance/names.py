@@ -59,6 +59,7 @@ def _abbreviation_rules() -> list[tuple[re.Pattern[str], dict[str, str]]]:
     return rules
 
 
+@lru_cache(maxsize=8192)
 def expand_abbreviations(name: str, lang: str) -> str:
     """Return the name ready for a speech engine: abbreviations written out
     ("Mainzer Str." -> "Mainzer Straße") and symbols replaced by words."""
@@ -174,6 +175,7 @@ def _template_phrase(spoken: str, role: str, data: dict[str, Any]) -> str:
     return templates.get(key, templates["default"]).format(name=spoken)
 
 
+@lru_cache(maxsize=8192)
 def street_phrase(name: str, role: str, lang: str) -> str:
     """The name inside a prepositional phrase for a guidance role: "into",
     "along", "on", "across", "to", "at" (or "object", see street_object);
