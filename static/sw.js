@@ -2,7 +2,7 @@
 // the app opens and guides without network. The API and the live WebSocket always go to the network; the route
 // of a guidance in progress is kept by the page itself.
 
-const CACHE = "lotse-shell-v1";
+const CACHE = "lotse-shell-v2";
 const SHELL = [
   "/",
   "/manifest.webmanifest",
@@ -22,7 +22,6 @@ const SHELL = [
   "/static/volunteer.css",
   "/static/js/volunteer/main.js",
   "/static/js/volunteer/api.js",
-  "/static/js/volunteer/i18n.js",
   "/static/js/volunteer/nearby.js",
   "/static/js/volunteer/position.js",
   "/static/js/volunteer/report.js",

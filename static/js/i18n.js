@@ -3,15 +3,23 @@
 
 export const LANGUAGES = ["de", "en"];
 const tables = {};
+const LOCALES = { de: "de-DE", en: "en-GB" };
 let current = "de";
+let prefix = "";
 
-export async function loadLanguage(lang) {
+/** Load the UI texts of a page (`page` "" for the walker app, "volunteer." for the volunteer page), with German
+ * as the fallback for a text missing in English. */
+export async function loadLanguage(lang, page = "") {
   if (!LANGUAGES.includes(lang)) lang = "de";
-  if (!tables[lang]) {
-    const response = await fetch(`/static/i18n/${lang}.json`);
-    tables[lang] = await response.json();
+  for (const name of new Set(["de", lang])) {
+    const key = `${page}${name}`;
+    if (!tables[key]) {
+      const response = await fetch(`/static/i18n/${key}.json`);
+      tables[key] = await response.json();
+    }
   }
   current = lang;
+  prefix = page;
   return lang;
 }
 
@@ -21,8 +29,8 @@ export function language() {
 
 /** The text for `key`, with {slots} filled; a {one, other} entry is chosen by params.count. */
 export function t(key, params = {}) {
-  let entry = tables[current]?.[key];
-  if (entry === undefined) entry = tables.de?.[key];
+  let entry = tables[`${prefix}${current}`]?.[key];
+  if (entry === undefined) entry = tables[`${prefix}de`]?.[key];
   if (entry === undefined) return key;
   if (typeof entry === "object") entry = params.count === 1 ? entry.one : entry.other;
   return entry.replace(/\{(\w+)\}/g, (match, name) => (name in params ? String(params[name]) : match));
@@ -44,8 +52,15 @@ export function applyTranslations(root = document) {
 
 /** A number in the UI language's format (1,5 or 1.5). */
 export function number(value, digits = 0) {
-  return new Intl.NumberFormat(current === "de" ? "de-DE" : "en-GB", {
+  return new Intl.NumberFormat(LOCALES[current], {
     maximumFractionDigits: digits,
     minimumFractionDigits: 0,
   }).format(value);
+}
+
+/** "28. Dezember 2026 um 23:40" / "28 December 2026 at 23:40". */
+export function dateTime(value) {
+  const date = value instanceof Date ? value : new Date(value);
+  if (Number.isNaN(date.getTime())) return "";
+  return new Intl.DateTimeFormat(LOCALES[current], { dateStyle: "long", timeStyle: "short" }).format(date);
 }

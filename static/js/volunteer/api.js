@@ -2,7 +2,7 @@
 // server's error messages come in it; every POST carries the session's CSRF token (`X-CSRF-Token`), fetched once
 // from GET /api/csrf and renewed by login and register. A POST refused for a stale token is retried once.
 
-import { language, t } from "./i18n.js";
+import { language, t } from "../i18n.js";
 
 export class ApiError extends Error {
   constructor(message, code, status = 0) {

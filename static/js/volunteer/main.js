@@ -3,7 +3,7 @@
 // announced politely, errors (the server's own words, in the UI language) assertively, and nothing needs a map.
 
 import * as api from "./api.js";
-import { applyTranslations, loadLanguage, language, t } from "./i18n.js";
+import { applyTranslations, loadLanguage, language, t } from "../i18n.js";
 import { QuestList, ReportList } from "./nearby.js";
 import { PositionWatch } from "./position.js";
 import { ReportForm } from "./report.js";
@@ -186,14 +186,14 @@ $("lang-toggle").addEventListener("click", async () => {
   const settings = loadSettings();
   settings.lang = language() === "de" ? "en" : "de";
   saveSettings(settings); // the walker screens share the language
-  await loadLanguage(settings.lang);
+  await loadLanguage(settings.lang, "volunteer.");
   translateAll();
   announce(t("language_changed"));
 });
 
 // ------------------------------------------------------------------------------------------------ start
 async function init() {
-  await loadLanguage(loadSettings().lang);
+  await loadLanguage(loadSettings().lang, "volunteer.");
   translateAll();
   try {
     setUser(await api.me());

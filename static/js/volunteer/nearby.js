@@ -2,8 +2,9 @@
 // read around the device's position, or around the position typed on the report screen.
 
 import * as api from "./api.js";
-import { dateTime, language, number, t } from "./i18n.js";
-import { bearing, compassWord, whereWords } from "./position.js";
+import { dateTime, language, number, t } from "../i18n.js";
+import { bearing } from "../geo.js";
+import { compassWord, whereWords } from "./position.js";
 import { typeName } from "./report.js";
 import { $, announce, clearError, el, showError } from "./ui.js";
 

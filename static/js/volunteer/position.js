@@ -1,24 +1,7 @@
 // The device's position (Geolocation, high accuracy), and where something is from it, in words.
 
-import { number, t } from "./i18n.js";
-
-const EARTH_RADIUS_M = 6371008.8;
-const rad = (deg) => (deg * Math.PI) / 180;
-
-/** Great-circle distance in metres. */
-export function distanceM(lat1, lon1, lat2, lon2) {
-  const dLat = rad(lat2 - lat1);
-  const dLon = rad(lon2 - lon1);
-  const a = Math.sin(dLat / 2) ** 2 + Math.cos(rad(lat1)) * Math.cos(rad(lat2)) * Math.sin(dLon / 2) ** 2;
-  return 2 * EARTH_RADIUS_M * Math.asin(Math.min(1, Math.sqrt(a)));
-}
-
-/** Initial bearing in degrees (0 = north) from the first point to the second. */
-export function bearing(lat1, lon1, lat2, lon2) {
-  const y = Math.sin(rad(lon2 - lon1)) * Math.cos(rad(lat2));
-  const x = Math.cos(rad(lat1)) * Math.sin(rad(lat2)) - Math.sin(rad(lat1)) * Math.cos(rad(lat2)) * Math.cos(rad(lon2 - lon1));
-  return ((Math.atan2(y, x) * 180) / Math.PI + 360) % 360;
-}
+import { bearing, haversine } from "../geo.js";
+import { number, t } from "../i18n.js";
 
 const COMPASS = ["north", "north_east", "east", "south_east", "south", "south_west", "west", "north_west"];
 
@@ -36,7 +19,7 @@ export function distanceWords(metres) {
 
 /** "etwa 40 Meter Richtung Nordosten", or "hier, weniger als 5 Meter entfernt". */
 export function whereWords(from, lat, lon, metres = null) {
-  const d = metres ?? distanceM(from.lat, from.lon, lat, lon);
+  const d = metres ?? haversine(from.lat, from.lon, lat, lon);
   if (d < 5) return t("where_here");
   return t("where_away", { distance: distanceWords(d), direction: compassWord(bearing(from.lat, from.lon, lat, lon)) });
 }

@@ -2,7 +2,7 @@
 // and editable as latitude and longitude for people who pick the place another way).
 
 import * as api from "./api.js";
-import { dateTime, number, t } from "./i18n.js";
+import { dateTime, number, t } from "../i18n.js";
 import { parseDegree } from "./position.js";
 import { $, announce, clearError, el, showError } from "./ui.js";
 
