@@ -100,7 +100,7 @@ class ArcTable:
     row_offsets: np.ndarray = field(init=False, repr=False)  # arcs leaving directed edge d: row_arcs[offsets[d]:...]
     row_arcs: np.ndarray = field(init=False, repr=False)
     _arc_index: dict[tuple[int, int], int] = field(init=False, repr=False)
-    _crossings: dict[int, dict[str, Any] | None] = field(init=False, repr=False, default_factory=dict)
+    _crossings: dict[int, dict[str, Any]] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.row_arcs = np.argsort(self.arc_from, kind="stable").astype(np.int32)
@@ -115,11 +115,24 @@ class ArcTable:
     def crossing(self, arc: int) -> dict[str, Any] | None:
         """What a walker crosses on an arc, as JSON-ready facts (yes/no/unknown), or None if nothing is crossed.
 
-        Memoised: routes pass the same junctions again and again.
+        Computed once for every arc by `describe_crossings`; arcs through the same node between the same two ways
+        share one description.
         """
-        if arc not in self._crossings:
-            self._crossings[arc] = self._describe_crossing(arc)
-        return self._crossings[arc]
+        return self._crossings.get(arc)
+
+    def describe_crossings(self) -> None:
+        """Describe every crossing of the graph up front, so describing a route only looks them up."""
+        edge_count = self.graph.edge_count
+        ways = self.graph.edge_way
+        crossing_nodes = self.graph.node_columns["crossing"] != 0
+        shared: dict[tuple[int, int, int], dict[str, Any] | None] = {}
+        for arc in np.flatnonzero((self.arc_crossings > 0) | crossing_nodes[self.directed_to[self.arc_from]]).tolist():
+            key = (int(self.directed_to[self.arc_from[arc]]), int(ways[self.arc_from[arc] % edge_count]),
+                   int(ways[self.arc_to[arc] % edge_count]))
+            if key not in shared:
+                shared[key] = self._describe_crossing(arc)
+            if shared[key] is not None:
+                self._crossings[arc] = shared[key]
 
     def _describe_crossing(self, arc: int) -> dict[str, Any] | None:
         graph = self.graph

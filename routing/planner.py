@@ -96,6 +96,7 @@ class Planner:
         self.graph = graph
         self.index = index
         self.table = ArcTable.build(graph)
+        self.table.describe_crossings()
         order = self.table.row_arcs
         self._arc_order = order
         directed_count = self.table.directed_count
