@@ -5,7 +5,7 @@ Walkers need no account. Staff accounts are made with `lotse create-staff`.
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request, session
+from flask import Blueprint, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -100,12 +100,8 @@ def login():
 
 @bp.post("/accounts/logout")
 def logout():
-    """End the session, and every other session of the same user (signed cookies cannot be revoked one by one)."""
-    user = security.current_user()
-    if user is not None:
-        user.session_epoch += 1
-        db.session().commit()
-    session.clear()
+    """End the session, and every other session of the same user."""
+    security.log_out()
     return "", 204
 
 

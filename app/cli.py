@@ -48,7 +48,7 @@ def main() -> None:
 @cache_option
 def import_command(osm_file: Path | None, place: str | None, cache_dir: Path | None) -> None:
     """Build the walk graph of a map and cache it; prints what was found."""
-    from routing.cache import BUILD_STAGES, cache_path, load_graph
+    from routing.cache import BUILD_STAGES, load_graph
 
     _require_source(osm_file, place)
     try:

@@ -84,6 +84,15 @@ def log_in(user: User) -> str:
     return csrf_token()
 
 
+def log_out() -> None:
+    """End the session, and every other session of the same user (signed cookies cannot be revoked one by one)."""
+    user = current_user()
+    if user is not None:
+        user.session_epoch += 1
+        db.session().commit()
+    session.clear()
+
+
 def current_user() -> User | None:
     """The logged-in user of this request, or None (also for a cookie from before the user logged out)."""
     if "user" not in g:

@@ -317,11 +317,7 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    user = security.current_user()
-    if user is not None:
-        user.session_epoch += 1
-        db.session().commit()
-    session.clear()
+    security.log_out()
     return redirect(_link("staff.login"), 303)
 
 

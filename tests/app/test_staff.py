@@ -107,7 +107,7 @@ def test_workflow_new_in_progress_fixed_closes_the_loop_for_volunteers(vapp, peo
     body = staff.post(f"{path}/work", json={"work_status": "in_progress", "assignee_id": people["other_staff_id"],
                                             "note": "Tiefbauamt prüft"}).get_json()["report"]
     assert (body["status"], body["work_status"]) == ("new", "in_progress")
-    detail = staff.get(f"/api/reports?include=staff&status=all").get_json()["reports"][0]
+    detail = staff.get("/api/reports?include=staff&status=all").get_json()["reports"][0]
     assert detail["assignee"]["name"] == "Tiefbau" and detail["work_note"] == "Tiefbauamt prüft"
     # Still open: it still counts for routing.
     assert len(vapp.extensions["lotse.obstacles"]()) == 1

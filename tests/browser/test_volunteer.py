@@ -22,7 +22,7 @@ from app import create_app
 from app.reports import REPORT_TYPES
 from app.simulate import serve_in_thread
 from tests.browser.conftest import RECORD_ANNOUNCEMENTS
-from tests.browser.helpers import REPO, START, focused_id, run_axe, said, screenshot, wait_said
+from tests.browser.helpers import REPO, START, focused_id, run_axe, screenshot, wait_said
 
 PASSWORD = "lange genug und sicher"
 MESSAGES = {lang: json.loads((REPO / "data" / "messages" / f"{lang}.json").read_text(encoding="utf-8"))

@@ -6,7 +6,6 @@ import dataclasses
 import gzip
 import shutil
 import time
-import zipfile
 from pathlib import Path
 
 import numpy as np
