@@ -103,7 +103,8 @@ def open_app(browser, live_server) -> Iterator[Callable[..., Any]]:
         page.errors = []
         page.on("pageerror", lambda error: page.errors.append(str(error)))
         page.goto(live_server + path)
-        page.wait_for_function("document.documentElement.lang && document.title.includes('Lotse')")
+        # The page starts in German markup; wait until the chosen language's texts are applied.
+        page.wait_for_function(f"document.documentElement.lang === '{lang}' && document.title.includes('Lotse')")
         page.wait_for_function("document.querySelector('[data-i18n=plan_route]').textContent.length > 0")
         return page
 
