@@ -6,7 +6,7 @@ Penalties are in metres of walking a walker would rather add than face the thing
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from routing.errors import LotseError
@@ -99,7 +99,3 @@ def _check_value(key: str, kind: str, value: Any) -> Any:
         raise PreferenceError(f"{key} must be between {low:g} and {high:g}", name=key)
     return float(value)
 
-
-def describe(preferences: Preferences) -> dict[str, Any]:
-    """The preferences as a JSON-ready dict."""
-    return asdict(preferences)
