@@ -153,12 +153,18 @@ class LiveConnection:
         self.stored = stored
         self.lang = stored.lang
         index = self.app.extensions["lotse.index"]
+        progress = message.get("progress_m")
+        if progress is not None:
+            progress = _number(message, "progress_m", 0, stored.route.distance_m + 1.0)  # JSON rounds to 0.1 m
         self.session = GuidanceSession(stored.route, stored.route.instructions, index.project, self.lang,
                                        stored.wording)
         self._last_timestamp = None
         self._send({"type": "started", "route": stored.route.to_dict()})
-        for announcement in self.session.start():
-            self._instruction(announcement.kind, announcement.index, announcement.text)
+        if progress is None:
+            for announcement in self.session.start():
+                self._instruction(announcement.kind, announcement.index, announcement.text)
+        else:  # resuming a walk under way: nothing already passed is said again
+            self.session.resume(progress)
         speech = self.app.extensions.get("lotse.speech")
         if speech is not None:
             speech.prerender([i.text for i in stored.route.instructions], self.lang)

@@ -143,6 +143,15 @@ class GuidanceSession:
         self.last_text = said[-1].text
         return said
 
+    def resume(self, progress_m: float) -> None:
+        """Continue a walk already under way (after the phone lost its connection): nothing before `progress_m` is
+        said again, and fixes are matched from there."""
+        self.progress_m = min(max(progress_m, 0.0), self.geometry.length)
+        for index, instruction in enumerate(self.instructions):
+            if instruction.distance_m <= self.progress_m + self.now_distance():
+                self.announced.add((index, "now"))
+        self._checked_direction = True  # the walker is on the way, not at the start facing somewhere
+
     # ------------------------------------------------------------------------------------------ fixes
     def update(self, fix: Fix) -> Update:
         """Match a fix to the route and return what to say about it."""

@@ -8,7 +8,6 @@ import { capitalize, distance, distanceIn } from "./format.js";
 import { RouteTracker } from "./geo.js";
 
 const MAX_ACCURACY_M = 500;
-const RESUME_FROM_HERE_M = 30; // beyond this progress a resumed session is planned from the current position
 const RECONNECT_DELAYS_S = [1, 2, 4, 8, 15];
 const SAME_ERROR_QUIET_MS = 30_000;
 
@@ -95,16 +94,10 @@ export class Guidance {
   }
 
   sendStart() {
-    const request = this.active.request;
-    const fix = this.lastFix;
-    if (this.resuming && fix && this.tracker.progress > RESUME_FROM_HERE_M) {
-      // The server would match a resumed session from the route's start: plan the rest from here instead.
-      const message = { type: "start", from: { lat: fix.lat, lon: fix.lon }, to: request.to, lang: this.lang };
-      for (const key of ["profile", "prefs", "guidance"]) if (request[key] !== undefined) message[key] = request[key];
-      this.send(message);
-    } else {
-      this.send({ type: "start", route_id: this.active.route.route_id });
-    }
+    const message = { type: "start", route_id: this.active.route.route_id };
+    // Resuming after the connection dropped: continue where the walker is, without repeating what was said.
+    if (this.resuming && this.lastFix) message.progress_m = Math.min(this.tracker.progress, this.tracker.length);
+    this.send(message);
   }
 
   /** The socket closed without a stop: guide on the device and try again. */

@@ -271,3 +271,25 @@ def test_a_report_confirmed_by_volunteers_reaches_the_walker_within_two_seconds(
     messages = walker.until("rerouted")
     assert time.monotonic() - voted < 2.0
     assert any(m["type"] == "instruction" and m["kind"] == "warning" for m in messages)
+
+
+def test_a_walk_under_way_resumes_where_it_was_without_repeating(live_app, server):
+    planned = live_app.test_client().post("/api/route", json={"from": ORIGIN, "to": DESTINATION}).json
+    target = next(i for i in planned["instructions"] if i["distance_m"] > 400 and i["type"] != "landmark")
+    resume_at = target["distance_m"] - 20
+    client = Walker(server)
+    try:
+        client.send({"type": "start", "route_id": planned["route_id"], "progress_m": resume_at})
+        assert client.receive()["type"] == "started"
+        assert client.drain() == []  # no departure again
+        client.send(position(lat=target["lat"], lon=target["lon"]))
+        messages = client.until("progress")
+        assert messages[-1]["on_route"] is True
+        assert messages[-1]["remaining_m"] == pytest.approx(planned["distance_m"] - target["distance_m"], abs=15)
+        said = {m["instruction_index"] for m in messages if m["type"] == "instruction"}
+        assert target["index"] in said
+        assert not said & {i["index"] for i in planned["instructions"] if i["distance_m"] < resume_at - 10}
+        client.send({"type": "start", "route_id": planned["route_id"], "progress_m": planned["distance_m"] + 50})
+        assert client.receive()["code"] == "bad_field"
+    finally:
+        client.close()
