@@ -2,7 +2,7 @@
 // the app opens and guides without network. The API and the live WebSocket always go to the network; the route
 // of a guidance in progress is kept by the page itself.
 
-const CACHE = "lotse-shell-v2";
+const CACHE = "lotse-shell-v3";
 const SHELL = [
   "/",
   "/manifest.webmanifest",

@@ -11,7 +11,9 @@ export class ApiError extends Error {
   }
 }
 
-async function request(url, options = {}) {
+/** fetch, then the JSON body (null for 204); a failure becomes an ApiError with the server's message, which is
+ * already in the request's language, or the app's own text when there is no usable answer. */
+export async function fetchJson(url, options = {}) {
   let response;
   try {
     response = await fetch(url, options);
@@ -19,6 +21,7 @@ async function request(url, options = {}) {
     if (error.name === "AbortError") throw error;
     throw new ApiError(t("error_network"), "network");
   }
+  if (response.status === 204) return null;
   let body = null;
   try {
     body = await response.json();
@@ -40,11 +43,11 @@ export function geocode(query, lang, near, signal) {
     params.set("lat", near.lat.toFixed(6));
     params.set("lon", near.lon.toFixed(6));
   }
-  return request(`/api/geocode?${params}`, { signal, headers: { Accept: "application/json" } });
+  return fetchJson(`/api/geocode?${params}`, { signal, headers: { Accept: "application/json" } });
 }
 
 export function planRoute(body) {
-  return request("/api/route", {
+  return fetchJson("/api/route", {
     method: "POST",
     headers: { "Content-Type": "application/json", Accept: "application/json" },
     body: JSON.stringify(body),

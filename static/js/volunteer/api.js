@@ -2,15 +2,10 @@
 // server's error messages come in it; every POST carries the session's CSRF token (`X-CSRF-Token`), fetched once
 // from GET /api/csrf and renewed by login and register. A POST refused for a stale token is retried once.
 
-import { language, t } from "../i18n.js";
+import { ApiError, fetchJson } from "../api.js";
+import { language } from "../i18n.js";
 
-export class ApiError extends Error {
-  constructor(message, code, status = 0) {
-    super(message);
-    this.code = code;
-    this.status = status;
-  }
-}
+export { ApiError };
 
 let csrfToken = null;
 
@@ -27,30 +22,15 @@ async function request(method, path, { query = {}, body = undefined, retry = tru
     options.body = JSON.stringify(body);
   }
   if (method !== "GET") headers["X-CSRF-Token"] = await csrf();
-  let response;
   try {
-    response = await fetch(url(path, query), options);
-  } catch {
-    throw new ApiError(t("error_network"), "network");
-  }
-  if (response.status === 204) return null;
-  let data = null;
-  try {
-    data = await response.json();
-  } catch {
-    data = null;
-  }
-  if (!response.ok) {
-    const error = data && data.error;
-    if (error && error.code === "csrf_failed" && retry && method !== "GET") {
+    return await fetchJson(url(path, query), options);
+  } catch (error) {
+    if (error.code === "csrf_failed" && retry && method !== "GET") {
       csrfToken = null; // the session changed (expired, or logged out elsewhere): one more try with a fresh token
       return request(method, path, { query, body, retry: false });
     }
-    if (error && error.message) throw new ApiError(error.message, error.code || "error", response.status);
-    throw new ApiError(t("error_http", { status: response.status }), "http", response.status);
+    throw error;
   }
-  if (data === null) throw new ApiError(t("error_http", { status: response.status }), "http", response.status);
-  return data;
 }
 
 export async function csrf() {
