@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from app.speech import SpeechService
+from app.walker.speech import SpeechService
 from routing.graph import WalkGraph
 from routing.planner import Planner
 from routing.spatial import EdgeIndex
@@ -57,13 +57,16 @@ def create_app(config: dict[str, Any] | None = None, graph: WalkGraph | None = N
         tuple(engine.strip() for engine in str(app.config["SPEECH_ENGINES"]).split(",")),
     )
 
-    from app import accounts, api, db, errors, live, overlay, quests, reports, security, speech, staff, usage
+    from app.community import accounts, facts, quests, reports
+    from app.core import db, errors, security, usage
+    from app.staff import pages as staff
+    from app.walker import api, live, speech
 
     errors.register(app)
     app.config["DATABASE_URL"] = app.config["DATABASE_URL"] or db.default_url(app.instance_path, app.testing)
     db.init_app(app)
     security.init_app(app)
-    overlay.init_app(app)
+    facts.init_app(app)
     reports.init_app(app)  # sets lotse.obstacles: the reported obstacles in force now
     app.register_blueprint(api.bp)
     app.register_blueprint(accounts.bp)

@@ -143,7 +143,7 @@ def _engine(database_url: str | None):
     """The engine of the database `lotse serve` would use, with its schema up to date."""
     from flask import Flask
 
-    from app import db
+    from app.core import db
 
     engine = db.make_engine(database_url or db.default_url(Flask("app").instance_path))
     db.upgrade(engine)
@@ -173,9 +173,9 @@ def create_staff(database_url: str | None, email: str, name: str, password_stdin
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
-    from app.accounts import check_name, check_password, normalise_email
-    from app.models import User
-    from app.security import hash_password
+    from app.community.accounts import check_name, check_password, normalise_email
+    from app.core.models import User
+    from app.core.security import hash_password
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -205,8 +205,8 @@ def export_osmchange(osm_file: Path | None, database_url: str | None, out: Path)
     """Write the accepted volunteer facts as an osmChange file for a mapper to review and upload."""
     from sqlalchemy.orm import Session
 
-    from app.osmchange import write_osmchange
-    from app.overlay import accepted_facts
+    from app.staff.osmchange import write_osmchange
+    from app.community.facts import accepted_facts
 
     if osm_file is None:
         raise click.UsageError("Give the map the facts were collected on: --osm FILE (or LOTSE_OSM=FILE).")
@@ -239,7 +239,7 @@ def simulate(osm_file: Path | None, place: str | None, cache_dir: Path | None, o
     """Walk a route through the live-guidance WebSocket with GPS noise; print each message and a JSON summary."""
     from dataclasses import asdict
 
-    from app import simulate as simulation
+    from app.walker import simulate as simulation
 
     stop = None
     if url is None:

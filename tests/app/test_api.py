@@ -7,7 +7,7 @@ import json
 import pytest
 
 from app import create_app
-from app.errors import MESSAGES_DIR
+from app.core.errors import MESSAGES_DIR
 from tests.conftest import REPO
 
 CITY_POINT = {"lat": "49.4447", "lon": "7.7690"}  # Kaiserslautern centre, beside a residential street

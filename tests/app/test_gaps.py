@@ -12,9 +12,13 @@ import numpy as np
 import pytest
 from sqlalchemy import inspect, select
 
-from app import create_app, db, gaps, quests, usage
-from app.live import LiveConnection
-from app.models import AcceptedFact, RouteUsage
+from app import create_app
+from app.core import db
+from app.staff import gaps
+from app.community import quests
+from app.core import usage
+from app.walker.live import LiveConnection
+from app.core.models import AcceptedFact, RouteUsage
 from routing import tags
 from routing.graph import WalkGraph
 

@@ -10,7 +10,7 @@ import pytest
 from simple_websocket import Client
 
 from app import create_app
-from app.simulate import serve_in_thread, simulate
+from app.walker.simulate import serve_in_thread, simulate
 
 PAIRS = json.loads((Path(__file__).resolve().parents[2] / "bench" / "route_pairs.json").read_text())
 ORIGIN = {"lat": 49.4447, "lon": 7.7690}  # Am Altenhof, by the Stiftskirche

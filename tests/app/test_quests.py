@@ -9,10 +9,10 @@ import numpy as np
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from app import db
+from app.core import db
 from app.cli import main
-from app.models import AcceptedFact
-from app.overlay import Fact, apply_accepted_facts, overlay
+from app.core.models import AcceptedFact
+from app.community.facts import Fact, apply_accepted_facts, overlay
 from routing import tags
 from tests.app.volunteer_helpers import client_of, error_of, volunteer
 from tests.conftest import MINI_OSM

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta, timezone
 import numpy as np
 import pytest
 
-from app import db
-from app.reports import REPORT_TYPES, active_obstacles, obstacle_for, vote_outcome
+from app.core import db
+from app.community.reports import REPORT_TYPES, active_obstacles, obstacle_for, vote_outcome
 from routing.planner import Obstacle
 from routing.profiles import resolve
 from tests.app.volunteer_helpers import client_of, error_of, volunteer

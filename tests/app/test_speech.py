@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from app import create_app
-from app.speech import SpeechService, SpeechUnavailable, audio_url
+from app.walker.speech import SpeechService, SpeechUnavailable, audio_url
 
 
 @pytest.fixture()

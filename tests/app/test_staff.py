@@ -13,9 +13,12 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from app import create_app, db, gaps, usage
-from app.errors import messages
-from app.models import AcceptedFact, Report, utcnow
+from app import create_app
+from app.core import db
+from app.staff import gaps
+from app.core import usage
+from app.core.errors import messages
+from app.core.models import AcceptedFact, Report, utcnow
 from tests.app.volunteer_helpers import CSRF, PASSWORD, client_of, error_of, make_user, volunteer
 from tests.conftest import MINI_OSM
 

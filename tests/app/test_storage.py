@@ -21,8 +21,8 @@ from sqlalchemy import inspect, select, text
 
 from app import create_app
 from app.cli import main
-from app.db import MIGRATIONS_DIR, Base, make_engine, normalise_url
-from app.models import Report
+from app.core.db import MIGRATIONS_DIR, Base, make_engine, normalise_url
+from app.core.models import Report
 from tests.conftest import MINI_OSM
 
 LOTSE = Path(sys.executable).parent / "lotse"

@@ -29,8 +29,10 @@ from pyproj import Transformer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app import overlay, quests, usage
-from app.models import AcceptedFact
+from app.community import facts as overlay
+from app.community import quests
+from app.core import usage
+from app.core.models import AcceptedFact
 from routing import tags
 from routing.graph import WalkGraph
 

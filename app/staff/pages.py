@@ -28,14 +28,18 @@ from markupsafe import Markup, escape
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from app import db, gaps, reports, security, usage
-from app.errors import ApiError, RequestError, messages, request_language
-from app.models import Report, ReportEvent, User, utcnow
+from app.core import db
+from app.staff import gaps
+from app.community import reports
+from app.core import security
+from app.core import usage
+from app.core.errors import ApiError, RequestError, messages, request_language
+from app.core.models import Report, ReportEvent, User, utcnow
 from routing.errors import LotseError
 from routing.graph import WalkGraph
 from routing.phrases import load_table
 
-bp = Blueprint("staff", __name__, url_prefix="/staff", template_folder="../templates")
+bp = Blueprint("staff", __name__, url_prefix="/staff", template_folder="../../templates")
 api_bp = Blueprint("gaps_api", __name__, url_prefix="/api/gaps")
 
 PAGE_SIZE = 100
@@ -533,8 +537,8 @@ def export_reports(fmt: str):
 @bp.get("/export/facts.osc")
 def export_osmchange():
     """The accepted quest answers as osmChange (as `lotse export-osmchange`): needs the map's OSM file."""
-    from app.osmchange import write_osmchange
-    from app.overlay import accepted_facts
+    from app.staff.osmchange import write_osmchange
+    from app.community.facts import accepted_facts
 
     source = current_app.config.get("OSM") or current_app.extensions["lotse.base_graph"].meta.get("source")
     path = Path(str(source)) if source else None

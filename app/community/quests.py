@@ -14,10 +14,12 @@ import numpy as np
 from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy import select
 
-from app import db, overlay, security
-from app.accounts import json_body
-from app.errors import ApiError, RequestError
-from app.models import AcceptedFact, QuestAnswer, utcnow
+from app.core import db
+from app.community import facts as overlay
+from app.core import security
+from app.community.accounts import json_body
+from app.core.errors import ApiError, RequestError
+from app.core.models import AcceptedFact, QuestAnswer, utcnow
 from routing import tags
 from routing.graph import WalkGraph
 from routing.phrases import LANGUAGES, load_table

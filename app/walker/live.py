@@ -18,9 +18,9 @@ from typing import Any
 from flask import current_app
 from flask_sock import Sock
 
-from app.errors import LANGUAGES, messages
-from app.speech import audio_url
-from app.usage import route_planned
+from app.core.errors import LANGUAGES, messages
+from app.walker.speech import audio_url
+from app.core.usage import route_planned
 from routing.errors import LotseError
 from routing.guidance.wording import WordingOptions
 from routing.phrases import load_table

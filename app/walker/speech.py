@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, request
 
-from app.errors import LANGUAGES, RequestError, error_response
+from app.core.errors import LANGUAGES, RequestError, error_response
 
 log = logging.getLogger(__name__)
 bp = Blueprint("speech", __name__, url_prefix="/api")

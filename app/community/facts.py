@@ -18,8 +18,8 @@ import numpy as np
 from flask import Flask
 from sqlalchemy import select
 
-from app import db
-from app.models import AcceptedFact
+from app.core import db
+from app.core.models import AcceptedFact
 from routing import tags
 from routing.graph import WalkGraph
 from routing.planner import Planner

@@ -26,8 +26,8 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.pool import StaticPool
 
-from app.db import Database
-from app.models import RouteUsage
+from app.core.db import Database
+from app.core.models import RouteUsage
 from routing.graph import WalkGraph
 from routing.route import Route
 

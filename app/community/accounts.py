@@ -9,9 +9,10 @@ from flask import Blueprint, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app import db, security
-from app.errors import ApiError, RequestError
-from app.models import User
+from app.core import db
+from app.core import security
+from app.core.errors import ApiError, RequestError
+from app.core.models import User
 
 bp = Blueprint("accounts", __name__, url_prefix="/api")
 security.protect(bp)

@@ -7,9 +7,10 @@ from dataclasses import asdict
 
 from flask import Blueprint, current_app, jsonify, request
 
-from app import live, usage
-from app.errors import LANGUAGES, RequestError, request_language
-from app.openapi import openapi_document
+from app.walker import live
+from app.core import usage
+from app.core.errors import LANGUAGES, RequestError, request_language
+from app.core.openapi import openapi_document
 from routing.geocoder import MAX_QUERY_CHARS, Geocoder
 from routing.graph import WalkGraph
 from routing.phrases import load_table

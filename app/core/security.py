@@ -19,9 +19,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Blueprint, Flask, current_app, g, request, session
 
-from app import db
-from app.errors import ApiError
-from app.models import User
+from app.core import db
+from app.core.errors import ApiError
+from app.core.models import User
 
 _HASHER = PasswordHasher()
 _STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})

@@ -21,10 +21,11 @@ from flask import Blueprint, Flask, current_app, jsonify, request, url_for
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from app import db, security
-from app.accounts import json_body
-from app.errors import ApiError, RequestError
-from app.models import Report, ReportEvent, ReportVote, User, utcnow
+from app.core import db
+from app.core import security
+from app.community.accounts import json_body
+from app.core.errors import ApiError, RequestError
+from app.core.models import Report, ReportEvent, ReportVote, User, utcnow
 from routing.planner import Obstacle
 
 bp = Blueprint("reports", __name__, url_prefix="/api/reports")

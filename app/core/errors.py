@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 from routing.errors import LotseError
 
 LANGUAGES = ("de", "en")  # German first: the default when the request says nothing
-MESSAGES_DIR = Path(__file__).resolve().parent.parent / "data" / "messages"
+MESSAGES_DIR = Path(__file__).resolve().parents[2] / "data" / "messages"
 log = logging.getLogger(__name__)
 
 
