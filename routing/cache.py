@@ -51,6 +51,7 @@ def build_graph(osm_file: Path | None = None, place: str | None = None, progress
     """Build a walk graph from an OSM file or (online) a place name, reporting each stage to `progress`."""
     from routing import osm_import
     from routing.graph import build_walk_graph
+    from routing.spatial import place_landmarks
 
     report = progress or (lambda stage: None)
     key, source = _source_key(osm_file, place)
@@ -63,6 +64,7 @@ def build_graph(osm_file: Path | None = None, place: str | None = None, progress
     ways = osm_import.outlines(raw)
     graph = build_walk_graph(walkable, osm_import.landmarks(raw, ways), osm_import.addresses(raw, ways),
                              {"source": source, "source_hash": key})
+    place_landmarks(graph)
     graph.meta["build_seconds"] = round(time.perf_counter() - started, 2)
     return graph
 

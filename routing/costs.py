@@ -21,8 +21,9 @@ from routing import tags
 from routing.graph import WalkGraph
 from routing.profiles import Preferences
 
-# How much harder a street is to cross than a quiet residential street, by highway class.
-ROAD_SIZE = {
+# The planner's weight of crossing a street, by highway class: how much harder than a quiet residential street
+# (a cost, finer than tags.ROAD_CLASS: slip roads and service roads are easier than their road).
+CROSSING_WEIGHT = {
     "trunk": 3.0, "trunk_link": 2.5, "primary": 3.0, "primary_link": 2.5, "secondary": 2.5, "secondary_link": 2.0,
     "tertiary": 2.0, "tertiary_link": 1.5, "unclassified": 1.2, "road": 1.0, "residential": 1.0,
     "living_street": 0.5, "service": 0.5,
@@ -41,12 +42,12 @@ _CONTROL_SAID = {"signals_acoustic": "traffic_signals", "signals_no_acoustic": "
 TURN_THRESHOLDS_DEG = (30.0, 120.0, 160.0)
 TURN_WEIGHTS = (0.0, 1.0, 1.5, 3.0)
 
-_ROUGH = {tags.SURFACE_CLASSES.index(name) for name in ("cobblestone", "gravel", "unpaved")}
+_ROUGH = {tags.SURFACE_CLASSES.index(name) for name in tags.ROUGH_SURFACES}
 
 
 def street_size(highway: str, lanes: int | None, maxspeed_kmh: float | None) -> float:
     """Relative difficulty of crossing a street: class, then more for many lanes and fast traffic."""
-    size = ROAD_SIZE.get(highway, 1.0)
+    size = CROSSING_WEIGHT.get(highway, 1.0)
     if lanes is not None and lanes >= 4:
         size *= 1.5
     elif lanes == 3:

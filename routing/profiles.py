@@ -9,6 +9,7 @@ import math
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
+from routing import settings
 from routing.errors import LotseError
 
 
@@ -35,7 +36,7 @@ class Preferences:
     street_change_penalty_m: float = 0.0  # per change from one named street or way to another
     unknown: str = "optimistic"  # optimistic: unknown treated as present; cautious: as absent
     max_detour: float = 1.25  # accepted length relative to the shortest walkable route
-    walking_speed_mps: float = 1.2
+    walking_speed_mps: float = settings.WALKING_SPEED_MPS
 
 
 _CHOICES = {"steps": ("use", "avoid", "never"), "unknown": ("optimistic", "cautious")}
@@ -50,7 +51,7 @@ PROFILES: dict[str, Preferences] = {
     "guide_dog": Preferences(
         steps="avoid", steps_penalty_m=30, prefer_handrail=False, crossing_penalty_m=30, prefer_acoustic_signals=True,
         prefer_tactile_paving=False, big_road_weight=1.0, rough_surface_factor=1.2, shared_bicycle_factor=1.5,
-        turn_penalty_m=8, street_change_penalty_m=5, unknown="cautious", max_detour=1.3, walking_speed_mps=1.2,
+        turn_penalty_m=8, street_change_penalty_m=5, unknown="cautious", max_detour=1.3, walking_speed_mps=settings.WALKING_SPEED_MPS,
     ),
     "low_vision": Preferences(
         steps="avoid", steps_penalty_m=20, prefer_handrail=True, crossing_penalty_m=25, prefer_acoustic_signals=False,

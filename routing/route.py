@@ -25,8 +25,6 @@ WAIT_AT_SIGNALS_S = 30.0
 WAIT_AT_CROSSING_S = 10.0
 SECONDS_PER_STEP = 0.8
 SECONDS_PER_UNKNOWN_STEPS = 10.0
-MAIN_ROADS = frozenset({"primary", "primary_link", "secondary", "secondary_link", "trunk", "trunk_link"})
-ROUGH_SURFACES = ("cobblestone", "gravel", "unpaved")
 
 
 @dataclass
@@ -293,7 +291,7 @@ def _summary(crossings: list[dict[str, Any]], steps: int, rough_m: float, length
     return {
         "crossings": len(crossings),
         "unsignalled": unsignalled,
-        "big_road_crossings": sum(any(s["highway"] in MAIN_ROADS for s in c["streets"]) for c in crossings),
+        "big_road_crossings": sum(any(s["highway"] in tags.BIG_ROADS for s in c["streets"]) for c in crossings),
         "unknown_crossings": sum(c["control"] == "unknown" for c in crossings),
         "steps": steps,
         "rough_m": rough_m,
@@ -303,7 +301,7 @@ def _summary(crossings: list[dict[str, Any]], steps: int, rough_m: float, length
 
 def route_summary(route: Route) -> dict[str, Any]:
     """What the explanation compares between two routes, from a described Route."""
-    rough = sum(route.surfaces.get(name, 0.0) for name in ROUGH_SURFACES)
+    rough = sum(route.surfaces.get(name, 0.0) for name in tags.ROUGH_SURFACES)
     return _summary([crossing.__dict__ for crossing in route.crossings], len(route.steps), rough, route.distance_m)
 
 
@@ -313,7 +311,7 @@ def path_summary(planner: Planner, path: Path) -> dict[str, Any]:
     walk = _walk(planner, path)
     highways = graph.texts["highway"]
     steps_code = highways.index("steps") if "steps" in highways else -1
-    rough = [tags.SURFACE_CLASSES.index(name) for name in ROUGH_SURFACES]
+    rough = [tags.SURFACE_CLASSES.index(name) for name in tags.ROUGH_SURFACES]
     table = planner.table
     arcs = (table.arc_between(before, after) for before, after in zip(path.directed, path.directed[1:]))
     return _summary(

@@ -24,8 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from routing.guidance.names import street_phrase
+from routing import settings
 from routing.guidance.maneuvers import clock, compass
+from routing.guidance.names import street_phrase
 from routing.guidance.wording import Instruction, WordingOptions, say_distance
 from routing.phrases import load_table
 
@@ -39,7 +40,6 @@ TURN_BACK_M = 25.0  # this far behind the progress, twice in a row, means the wa
 WRONG_WAY_DEG = 120.0  # a heading this far from the route's first direction is "facing the wrong way"
 WRONG_WAY_LOOKAHEAD_M = 15.0  # the route's first direction: over this many metres
 MAX_ACCURACY_M = 500.0
-DEFAULT_SPEED_MPS = 1.2
 # Instructions said only once, when passed, as background information.
 INFO_TYPES = frozenset({"landmark"})
 
@@ -120,7 +120,7 @@ class GuidanceSession:
         self._off_count = 0
         self._off_reported = False
         self.last_fix: Fix | None = None
-        self._speed = DEFAULT_SPEED_MPS
+        self._speed = settings.WALKING_SPEED_MPS
         self._accuracy = 0.0
         self._smoothed: float | None = None
         self._checked_direction = False

@@ -33,10 +33,11 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
+from routing import tags
 from routing.guidance.maneuvers import Maneuver
 from routing.guidance.names import expand_abbreviations, join_names, street_phrase
 from routing.phrases import load_table, plural
-from routing.route import MAIN_ROADS, round_metres
+from routing.route import round_metres
 
 VERBOSITIES = ("brief", "normal", "detailed")
 SHORT_M = 10  # below this a distance is "less than 10 metres" (or paces)
@@ -430,7 +431,7 @@ class _Writer:
     def _size(self, street: dict[str, Any], speed_allowed: bool = True) -> str:
         """How big a crossed road is ("eine Hauptverkehrsstraße mit 4 Fahrstreifen"), when the verbosity says so."""
         highway, lanes = street.get("highway"), street.get("lanes")
-        big = highway in MAIN_ROADS or (lanes is not None and lanes >= BIG_ROAD_LANES)
+        big = highway in tags.BIG_ROADS or (lanes is not None and lanes >= BIG_ROAD_LANES)
         if self.brief or not (big or self.detailed):
             return ""
         words = self.w["road_features"]

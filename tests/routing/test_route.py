@@ -16,8 +16,14 @@ from routing.guidance.names import street_phrase
 from routing.plan import plan_route
 from routing.planner import Planner
 from routing.profiles import resolve
-from routing.route import (SECONDS_PER_STEP, WAIT_AT_CROSSING_S, WAIT_AT_SIGNALS_S, build_route, round_metres,
-                           route_summary)
+from routing.route import (
+    SECONDS_PER_STEP,
+    WAIT_AT_CROSSING_S,
+    WAIT_AT_SIGNALS_S,
+    build_route,
+    round_metres,
+    route_summary,
+)
 
 ORIGIN_LAT, ORIGIN_LON = 49.4440, 7.7690
 M_PER_DEG_LAT, M_PER_DEG_LON = 111194.9, 72301.6
