@@ -9,25 +9,32 @@ from pathlib import Path
 
 import click
 
+from app.core.config import setting
 from routing.errors import LotseError
 
 osm_option = click.option(
-    "--osm", "osm_file", type=click.Path(path_type=Path), envvar="LOTSE_OSM",
+    "--osm", "osm_file", type=click.Path(path_type=Path),
     help="OpenStreetMap XML file (.osm, .osm.gz, .osm.bz2); LOTSE_OSM may name it instead.",
 )
 place_option = click.option(
-    "--place", envvar="LOTSE_PLACE", help='Download a place through osmnx instead, e.g. "Kaiserslautern, Germany".'
+    "--place", help='Download a place through osmnx instead, e.g. "Kaiserslautern, Germany".'
 )
 origin_option = click.option("--from", "origin", required=True, help="Start as LAT,LON.")
 destination_option = click.option("--to", "destination", required=True, help="Destination as LAT,LON.")
 cache_option = click.option(
-    "--cache-dir", type=click.Path(path_type=Path), envvar="LOTSE_CACHE_DIR", help="Where built graphs are kept."
+    "--cache-dir", type=click.Path(path_type=Path), help="Where built graphs are kept; LOTSE_CACHE_DIR may name it."
 )
 
 
-def _require_source(osm_file: Path | None, place: str | None) -> None:
-    if osm_file is None and not place:
+def _map_source(osm_file: Path | None, place: str | None, cache_dir: Path | None = None,
+                required: bool = True) -> tuple[Path | None, str | None, Path | None]:
+    """The map file, place and cache folder: the options, else the settings (`LOTSE_OSM`, ...)."""
+    osm = setting("OSM", osm_file)
+    place = setting("PLACE", place)
+    cache = setting("CACHE_DIR", cache_dir)
+    if required and osm is None and not place:
         raise click.UsageError("Give a map: --osm FILE (or LOTSE_OSM=FILE), or --place NAME when online.")
+    return (Path(osm) if osm is not None else None), place, (Path(cache) if cache is not None else None)
 
 
 def _build_into_cache(osm_file: Path | None, place: str | None, cache_dir: Path | None) -> None:
@@ -50,7 +57,7 @@ def import_command(osm_file: Path | None, place: str | None, cache_dir: Path | N
     """Build the walk graph of a map and cache it; prints what was found."""
     from routing.cache import BUILD_STAGES, load_graph
 
-    _require_source(osm_file, place)
+    osm_file, place, cache_dir = _map_source(osm_file, place, cache_dir)
     try:
         with click.progressbar(length=len(BUILD_STAGES), label="Building walk graph", file=sys.stderr) as bar:
             stages_done = []
@@ -79,7 +86,7 @@ def serve(osm_file: Path | None, place: str | None, cache_dir: Path | None, host
     from app import create_app
     from routing.cache import cached_graph, load_graph
 
-    _require_source(osm_file, place)
+    osm_file, place, cache_dir = _map_source(osm_file, place, cache_dir)
     try:
         graph = cached_graph(osm_file, place, cache_dir)
         if graph is None:
@@ -118,7 +125,7 @@ def route(osm_file: Path | None, place: str | None, cache_dir: Path | None, orig
     from routing.planner import Planner
     from routing.spatial import EdgeIndex
 
-    _require_source(osm_file, place)
+    osm_file, place, cache_dir = _map_source(osm_file, place, cache_dir)
     try:
         overrides = json.loads(prefs) if prefs else None
     except json.JSONDecodeError as exc:
@@ -134,7 +141,7 @@ def route(osm_file: Path | None, place: str | None, cache_dir: Path | None, orig
 
 # ------------------------------------------------------------------------------ database, staff, osmChange
 database_option = click.option(
-    "--database-url", envvar="LOTSE_DATABASE_URL",
+    "--database-url",
     help="SQLAlchemy URL of the database (LOTSE_DATABASE_URL); default: SQLite in the instance folder.",
 )
 
@@ -145,7 +152,8 @@ def _engine(database_url: str | None):
 
     from app.core import db
 
-    engine = db.make_engine(database_url or db.default_url(Flask("app").instance_path))
+    url = setting("DATABASE_URL", database_url) or db.default_url(Flask("app").instance_path)
+    engine = db.make_engine(url)
     db.upgrade(engine)
     return engine
 
@@ -205,9 +213,10 @@ def export_osmchange(osm_file: Path | None, database_url: str | None, out: Path)
     """Write the accepted volunteer facts as an osmChange file for a mapper to review and upload."""
     from sqlalchemy.orm import Session
 
-    from app.staff.osmchange import write_osmchange
     from app.community.facts import accepted_facts
+    from routing.osmchange import write_osmchange
 
+    osm_file = _map_source(osm_file, None, required=False)[0]
     if osm_file is None:
         raise click.UsageError("Give the map the facts were collected on: --osm FILE (or LOTSE_OSM=FILE).")
     with Session(_engine(database_url)) as session:
@@ -246,7 +255,7 @@ def simulate(osm_file: Path | None, place: str | None, cache_dir: Path | None, o
         from app import create_app
         from routing.cache import load_graph
 
-        _require_source(osm_file, place)
+        osm_file, place, cache_dir = _map_source(osm_file, place, cache_dir)
         try:
             graph = load_graph(osm_file, place, cache_dir)
         except LotseError as exc:

@@ -1,4 +1,4 @@
-"""Alembic environment: run by `lotse db upgrade` (app.db.upgrade), which hands over an open connection."""
+"""Alembic environment: run by `lotse db upgrade` (app.core.db.upgrade), which hands over an open connection."""
 
 from __future__ import annotations
 

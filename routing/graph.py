@@ -125,6 +125,10 @@ class WalkGraph:
         """One text column of a way (name, highway, surface, ...) without decoding the rest."""
         return self.texts[column][self.way_columns[column][way]]
 
+    def way_texts(self, column: str) -> np.ndarray:
+        """One text column for every way, as an array of strings (e.g. `highway` to select ways by class)."""
+        return np.array(self.texts[column], dtype=object)[self.way_columns[column]]
+
     def edge_attributes(self, edge: int) -> dict[str, Any]:
         """The edge's way attributes plus its own: length, end node and way OSM ids."""
         result = self.way_attributes(int(self.edge_way[edge]))
@@ -412,20 +416,13 @@ def build_walk_graph(graph: nx.MultiDiGraph, landmarks: list[dict[str, Any]], ad
         texts=texts,
         meta={**meta, "graph_version": settings.GRAPH_VERSION, "crs": f"EPSG:{epsg}"},
     )
-    _place_landmarks(walk_graph)
     return walk_graph
 
 
-def _place_landmarks(graph: WalkGraph) -> None:
-    """Snap each landmark to its nearest edge, so guidance can find those beside a route by edge."""
-    from routing.errors import OffMapError
-    from routing.spatial import EdgeIndex
-
-    index = EdgeIndex(graph, limit_m=settings.LANDMARK_MAX_DISTANCE_M)
-    for i, (lat, lon) in enumerate(zip(graph.landmark_lat.tolist(), graph.landmark_lon.tolist())):
-        try:
-            snap = index.snap(lat, lon)
-        except OffMapError:
-            continue
-        graph.landmark_edge[i] = snap.edge
-        graph.landmark_offset[i] = snap.offset_m
+def edge_keys(graph: WalkGraph) -> list[str]:
+    """Each edge's stable key: `<way osm id>:<lower node osm id>-<higher node osm id>` (survives a graph rebuild)."""
+    u = graph.node_osm_id[graph.edge_u]
+    v = graph.node_osm_id[graph.edge_v]
+    low, high = np.minimum(u, v).tolist(), np.maximum(u, v).tolist()
+    ways = graph.way_osm_id[graph.edge_way].tolist()
+    return [f"{way}:{a}-{b}" for way, a, b in zip(ways, low, high)]

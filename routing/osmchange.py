@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import IO
 
-from app.community.facts import FACT_KINDS, Fact
+from routing.facts import FACT_KINDS, Fact
 from routing.osm_import import check_osm_path
 
 REVIEW_NOTE = (

@@ -6,54 +6,51 @@ Walkers need no account. Staff accounts are made with `lotse create-staff`.
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.core import db
-from app.core import security
-from app.core.errors import ApiError, RequestError
+from app.core import db, security
 from app.core.models import User
+from routing.errors import LotseError
 
 bp = Blueprint("accounts", __name__, url_prefix="/api")
 security.protect(bp)
 
 PASSWORD_MIN_LENGTH = 10
-PASSWORD_MAX_LENGTH = 1024  # hashing a megabyte "password" is a cheap way to burn the server's time
 
 
 def normalise_email(value: object) -> str:
-    """Lower-cased, trimmed; RequestError unless it looks like an address."""
+    """Lower-cased, trimmed; LotseError unless it looks like an address."""
     if not isinstance(value, str):
-        raise RequestError('"email" must be a string', field="email")
+        raise LotseError('"email" must be a string', field="email")
     email = value.strip().lower()
     local, _, domain = email.partition("@")
     if not local or "." not in domain or len(email) > 254 or any(c.isspace() for c in email):
-        raise RequestError('"email" is not an email address', field="email")
+        raise LotseError('"email" is not an email address', field="email")
     return email
 
 
 def check_name(value: object) -> str:
     if not isinstance(value, str) or not value.strip() or len(value.strip()) > 80:
-        raise RequestError('"name" must be 1 to 80 characters', field="name")
+        raise LotseError('"name" must be 1 to 80 characters', field="name")
     return value.strip()
 
 
 def check_password(value: object) -> str:
     if not isinstance(value, str):
-        raise RequestError('"password" must be a string', field="password")
-    if not PASSWORD_MIN_LENGTH <= len(value) <= PASSWORD_MAX_LENGTH:
-        raise ApiError(400, "weak_password", min_length=PASSWORD_MIN_LENGTH, max_length=PASSWORD_MAX_LENGTH)
+        raise LotseError('"password" must be a string', field="password")
+    if not PASSWORD_MIN_LENGTH <= len(value) <= security.PASSWORD_MAX_LENGTH:
+        raise LotseError(code="weak_password", status=400, min_length=PASSWORD_MIN_LENGTH, max_length=security.PASSWORD_MAX_LENGTH)
     return value
 
 
 def json_body(*allowed: str) -> dict:
-    """The request's JSON object; RequestError for anything else or for fields not in `allowed` (besides lang)."""
+    """The request's JSON object: LotseError for anything else or for fields not in `allowed` (besides lang)."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise RequestError("The body must be a JSON object", field="body", code="bad_json")
+        raise LotseError("The body must be a JSON object", field="body", code="bad_json")
     unknown = set(body) - set(allowed) - {"lang"}
     if unknown:
-        raise RequestError(f"Unknown fields: {', '.join(sorted(unknown))}", field=sorted(unknown)[0])
+        raise LotseError(f"Unknown fields: {', '.join(sorted(unknown))}", field=sorted(unknown)[0])
     return body
 
 
@@ -77,7 +74,7 @@ def register():
         db_session.commit()
     except IntegrityError:
         db_session.rollback()
-        raise ApiError(409, "email_taken") from None
+        raise LotseError(code="email_taken", status=409) from None
     return jsonify(user=user.to_dict(), csrf_token=security.log_in(user)), 201
 
 
@@ -87,15 +84,9 @@ def login():
     body = json_body("email", "password")
     email = normalise_email(body.get("email"))
     password = body.get("password")
-    if not isinstance(password, str) or len(password) > PASSWORD_MAX_LENGTH:
-        raise RequestError('"password" must be a string', field="password")
-    security.rate_limit("login", f"{request.remote_addr}|{email}")
-    db_session = db.session()
-    user = db_session.scalar(select(User).where(User.email == email))
-    db_session.commit()  # no transaction, and no write lock, during the slow hash
-    if not security.verify_password(user, password):
-        raise ApiError(401, "bad_login")
-    db_session.commit()  # a rehashed password
+    if not isinstance(password, str) or len(password) > security.PASSWORD_MAX_LENGTH:
+        raise LotseError('"password" must be a string', field="password")
+    user = security.authenticate(email, password)
     return jsonify(user=user.to_dict(), csrf_token=security.log_in(user))
 
 

@@ -1,4 +1,6 @@
-"""Obstacle reports by volunteers: create, list, vote, resolve or reject; and what active reports mean for routing.
+"""The report API: volunteers create, list and vote on obstacle reports; staff resolve, reject and work on them.
+The rules (types, validity, effect on routing, vote outcome) are `routing.obstacles`; the queries the staff pages
+need are the public functions here.
 
 Lifecycle: new → confirmed (a second volunteer says "yes" on site) → resolved or rejected (by staff, or by the
 volunteers' "no" votes outnumbering the "yes" ones); a new or confirmed report past its `valid_until` is expired.
@@ -13,7 +15,6 @@ import logging
 import math
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -21,11 +22,22 @@ from flask import Blueprint, Flask, current_app, jsonify, request, url_for
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from app.core import db
-from app.core import security
 from app.community.accounts import json_body
-from app.core.errors import ApiError, RequestError
-from app.core.models import Report, ReportEvent, ReportVote, User, utcnow
+from app.core import db, security
+from app.core.models import Report, ReportEvent, ReportVote, User, iso_utc, utcnow
+from routing import tags
+from routing.errors import LotseError
+from routing.obstacles import (
+    MAX_VALIDITY,
+    OPEN,
+    REPORT_TYPES,
+    SEVERITIES,
+    VOTES,
+    WORK_STATUSES,
+    effective_status,
+    obstacle_for,
+    vote_outcome,
+)
 from routing.planner import Obstacle
 
 bp = Blueprint("reports", __name__, url_prefix="/api/reports")
@@ -34,53 +46,10 @@ log = logging.getLogger(__name__)
 
 ReportListener = Callable[[dict[str, Any]], None]
 
-
-@dataclass(frozen=True)
-class ReportType:
-    """How long a report of this type lasts unless the reporter says, and its detour cost at medium severity."""
-
-    default_validity: timedelta
-    penalty_m: float
-
-
-REPORT_TYPES = {
-    "construction": ReportType(timedelta(days=30), 200.0),
-    "blocked_sidewalk": ReportType(timedelta(days=1), 200.0),
-    "parked_vehicle": ReportType(timedelta(hours=2), 100.0),  # a parked car or e-scooter on the way
-    "head_height_object": ReportType(timedelta(days=30), 300.0),  # a cane does not find it: the worst surprise
-    "damaged_surface": ReportType(timedelta(days=90), 80.0),
-    "tactile_paving_damaged": ReportType(timedelta(days=90), 100.0),  # missing or damaged tactile paving
-    "acoustic_signal_broken": ReportType(timedelta(days=30), 200.0),
-    "steps_without_handrail": ReportType(timedelta(days=365), 100.0),
-    "temporary_event": ReportType(timedelta(days=1), 150.0),
-    "other": ReportType(timedelta(days=7), 100.0),
-}
-SEVERITIES = ("low", "medium", "high", "blocking")
-_SEVERITY_FACTOR = {"low": 0.5, "medium": 1.0, "high": 2.0}
-# A high-severity report of these types means the way cannot be walked at all.
-_BLOCKING_WHEN_HIGH = frozenset({"construction", "blocked_sidewalk"})
-OPEN = ("new", "confirmed")
 STATUSES = ("active", "new", "confirmed", "resolved", "fixed", "rejected", "expired", "all")
-WORK_STATUSES = ("new", "in_progress", "fixed")
-VOTES = ("yes", "no", "unsure")
-MAX_VALIDITY = timedelta(days=366)
 DESCRIPTION_MAX = 1000
 LIST_LIMIT = 200
 RADIUS_MAX_M = 5000.0
-_METRES_PER_DEGREE = 111_195.0
-
-
-# -------------------------------------------------------------------------------------------- domain rules
-def obstacle_for(report_type: str, severity: str) -> tuple[str, float]:
-    """The planner's view of a report: ("block", 0) or ("penalty", metres of detour it is worth)."""
-    if severity == "blocking" or (severity == "high" and report_type in _BLOCKING_WHEN_HIGH):
-        return "block", 0.0
-    return "penalty", REPORT_TYPES[report_type].penalty_m * _SEVERITY_FACTOR[severity]
-
-
-def effective_status(report: Report, now: datetime) -> str:
-    """The stored status, or `expired` for an open report past its validity."""
-    return "expired" if report.status in OPEN and report.valid_until <= now else report.status
 
 
 def active_obstacles(db_session: Session, now: datetime) -> tuple[Obstacle, ...]:
@@ -97,19 +66,6 @@ def active_obstacles(db_session: Session, now: datetime) -> tuple[Obstacle, ...]
             penalty_m=penalty_m, valid_from=report.valid_from, valid_until=report.valid_until,
         ))
     return tuple(obstacles)
-
-
-def vote_outcome(status: str, yes: int, no: int) -> str:
-    """The status after a vote. `yes` and `no` count other volunteers than the reporter, whose report is a yes.
-
-    One yes confirms a new report. More noes than yeses (the reporter included) and at least two noes close it:
-    a new report was wrong (rejected), a confirmed obstacle has gone (resolved).
-    """
-    if no >= 2 and no > yes + 1:
-        return "rejected" if status == "new" else "resolved"
-    if status == "new" and yes >= 1:
-        return "confirmed"
-    return status
 
 
 class ActiveObstacles:
@@ -169,20 +125,20 @@ def notify_confirmed(report: dict[str, Any]) -> None:
 def parse_time(value: object, field: str) -> datetime:
     """An ISO 8601 time with a zone (`2024-05-01T08:00:00Z`, `...+02:00`) as aware UTC."""
     if not isinstance(value, str):
-        raise RequestError(f'"{field}" must be an ISO 8601 time', field=field)
+        raise LotseError(f'"{field}" must be an ISO 8601 time', field=field)
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise RequestError(f'"{field}" must be an ISO 8601 time', field=field) from None
+        raise LotseError(f'"{field}" must be an ISO 8601 time', field=field) from None
     if parsed.tzinfo is None:
-        raise RequestError(f'"{field}" needs a time zone, e.g. Z or +02:00', field=field)
+        raise LotseError(f'"{field}" needs a time zone, e.g. Z or +02:00', field=field)
     return parsed.astimezone(timezone.utc)
 
 
 def _choice(body: dict, field: str, choices: tuple[str, ...] | dict, default: str | None = None) -> str:
     value = body.get(field, default)
     if value not in choices:
-        raise RequestError(f'"{field}" must be one of {", ".join(choices)}', field=field)
+        raise LotseError(f'"{field}" must be one of {", ".join(choices)}', field=field)
     return value
 
 
@@ -193,7 +149,7 @@ def _validity(body: dict, report_type: str, now: datetime) -> tuple[datetime, da
     else:
         valid_until = valid_from + REPORT_TYPES[report_type].default_validity
     if not valid_from < valid_until <= valid_from + MAX_VALIDITY:
-        raise RequestError('"valid_until" must be after "valid_from", within a year', field="valid_until")
+        raise LotseError('"valid_until" must be after "valid_from", within a year', field="valid_until")
     return valid_from, valid_until
 
 
@@ -204,9 +160,9 @@ def _float_arg(name: str, default: float | None = None) -> float | None:
     try:
         value = float(raw)
     except ValueError:
-        raise RequestError(f'"{name}" must be a number', field=name) from None
+        raise LotseError(f'"{name}" must be a number', field=name) from None
     if not math.isfinite(value):
-        raise RequestError(f'"{name}" must be a number', field=name)
+        raise LotseError(f'"{name}" must be a number', field=name)
     return value
 
 
@@ -224,10 +180,10 @@ def report_dict(report: Report, votes: dict[str, int], now: datetime) -> dict[st
         "lon": report.lon,
         "edge": report.edge,
         "osm_way_id": report.osm_way_id,
-        "valid_from": _iso(report.valid_from),
-        "valid_until": _iso(report.valid_until),
-        "created_at": _iso(report.created_at),
-        "updated_at": _iso(report.updated_at),
+        "valid_from": iso_utc(report.valid_from),
+        "valid_until": iso_utc(report.valid_until),
+        "created_at": iso_utc(report.created_at),
+        "updated_at": iso_utc(report.updated_at),
         "reporter_id": report.reporter_id,
         "work_status": report.work_status,
         "votes": {answer: votes.get(answer, 0) for answer in VOTES},
@@ -235,11 +191,8 @@ def report_dict(report: Report, votes: dict[str, int], now: datetime) -> dict[st
     }
 
 
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
-
-
-def _vote_counts(db_session: Session, report_ids: list[int]) -> dict[int, dict[str, int]]:
+def vote_counts(db_session: Session, report_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Votes per answer of each report."""
     counts: dict[int, dict[str, int]] = {report_id: {} for report_id in report_ids}
     if report_ids:
         rows = db_session.execute(
@@ -260,9 +213,9 @@ def _get_open(db_session: Session, report_id: int, now: datetime) -> Report:
     """The report, locked against concurrent votes (PostgreSQL; SQLite writers are serialised); 409 if closed."""
     report = db_session.get(Report, report_id, with_for_update=True)
     if report is None:
-        raise ApiError(404, "report_not_found")
+        raise LotseError(code="report_not_found", status=404)
     if effective_status(report, now) not in OPEN:
-        raise ApiError(409, "report_closed")
+        raise LotseError(code="report_closed", status=409)
     return report
 
 
@@ -277,7 +230,7 @@ def create():
     severity = _choice(body, "severity", SEVERITIES, default="medium")
     description = body.get("description", "")
     if not isinstance(description, str) or len(description) > DESCRIPTION_MAX:
-        raise RequestError(f'"description" must be text of at most {DESCRIPTION_MAX} characters', field="description")
+        raise LotseError(f'"description" must be text of at most {DESCRIPTION_MAX} characters', field="description")
     now = utcnow()
     valid_from, valid_until = _validity(body, report_type, now)
     graph = current_app.extensions["lotse.graph"]
@@ -292,7 +245,7 @@ def create():
     db_session.add(report)
     db_session.flush()
     _event(db_session, report, user, "created", type=report_type, severity=severity,
-           valid_from=_iso(valid_from), valid_until=_iso(valid_until))
+           valid_from=iso_utc(valid_from), valid_until=iso_utc(valid_until))
     db_session.commit()
     _changed()
     response = jsonify(report=report_dict(report, {}, now))
@@ -312,27 +265,27 @@ def index():
     now = utcnow()
     status = request.args.get("status", "active")
     if status not in STATUSES:
-        raise RequestError(f'"status" must be one of {", ".join(STATUSES)}', field="status")
+        raise LotseError(f'"status" must be one of {", ".join(STATUSES)}', field="status")
     include = request.args.get("include", "")
     if include not in ("", "staff"):
-        raise RequestError('"include" must be "staff"', field="include")
+        raise LotseError('"include" must be "staff"', field="include")
     if include:
         security.require_staff()
-    clauses = _status_clauses(status, now) + filter_clauses()
+    clauses = status_clauses(status, now) + filter_clauses()
     lat, lon = _float_arg("lat"), _float_arg("lon")
     centre = None
     if lat is not None or lon is not None:
         if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            raise ApiError(400, "bad_coordinate")
+            raise LotseError(code="bad_coordinate", status=400)
         radius = _float_arg("radius_m", 500.0)
         if not 0 < radius <= RADIUS_MAX_M:
-            raise RequestError(f'"radius_m" must be more than 0 and at most {RADIUS_MAX_M:.0f}', field="radius_m")
+            raise LotseError(f'"radius_m" must be more than 0 and at most {RADIUS_MAX_M:.0f}', field="radius_m")
         centre = (lat, lon, radius)
-        dlat = radius / _METRES_PER_DEGREE
+        dlat = radius / tags.METRES_PER_DEGREE
         dlon = dlat / max(math.cos(math.radians(lat)), 0.01)
         clauses += [Report.lat.between(lat - dlat, lat + dlat), Report.lon.between(lon - dlon, lon + dlon)]
     elif "bbox" in request.args:
-        south, west, north, east = _bbox(request.args["bbox"])
+        south, west, north, east = parse_bbox(request.args["bbox"])
         clauses += [Report.lat.between(south, north), Report.lon.between(west, east)]
     db_session = db.session()
     query = select(Report).where(*clauses).order_by(Report.created_at.desc(), Report.id.desc())
@@ -341,7 +294,7 @@ def index():
         distances = {report.id: _distance_m(centre[0], centre[1], report.lat, report.lon) for report in reports}
         reports = sorted((r for r in reports if distances[r.id] <= centre[2]), key=lambda r: distances[r.id])
         reports = reports[:LIST_LIMIT]
-    votes = _vote_counts(db_session, [report.id for report in reports])
+    votes = vote_counts(db_session, [report.id for report in reports])
     items = [report_dict(report, votes[report.id], now) for report in reports]
     if centre:
         for item in items:
@@ -357,11 +310,11 @@ def filter_clauses() -> list[ColumnElement[bool]]:
     if request.args.get("type"):
         types = request.args["type"].split(",")
         if any(name not in REPORT_TYPES for name in types):
-            raise RequestError(f'"type" must be one or more of {", ".join(REPORT_TYPES)}', field="type")
+            raise LotseError(f'"type" must be one or more of {", ".join(REPORT_TYPES)}', field="type")
         clauses.append(Report.type.in_(types))
     if request.args.get("work_status"):
         if request.args["work_status"] not in WORK_STATUSES:
-            raise RequestError(f'"work_status" must be one of {", ".join(WORK_STATUSES)}', field="work_status")
+            raise LotseError(f'"work_status" must be one of {", ".join(WORK_STATUSES)}', field="work_status")
         clauses.append(Report.work_status == request.args["work_status"])
     for field in ("since", "until"):
         if request.args.get(field):
@@ -376,12 +329,12 @@ def parse_day_or_time(value: str, field: str, end_of_day: bool = False) -> datet
         try:
             day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=timezone.utc)
         except ValueError:
-            raise RequestError(f'"{field}" must be a date (2024-05-01) or an ISO 8601 time', field=field) from None
+            raise LotseError(f'"{field}" must be a date (2024-05-01) or an ISO 8601 time', field=field) from None
         return day + timedelta(days=1) if end_of_day else day
     try:
         return parse_time(value, field)
-    except RequestError:
-        raise RequestError(f'"{field}" must be a date (2024-05-01) or an ISO 8601 time', field=field) from None
+    except LotseError:
+        raise LotseError(f'"{field}" must be a date (2024-05-01) or an ISO 8601 time', field=field) from None
 
 
 def add_staff_details(db_session: Session, items: list[dict[str, Any]], reports: list[Report]) -> None:
@@ -401,7 +354,11 @@ def add_staff_details(db_session: Session, items: list[dict[str, Any]], reports:
         item["work_note"] = report.work_note
 
 
-def _status_clauses(status: str, now: datetime) -> list[ColumnElement[bool]]:
+def status_clauses(status: str, now: datetime) -> list[ColumnElement[bool]]:
+    """The clauses of a status filter: a stored status, `active` (open and valid now), `open` (open and not expired,
+    whether or not its validity has started), `expired` or `all`."""
+    if status == "open":
+        return [Report.status.in_(OPEN), Report.valid_until > now]
     if status == "active":
         return [Report.status.in_(OPEN), Report.valid_from <= now, Report.valid_until > now]
     if status in OPEN:
@@ -413,20 +370,21 @@ def _status_clauses(status: str, now: datetime) -> list[ColumnElement[bool]]:
     return [Report.status == status]
 
 
-def _bbox(value: str) -> tuple[float, float, float, float]:
+def parse_bbox(value: str) -> tuple[float, float, float, float]:
+    """`south,west,north,east` in degrees."""
     try:
         south, west, north, east = (float(part) for part in value.split(","))
     except ValueError:
-        raise RequestError('"bbox" must be south,west,north,east', field="bbox") from None
+        raise LotseError('"bbox" must be south,west,north,east', field="bbox") from None
     if not (-90 <= south <= north <= 90 and -180 <= west <= east <= 180):
-        raise RequestError('"bbox" must be south,west,north,east', field="bbox")
+        raise LotseError('"bbox" must be south,west,north,east', field="bbox")
     return south, west, north, east
 
 
 def _distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Equirectangular distance: exact enough within a city."""
-    dy = (lat2 - lat1) * _METRES_PER_DEGREE
-    dx = (lon2 - lon1) * _METRES_PER_DEGREE * math.cos(math.radians((lat1 + lat2) / 2))
+    dy = (lat2 - lat1) * tags.METRES_PER_DEGREE
+    dx = (lon2 - lon1) * tags.METRES_PER_DEGREE * math.cos(math.radians((lat1 + lat2) / 2))
     return math.hypot(dx, dy)
 
 
@@ -436,8 +394,8 @@ def show(report_id: int):
     db_session = db.session()
     report = db_session.get(Report, report_id)
     if report is None:
-        raise ApiError(404, "report_not_found")
-    return jsonify(report=report_dict(report, _vote_counts(db_session, [report_id])[report_id], utcnow()))
+        raise LotseError(code="report_not_found", status=404)
+    return jsonify(report=report_dict(report, vote_counts(db_session, [report_id])[report_id], utcnow()))
 
 
 @bp.post("/<int:report_id>/votes")
@@ -449,7 +407,7 @@ def vote(report_id: int):
     db_session = db.session()
     report = _get_open(db_session, report_id, now)
     if report.reporter_id == user.id:
-        raise ApiError(403, "own_report")
+        raise LotseError(code="own_report", status=403)
     existing = db_session.scalar(select(ReportVote).where(ReportVote.report_id == report_id,
                                                           ReportVote.user_id == user.id))
     if existing is None:
@@ -458,7 +416,7 @@ def vote(report_id: int):
         existing.answer, existing.created_at = answer, now
     _event(db_session, report, user, "vote", answer=answer)
     db_session.flush()
-    votes = _vote_counts(db_session, [report_id])[report_id]
+    votes = vote_counts(db_session, [report_id])[report_id]
     before = report.status
     report.status = vote_outcome(before, votes.get("yes", 0), votes.get("no", 0))
     report.updated_at = now
@@ -476,7 +434,7 @@ def _close(report_id: int, status: str):
     staff = security.require_staff()
     note = json_body("note").get("note", "")
     if not isinstance(note, str) or len(note) > DESCRIPTION_MAX:
-        raise RequestError(f'"note" must be text of at most {DESCRIPTION_MAX} characters', field="note")
+        raise LotseError(f'"note" must be text of at most {DESCRIPTION_MAX} characters', field="note")
     now = utcnow()
     db_session = db.session()
     report = _get_open(db_session, report_id, now)
@@ -484,7 +442,7 @@ def _close(report_id: int, status: str):
     _event(db_session, report, staff, status, note=note.strip())
     db_session.commit()
     _changed()
-    return jsonify(report=report_dict(report, _vote_counts(db_session, [report_id])[report_id], now))
+    return jsonify(report=report_dict(report, vote_counts(db_session, [report_id])[report_id], now))
 
 
 @bp.post("/<int:report_id>/resolve")
@@ -505,10 +463,10 @@ def events(report_id: int):
     security.require_staff()
     db_session = db.session()
     if db_session.get(Report, report_id) is None:
-        raise ApiError(404, "report_not_found")
+        raise LotseError(code="report_not_found", status=404)
     rows = db_session.scalars(select(ReportEvent).where(ReportEvent.report_id == report_id).order_by(ReportEvent.id))
     return jsonify(events=[
-        {"action": row.action, "actor_id": row.actor_id, "at": _iso(row.at), "detail": row.detail} for row in rows
+        {"action": row.action, "actor_id": row.actor_id, "at": iso_utc(row.at), "detail": row.detail} for row in rows
     ])
 
 
@@ -524,17 +482,17 @@ def work(report_id: int):
 def update_work(staff: User, report_id: int, body: dict[str, Any]) -> dict[str, Any]:
     """Apply a staff workflow change (the API above and the staff pages); audit-logged as `work` (and `fixed`)."""
     if "work_status" in body and body["work_status"] not in WORK_STATUSES:
-        raise RequestError(f'"work_status" must be one of {", ".join(WORK_STATUSES)}', field="work_status")
+        raise LotseError(f'"work_status" must be one of {", ".join(WORK_STATUSES)}', field="work_status")
     note = body.get("note", "")
     if not isinstance(note, str) or len(note) > DESCRIPTION_MAX:
-        raise RequestError(f'"note" must be text of at most {DESCRIPTION_MAX} characters', field="note")
+        raise LotseError(f'"note" must be text of at most {DESCRIPTION_MAX} characters', field="note")
     db_session = db.session()
     assignee_id = body.get("assignee_id")
     if "assignee_id" in body and assignee_id is not None:
         assignee = db_session.get(User, assignee_id) if isinstance(assignee_id, int) and not isinstance(
             assignee_id, bool) else None
         if assignee is None or assignee.role != "staff":
-            raise RequestError('"assignee_id" must be the id of a staff account, or null', field="assignee_id")
+            raise LotseError('"assignee_id" must be the id of a staff account, or null', field="assignee_id")
     now = utcnow()
     report = _get_open(db_session, report_id, now)
     detail: dict[str, Any] = {}
@@ -552,4 +510,4 @@ def update_work(staff: User, report_id: int, body: dict[str, Any]) -> dict[str, 
         _event(db_session, report, staff, "fixed", note=note.strip())
     db_session.commit()
     _changed()
-    return report_dict(report, _vote_counts(db_session, [report_id])[report_id], now)
+    return report_dict(report, vote_counts(db_session, [report_id])[report_id], now)

@@ -1,87 +1,55 @@
-"""JSON errors for the API in the request's language: `{"error": {"code", "message"}}`, never a traceback."""
+"""Rendering the one error type (`routing.errors.LotseError`): JSON for the API, a frame for the WebSocket, a page
+for staff. Each in the request's language, never a traceback."""
 
 from __future__ import annotations
 
-import json
 import logging
-from functools import lru_cache
-from pathlib import Path
+from typing import Any
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
+from app.core.language import Language, current_language
 from routing.errors import LotseError
 
-LANGUAGES = ("de", "en")  # German first: the default when the request says nothing
-MESSAGES_DIR = Path(__file__).resolve().parents[2] / "data" / "messages"
 log = logging.getLogger(__name__)
 
-
-
-class RequestError(LotseError):
-    """A request body or query that does not have the documented shape; `field` names the culprit."""
-
-    def __init__(self, message: str, field: str, code: str = "bad_request") -> None:
-        super().__init__(message, field=field)
-        self.code = code
-
-
-class ApiError(LotseError):
-    """An error with its own HTTP status (401, 403, 404, 409, 429); `code` picks the message, `headers` are sent."""
-
-    def __init__(self, status: int, code: str, headers: dict[str, str] | None = None, **params: object) -> None:
-        super().__init__(code, **params)
-        self.status = status
-        self.code = code
-        self.headers = headers or {}
-
-
+# Werkzeug's own errors (routing, methods, size) as Lotse errors; the API promises 400 for every bad input, an
+# oversized body included (code too_large says which).
 _HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}
 
 
-@lru_cache(maxsize=None)
-def messages(lang: str) -> dict[str, str]:
-    """The message table of one language."""
-    return json.loads((MESSAGES_DIR / f"{lang}.json").read_text(encoding="utf-8"))
+def from_http(exc: HTTPException) -> LotseError:
+    status = exc.code or 500
+    return LotseError(code=_HTTP_CODES.get(status, "bad_request"), status=400 if status == 413 else status)
 
 
-def request_language() -> str:
-    """`lang` from the query or JSON body, else the best Accept-Language match, else German."""
-    lang = request.args.get("lang")
-    if lang is None and request.is_json:
-        try:
-            body = request.get_json(silent=True)
-        except HTTPException:  # a body over the size limit: its language is not worth reading
-            body = None
-        lang = body.get("lang") if isinstance(body, dict) else None
-    if lang in LANGUAGES:
-        return lang
-    return request.accept_languages.best_match(LANGUAGES) or LANGUAGES[0]
+def json_error(exc: LotseError, language: Language | None = None) -> tuple[Response, int]:
+    """`{"error": {"code", "message"}}` with the error's status and headers."""
+    language = language or current_language()
+    response = jsonify(error={"code": exc.code, "message": language.message(exc.code, **exc.params)})
+    response.headers.update(exc.headers)
+    return response, exc.status
 
 
-def error_response(status: int, code: str, **params: object) -> tuple[Response, int]:
-    """An error body whose message is the translated template for `code`."""
-    template = messages(request_language()).get(code) or messages(request_language())["bad_request"]
-    params.setdefault("field", "body")
-    return jsonify(error={"code": code, "message": template.format(**params)}), status
+def frame_error(exc: LotseError, language: Language) -> dict[str, Any]:
+    """The WebSocket's `error` message."""
+    return {"type": "error", "code": exc.code, "message": language.message(exc.code, **exc.params)}
 
 
 def register(app: Flask) -> None:
-    """Answer every error of the API with JSON."""
+    """Answer every error of the API with JSON (the staff blueprint renders its own pages)."""
 
     @app.errorhandler(LotseError)
     def lotse_error(exc: LotseError):
-        response, status = error_response(getattr(exc, "status", 400), exc.code, **exc.params)
-        response.headers.update(getattr(exc, "headers", {}))
-        return response, status
+        return json_error(exc)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        status = exc.code or 500
-        # The API promises 400 for every bad input; an oversized body is one (code too_large says which).
-        return error_response(400 if status == 413 else status, _HTTP_CODES.get(status, "bad_request"))
+        return json_error(from_http(exc))
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
         log.exception("Unhandled error")
-        return error_response(500, "internal")
+        return json_error(LotseError(code="internal", status=500))
+

@@ -18,12 +18,14 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Blueprint, Flask, current_app, g, request, session
+from sqlalchemy import select
 
 from app.core import db
-from app.core.errors import ApiError
 from app.core.models import User
+from routing.errors import LotseError
 
 _HASHER = PasswordHasher()
+PASSWORD_MAX_LENGTH = 1024  # hashing a megabyte "password" is a cheap way to burn the server's time
 _STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _PERIODS_S = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 
@@ -74,6 +76,23 @@ def _ensure_secret_key(app: Flask) -> None:
     app.config["SECRET_KEY"] = path.read_text(encoding="ascii").strip()
 
 
+def authenticate(email: object, password: object) -> User:
+    """The account with this email and password, for the volunteer API and the staff login alike.
+
+    401 `bad_login` for a wrong email or password; 429 when the address and email used up the login limit. The slow
+    hash runs outside any transaction.
+    """
+    email = email.strip().lower() if isinstance(email, str) else ""
+    rate_limit("login", f"{request.remote_addr}|{email}")
+    db_session = db.session()
+    user = db_session.scalar(select(User).where(User.email == email)) if email else None
+    db_session.commit()  # no transaction, and no write lock, during the slow hash
+    if not isinstance(password, str) or len(password) > PASSWORD_MAX_LENGTH or not verify_password(user, password):
+        raise LotseError(code="bad_login", status=401)
+    db_session.commit()  # a rehashed password
+    return user
+
+
 # ------------------------------------------------------------------------------------------------- sessions
 def log_in(user: User) -> str:
     """Start a fresh session for `user`; returns its new CSRF token (a login never keeps an old one)."""
@@ -108,14 +127,14 @@ def current_user() -> User | None:
 def require_user() -> User:
     user = current_user()
     if user is None:
-        raise ApiError(401, "login_required")
+        raise LotseError(code="login_required", status=401)
     return user
 
 
 def require_staff() -> User:
     user = require_user()
     if user.role != "staff":
-        raise ApiError(403, "staff_only")
+        raise LotseError(code="staff_only", status=403)
     return user
 
 
@@ -127,17 +146,20 @@ def csrf_token() -> str:
     return session["csrf"]
 
 
-def protect(blueprint: Blueprint) -> None:
-    """Refuse every state-changing request to `blueprint` without the session's token in `X-CSRF-Token`."""
+def check_csrf() -> None:
+    """Refuse a state-changing request without the session's token, in the `X-CSRF-Token` header (API) or the
+    `csrf_token` form field (staff pages)."""
+    if request.method not in _STATE_CHANGING:
+        return
+    expected = session.get("csrf")
+    given = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token", "")
+    if not expected or not hmac.compare_digest(expected.encode(), given.encode()):
+        raise LotseError(code="csrf_failed", status=403)
 
-    @blueprint.before_request
-    def check_csrf() -> None:
-        if request.method not in _STATE_CHANGING:
-            return
-        expected = session.get("csrf")
-        given = request.headers.get("X-CSRF-Token", "")
-        if not expected or not hmac.compare_digest(expected.encode(), given.encode()):
-            raise ApiError(403, "csrf_failed")
+
+def protect(blueprint: Blueprint) -> None:
+    """Check the CSRF token on every state-changing request to `blueprint`."""
+    blueprint.before_request(check_csrf)
 
 
 # ----------------------------------------------------------------------------------------------- rate limits
@@ -180,4 +202,4 @@ def rate_limit(name: str, key: str) -> None:
     wait_s = current_app.extensions["lotse.rate_limiter"].take(f"{name}:{key}", count, period_s)
     if wait_s > 0:
         retry_after = math.ceil(wait_s)
-        raise ApiError(429, "rate_limited", headers={"Retry-After": str(retry_after)}, retry_after_s=retry_after)
+        raise LotseError(code="rate_limited", status=429, headers={"Retry-After": str(retry_after)}, retry_after_s=retry_after)

@@ -20,7 +20,6 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Callable
 
-import numpy as np
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -28,7 +27,7 @@ from sqlalchemy.pool import StaticPool
 
 from app.core.db import Database
 from app.core.models import RouteUsage
-from routing.graph import WalkGraph
+from routing.graph import WalkGraph, edge_keys
 from routing.route import Route
 
 log = logging.getLogger(__name__)
@@ -49,15 +48,6 @@ def route_planned(app: Flask, route: Route) -> None:
 def shown(count: int | None) -> int | None:
     """A count as it may be shown: None when below MIN_SHOWN."""
     return count if count is not None and count >= MIN_SHOWN else None
-
-
-def edge_keys(graph: WalkGraph) -> list[str]:
-    """Each edge's stable key: `<way osm id>:<lower node osm id>-<higher node osm id>` (survives a graph rebuild)."""
-    u = graph.node_osm_id[graph.edge_u]
-    v = graph.node_osm_id[graph.edge_v]
-    low, high = np.minimum(u, v).tolist(), np.maximum(u, v).tolist()
-    ways = graph.way_osm_id[graph.edge_way].tolist()
-    return [f"{way}:{a}-{b}" for way, a, b in zip(ways, low, high)]
 
 
 @dataclass
@@ -226,8 +216,6 @@ class _Flusher:
 
 def init_app(app: Flask) -> None:
     """Count every planned route (listener in `lotse.route_listeners`)."""
-    app.config.setdefault("USAGE_FLUSH_INTERVAL_S", 5.0)
-    app.config.setdefault("USAGE_FLUSH_ROUTES", 200)
     database: Database = app.extensions["lotse.db"]
     # A private in-memory database (test apps) has one connection for every thread: no writer in the background
     # there (its transactions would interleave with requests'); `flush()` is called by whoever needs the counts.

@@ -10,83 +10,37 @@ import json
 import math
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
 from flask_sock import Sock
 
-from app.core.errors import LANGUAGES, messages
+from app.core.errors import frame_error
+from app.core.language import Language, current_language, resolve
+from app.walker.planning import RouteStore, StoredRoute, parse_route_request, plan_and_store, replan
 from app.walker.speech import audio_url
-from app.core.usage import route_planned
 from routing.errors import LotseError
-from routing.guidance.wording import WordingOptions
-from routing.phrases import load_table
-from routing.plan import plan_route
-from routing.route import Route
 from routing.tracking import MAX_ACCURACY_M, Fix, GuidanceSession
 
 sock = Sock()
 
-MAX_FRAME_BYTES = 64 * 1024
-FRAMES_PER_SECOND = 20
-ROUTE_STORE_SIZE = 2000
-
-
-@dataclass
-class StoredRoute:
-    """A planned route and what it was planned with, so a walker can start on it and be re-routed alike."""
-
-    route: Route
-    destination: tuple[float, float]
-    profile: str
-    prefs: dict[str, Any] | None
-    lang: str
-    wording: WordingOptions
-
-
-class RouteStore:
-    """The most recently planned routes by id (bounded; old ones are forgotten)."""
-
-    def __init__(self, size: int = ROUTE_STORE_SIZE) -> None:
-        self._routes: OrderedDict[str, StoredRoute] = OrderedDict()
-        self._size = size
-        self._lock = threading.Lock()
-
-    def add(self, stored: StoredRoute) -> None:
-        with self._lock:
-            self._routes[stored.route.route_id] = stored
-            if len(self._routes) > self._size:
-                self._routes.popitem(last=False)
-
-    def get(self, route_id: str) -> StoredRoute | None:
-        with self._lock:
-            return self._routes.get(route_id)
-
-
-class FrameError(LotseError):
-    """A frame the protocol does not allow; `code` names the problem."""
-
-    def __init__(self, code: str, message: str, **params: object) -> None:
-        super().__init__(message, **params)
-        self.code = code
 
 
 class LiveConnection:
     """One walker's WebSocket: frames in, messages out through `send`."""
 
-    def __init__(self, app: Any, send: Callable[[str], None]) -> None:
+    def __init__(self, app: Any, send: Callable[[str], None], language: Language) -> None:
         self.app = app
         self.send_text = send
         self.session: GuidanceSession | None = None
         self.stored: StoredRoute | None = None
-        self.lang = "de"
+        self.language = language
         self.closed = False
         self._next_id = 0
         self._last_timestamp: float | None = None
-        self._rate = float(app.config.get("LIVE_FRAMES_PER_SECOND", FRAMES_PER_SECOND))
+        self._rate = float(app.config["LIVE_FRAMES_PER_SECOND"])
+        self._max_frame_bytes = int(app.config["LIVE_MAX_FRAME_BYTES"])
         self._tokens = self._rate
         self._refilled = time.monotonic()
         self._throttled_at = 0.0
@@ -103,23 +57,23 @@ class LiveConnection:
 
     def _handle(self, frame: str | bytes) -> None:
         try:
-            if len(frame) > MAX_FRAME_BYTES:
-                raise FrameError("too_large", "Frame over 64 KB")
+            if len(frame) > self._max_frame_bytes:
+                raise LotseError("Frame too large", code="too_large")
             try:
                 message = json.loads(frame)
             except (ValueError, UnicodeDecodeError):
-                raise FrameError("bad_json", "Frame is not JSON") from None
+                raise LotseError("Frame is not JSON", code="bad_json") from None
             if not isinstance(message, dict) or not isinstance(message.get("type"), str):
-                raise FrameError("bad_message", "A message is a JSON object with a type")
+                raise LotseError("A message is a JSON object with a type", code="bad_message")
             handler = getattr(self, f"_on_{message['type']}", None)
             if handler is None:
-                raise FrameError("unknown_type", f"Unknown message type {message['type']!r}", name=message["type"])
+                raise LotseError(f"Unknown message type {message['type']!r}", code="unknown_type", name=message["type"])
             handler(message)
         except LotseError as exc:
-            self._error(exc.code, exc.params)
+            self._error(exc)
 
     def _allow_frame(self) -> bool:
-        """Token bucket of 20 frames a second (LIVE_FRAMES_PER_SECOND); beyond it frames are dropped with one error a
+        """Token bucket of LIVE_FRAMES_PER_SECOND frames a second; beyond it frames are dropped with one error a
         second, so a flood costs the server almost nothing."""
         now = time.monotonic()
         self._tokens = min(self._rate, self._tokens + (now - self._refilled) * self._rate)
@@ -129,35 +83,29 @@ class LiveConnection:
             return True
         if now - self._throttled_at >= 1.0:
             self._throttled_at = now
-            self._error("too_many_frames", {})
+            self._error(LotseError(code="too_many_frames"))
         return False
 
     # ------------------------------------------------------------------------------------------ messages
     def _on_start(self, message: dict[str, Any]) -> None:
-        lang = message.get("lang", self.lang)
-        if lang not in LANGUAGES:
-            raise FrameError("bad_message", "lang must be de or en", field="lang")
-        self.lang = lang
+        language = resolve(message.get("lang"), self.language, "bad_message")
         store: RouteStore = self.app.extensions["lotse.routes"]
         if "route_id" in message:
             stored = store.get(str(message["route_id"]))
             if stored is None:
-                raise FrameError("unknown_route", "No route with this id (plan it again)")
-            if stored.lang != lang and "lang" in message:
-                stored = self._plan(stored.route.lat[0], stored.route.lon[0], stored.destination, stored.profile,
-                                    stored.prefs, lang, stored.wording)
+                raise LotseError("No route with this id (plan it again)", code="unknown_route")
+            if stored.request.language != language and "lang" in message:
+                stored = replan(self.app, stored, language=language)
         else:
-            origin, destination = _position(message, "from"), _position(message, "to")
-            wording = WordingOptions(**wording_options(message))
-            stored = self._plan(*origin, destination, message.get("profile"), message.get("prefs"), lang, wording)
+            stored = plan_and_store(self.app, parse_route_request(message, language, "bad_field", allowed=None))
         self.stored = stored
-        self.lang = stored.lang
+        self.language = stored.request.language
         index = self.app.extensions["lotse.index"]
         progress = message.get("progress_m")
         if progress is not None:
             progress = _number(message, "progress_m", 0, stored.route.distance_m + 1.0)  # JSON rounds to 0.1 m
-        self.session = GuidanceSession(stored.route, stored.route.instructions, index.project, self.lang,
-                                       stored.wording)
+        self.session = GuidanceSession(stored.route, stored.route.instructions, index.project, self.language.code,
+                                       stored.request.wording)
         self._last_timestamp = None
         self._send({"type": "started", "route": stored.route.to_dict()})
         if progress is None:
@@ -167,23 +115,14 @@ class LiveConnection:
             self.session.resume(progress)
         speech = self.app.extensions.get("lotse.speech")
         if speech is not None:
-            speech.prerender([i.text for i in stored.route.instructions], self.lang)
-
-    def _plan(self, lat: float, lon: float, destination: tuple[float, float], profile: str | None,
-              prefs: dict[str, Any] | None, lang: str, wording: WordingOptions) -> StoredRoute:
-        route = plan_route(self.app.extensions["lotse.planner"], (lat, lon), destination, profile, prefs, lang,
-                           self.app.extensions["lotse.obstacles"](), wording)
-        stored = StoredRoute(route, (float(destination[0]), float(destination[1])), route.profile, prefs, lang, wording)
-        self.app.extensions["lotse.routes"].add(stored)
-        route_planned(self.app, route)  # anonymous usage counts (app.usage)
-        return stored
+            speech.prerender([i.text for i in stored.route.instructions], self.language.code)
 
     def _on_position(self, message: dict[str, Any]) -> None:
         if self.session is None:
-            raise FrameError("not_started", "Send start before positions")
+            raise LotseError("Send start before positions", code="not_started")
         fix = _fix(message)
         if self._last_timestamp is not None and fix.timestamp_ms < self._last_timestamp:
-            raise FrameError("bad_timestamp", "Timestamps must not go backwards")
+            raise LotseError("Timestamps must not go backwards", code="bad_timestamp")
         self._last_timestamp = fix.timestamp_ms
         started = time.perf_counter()
         update = self.session.update(fix)
@@ -200,12 +139,10 @@ class LiveConnection:
                     "server_ms": round((time.perf_counter() - started) * 1000, 3)})
 
     def _reroute(self, fix: Fix) -> None:
-        stored = self.stored
         try:
-            new = self._plan(fix.lat, fix.lon, stored.destination, stored.profile, stored.prefs, stored.lang,
-                             stored.wording)
+            new = replan(self.app, self.stored, origin=(fix.lat, fix.lon))
         except LotseError as exc:
-            self._error(exc.code, exc.params)
+            self._error(exc)
             return
         self.stored = new
         text = self.session.reroute(new.route, new.route.instructions)
@@ -221,30 +158,30 @@ class LiveConnection:
                      if piece.edge == report.get("edge") and piece.start_m + piece.length_m >= session.progress_m]
             if not ahead:
                 return
-            warnings = load_table(self.lang)["guidance"]["warning"]
+            warnings = self.language.phrases["guidance"]["warning"]
             warning = warnings.get(report.get("type"), warnings["other"])
             self._instruction("warning", None, session.phrase("report_on_route", warning=warning))
             self._reroute(session.last_fix)
 
     def _on_repeat(self, message: dict[str, Any]) -> None:
         if self.session is None or self.session.last_text is None:
-            raise FrameError("not_started", "Nothing has been said yet")
+            raise LotseError("Nothing has been said yet", code="not_started")
         self._instruction("info", None, self.session.last_text)
 
     def _on_where_am_i(self, message: dict[str, Any]) -> None:
         if self.session is None:
-            raise FrameError("not_started", "Send start first")
+            raise LotseError("Send start first", code="not_started")
         self._instruction("info", None, self.session.where_am_i(self.session.last_fix))
 
     def _on_pause(self, message: dict[str, Any]) -> None:
         if self.session is None:
-            raise FrameError("not_started", "Send start first")
+            raise LotseError("Send start first", code="not_started")
         self.session.paused = True
         self._instruction("info", None, self.session.phrase("paused"))
 
     def _on_resume(self, message: dict[str, Any]) -> None:
         if self.session is None:
-            raise FrameError("not_started", "Send start first")
+            raise LotseError("Send start first", code="not_started")
         self.session.paused = False
         self._instruction("info", None, self.session.phrase("resumed"))
 
@@ -258,16 +195,10 @@ class LiveConnection:
     def _instruction(self, kind: str, index: int | None, text: str) -> None:
         self._next_id += 1
         self._send({"type": "instruction", "id": str(self._next_id), "kind": kind, "text": text,
-                    "audio_url": audio_url(text, self.lang), "instruction_index": index})
+                    "audio_url": audio_url(text, self.language.code), "instruction_index": index})
 
-    def _error(self, code: str, params: dict[str, Any]) -> None:
-        table = messages(self.lang)
-        template = table.get(code) or table["bad_message"]
-        try:
-            text = template.format(**params)
-        except (KeyError, IndexError):
-            text = table["bad_message"]
-        self._send({"type": "error", "code": code, "message": text})
+    def _error(self, exc: LotseError) -> None:
+        self._send(frame_error(exc, self.language))
 
     def _send(self, message: dict[str, Any]) -> None:
         self.send_text(json.dumps(message, ensure_ascii=False))
@@ -279,22 +210,15 @@ def _number(message: dict[str, Any], key: str, low: float, high: float, required
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
             or not low <= value <= high:
-        raise FrameError("bad_field", f"{key} must be a number from {low:g} to {high:g}", field=key)
+        raise LotseError(f"{key} must be a number from {low:g} to {high:g}", code="bad_field", field=key)
     return float(value)
 
 
-def _position(message: dict[str, Any], key: str) -> tuple[float, float]:
-    value = message.get(key)
-    if not isinstance(value, dict):
-        raise FrameError("bad_field", f"{key} must be an object with lat and lon", field=key)
-    return _number(value, "lat", -90, 90), _number(value, "lon", -180, 180)
-
-
 def _fix(message: dict[str, Any]) -> Fix:
-    lat, lon = _position({"position": message}, "position")
+    lat, lon = _number(message, "lat", -90, 90), _number(message, "lon", -180, 180)
     accuracy = message.get("accuracy_m")
     if isinstance(accuracy, (int, float)) and not isinstance(accuracy, bool) and accuracy > MAX_ACCURACY_M:
-        raise FrameError("imprecise_position", "Accuracy too low to guide", limit_m=round(MAX_ACCURACY_M))
+        raise LotseError("Accuracy too low to guide", code="imprecise_position", limit_m=round(MAX_ACCURACY_M))
     return Fix(
         lat=lat,
         lon=lon,
@@ -305,27 +229,9 @@ def _fix(message: dict[str, Any]) -> Fix:
     )
 
 
-def wording_options(message: dict[str, Any]) -> dict[str, Any]:
-    options = message.get("guidance") or {}
-    if not isinstance(options, dict):
-        raise FrameError("bad_field", "guidance must be an object", field="guidance")
-    allowed = {"verbosity", "clock_face", "step_length_m"}
-    unknown = set(options) - allowed
-    if unknown:
-        raise FrameError("bad_field", "Unknown guidance option", field=sorted(unknown)[0])
-    if options.get("verbosity", "normal") not in ("brief", "normal", "detailed"):
-        raise FrameError("bad_field", "verbosity must be brief, normal or detailed", field="verbosity")
-    if "clock_face" in options and not isinstance(options["clock_face"], bool):
-        raise FrameError("bad_field", "clock_face must be true or false", field="clock_face")
-    if options.get("step_length_m") is not None:
-        _number(options, "step_length_m", 0.3, 1.5)
-    return options
-
-
 def register(app: Any) -> None:
     """Attach the WebSocket route and the live-guidance state to the app."""
-    app.config.setdefault("SOCK_SERVER_OPTIONS", {"ping_interval": 25, "max_message_size": 1024 * 1024})
-    app.extensions["lotse.routes"] = RouteStore()
+    app.extensions["lotse.routes"] = RouteStore(int(app.config["ROUTE_STORE_SIZE"]))
     app.extensions["lotse.connections"] = set()
     def tell_walkers(report: dict[str, Any]) -> None:
         for connection in list(app.extensions["lotse.connections"]):
@@ -339,7 +245,7 @@ def register(app: Any) -> None:
 def guide(ws: Any) -> None:
     """One walker's live guidance."""
     app = current_app._get_current_object()
-    connection = LiveConnection(app, ws.send)
+    connection = LiveConnection(app, ws.send, current_language())
     connections: set = app.extensions["lotse.connections"]
     connections.add(connection)
     try:

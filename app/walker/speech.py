@@ -20,7 +20,8 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, request
 
-from app.core.errors import LANGUAGES, RequestError, error_response
+from app.core.language import current_language
+from routing.errors import LotseError
 
 log = logging.getLogger(__name__)
 bp = Blueprint("speech", __name__, url_prefix="/api")
@@ -122,15 +123,13 @@ def audio_url(text: str, lang: str) -> str:
 def speech():
     """Audio for `text` in `lang`; the `X-Speech-Engine` header says which engine made it."""
     text = request.args.get("text", "")
-    lang = request.args.get("lang", "de")
+    lang = current_language().code
     if not text.strip() or len(text) > MAX_TEXT_CHARS:
-        raise RequestError(f"text must have 1 to {MAX_TEXT_CHARS} characters", field="text")
-    if lang not in LANGUAGES:
-        raise RequestError('lang must be "de" or "en"', field="lang")
+        raise LotseError(f"text must have 1 to {MAX_TEXT_CHARS} characters", field="text")
     try:
         data, mimetype, engine = current_app.extensions["lotse.speech"].audio(text, lang)
     except SpeechUnavailable:
-        return error_response(503, "speech_unavailable")
+        raise LotseError(code="speech_unavailable", status=503) from None
     response = Response(data, mimetype=mimetype)
     response.headers["X-Speech-Engine"] = engine
     response.headers["Cache-Control"] = "public, max-age=86400"

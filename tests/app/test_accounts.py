@@ -1,4 +1,4 @@
-"""Volunteer accounts (app.accounts, app.security): register, log in and out, CSRF, rate limits, staff accounts."""
+"""Volunteer accounts (app.community.accounts, app.core.security): register, log in and out, CSRF, rate limits, staff accounts."""
 
 from __future__ import annotations
 

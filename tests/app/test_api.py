@@ -1,4 +1,4 @@
-"""The REST API (app.api) and its JSON errors in German and English (app.errors)."""
+"""The REST API (app.walker.api) and its JSON errors in German and English (app.core.errors)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import pytest
 
 from app import create_app
-from app.core.errors import MESSAGES_DIR
+from app.core.language import MESSAGES_DIR
 from tests.conftest import REPO
 
 CITY_POINT = {"lat": "49.4447", "lon": "7.7690"}  # Kaiserslautern centre, beside a residential street
@@ -149,7 +149,6 @@ def test_off_map_distance_matches_the_index(client, city_index):
         ({"lang": "en"}, {"Accept-Language": "de"}, "en"),
         ({"lang": "de"}, {"Accept-Language": "en"}, "de"),
         ({}, {"Accept-Language": "fr"}, "de"),
-        ({"lang": "xx"}, {}, "de"),
     ],
 )
 def test_error_language(client, query, headers, lang):
@@ -186,6 +185,13 @@ def test_oversized_body_is_json_400_too_large(client):
     error = error_of(client.post("/api/route", data=body, content_type="application/json",
                                  headers={"Accept-Language": "en"}), 400)
     assert error == {"code": "too_large", "message": MESSAGES["en"]["too_large"]}
+
+
+@pytest.mark.parametrize(("headers", "lang"), [({}, "de"), ({"Accept-Language": "en"}, "en")])
+def test_an_unsupported_language_is_a_400_in_a_language_the_client_reads(client, headers, lang):
+    for path in ("/api/snap?lat=49.4447&lon=7.7690&lang=xx", "/api/geocode?q=Fackelstra%C3%9Fe&lang=fr"):
+        error = error_of(client.get(path, headers=headers), 400)
+        assert error == {"code": "bad_request", "message": MESSAGES[lang]["bad_request"].format(field="lang")}
 
 
 def test_server_keeps_serving_after_errors(client):

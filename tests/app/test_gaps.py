@@ -1,4 +1,4 @@
-"""Gap analysis (app.gaps) and anonymous route-usage counts (app.usage): what counts as a gap, the grid, coverage
+"""Gap analysis (routing.gaps, app.staff.gaps) and anonymous route-usage counts (app.core.usage): what counts as a gap, the grid, coverage
 over time, the priority order on a map where the answer is known, and counting planned routes."""
 
 from __future__ import annotations
@@ -13,14 +13,16 @@ import pytest
 from sqlalchemy import inspect, select
 
 from app import create_app
-from app.core import db
-from app.staff import gaps
-from app.community import quests
-from app.core import usage
-from app.walker.live import LiveConnection
+from app.core import db, usage
+from app.core.language import language
 from app.core.models import AcceptedFact, RouteUsage
+from app.staff import gaps
+from app.walker.live import LiveConnection
 from routing import tags
-from routing.graph import WalkGraph
+from routing.gaps import KINDS, Grid, coverage, week_start
+from routing.gaps import analyse as analysis_of
+from routing.graph import WalkGraph, edge_keys
+from routing.quests import QUEST_ELEMENTS
 
 M_PER_DEG_LAT, M_PER_DEG_LON = 111_194.9, 72_301.6  # the mini map's conversion (tests/fixtures/mini_osm.md)
 
@@ -60,7 +62,7 @@ def set_usage(app, edges: dict[str, int], nodes: dict[int, int], routes: int) ->
 def test_the_mini_map_has_exactly_its_one_gap(mini_graph):
     """Everything on the mini map is mapped except Rosenweg's sidewalks (the signalled crossing on Mainzer Straße has
     tactile paving and sound, the steps a count and a handrail; Fackelstraße and Mainzer Straße have sidewalk tags)."""
-    analysis = gaps.analyse(mini_graph)
+    analysis = analysis_of(mini_graph)
     assert [gap["id"] for gap in analysis.gaps] == ["way/103/sidewalk"]
     gap = analysis.gaps[0]
     assert gap == {**gap, "kind": "sidewalk", "value": "unknown", "street": "Rosenweg", "highway": "residential",
@@ -77,7 +79,7 @@ def test_the_mini_map_has_exactly_its_one_gap(mini_graph):
 def test_each_kind_of_gap_on_the_mini_map(mini_graph):
     graph = with_facts(mini_graph, nodes={(6, "acoustic_signal"): tags.NO, (6, "tactile_paving"): tags.UNKNOWN},
                        ways={(108, "handrail"): tags.UNKNOWN, (108, "step_count"): -1})
-    found = {gap["id"]: gap for gap in gaps.analyse(graph).gaps}
+    found = {gap["id"]: gap for gap in analysis_of(graph).gaps}
     assert set(found) == {"node/6/crossing_tactile_paving", "node/6/signal_acoustic", "way/108/steps_handrail",
                           "way/108/steps_count", "way/103/sidewalk"}
     assert found["node/6/signal_acoustic"]["value"] == "no"
@@ -89,13 +91,13 @@ def test_each_kind_of_gap_on_the_mini_map(mini_graph):
 
 
 def test_city_gaps_agree_with_the_graph(city_graph):
-    analysis = gaps.analyse(city_graph)
-    counts = {kind: sum(gap["kind"] == kind for gap in analysis.gaps) for kind in gaps.KINDS}
+    analysis = analysis_of(city_graph)
+    counts = {kind: sum(gap["kind"] == kind for gap in analysis.gaps) for kind in KINDS}
     highway = np.array(city_graph.texts["highway"], dtype=object)[city_graph.way_columns["highway"]]
     steps = highway == "steps"
     assert counts["steps_handrail"] == int((steps & (city_graph.way_columns["handrail"] != tags.YES)).sum())
     assert counts["steps_count"] == int((steps & (city_graph.way_columns["step_count"] < 0)).sum())
-    assert counts["sidewalk"] == int(quests.QUEST_ELEMENTS["sidewalk"](city_graph).sum())
+    assert counts["sidewalk"] == int(QUEST_ELEMENTS["sidewalk"](city_graph).sum())
     assert 0 < counts["signal_acoustic"] <= city_graph.stats()["crossings_mapped"]
     assert counts["crossing_tactile_paving"] > 0
     assert len({gap["id"] for gap in analysis.gaps}) == len(analysis.gaps)
@@ -106,7 +108,7 @@ def test_city_gaps_agree_with_the_graph(city_graph):
 
 
 def test_grid_cells_are_named_like_a_street_map():
-    grid = gaps.Grid(x0=0.0, y1=5000.0, columns=30, rows=9, crs="EPSG:32632")
+    grid = Grid(x0=0.0, y1=5000.0, columns=30, rows=9, crs="EPSG:32632")
     assert grid.cell(10, 4990) == "A1"
     assert grid.cell(510, 4990) == "B1"
     assert grid.cell(10, 4400) == "A2"
@@ -167,7 +169,7 @@ def test_a_new_graph_is_analysed_again(mini_app, mini_graph):
 # ---------------------------------------------------------------------------------------------- coverage
 def test_coverage_over_time_adds_the_facts_accepted_each_week(mini_app):
     now = datetime.now(timezone.utc)
-    monday = gaps.week_start(now.date())
+    monday = week_start(now.date())
     three_weeks_ago = datetime.combine(monday - timedelta(weeks=3), datetime.min.time(), tzinfo=timezone.utc)
     with db.app_session(mini_app, write=True) as session:
         session.add(AcceptedFact(quest_id="way/103/sidewalk", element="way", osm_id=103, key="sidewalk",
@@ -175,7 +177,7 @@ def test_coverage_over_time_adds_the_facts_accepted_each_week(mini_app):
         session.add(AcceptedFact(quest_id="node/8/tactile_paving", element="node", osm_id=8, key="tactile_paving",
                                  value="no", accepted_at=now - timedelta(days=400)))  # before the chart's weeks
     with mini_app.app_context(), db.app_session(mini_app) as session:
-        history = gaps.coverage_history(session, gaps.coverage(mini_app.extensions["lotse.base_graph"]), now, 6)
+        history = gaps.coverage_history(session, coverage(mini_app.extensions["lotse.base_graph"]), now, 6)
     assert [week["start"] for week in history] == [(monday - timedelta(weeks=5 - i)).isoformat() for i in range(6)]
     sidewalk = [week["by_attribute"]["sidewalk"] for week in history]
     assert sidewalk == [pytest.approx(2 / 3, abs=1e-4)] * 2 + [1.0] * 4
@@ -193,7 +195,7 @@ def test_planned_routes_are_counted_anonymously(mini_app):
     assert counter.flush() > 0
     with db.app_session(mini_app) as session:
         rows = {(row.kind, row.key): row.count for row in session.scalars(select(RouteUsage))}
-    keys = usage.edge_keys(mini_app.extensions["lotse.base_graph"])
+    keys = edge_keys(mini_app.extensions["lotse.base_graph"])
     walked = {keys[edge["edge"]] for edge in routes[0]["edges"]}
     crossed = {str(crossing["node_osm_id"]) for crossing in routes[0]["crossings"]}
     assert crossed, "the route crosses Mainzer Straße"
@@ -208,7 +210,7 @@ def test_planned_routes_are_counted_anonymously(mini_app):
 
 def test_live_guidance_routes_are_counted_too(mini_app):
     sent: list[str] = []
-    connection = LiveConnection(mini_app, sent.append)
+    connection = LiveConnection(mini_app, sent.append, language("de"))
     with mini_app.app_context():
         connection.handle(json.dumps({"type": "start", "from": mini_point(-185, 15), "to": mini_point(78, 60)}))
     assert json.loads(sent[0])["type"] == "started", sent[:1]

@@ -1,4 +1,4 @@
-"""Quests (app.quests), the overlay of accepted facts (app.overlay) and their osmChange export (app.osmchange)."""
+"""Quests (routing.quests, app.community.quests), the overlay of accepted facts (routing.facts) and their osmChange export (routing.osmchange)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ import numpy as np
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from app.core import db
 from app.cli import main
+from app.community.facts import apply_accepted_facts
+from app.core import db
 from app.core.models import AcceptedFact
-from app.community.facts import Fact, apply_accepted_facts, overlay
 from routing import tags
+from routing.facts import Fact, overlay
 from tests.app.volunteer_helpers import client_of, error_of, volunteer
 from tests.conftest import MINI_OSM
 

@@ -1,4 +1,4 @@
-"""Obstacle reports (app.reports): create, snap, validity, votes, staff decisions, audit log, expiry, listing, and
+"""Obstacle reports (routing.obstacles, app.community.reports): create, snap, validity, votes, staff decisions, audit log, expiry, listing, and
 active reports feeding the planner."""
 
 from __future__ import annotations
@@ -8,8 +8,9 @@ from datetime import datetime, timedelta, timezone
 import numpy as np
 import pytest
 
+from app.community.reports import active_obstacles
 from app.core import db
-from app.community.reports import REPORT_TYPES, active_obstacles, obstacle_for, vote_outcome
+from routing.obstacles import REPORT_TYPES, obstacle_for, vote_outcome
 from routing.planner import Obstacle
 from routing.profiles import resolve
 from tests.app.volunteer_helpers import client_of, error_of, volunteer

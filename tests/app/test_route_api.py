@@ -10,7 +10,7 @@ from dataclasses import asdict, fields
 import pytest
 
 from app import create_app
-from app.core.errors import MESSAGES_DIR
+from app.core.language import MESSAGES_DIR
 from routing.errors import OffMapError
 from routing.plan import plan_route
 from routing.planner import NoRouteError

@@ -14,11 +14,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from app import create_app
-from app.core import db
-from app.staff import gaps
-from app.core import usage
-from app.core.errors import messages
+from app.core import db, usage
+from app.core.language import language
 from app.core.models import AcceptedFact, Report, utcnow
+from routing.gaps import KINDS
 from tests.app.volunteer_helpers import CSRF, PASSWORD, client_of, error_of, make_user, volunteer
 from tests.conftest import MINI_OSM
 
@@ -55,7 +54,7 @@ def test_volunteers_get_403_and_strangers_the_login(vapp, people, path):
     response = people["reporter"].get(path)
     assert response.status_code == 403
     assert response.mimetype == "text/html"
-    assert messages("de")["staff_only"] in response.get_data(as_text=True)
+    assert language("de").messages["staff_only"] in response.get_data(as_text=True)
     anonymous = client_of(vapp).get(path)
     assert anonymous.status_code == 302
     assert anonymous.headers["Location"].startswith("/staff/login?next=")
@@ -212,7 +211,7 @@ def test_gap_api_filters_and_errors(vapp):
     page = client.get("/api/gaps?limit=10&offset=10").get_json()
     assert [gap["rank"] for gap in page["gaps"]] == list(range(11, 21))
     by_kind = client.get("/api/gaps?sort=kind&limit=5000").get_json()["gaps"]
-    assert [gaps.KINDS.index(gap["kind"]) for gap in by_kind] == sorted(gaps.KINDS.index(g["kind"]) for g in by_kind)
+    assert [KINDS.index(gap["kind"]) for gap in by_kind] == sorted(KINDS.index(g["kind"]) for g in by_kind)
     for query, field in (("kind=potholes", "kind"), ("cell=ZZ99", "cell"), ("cell=h3", "cell"), ("limit=0", "limit"),
                          ("limit=5001", "limit"), ("offset=-1", "offset"), ("sort=random", "sort"),
                          ("value=maybe", "value"), ("bbox=north", "bbox")):

@@ -1,4 +1,4 @@
-"""Storage (app.db): durable SQLite settings, migrations, `lotse db upgrade`, and no acknowledged write lost when the
+"""Storage (app.core.db): durable SQLite settings, migrations, `lotse db upgrade`, and no acknowledged write lost when the
 server is killed with SIGKILL, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from app import create_app
 from app.core import db
 from app.core.models import RouteUsage
 from app.walker.simulate import serve_in_thread
-from app.core.usage import edge_keys
+from routing.graph import edge_keys
 from tests.app.volunteer_helpers import PASSWORD, client_of, make_user
 from tests.browser.helpers import run_axe, screenshot
 
