@@ -11,6 +11,7 @@ import click
 
 from app.core.config import setting
 from routing.errors import LotseError
+from routing.phrases import LANGUAGES
 
 osm_option = click.option(
     "--osm", "osm_file", type=click.Path(path_type=Path),
@@ -116,7 +117,7 @@ def _latlon(value: str) -> tuple[str, str]:
 @destination_option
 @click.option("--profile", default="blind", show_default=True, help="blind, guide_dog, low_vision or standard.")
 @click.option("--prefs", default=None, help='Preference overrides as JSON, e.g. \'{"steps": "never"}\'.')
-@click.option("--lang", type=click.Choice(["de", "en"]), default="de", show_default=True)
+@click.option("--lang", type=click.Choice(LANGUAGES), default=LANGUAGES[0], show_default=True)
 def route(osm_file: Path | None, place: str | None, cache_dir: Path | None, origin: str, destination: str,
           profile: str, prefs: str | None, lang: str) -> None:
     """Plan a route and print it as the API returns it (JSON)."""
@@ -238,7 +239,7 @@ def export_osmchange(osm_file: Path | None, database_url: str | None, out: Path)
 @click.option("--speed", default=1.3, show_default=True, help="Walking speed, metres a second.")
 @click.option("--detour-at", "detour_at", type=float, default=None, help="Take a 50 m wrong turn after M metres.")
 @click.option("--profile", default="blind", show_default=True)
-@click.option("--lang", type=click.Choice(["de", "en"]), default="de", show_default=True)
+@click.option("--lang", type=click.Choice(LANGUAGES), default=LANGUAGES[0], show_default=True)
 @click.option("--seed", default=0, show_default=True)
 @click.option("--url", default=None, help="A running server (ws://host:port); default: start one here.")
 @click.option("--quiet", is_flag=True, help="Print only the summary.")

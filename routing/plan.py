@@ -9,6 +9,7 @@ from typing import Any
 from routing.explain import explain
 from routing.guidance.maneuvers import build_maneuvers
 from routing.guidance.wording import WordingOptions, instructions
+from routing.phrases import LANGUAGES
 from routing.planner import Obstacle, Planner
 from routing.profiles import DEFAULT_PROFILE, resolve
 from routing.route import Route, build_route, path_summary, route_summary
@@ -20,7 +21,7 @@ def plan_route(
     destination: tuple[Any, Any],
     profile: str | None = None,
     overrides: dict[str, Any] | None = None,
-    lang: str = "de",
+    lang: str = LANGUAGES[0],
     obstacles: tuple[Obstacle, ...] = (),
     wording: WordingOptions = WordingOptions(),
     heading_deg: float | None = None,

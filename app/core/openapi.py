@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from routing.phrases import LANGUAGES
 from routing.profiles import PROFILES, Preferences
 
 _POSITION = {
@@ -44,7 +45,7 @@ def openapi_document() -> dict[str, Any]:
                 "summary": "Nearest walkable way to a position",
                 "parameters": [{"name": name, "in": "query", "required": True, "schema": {"type": "number"}}
                                for name in ("lat", "lon")] + [
-                    {"name": "lang", "in": "query", "schema": {"type": "string", "enum": ["de", "en"]}}],
+                    {"name": "lang", "in": "query", "schema": {"type": "string", "enum": list(LANGUAGES)}}],
                 "responses": {"200": {"description": "The snapped position and the way's facts"},
                               **_error_responses()},
             }},
@@ -62,7 +63,7 @@ def openapi_document() -> dict[str, Any]:
                     {"name": "lat", "in": "query", "schema": {"type": "number"}},
                     {"name": "lon", "in": "query", "schema": {"type": "number"}},
                     {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 20}},
-                    {"name": "lang", "in": "query", "schema": {"type": "string", "enum": ["de", "en"]}}],
+                    {"name": "lang", "in": "query", "schema": {"type": "string", "enum": list(LANGUAGES)}}],
                 "responses": {"200": {"description": "`results`: id, name, kind, kind_label, lat, lon"},
                               **_error_responses()},
             }},
@@ -70,7 +71,7 @@ def openapi_document() -> dict[str, Any]:
                 "summary": "Audio of an instruction (gTTS online, eSpeak NG offline; engine in X-Speech-Engine)",
                 "parameters": [
                     {"name": "text", "in": "query", "required": True, "schema": {"type": "string", "maxLength": 500}},
-                    {"name": "lang", "in": "query", "schema": {"type": "string", "enum": ["de", "en"]}}],
+                    {"name": "lang", "in": "query", "schema": {"type": "string", "enum": list(LANGUAGES)}}],
                 "responses": {"200": {"description": "audio/mpeg or audio/wav"}, **_error_responses(),
                               "503": {"description": "No speech engine works; speak the text on the device"}},
             }},
@@ -90,7 +91,7 @@ def openapi_document() -> dict[str, Any]:
                     "to": {"$ref": "#/components/schemas/Position"},
                     "profile": {"type": "string", "enum": list(PROFILES), "default": "blind"},
                     "prefs": {"type": "object", "additionalProperties": False, "properties": preferences},
-                    "lang": {"type": "string", "enum": ["de", "en"], "default": "de"},
+                    "lang": {"type": "string", "enum": list(LANGUAGES), "default": LANGUAGES[0]},
                     "heading_deg": {"type": "number", "minimum": 0, "maximum": 360,
                                     "description": "The walker's heading, for a clock-face departure"},
                     "guidance": {"type": "object", "additionalProperties": False, "properties": {

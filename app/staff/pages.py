@@ -28,6 +28,7 @@ from app.staff.svgmap import map_svg
 from routing.errors import LotseError
 from routing.gaps import KINDS
 from routing.obstacles import OPEN, REPORT_TYPES, WORK_STATUSES
+from routing.phrases import LANGUAGES
 
 bp = Blueprint("staff", __name__, url_prefix="/staff", template_folder="../../templates")
 
@@ -63,7 +64,7 @@ def _link(endpoint: str, **args: Any) -> str:
 
 def _render(template: str, **context: Any) -> str:
     language = current_language()
-    other = "en" if language.code == "de" else "de"
+    other = next(code for code in LANGUAGES if code != language.code)
     switch_args = {**request.args.to_dict(), "lang": other}
     return render_template(
         template, t=language.table("staff"), lang=language.code, other_lang=other, user=security.current_user(),

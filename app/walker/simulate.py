@@ -20,6 +20,9 @@ import numpy as np
 from simple_websocket import Client
 from werkzeug.serving import make_server
 
+from routing.phrases import LANGUAGES
+from routing.tags import METRES_PER_DEGREE
+
 DETOUR_LENGTH_M = 50.0
 MAX_FIXES = 20_000
 
@@ -45,9 +48,9 @@ class _Walker:
 
     def __init__(self, lat: list[float], lon: list[float]) -> None:
         self.lat0 = float(lat[0])
-        self.metres_per_lon = 111_320.0 * math.cos(math.radians(self.lat0))
+        self.metres_per_lon = METRES_PER_DEGREE * math.cos(math.radians(self.lat0))
         self.x = (np.asarray(lon) - lon[0]) * self.metres_per_lon
-        self.y = (np.asarray(lat) - lat[0]) * 111_320.0
+        self.y = (np.asarray(lat) - lat[0]) * METRES_PER_DEGREE
         self.lon0 = float(lon[0])
         self.along = np.concatenate([[0.0], np.cumsum(np.hypot(np.diff(self.x), np.diff(self.y)))])
         self.length = float(self.along[-1])
@@ -62,10 +65,10 @@ class _Walker:
         return float(self.x[i] + t * dx), float(self.y[i] + t * dy), math.degrees(math.atan2(dx, dy)) % 360
 
     def latlon(self, x: float, y: float) -> tuple[float, float]:
-        return self.lat0 + y / 111_320.0, self.lon0 + x / self.metres_per_lon
+        return self.lat0 + y / METRES_PER_DEGREE, self.lon0 + x / self.metres_per_lon
 
     def xy(self, lat: float, lon: float) -> tuple[float, float]:
-        return (lon - self.lon0) * self.metres_per_lon, (lat - self.lat0) * 111_320.0
+        return (lon - self.lon0) * self.metres_per_lon, (lat - self.lat0) * METRES_PER_DEGREE
 
     def distance_to_line(self, x: float, y: float) -> float:
         x0, y0, dx, dy = self.x[:-1], self.y[:-1], np.diff(self.x), np.diff(self.y)
@@ -87,7 +90,7 @@ def serve_in_thread(app: Any) -> tuple[str, Callable[[], None]]:
 
 def simulate(url: str, origin: tuple[float, float], destination: tuple[float, float], noise_m: float = 8.0,
              speed_mps: float = 1.3, detour_at_m: float | None = None, seed: int = 0, profile: str = "blind",
-             lang: str = "de", on_message: Callable[[dict[str, Any]], None] | None = None) -> Summary:
+             lang: str = LANGUAGES[0], on_message: Callable[[dict[str, Any]], None] | None = None) -> Summary:
     """Walk from origin to destination through the server at `url` and return the summary."""
     rng = np.random.default_rng(seed)
     summary = Summary()

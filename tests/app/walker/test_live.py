@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
 import pytest
 from simple_websocket import Client
 
 from app import create_app
 from app.walker.simulate import serve_in_thread, simulate
+from tests.conftest import REPO
 
-PAIRS = json.loads((Path(__file__).resolve().parents[2] / "bench" / "route_pairs.json").read_text())
+PAIRS = json.loads((REPO / "bench" / "route_pairs.json").read_text())
 ORIGIN = {"lat": 49.4447, "lon": 7.7690}  # Am Altenhof, by the Stiftskirche
 DESTINATION = {"lat": 49.4380, "lon": 7.7660}
 

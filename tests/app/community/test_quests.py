@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 import xml.etree.ElementTree as ET
 
-import numpy as np
 from click.testing import CliRunner
 from sqlalchemy import select
 
@@ -14,19 +13,12 @@ from app.community.facts import apply_accepted_facts
 from app.core import db
 from app.core.models import AcceptedFact
 from routing import tags
-from routing.facts import Fact, overlay
 from tests.app.volunteer_helpers import client_of, error_of, volunteer
 from tests.conftest import MINI_OSM
+from tests.graph_helpers import CROSSING, STEPS_COUNTED, STEPS_UNCOUNTED, node_row
 
 # Traffic lights across Fruchthallstraße in the centre; OSM says nothing about tactile paving or sound there.
-CROSSING = {"osm_id": 1182557368, "lat": 49.44525, "lon": 7.76858}
 TACTILE = f"node/{CROSSING['osm_id']}/tactile_paving"
-STEPS_UNCOUNTED = 136526310  # a flight of steps without step_count
-STEPS_COUNTED = 31895804  # step_count=4 in OSM: nothing to ask
-
-
-def node_row(graph, osm_id: int) -> int:
-    return int(np.flatnonzero(graph.node_osm_id == osm_id)[0])
 
 
 def quests_near(client, **query):
@@ -112,25 +104,6 @@ def test_counts_and_bad_answers(vapp):
         "code"] == "login_required"
 
 
-def test_overlay_writes_facts_into_a_copy(city_graph):
-    row = node_row(city_graph, CROSSING["osm_id"])
-    way = int(np.flatnonzero(city_graph.way_osm_id == STEPS_UNCOUNTED)[0])
-    assert city_graph.node_columns["tactile_paving"][row] == tags.UNKNOWN
-    facts = [Fact("node", CROSSING["osm_id"], "tactile_paving", "yes"), Fact("node", CROSSING["osm_id"], "kerb",
-                                                                             "lowered"),
-             Fact("way", STEPS_UNCOUNTED, "step_count", "12"), Fact("way", STEPS_UNCOUNTED, "handrail", "no"),
-             Fact("way", STEPS_UNCOUNTED, "surface", "unhewn_cobblestone"), Fact("node", 1, "kerb", "flush")]
-    changed = overlay(city_graph, facts)
-    assert changed.node_attributes(row)["tactile_paving"] == "yes"
-    assert changed.node_attributes(row)["kerb"] == "lowered"
-    attributes = changed.way_attributes(way)
-    assert (attributes["step_count"], attributes["handrail"]) == (12, "no")
-    assert (attributes["surface"], attributes["surface_class"]) == ("unhewn_cobblestone", "cobblestone")
-    assert changed.meta["accepted_facts"] == 5  # node 1 is not on this map
-    # The graph as loaded is untouched, and columns no fact touched are shared, not copied.
-    assert city_graph.node_attributes(row)["tactile_paving"] == "unknown"
-    assert city_graph.way_attributes(way)["step_count"] is None
-    assert changed.node_columns["vibration"] is city_graph.node_columns["vibration"]
 
 
 def test_apply_accepted_facts_swaps_graph_and_planner(vapp):

@@ -3,12 +3,10 @@ over time, the priority order on a map where the answer is known, and counting p
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import time
 from datetime import datetime, timedelta, timezone
 
-import numpy as np
 import pytest
 from sqlalchemy import inspect, select
 
@@ -19,10 +17,9 @@ from app.core.models import AcceptedFact, RouteUsage
 from app.staff import gaps
 from app.walker.live import LiveConnection
 from routing import tags
-from routing.gaps import KINDS, Grid, coverage, week_start
-from routing.gaps import analyse as analysis_of
-from routing.graph import WalkGraph, edge_keys
-from routing.quests import QUEST_ELEMENTS
+from routing.gaps import coverage, week_start
+from routing.graph import edge_keys
+from tests.graph_helpers import with_facts
 
 M_PER_DEG_LAT, M_PER_DEG_LON = 111_194.9, 72_301.6  # the mini map's conversion (tests/fixtures/mini_osm.md)
 
@@ -30,17 +27,6 @@ M_PER_DEG_LAT, M_PER_DEG_LON = 111_194.9, 72_301.6  # the mini map's conversion 
 def mini_point(x: float, y: float) -> dict[str, float]:
     """A position on the mini map from its x/y metres."""
     return {"lat": 49.4440 + y / M_PER_DEG_LAT, "lon": 7.7690 + x / M_PER_DEG_LON}
-
-
-def with_facts(graph: WalkGraph, nodes: dict[tuple[int, str], int], ways: dict[tuple[int, str], int]) -> WalkGraph:
-    """A copy of `graph` with some node and way columns set (OSM id, column) → stored value."""
-    node_columns = {name: values.copy() for name, values in graph.node_columns.items()}
-    way_columns = {name: values.copy() for name, values in graph.way_columns.items()}
-    for (osm_id, column), value in nodes.items():
-        node_columns[column][int(np.flatnonzero(graph.node_osm_id == osm_id)[0])] = value
-    for (osm_id, column), value in ways.items():
-        way_columns[column][int(np.flatnonzero(graph.way_osm_id == osm_id)[0])] = value
-    return dataclasses.replace(graph, node_columns=node_columns, way_columns=way_columns)
 
 
 @pytest.fixture()
@@ -59,65 +45,12 @@ def set_usage(app, edges: dict[str, int], nodes: dict[int, int], routes: int) ->
 
 
 # ------------------------------------------------------------------------------------------------ analysis
-def test_the_mini_map_has_exactly_its_one_gap(mini_graph):
-    """Everything on the mini map is mapped except Rosenweg's sidewalks (the signalled crossing on Mainzer Straße has
-    tactile paving and sound, the steps a count and a handrail; Fackelstraße and Mainzer Straße have sidewalk tags)."""
-    analysis = analysis_of(mini_graph)
-    assert [gap["id"] for gap in analysis.gaps] == ["way/103/sidewalk"]
-    gap = analysis.gaps[0]
-    assert gap == {**gap, "kind": "sidewalk", "value": "unknown", "street": "Rosenweg", "highway": "residential",
-                   "size": 1, "quest": "sidewalk", "element": "way", "osm_id": 103}
-    coverage = {row["attribute"]: row for row in analysis.coverage}
-    assert coverage["tactile_paving"] == {"attribute": "tactile_paving", "element": "node", "total": 2, "known": 1,
-                                          "unknown": 1, "known_rate": 0.5}  # crossings 6 (yes) and 8 (unknown)
-    assert coverage["acoustic_signal"]["known_rate"] == 1.0
-    assert coverage["sidewalk"]["total"] == 3 and coverage["sidewalk"]["known"] == 2
-    # Crossing places: the two mapped crossings and the inferred one where Schulpfad passes Fackelstraße.
-    assert (coverage["crossing_mapped"]["total"], coverage["crossing_mapped"]["known"]) == (3, 2)
 
 
-def test_each_kind_of_gap_on_the_mini_map(mini_graph):
-    graph = with_facts(mini_graph, nodes={(6, "acoustic_signal"): tags.NO, (6, "tactile_paving"): tags.UNKNOWN},
-                       ways={(108, "handrail"): tags.UNKNOWN, (108, "step_count"): -1})
-    found = {gap["id"]: gap for gap in analysis_of(graph).gaps}
-    assert set(found) == {"node/6/crossing_tactile_paving", "node/6/signal_acoustic", "way/108/steps_handrail",
-                          "way/108/steps_count", "way/103/sidewalk"}
-    assert found["node/6/signal_acoustic"]["value"] == "no"
-    assert found["node/6/signal_acoustic"]["street"] == "Mainzer Straße"
-    assert found["node/6/signal_acoustic"]["highway"] == "primary" and found["node/6/signal_acoustic"]["size"] == 4
-    assert found["way/108/steps_handrail"]["size"] == 0
-    # The unmarked crossing of Rosenweg (residential) is no main-road crossing: no tactile paving gap there.
-    assert "node/8/crossing_tactile_paving" not in found
 
 
-def test_city_gaps_agree_with_the_graph(city_graph):
-    analysis = analysis_of(city_graph)
-    counts = {kind: sum(gap["kind"] == kind for gap in analysis.gaps) for kind in KINDS}
-    highway = np.array(city_graph.texts["highway"], dtype=object)[city_graph.way_columns["highway"]]
-    steps = highway == "steps"
-    assert counts["steps_handrail"] == int((steps & (city_graph.way_columns["handrail"] != tags.YES)).sum())
-    assert counts["steps_count"] == int((steps & (city_graph.way_columns["step_count"] < 0)).sum())
-    assert counts["sidewalk"] == int(QUEST_ELEMENTS["sidewalk"](city_graph).sum())
-    assert 0 < counts["signal_acoustic"] <= city_graph.stats()["crossings_mapped"]
-    assert counts["crossing_tactile_paving"] > 0
-    assert len({gap["id"] for gap in analysis.gaps}) == len(analysis.gaps)
-    # Every gap lies in the grid cell it names.
-    for gap in analysis.gaps[::50]:
-        south, west, north, east = analysis.grid.bbox(gap["cell"])
-        assert south - 1e-4 <= gap["lat"] <= north + 1e-4 and west - 1e-4 <= gap["lon"] <= east + 1e-4, gap
 
 
-def test_grid_cells_are_named_like_a_street_map():
-    grid = Grid(x0=0.0, y1=5000.0, columns=30, rows=9, crs="EPSG:32632")
-    assert grid.cell(10, 4990) == "A1"
-    assert grid.cell(510, 4990) == "B1"
-    assert grid.cell(10, 4400) == "A2"
-    assert grid.cell(26 * 500 + 1, 4990) == "AA1"
-    assert grid.position("AA1") == (26, 0)
-    assert grid.position("B9") == (1, 8)
-    for bad in ("", "A0", "A10", "a1", "1A", "A-1", "AE1"):
-        assert grid.position(bad) is None, bad
-    assert grid.cell(-100, 6000) == "A1"  # clamped onto the grid
 
 
 # ------------------------------------------------------------------------------------------------ priority

@@ -10,13 +10,12 @@ import pytest
 
 from app.community.reports import active_obstacles
 from app.core import db
-from routing.obstacles import REPORT_TYPES, obstacle_for, vote_outcome
 from routing.planner import Obstacle
 from routing.profiles import resolve
 from tests.app.volunteer_helpers import client_of, error_of, volunteer
 
 CENTRE = {"lat": 49.4447, "lon": 7.7690}  # beside a residential street in the centre
-# A route through the centre with other ways around every block (the same pair as tests/app/test_route_api.py).
+# A route through the centre with other ways around every block (the same pair as tests/app/walker/test_route_api.py).
 ORIGIN = {"lat": 49.44801, "lon": 7.77744}
 DESTINATION = {"lat": 49.45263, "lon": 7.78354}
 
@@ -38,22 +37,8 @@ def create(client, **fields):
 # ----------------------------------------------------------------------------------------------- rules
 
 
-def test_which_reports_block_and_what_the_others_cost():
-    assert obstacle_for("parked_vehicle", "blocking") == ("block", 0.0)
-    assert obstacle_for("construction", "high") == ("block", 0.0)
-    assert obstacle_for("blocked_sidewalk", "high") == ("block", 0.0)
-    assert obstacle_for("head_height_object", "high") == ("penalty", 600.0)
-    assert obstacle_for("construction", "medium") == ("penalty", 200.0)
-    assert obstacle_for("damaged_surface", "low") == ("penalty", 40.0)
-    assert len(REPORT_TYPES) == 10
 
 
-def test_vote_outcomes():
-    assert vote_outcome("new", yes=1, no=0) == "confirmed"
-    assert vote_outcome("new", yes=0, no=1) == "new"
-    assert vote_outcome("new", yes=0, no=2) == "rejected"
-    assert vote_outcome("confirmed", yes=1, no=2) == "confirmed"  # reporter and one yes against two noes
-    assert vote_outcome("confirmed", yes=1, no=3) == "resolved"
 
 
 # ---------------------------------------------------------------------------------------------- create
