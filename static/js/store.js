@@ -127,7 +127,8 @@ export function saveActive(active) {
 
 export function loadActive() {
   const active = read(KEYS.active, null);
-  if (!active || !active.route || Date.now() - (active.saved_at || 0) > ACTIVE_MAX_AGE_MS) return null;
+  // A route kept by an older version of the app has no tracking rules to guide by on the device: not offered.
+  if (!active || !active.route?.tracking || Date.now() - (active.saved_at || 0) > ACTIVE_MAX_AGE_MS) return null;
   return active;
 }
 
