@@ -30,7 +30,7 @@ def _used_keys() -> set[str]:
     html = (STATIC / "index.html").read_text(encoding="utf-8")
     keys = set(re.findall(r'data-i18n="([a-z0-9_]+)"', html))
     keys |= {pair.split(":")[1] for attr in re.findall(r'data-i18n-attr="([^"]+)"', html) for pair in attr.split(";")}
-    for path in (STATIC / "js").glob("*.js"):
+    for path in [*(STATIC / "js").glob("*.js"), *(STATIC / "js" / "screens").glob("*.js")]:
         source = path.read_text(encoding="utf-8")
         # The string literals inside t( … ), including both arms of a conditional.
         for call in re.findall(r"\bt\(([^()]*?)(?:,\s*\{|\))", source):
