@@ -15,6 +15,7 @@ from routing.graph import WalkGraph
 from routing.phrases import load_table
 from routing.guidance.wording import WordingOptions
 from routing.plan import plan_route
+from routing.profiles import profile_choices
 from routing.spatial import EdgeIndex, check_coordinate
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -33,7 +34,7 @@ def edge_index() -> EdgeIndex:
 
 @bp.get("/health")
 def health():
-    """Liveness plus what map is loaded."""
+    """Liveness plus what map is loaded and which profiles a route may be planned with."""
     walk_graph = graph()
     return jsonify(
         status="ok",
@@ -44,6 +45,7 @@ def health():
             "edges": walk_graph.edge_count,
         },
         attribution=ATTRIBUTION,
+        profiles=profile_choices(),
     )
 
 
