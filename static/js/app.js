@@ -8,7 +8,7 @@ import { renderChosen, renderLists } from "./screens/destination.js";
 import { translateGuide } from "./screens/guide.js";
 import { screenFromHash, showScreen, updateTitle } from "./screens/navigation.js";
 import { renderPreview } from "./screens/preview.js";
-import { fillSettingsForm, onLanguageChanged } from "./screens/settings.js";
+import { fillSettingsForm, loadProfileChoices, onLanguageChanged } from "./screens/settings.js";
 
 function translateAll() {
   applyTranslations();
@@ -24,6 +24,7 @@ async function init() {
   onLanguageChanged(translateAll);
   await loadLanguage(state.settings.lang);
   translateAll();
+  loadProfileChoices();
   window.addEventListener("hashchange", () => showScreen(screenFromHash()));
   showScreen(screenFromHash(), { focus: false });
   if ("serviceWorker" in navigator && location.protocol !== "file:") {

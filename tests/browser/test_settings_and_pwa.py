@@ -49,6 +49,29 @@ def test_settings_shape_the_route_and_stay_on_the_device(open_app):
     page.wait_for_function("document.getElementById('h-preview').textContent.startsWith('Route to')")
 
 
+def _option_values(page, select: str) -> list[str]:
+    return page.eval_on_selector_all(f"{select} option", "options => options.map(o => o.value)")
+
+
+def test_the_profiles_offered_are_the_servers_and_stay_offline(live_server, open_app):
+    served = requests.get(f"{live_server}/api/health", timeout=10).json()["profiles"]
+    steps = ["", *(f'"{value}"' for value in served["preferences"]["steps"])]  # "" is "as in the profile"
+    page = open_app("en", service_workers="allow")
+    page.evaluate("navigator.serviceWorker.ready")
+    page.click("[data-screen-link=settings]")
+    page.wait_for_function(f"document.querySelectorAll('#set-profile option').length === {len(served['names'])}")
+    assert _option_values(page, "#set-profile") == served["names"]
+    assert _option_values(page, "#pref-steps") == steps
+    assert page.inner_text("#set-profile option[value=guide_dog]") == "With a guide dog"
+
+    # Without network the app comes from the cache and offers the profiles it kept.
+    page.context.set_offline(True)
+    page.reload()
+    page.wait_for_selector("#pref-steps")
+    assert _option_values(page, "#set-profile") == served["names"]
+    assert _option_values(page, "#pref-steps") == steps
+
+
 def test_server_voice_plays_the_servers_audio(open_app):
     page = open_app("en")
     page.click("[data-screen-link=settings]")

@@ -1,6 +1,7 @@
 // The settings screen: language, speech, verbosity, units, directions, vibration, profile and preferences; kept on
 // the device.
 
+import { health } from "../api.js";
 import { loadLanguage, number, t } from "../i18n.js";
 import * as store from "../store.js";
 import { $, output, state } from "./common.js";
@@ -14,14 +15,42 @@ export function onLanguageChanged(listener) {
   languageListeners.push(listener);
 }
 
+// The preferences offered here. The profiles and the values of "steps" and "unknown" are the server's (GET
+// /api/health), kept on the device for use without network; yes/no and the detours are this screen's own choice.
 const PREFERENCES = [
-  { name: "steps", values: ["use", "avoid", "never"] },
+  { name: "steps" },
   { name: "prefer_acoustic_signals", values: [true, false] },
   { name: "prefer_tactile_paving", values: [true, false] },
   { name: "prefer_handrail", values: [true, false] },
-  { name: "unknown", values: ["optimistic", "cautious"] },
+  { name: "unknown" },
   { name: "max_detour", values: [1.1, 1.25, 1.5, 2] },
 ];
+let choices = store.loadProfileChoices();
+
+/** Ask the server for its profiles and preference values; the form is filled again when they changed. */
+export async function loadProfileChoices() {
+  let received;
+  try {
+    received = (await health()).profiles;
+  } catch {
+    return; // offline: the ones kept on the device stay
+  }
+  if (!received || JSON.stringify(received) === JSON.stringify(choices)) return;
+  choices = received;
+  store.saveProfileChoices(choices);
+  fillSettingsForm();
+}
+
+function buildProfileOptions() {
+  // Before the server was ever reached, the chosen profile is the only one known.
+  const names = choices.names.length ? choices.names : [state.settings.profile];
+  $("set-profile").replaceChildren(...names.map((name) => {
+    const option = document.createElement("option");
+    option.value = name;
+    option.textContent = t(`profile_${name}`);
+    return option;
+  }));
+}
 
 function prefValueLabel(name, value) {
   if (value === true) return t("pref_yes");
@@ -46,7 +75,7 @@ function buildPreferenceFields() {
     fallback.value = "";
     fallback.textContent = t("pref_profile_default");
     select.append(fallback);
-    for (const value of pref.values) {
+    for (const value of pref.values ?? choices.preferences[pref.name] ?? []) {
       const option = document.createElement("option");
       option.value = JSON.stringify(value);
       option.textContent = prefValueLabel(pref.name, value);
@@ -113,6 +142,7 @@ export function fillSettingsForm() {
   form.elements.step_length_m.value = String(s.step_length_m);
   form.elements.clock_face.checked = Boolean(s.clock_face);
   form.elements.vibration.checked = Boolean(s.vibration);
+  buildProfileOptions();
   form.elements.profile.value = s.profile;
   $("step-length-field").hidden = s.units !== "steps";
   buildPreferenceFields();
