@@ -80,6 +80,7 @@ class Route:
     preferences: dict[str, Any]
     explanation: dict[str, Any] = field(default_factory=dict)
     instructions: list[Any] = field(default_factory=list)  # routing.guidance.wording.Instruction
+    tracking: dict[str, Any] = field(default_factory=dict)  # routing.tracking.tracking_rules, for the phone
 
     def to_dict(self) -> dict[str, Any]:
         """The route as the API returns it; geometry as a GeoJSON LineString (lon, lat order)."""
@@ -99,6 +100,7 @@ class Route:
             "preferences": self.preferences,
             "explanation": self.explanation,
             "instructions": [instruction.to_dict() for instruction in self.instructions],
+            "tracking": self.tracking,
         }
 
 
