@@ -6,7 +6,11 @@ Thresholds (degrees of change of walking direction; positive is to the right):
   the street name changes. Where the way only bends (no other way to take) only bends of 120 degrees and more are
   said, because the cane and the way itself lead the walker round gentler ones.
 Crossings, steps, barriers, elevators, bridges, tunnels, entering a pedestrian zone or shared space, landmarks
-beside the way and reported obstacles each get their own maneuver; none is merged with another.
+beside the way and reported obstacles each get their own maneuver.
+
+One message per spot (`at_spots`): the maneuvers said at a verbosity that lie less than SPOT_M after the first of
+them are told together, the most important first (a turn, then crossings, then the rest, arriving last). Turns at
+one spot are one net turn: a right-then-left zigzag across a street is the crossing and straight on.
 """
 
 from __future__ import annotations
@@ -26,11 +30,12 @@ JUNCTION_TURN_DEG = 45.0
 BEND_TURN_DEG = 120.0
 ARRIVE_AHEAD_M = 3.0  # a destination this close to the way is "ahead", not to one side
 EDGE_POINT_M = 0.5  # a turn this close to the route's start or end is not said; nor a first piece this short
+SPOT_M = 10.0  # maneuvers this close after the first of a spot are told as one message
 DEPART_BEARING_M = 2.0  # the first direction is taken towards the route's first point at least this far away
 COMPASS = ("north", "northeast", "east", "southeast", "south", "southwest", "west", "northwest")
 # Areas whose start is said: walking there differs from walking on a sidewalk.
 AREAS = {"pedestrian": "pedestrian_zone", "living_street": "shared_space"}
-# Order of maneuvers at the same spot: what to do first, then what is there.
+# Order of maneuvers at the same point of the route: what to do first, then what is there.
 _ORDER = {"depart": 0, "turn": 1, "continue": 1, "enter": 2, "bridge": 2, "tunnel": 2, "warning": 3, "barrier": 4,
           "elevator": 5, "steps": 5, "cross": 6, "landmark": 7, "arrive": 9}
 
@@ -58,9 +63,65 @@ class Maneuver:
     warning: dict[str, Any] | None = None
     side: str | None = None  # arrive: left, right or ahead
     offset_m: float | None = None  # arrive: how far the destination lies beside the way
+    unknowns: dict[str, Any] | None = None  # depart: what the map does not say about the route's crossings
 
     def to_dict(self) -> dict[str, Any]:
         return {key: value for key, value in asdict(self).items() if value is not None}
+
+
+# The order in which the maneuvers of one spot are told: what to do, then what is crossed, then what is there.
+_SPOT_ORDER = {"depart": 0, "turn": 1, "continue": 1, "cross": 2, "steps": 3, "elevator": 3, "barrier": 4,
+               "warning": 4, "enter": 5, "bridge": 5, "tunnel": 5, "landmark": 6, "arrive": 9}
+
+
+@dataclass
+class Spot:
+    """The maneuvers told as one message, in the order they are said; `street` and `way` are the way walked on
+    after the spot when a net-straight zigzag left no turn to say it (else None)."""
+
+    maneuvers: list[Maneuver]
+    street: str | None = None
+    way: str | None = None
+
+    @property
+    def lead(self) -> Maneuver:
+        """The maneuver that names the message: arriving if the spot is the destination, else the first said."""
+        return next((m for m in self.maneuvers if m.type == "arrive"), self.maneuvers[0])
+
+    @property
+    def distance_m(self) -> float:
+        return min(m.distance_m for m in self.maneuvers)
+
+
+def at_spots(maneuvers: list[Maneuver]) -> list[Spot]:
+    """Maneuvers in walking order grouped into spots: each spot takes every maneuver less than SPOT_M after its
+    first one (a departure starts a spot of its own kind, nothing comes after an arrival). Within a spot the
+    turns become one net turn, and a net turn below SLIGHT_DEG where a street is crossed is no turn at all."""
+    groups: list[list[Maneuver]] = []
+    for maneuver in maneuvers:
+        if groups and maneuver.distance_m - groups[-1][0].distance_m < SPOT_M and groups[-1][-1].type != "arrive":
+            groups[-1].append(maneuver)
+        else:
+            groups.append([maneuver])
+    return [_spot(group) for group in groups]
+
+
+def _spot(group: list[Maneuver]) -> Spot:
+    turns = [m for m in group if m.type in ("turn", "continue")]
+    spot = Spot([m for m in group if m.type not in ("turn", "continue")])
+    if len(turns) > 1:
+        net = (sum(t.angle_deg or 0.0 for t in turns) + 180) % 360 - 180
+        first, last = turns[0], turns[-1]
+        crossed = any(m.type == "cross" for m in group)
+        if abs(net) < SLIGHT_DEG and crossed:
+            spot.street, spot.way = last.street, last.way
+            turns = []
+        else:
+            turns = [Maneuver("continue" if abs(net) < SLIGHT_DEG else "turn", first.distance_m, first.lat, first.lon,
+                              street=last.street, way=last.way, modifier=modifier(net), angle_deg=round(net, 1),
+                              clock=clock(net))]
+    spot.maneuvers = sorted(turns + spot.maneuvers, key=lambda m: _SPOT_ORDER[m.type])
+    return spot
 
 
 def modifier(angle: float) -> str:
@@ -103,6 +164,7 @@ def build_maneuvers(planner: Planner, route: Route, destination: tuple[float, fl
     directed = [e.edge if e.forward else e.edge + edge_count for e in edges]
     ways = [int(graph.edge_way[e.edge]) for e in edges]
     maneuvers = [_depart(route, edges, heading_deg)]
+    maneuvers[0].unknowns = crossing_unknowns(route)
 
     previous_steps_way = -1
     for i, edge in enumerate(edges):
@@ -147,6 +209,26 @@ def build_maneuvers(planner: Planner, route: Route, destination: tuple[float, fl
     for current, following in zip(maneuvers, maneuvers[1:]):
         current.then_m = round(following.distance_m - current.distance_m, 1)
     return maneuvers
+
+
+# Crossing facts whose absence the route summary tells, in the order said.
+UNKNOWN_CROSSING_FACTS = ("control", "acoustic_signal", "tactile_paving")
+
+
+def crossing_unknowns(route: Route) -> dict[str, Any]:
+    """How many of the route's crossings lack a fact that matters for safety, and which facts are lacking (a
+    crossing's control, the acoustic signal of its lights, its tactile paving)."""
+    lacking, facts = 0, set()
+    for crossing in route.crossings:
+        missing = {"control"} if crossing.control == "unknown" else set()
+        if crossing.control == "traffic_signals" and crossing.acoustic_signal == "unknown":
+            missing.add("acoustic_signal")
+        if crossing.tactile_paving == "unknown":
+            missing.add("tactile_paving")
+        lacking += bool(missing)
+        facts |= missing
+    return {"crossings": len(route.crossings), "lacking": lacking,
+            "facts": [fact for fact in UNKNOWN_CROSSING_FACTS if fact in facts]}
 
 
 def _depart(route: Route, edges: list, heading_deg: float | None) -> Maneuver:
