@@ -26,7 +26,8 @@ REPO = Path(__file__).resolve().parent.parent
 DEFAULT_OSM = REPO.parent / "shared" / "osm" / "kaiserslautern.osm.gz"
 CLOSE_M = 10.0
 # Sentences that say a fact is unknown, by language: the full sentence and the short mention at one crossing.
-UNKNOWN_SENTENCE = {"de": re.compile(r"nicht bekannt|fehlen Angaben"), "en": re.compile(r"not known|no data on")}
+UNKNOWN_SENTENCE = {"de": re.compile(r"nicht bekannt|fehlen Angaben", re.IGNORECASE),
+                    "en": re.compile(r"not known|no data on", re.IGNORECASE)}
 UNKNOWN_SHORT = {"de": re.compile(r"ohne Angaben"), "en": re.compile(r"no data\b(?! on)")}
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 

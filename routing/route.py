@@ -54,7 +54,7 @@ class Crossing:
     streets: list[dict[str, Any]]
     mapped: bool  # a crossing mapped in OSM, or one inferred where a footway passes through a road
     control: str  # traffic_signals, zebra, marked, unmarked, unknown
-    signals: str
+    signals: str  # yes with control unknown: the junction has lights, a light for this crossing is not mapped
     acoustic_signal: str
     vibration: str
     button_operated: str

@@ -3,7 +3,8 @@
 Thresholds (degrees of change of walking direction; positive is to the right):
 - below 30: straight on; 30 to 60: slight; 60 to 120: turn; 120 to 160: sharp; 160 and more: U-turn.
 - At a junction (a node where the walker could go another way) a turn is said from 45 degrees on, or whenever
-  the street name changes. Where the way only bends (no other way to take) only bends of 120 degrees and more are
+  the street name changes; below that, a fork where another way leaves within 30 degrees of the route's
+  direction ("keep left"). Where the way only bends (no other way to take) only bends of 120 degrees and more are
   said, because the cane and the way itself lead the walker round gentler ones.
 Crossings, steps, barriers, elevators, bridges, tunnels, entering a pedestrian zone or shared space, landmarks
 beside the way and reported obstacles each get their own maneuver.
@@ -21,13 +22,15 @@ from typing import Any
 
 import numpy as np
 
-from routing import tags
+from routing import settings, tags
 from routing.planner import Obstacle, Planner
 from routing.route import Route
 
 SLIGHT_DEG, TURN_DEG, SHARP_DEG, UTURN_DEG = 30.0, 60.0, 120.0, 160.0
 JUNCTION_TURN_DEG = 45.0
+FORK_DEG = 30.0  # another way within this of the route's direction at a junction makes it a fork
 BEND_TURN_DEG = 120.0
+LANDMARK_OFF_LINE_M = 1.5  # a landmark nearer the walked line than this is on it, on no side
 ARRIVE_AHEAD_M = 3.0  # a destination this close to the way is "ahead", not to one side
 EDGE_POINT_M = 0.5  # a turn this close to the route's start or end is not said; nor a first piece this short
 SPOT_M = 10.0  # maneuvers this close after the first of a spot are told as one message
@@ -36,7 +39,7 @@ COMPASS = ("north", "northeast", "east", "southeast", "south", "southwest", "wes
 # Areas whose start is said: walking there differs from walking on a sidewalk.
 AREAS = {"pedestrian": "pedestrian_zone", "living_street": "shared_space"}
 # Order of maneuvers at the same point of the route: what to do first, then what is there.
-_ORDER = {"depart": 0, "turn": 1, "continue": 1, "enter": 2, "bridge": 2, "tunnel": 2, "warning": 3, "barrier": 4,
+_ORDER = {"depart": 0, "turn": 1, "continue": 1, "fork": 1, "enter": 2, "bridge": 2, "tunnel": 2, "warning": 3, "barrier": 4,
           "elevator": 5, "steps": 5, "cross": 6, "landmark": 7, "arrive": 9}
 
 
@@ -70,7 +73,7 @@ class Maneuver:
 
 
 # The order in which the maneuvers of one spot are told: what to do, then what is crossed, then what is there.
-_SPOT_ORDER = {"depart": 0, "turn": 1, "continue": 1, "cross": 2, "steps": 3, "elevator": 3, "barrier": 4,
+_SPOT_ORDER = {"depart": 0, "turn": 1, "continue": 1, "fork": 1, "fork": 1, "cross": 2, "steps": 3, "elevator": 3, "barrier": 4,
                "warning": 4, "enter": 5, "bridge": 5, "tunnel": 5, "landmark": 6, "arrive": 9}
 
 
@@ -95,11 +98,12 @@ class Spot:
 
 def at_spots(maneuvers: list[Maneuver]) -> list[Spot]:
     """Maneuvers in walking order grouped into spots: each spot takes every maneuver less than SPOT_M after its
-    first one (a departure starts a spot of its own kind, nothing comes after an arrival). Within a spot the
-    turns become one net turn, and a net turn below SLIGHT_DEG where a street is crossed is no turn at all."""
+    first one (anything after the arrival is told before it). Within a spot the
+    turns (and forks) become one net turn, and a net turn below SLIGHT_DEG where a street is crossed is no turn at
+    all."""
     groups: list[list[Maneuver]] = []
     for maneuver in maneuvers:
-        if groups and maneuver.distance_m - groups[-1][0].distance_m < SPOT_M and groups[-1][-1].type != "arrive":
+        if groups and (maneuver.distance_m - groups[-1][0].distance_m < SPOT_M or groups[-1][-1].type == "arrive"):
             groups[-1].append(maneuver)
         else:
             groups.append([maneuver])
@@ -107,8 +111,10 @@ def at_spots(maneuvers: list[Maneuver]) -> list[Spot]:
 
 
 def _spot(group: list[Maneuver]) -> Spot:
-    turns = [m for m in group if m.type in ("turn", "continue")]
-    spot = Spot([m for m in group if m.type not in ("turn", "continue")])
+    # A fork at the spot of a turn is part of that turn: the net direction says which way to take.
+    ways_taken = ("turn", "continue", "fork")
+    turns = [m for m in group if m.type in ways_taken]
+    spot = Spot([m for m in group if m.type not in ways_taken])
     if len(turns) > 1:
         net = (sum(t.angle_deg or 0.0 for t in turns) + 180) % 360 - 180
         first, last = turns[0], turns[-1]
@@ -258,11 +264,36 @@ def _turn(planner: Planner, before: int, after: int, node: int, edge_before, edg
     renamed = edge_before.name != edge_after.name
     junction = len(planner.graph.edges_at(node)) > 2
     threshold = JUNCTION_TURN_DEG if junction else BEND_TURN_DEG
+    # No forks on a pedestrian square or zone: its ways are lines across an open area the walker crosses freely.
+    if abs(angle) < threshold and junction and "pedestrian" not in (edge_before.highway, edge_after.highway):
+        side = _fork_side(planner, before, arc, angle, edge_before.highway)
+        if side is not None:
+            return Maneuver("fork", at, lat, lon, street=edge_after.name, way=edge_after.highway, modifier=side,
+                            angle_deg=round(angle, 1), clock=clock(angle))
     if abs(angle) < threshold and not (junction and renamed):
         return None
     kind = "continue" if abs(angle) < SLIGHT_DEG else "turn"
     return Maneuver(kind, at, lat, lon, street=edge_after.name, way=edge_after.highway, modifier=modifier(angle),
                     angle_deg=round(angle, 1), clock=clock(angle))
+
+
+def _fork_side(planner: Planner, before: int, arc: int, angle: float, highway: str) -> str | None:
+    """`keep_left` or `keep_right` where another way leaves the junction within FORK_DEG of the route's direction
+    (so the walker could take it by mistake), else None. A road met from a footway is no such way: it is crossed."""
+    table, graph = planner.table, planner.graph
+    on_road = highway in settings.ROAD_HIGHWAYS
+    others = []
+    for other in table.row_arcs[table.row_offsets[before]:table.row_offsets[before + 1]].tolist():
+        way = int(graph.edge_way[int(table.arc_to[other]) % graph.edge_count])
+        if other == arc or (bool(graph.way_is_road[way]) and not on_road):
+            continue
+        turn = float(table.arc_turn[other])
+        if abs(turn - angle) < FORK_DEG:
+            others.append(turn)
+    if not others:
+        return None
+    # The other way lies to the right of the route's: keep left (and the other way round).
+    return "keep_left" if min(others, key=lambda t: abs(t - angle)) > angle else "keep_right"
 
 
 def _steps(route: Route, at: float, lat: float, lon: float, edge) -> Maneuver:
@@ -312,12 +343,13 @@ def _landmarks(planner: Planner, route: Route) -> list[Maneuver]:
         if distance is None:
             continue
         lat, lon = float(graph.landmark_lat[landmark]), float(graph.landmark_lon[landmark])
-        side, _ = _side_of(planner, edge, offset, walked[edge].forward, lat, lon)
+        side, away = _side_of(planner, edge, offset, walked[edge].forward, lat, lon)
         found.append(Maneuver("landmark", distance, lat, lon, landmark={
             "kind": graph.texts["landmark_kind"][graph.landmark_kind[landmark]],
             "name": graph.texts["landmark_name"][graph.landmark_name[landmark]],
             "osm_id": int(graph.landmark_osm_id[landmark]),
-            "side": side,
+            # On the walked line (a stop position on the road walked along, a node of the way) no side is known.
+            "side": side if away >= LANDMARK_OFF_LINE_M else "on_way",
         }))
     return found
 

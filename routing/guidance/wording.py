@@ -16,8 +16,8 @@ Rules:
 - Unknown facts that matter for safety are said as unknown, once: the departure tells how many crossings lack
   their control, the acoustic signal at lights or tactile paving (normal and detailed); a crossing of which nothing
   is known is "ohne Angaben" / "no data" at normal; only detailed says every crossing's unknowns in full; brief
-  leaves them out. Which way steps go is said at every verbosity, at normal and detailed also the step count and
-  handrail. Known facts are always said. Nothing ever says when to cross: the walker judges that.
+  leaves them out. That it is unknown which way steps go is said at every verbosity, that their count and handrail
+  are unknown only when detailed. Known facts are always said. Nothing ever says when to cross: the walker judges that.
 - Distances: 5 m steps under 100 m, 10 m steps above, "weniger als 10 Meter" below 10 m; with a step length, in
   paces instead ("etwa 170 Schritte"), rounded alike.
 - An instruction followed by THEN_MIN_M or more of walking to the next one ends with "Dann 120 Meter weiter." /
@@ -54,10 +54,10 @@ SAME_SPOT_M = 1.0
 
 # Maneuver types said at each verbosity (landmarks are chosen separately).
 _TYPES = {
-    "brief": frozenset({"depart", "turn", "cross", "steps", "elevator", "barrier", "warning", "arrive"}),
-    "normal": frozenset({"depart", "turn", "continue", "cross", "steps", "elevator", "barrier", "warning", "arrive",
+    "brief": frozenset({"depart", "turn", "fork", "cross", "steps", "elevator", "barrier", "warning", "arrive"}),
+    "normal": frozenset({"depart", "turn", "fork", "continue", "cross", "steps", "elevator", "barrier", "warning", "arrive",
                          "enter", "bridge", "tunnel"}),
-    "detailed": frozenset({"depart", "turn", "continue", "cross", "steps", "elevator", "barrier", "warning", "arrive",
+    "detailed": frozenset({"depart", "turn", "fork", "continue", "cross", "steps", "elevator", "barrier", "warning", "arrive",
                            "enter", "bridge", "tunnel"}),
 }
 # Landmarks said at normal verbosity wherever they are: they are where a walker can check the position.
@@ -405,6 +405,20 @@ class _Writer:
             text = templates[prefix + "into"].format(direction=direction, into=_street(street, way, "into", self.lang))
         return [(text, _KEEP)]
 
+    def _fork(self, m: Maneuver) -> list[tuple[str, int]]:
+        """Keep left or right where another way goes on nearly as straight: to stay on the street, or into another."""
+        templates = self.w["fork"]
+        street, way = m.street or "", m.way or ""
+        stays = bool(street) and street == self.street
+        plain = not street and not self.street and way == self.way
+        self._walk_on(m)
+        side = self.w["keep"][m.modifier or "keep_left"]
+        if plain:
+            return [(templates["plain"].format(keep=side), _KEEP)]
+        if stays:
+            return [(templates["stay"].format(keep=side, on=_street(street, way, "on", self.lang)), _KEEP)]
+        return [(templates["into"].format(keep=side, into=_street(street, way, "into", self.lang)), _KEEP)]
+
     def _continue(self, m: Maneuver) -> list[tuple[str, int]]:
         self._walk_on(m)
         return [(self.w["continue"].format(into=_street(m.street or "", m.way or "", "into", self.lang)), _KEEP)]
@@ -430,7 +444,9 @@ class _Writer:
             self.crossed_before, self.crossed = self.crossed, names
         again = bool(names) and "" not in names and names == self.crossed_before
         streets_said = join_names(objects, self.lang) if objects else w["no_street"]
-        control = w["controls"].get(facts.get("control", "unknown"), "")
+        # Lights at the junction are said as such; they do not tell that the walker's crossing has a light.
+        junction = facts.get("control", "unknown") == "unknown" and facts.get("signals") == "yes"
+        control = w["controls"].get("junction_signals" if junction else facts.get("control", "unknown"), "")
         slots = {"streets": streets_said, "control": control, "again": w["again"] if again else ""}
         nothing_known = not control and facts.get("tactile_paving", "unknown") == "unknown" and \
             facts.get("island", "unknown") == "unknown"
@@ -464,7 +480,9 @@ class _Writer:
                 parts.append((place, _FACT))
         unknown: list[str] = []
         items = w["unknown_items"]
-        if facts.get("control", "unknown") == "unknown":
+        if junction:
+            unknown += items["pedestrian_light"]
+        elif facts.get("control", "unknown") == "unknown":
             unknown += items["control"]
         elif facts.get("control") == "traffic_signals" and facts.get("acoustic_signal", "unknown") == "unknown":
             unknown += items["acoustic_signal"]
@@ -524,10 +542,10 @@ class _Writer:
         said = self._has_lacks(there["has"], there["not"], there["mixed"], has, lacks)
         if said:
             parts.append((said, _FACT))
-        # Which way steps go matters at every verbosity; their count and handrail from normal on.
+        # Which way steps go matters at every verbosity; that their count and handrail are unknown only in detail.
         items = w["unknown_items"]
         unknown = [items["direction"]] if direction == "unknown" else []
-        if not self.brief:
+        if self.detailed:
             unknown += [items[fact] for fact, missing in (("count", not count), ("handrail", handrail == "unknown"))
                         if missing]
         if unknown:

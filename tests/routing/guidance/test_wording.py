@@ -135,6 +135,7 @@ def test_depart(maneuver: Maneuver, de: str, en: str) -> None:
         ("", "footway", "left", "Biegen Sie links in den Fußweg ab.", "Turn left onto the footway."),
         ("", "steps", "right", "Biegen Sie rechts zur Treppe ab.", "Turn right to the steps."),
         ("", "service", "left", "Biegen Sie links in die Zufahrt ab.", "Turn left onto the access road."),
+        ("", "primary_link", "right", "Biegen Sie rechts in die Abbiegespur ab.", "Turn right onto the slip road."),
         ("Fackelstraße", "pedestrian", "uturn", "Kehren Sie um und gehen Sie auf der Fackelstraße weiter.",
          "Turn around and continue along Fackelstraße."),
     ],
@@ -158,6 +159,22 @@ def test_turn_keeping_the_street_or_the_way() -> None:
     uturn = m("turn", 10, street="", way="footway", modifier="uturn", clock=6)
     assert instructions([footway, uturn], "de")[1].text == "Kehren Sie um."
     assert instructions([footway, uturn], "en")[1].text == "Turn around."
+
+
+def test_fork() -> None:
+    start = m("depart", street="Hohenecker Straße", way="secondary", compass="west")
+    stay = m("fork", 50, street="Hohenecker Straße", way="secondary", modifier="keep_right", angle_deg=8.0, clock=12)
+    into = m("fork", 50, street="Pirmasenser Straße", way="pedestrian", modifier="keep_left", angle_deg=-12.0,
+             clock=12)
+    assert instructions([start, stay], "de")[1].text == "Halten Sie sich rechts, um auf der Hohenecker Straße zu bleiben."
+    assert instructions([start, stay], "en")[1].text == "Keep right to stay on Hohenecker Straße."
+    assert instructions([start, into], "de", BRIEF)[1].text == \
+        "Halten Sie sich links und gehen Sie in die Pirmasenser Straße."
+    assert instructions([start, into], "en")[1].text == "Keep left onto Pirmasenser Straße."
+    footway = m("depart", street="", way="footway", compass="north")
+    plain = m("fork", 50, street="", way="footway", modifier="keep_left", angle_deg=-5.0, clock=12)
+    assert instructions([footway, plain], "de")[1].text == "Halten Sie sich links."
+    assert instructions([footway, plain], "en")[1].text == "Keep left."
 
 
 def test_turn_on_a_clock_face() -> None:
@@ -308,6 +325,10 @@ def test_crossing_several_and_unnamed_streets() -> None:
         "Bodenindikatoren.")
     assert say(m("cross", 10, crossing=facts), "en").startswith(
         "Cross Rosenstraße, Alleestraße and an access road at the traffic lights.")
+    link = crossing(streets=[{"name": "", "highway": "secondary_link"}], control="zebra", signals="no",
+                    acoustic_signal="no", tactile_paving="yes")
+    assert say(m("cross", 10, crossing=link), "de") == (
+        "Überqueren Sie eine Abbiegespur am Zebrastreifen. Es gibt Bodenindikatoren.")
     nothing = crossing(streets=[], control="zebra", signals="no", acoustic_signal="no", tactile_paving="no")
     assert say(m("cross", 10, crossing=nothing), "de") == (
         "Überqueren Sie die Fahrbahn am Zebrastreifen. Es gibt keine Bodenindikatoren.")
@@ -335,9 +356,11 @@ def test_crossing_the_same_street_again() -> None:
         ({"direction": "up", "step_count": 12, "handrail": "yes", "ramp": "unknown"}, NORMAL,
          "Gehen Sie die Treppe mit 12 Stufen hinauf. Es gibt einen Handlauf.",
          "Go up a flight of 12 steps. There is a handrail."),
-        ({"direction": "down", "step_count": None, "handrail": "unknown", "ramp": "unknown"}, NORMAL,
+        ({"direction": "down", "step_count": None, "handrail": "unknown", "ramp": "unknown"}, DETAILED,
          "Gehen Sie die Treppe hinunter. Nicht bekannt ist, wie viele Stufen es sind und ob es einen Handlauf gibt.",
          "Go down the steps. It is not known how many steps there are and whether there is a handrail."),
+        ({"direction": "down", "step_count": None, "handrail": "unknown", "ramp": "unknown"}, NORMAL,
+         "Gehen Sie die Treppe hinunter.", "Go down the steps."),
         ({"direction": "down", "step_count": None, "handrail": "unknown", "ramp": "unknown"}, BRIEF,
          "Gehen Sie die Treppe hinunter.", "Go down the steps."),
         ({"direction": "down", "step_count": 1, "handrail": "no", "ramp": "yes"}, NORMAL,
@@ -346,7 +369,9 @@ def test_crossing_the_same_street_again() -> None:
         ({"direction": "unknown", "step_count": 39, "handrail": "unknown", "ramp": "unknown"}, BRIEF,
          "Achtung, eine Treppe mit 39 Stufen. Nicht bekannt ist, ob es hinauf oder hinunter geht.",
          "Caution, a flight of 39 steps. It is not known whether you go up or down."),
-        ({}, NORMAL,
+        ({}, NORMAL, "Achtung, eine Treppe. Nicht bekannt ist, ob es hinauf oder hinunter geht.",
+         "Caution, steps. It is not known whether you go up or down."),
+        ({}, DETAILED,
          ("Achtung, eine Treppe. Nicht bekannt ist, ob es hinauf oder hinunter geht, wie viele Stufen es sind und "
           "ob es einen Handlauf gibt."),
          ("Caution, steps. It is not known whether you go up or down, how many steps there are and whether there "
@@ -369,6 +394,9 @@ def test_steps(facts: dict[str, Any], options: WordingOptions, de: str, en: str)
         (m("barrier", 10, barrier="kerb"), "Achtung, Bordstein.", "Caution, kerb."),
         (m("barrier", 10, barrier="something_new"), "Achtung, ein Hindernis auf dem Weg.",
          "Caution, an obstacle on the way."),
+        (m("barrier", 10, barrier="entrance"), "Sie gehen durch einen Durchgang in einer Mauer oder einem Zaun.",
+         "You go through an opening in a wall or fence."),
+        (m("barrier", 10, barrier="chain"), "Achtung, Absperrkette.", "Caution, a chain across the way."),
         (m("enter", 10, area="pedestrian_zone", street="Fackelstraße", way="pedestrian"),
          "Sie betreten einen Fußgängerbereich.", "You enter a pedestrian area."),
         (m("enter", 10, area="shared_space", street="Frachtstraße", way="living_street"),
@@ -410,6 +438,8 @@ def test_other_maneuvers(maneuver: Maneuver, de: str, en: str) -> None:
         ({"kind": "restaurant", "name": "21 - twentyone.", "side": "left"}, "Restaurant 21, twentyone links.",
          "Restaurant 21, twentyone on your left."),
         ({"kind": "entrance", "name": "", "side": "right"}, "Ein Eingang rechts.", "An entrance on your right."),
+        ({"kind": "bus_stop", "name": "Rathaus", "side": "on_way"}, "Bushaltestelle Rathaus am Weg.",
+         "Bus stop Rathaus along the way."),
         ({"kind": "station", "name": "Kaiserslautern Hbf", "side": "left"}, "Kaiserslautern Hauptbahnhof links.",
          "Station Kaiserslautern Hauptbahnhof on your left."),
     ],
