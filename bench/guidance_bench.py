@@ -2,8 +2,9 @@
 
 For the 200 checked-in pairs (bench/route_pairs.json), profile blind: per language and verbosity, words per km,
 instructions per km, instructions less than CLOSE_M after the one before (per route), and sentences about unknown
-facts per route (the full unknowns sentence, and the short "ohne Angaben" / "no data" mention). Also the number of
-crossings per route, so it shows that fewer words did not come from fewer crossings said.
+facts per route (about crossings: the route summary or a crossing's full sentence; the short "ohne Angaben" /
+"no data" mention; about steps). Also the number of crossings per route, so it shows that fewer words did not
+come from fewer crossings said.
 
 Usage: python bench/guidance_bench.py [OSM_FILE]
 """
@@ -25,8 +26,13 @@ from routing.spatial import EdgeIndex
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_OSM = REPO.parent / "shared" / "osm" / "kaiserslautern.osm.gz"
 CLOSE_M = 10.0
-# Sentences that say a fact is unknown, by language: the full sentence and the short mention at one crossing.
-UNKNOWN_SENTENCE = {"de": re.compile(r"nicht bekannt|fehlen Angaben", re.IGNORECASE),
+# Sentences that say a fact is unknown, by language: about crossings (the route summary or a crossing's full
+# sentence), the short mention at one crossing, and about steps.
+UNKNOWN_SENTENCE = {"de": re.compile(r"fehlen Angaben|gibt, ist nicht bekannt"),
+                    "en": re.compile(r"no data on|It is not known whether there is")}
+UNKNOWN_SHORT = {"de": re.compile(r"ohne Angaben"), "en": re.compile(r"no data\.")}
+UNKNOWN_STEPS = {"de": re.compile(r"Nicht bekannt ist"), "en": re.compile(r"It is not known (whether you|how many)")}
+_SENTENCE = {"de": re.compile(r"nicht bekannt|fehlen Angaben", re.IGNORECASE),
                     "en": re.compile(r"not known|no data on", re.IGNORECASE)}
 UNKNOWN_SHORT = {"de": re.compile(r"ohne Angaben"), "en": re.compile(r"no data\b(?! on)")}
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
@@ -34,7 +40,7 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 def _figures(routes: list[tuple[list, float]], lang: str, verbosity: str) -> dict[str, float]:
     options = WordingOptions(verbosity=verbosity)
-    words = said = close = unknown = short = 0
+    words = said = close = unknown = short = steps = 0
     km = sum(length for _, length in routes) / 1000
     for maneuvers, _ in routes:
         texts = instructions(maneuvers, lang, options)
@@ -46,6 +52,7 @@ def _figures(routes: list[tuple[list, float]], lang: str, verbosity: str) -> dic
             for sentence in _SENTENCE.split(instruction.text):
                 unknown += bool(UNKNOWN_SENTENCE[lang].search(sentence))
                 short += bool(UNKNOWN_SHORT[lang].search(sentence))
+                steps += bool(UNKNOWN_STEPS[lang].search(sentence))
     count = len(routes)
     return {
         "words_per_km": round(words / km, 1),
@@ -53,6 +60,7 @@ def _figures(routes: list[tuple[list, float]], lang: str, verbosity: str) -> dic
         "close_pairs_per_route": round(close / count, 2),
         "unknown_sentences_per_route": round(unknown / count, 2),
         "short_unknown_mentions_per_route": round(short / count, 2),
+        "steps_unknown_sentences_per_route": round(steps / count, 2),
     }
 
 

@@ -39,7 +39,7 @@ from typing import Any
 
 from routing.guidance.maneuvers import Maneuver, Spot, at_spots
 from routing.guidance.names import expand_abbreviations, join_names, street_phrase
-from routing.phrases import load_table, plural
+from routing.phrases import LANGUAGES, load_table, plural
 from routing.route import MAIN_ROADS, round_metres
 
 VERBOSITIES = ("brief", "normal", "detailed")
@@ -577,7 +577,11 @@ class _Writer:
         name = speakable(facts.get("name") or "", self.lang)
         if not name:
             return [(w["unnamed"].format(a=a, side=side), _KEEP)]
-        if not kind or kind.lower() in name.lower():
+        # A name that says its kind already ("Pfalztheater", "Stadtbibliothek"), in any of the languages (names are
+        # German), is not preceded by the kind: not "Theatre Pfalztheater".
+        said_kinds = {_words(lang)["landmark_kinds"].get(facts.get("kind") or "", ["", ""])[0].lower()
+                      for lang in LANGUAGES} | {kind.lower()}
+        if not kind or any(word and word in name.lower() for word in said_kinds):
             return [(w["self_named"].format(name=name, side=side), _KEEP)]
         return [(w["named"].format(kind=kind, name=name, side=side), _KEEP)]
 

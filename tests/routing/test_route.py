@@ -274,7 +274,7 @@ def test_explain_a_longer_route_names_the_extra_metres_and_what_it_avoids(mini_p
     german = explain(route_summary(longer), route_summary(shorter), "de")
     assert german["text"] == (
         "80 Meter länger als der kürzeste Weg mit 60 Metern. Er vermeidet eine Überquerung ohne Ampel "
-        f"{street_phrase('Rosenweg', 'across', 'de')}, eine Überquerung, über die nichts bekannt ist und eine "
+        f"{street_phrase('Rosenweg', 'across', 'de')}, eine Überquerung, über die nichts bekannt ist, und eine "
         "Straßenüberquerung."
     )
     assert "über den Rosenweg" in german["text"]
