@@ -185,6 +185,10 @@ def build_maneuvers(planner: Planner, route: Route, destination: tuple[float, fl
             if at >= EDGE_POINT_M and before_end:
                 turn = _turn(planner, directed[i - 1], directed[i], node, edges[i - 1], edge, at, lat, lon)
                 if turn is not None:
+                    # Turning onto a crossing's few metres of footway is turning into the way beyond it.
+                    beyond = _beyond_crossing_way(graph, edges, ways, i)
+                    turn.street, turn.way = beyond.name, beyond.highway
+                if turn is not None:
                     maneuvers.append(turn)
             barrier = tags.BARRIER_KINDS[graph.node_columns["barrier"][node]]
             if barrier != "none":
@@ -275,6 +279,17 @@ def _turn(planner: Planner, before: int, after: int, node: int, edge_before, edg
     kind = "continue" if abs(angle) < SLIGHT_DEG else "turn"
     return Maneuver(kind, at, lat, lon, street=edge_after.name, way=edge_after.highway, modifier=modifier(angle),
                     angle_deg=round(angle, 1), clock=clock(angle))
+
+
+def _beyond_crossing_way(graph, edges: list, ways: list[int], i: int):
+    """The piece walked after piece i and any footway=crossing pieces that follow it within SPOT_M."""
+    footway = graph.texts["footway"]
+    crossing_way = footway.index("crossing") if "crossing" in footway else -1
+    j = i
+    while (j + 1 < len(edges) and graph.way_columns["footway"][ways[j]] == crossing_way
+           and edges[j + 1].start_m - edges[i].start_m < SPOT_M):
+        j += 1
+    return edges[j]
 
 
 def _fork_side(planner: Planner, before: int, arc: int, angle: float, highway: str) -> str | None:
