@@ -191,7 +191,7 @@ class WalkGraph:
             key = self.street_key(way)
             if key not in walked:
                 streets.setdefault(key, []).append(way)
-        return [self._street(ways) for ways in streets.values()]
+        return [self.street(ways) for ways in streets.values()]
 
     def _is_crossing_place(self, node: int, edges: list[int]) -> bool:
         """A crossing node, or a node where a footway=crossing way (or one with crossing tags) is walked."""
@@ -201,7 +201,8 @@ class WalkGraph:
         return any(self.way_columns["footway"][self.edge_way[e]] == crossing_way or
                    self.way_columns["crossing"][self.edge_way[e]] for e in edges)
 
-    def _street(self, ways: list[int]) -> Street:
+    def street(self, ways: list[int]) -> Street:
+        """The street that the given ways (of one name) make up, with its size facts."""
         lanes = [int(self.way_columns["lanes"][way]) for way in ways if self.way_columns["lanes"][way] >= 0]
         speeds = [float(self.way_columns["maxspeed_kmh"][way]) for way in ways]
         speeds = [speed for speed in speeds if not math.isnan(speed)]
