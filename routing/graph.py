@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -304,19 +305,41 @@ def _first(value: Any) -> Any:
     return value[0] if isinstance(value, list) else value
 
 
-def build_walk_graph(graph: nx.MultiDiGraph, landmarks: list[dict[str, Any]], addresses: list[dict[str, Any]],
-                     meta: dict[str, Any]) -> WalkGraph:
-    """Turn a simplified two-way osmnx graph (from `routing.osm_import.walkable_graph`), the landmarks and the
-    addresses (`routing.osm_import.landmarks`, `addresses`) into a WalkGraph."""
-    from pyproj import Transformer
+@dataclass
+class WalkNetwork:
+    """The walkable network as flat sequences, before it becomes a WalkGraph (the layout of the module docstring).
 
+    Both readers produce it: the streaming one (`routing.osm_import.read_osm_file`) directly, the osmnx one through
+    `network_from_osmnx`. Each edge runs from its lower-indexed end node; its geometry is
+    geom_*[geom_offsets[e]:geom_offsets[e + 1]].
+    """
+
+    node_osm_id: Sequence[int]
+    node_lon: Sequence[float]
+    node_lat: Sequence[float]
+    node_tags: dict[int, Mapping[str, str]]  # by node index; nodes without a tag in settings.NODE_TAGS are absent
+    way_osm_id: Sequence[int]
+    way_tags: list[Mapping[str, str]]  # the tags of settings.WAY_TAGS of each way
+    edge_u: Sequence[int]
+    edge_v: Sequence[int]
+    edge_way: Sequence[int]
+    edge_forward: Sequence[bool]
+    geom_offsets: Sequence[int]
+    geom_osm_id: Sequence[int]
+    geom_lon: Sequence[float]
+    geom_lat: Sequence[float]
+
+
+def network_from_osmnx(graph: nx.MultiDiGraph) -> WalkNetwork:
+    """The WalkNetwork of a simplified two-way osmnx graph (from `routing.osm_import.walkable_graph`)."""
     osm_nodes = list(graph.nodes)
-    if not osm_nodes:
-        raise OsmInputError("The map contains no ways a pedestrian may walk on")
     index = {osm_id: i for i, osm_id in enumerate(osm_nodes)}
     node_data = [graph.nodes[osm_id] for osm_id in osm_nodes]
-    node_lon = np.array([data["x"] for data in node_data], dtype=np.float64)
-    node_lat = np.array([data["y"] for data in node_data], dtype=np.float64)
+    node_tags = {}
+    for i, data in enumerate(node_data):
+        kept = {key: value for key, value in data.items() if key in settings.NODE_TAGS}
+        if kept:
+            node_tags[i] = kept
 
     ways: dict[int, int] = {}
     way_tags: list[dict[str, Any]] = []
@@ -351,38 +374,82 @@ def build_walk_graph(graph: nx.MultiDiGraph, landmarks: list[dict[str, Any]], ad
         geom_lat.extend(lats)
         geom_osm_id.extend(node_ids if len(node_ids) == len(lons) else [u] + [-1] * (len(lons) - 2) + [v])
         geom_offsets.append(len(geom_lon))
+    return WalkNetwork(
+        node_osm_id=osm_nodes, node_lon=[data["x"] for data in node_data], node_lat=[data["y"] for data in node_data],
+        node_tags=node_tags, way_osm_id=list(ways), way_tags=way_tags, edge_u=edge_u, edge_v=edge_v,
+        edge_way=edge_way, edge_forward=edge_forward, geom_offsets=geom_offsets, geom_osm_id=geom_osm_id,
+        geom_lon=geom_lon, geom_lat=geom_lat,
+    )
 
+
+def _node_column(column: tags.Column, count: int, node_tags: dict[int, Mapping[str, str]]) -> np.ndarray:
+    """A node column: the value of no tags everywhere, read from the tags only where a node has some."""
+    values = np.full(count, column.read({}), dtype=_DTYPES[column.kind])
+    for node, node_tag_values in node_tags.items():
+        values[node] = column.read(node_tag_values)
+    return values
+
+
+def _way_columns(way_tags: list[Mapping[str, str]]) -> tuple[dict[str, np.ndarray], dict[str, list[str]]]:
+    """The way columns and the vocabulary of each text column; ways with the same tags are read once."""
+    distinct: dict[tuple[tuple[str, str], ...], int] = {}
+    way_kind = [distinct.setdefault(tuple(sorted(tag_values.items())), len(distinct)) for tag_values in way_tags]
+    kinds = [dict(items) for items in distinct]
+    way_kind = np.array(way_kind, dtype=np.int64)
+    way_columns, texts = {}, {}
+    for name, column in WAY_COLUMNS.items():
+        values = [column.read(tag_values) for tag_values in kinds]
+        if column.kind == "text":
+            texts[name] = sorted(set(values) | {""})
+            position = {word: i for i, word in enumerate(texts[name])}
+            values = [position[word] for word in values]
+        way_columns[name] = np.array(values, dtype=_DTYPES[column.kind])[way_kind]
+    return way_columns, texts
+
+
+def _codes(words: list[str]) -> tuple[list[str], dict[str, int]]:
+    """The sorted vocabulary of some words (with "") and each word's code in it."""
+    vocabulary = sorted(set(words) | {""})
+    return vocabulary, {word: code for code, word in enumerate(vocabulary)}
+
+
+def build_walk_graph(graph: nx.MultiDiGraph, landmarks: list[dict[str, Any]], addresses: list[dict[str, Any]],
+                     meta: dict[str, Any]) -> WalkGraph:
+    """Turn a simplified two-way osmnx graph (from `routing.osm_import.walkable_graph`), the landmarks and the
+    addresses (`routing.osm_import.landmarks`, `addresses`) into a WalkGraph."""
+    return compact_walk_graph(network_from_osmnx(graph), landmarks, addresses, meta)
+
+
+def compact_walk_graph(network: WalkNetwork, landmarks: list[dict[str, Any]], addresses: list[dict[str, Any]],
+                       meta: dict[str, Any]) -> WalkGraph:
+    """Turn a WalkNetwork, the landmarks and the addresses into a WalkGraph: project to UTM, measure the edges,
+    encode the tags as columns (`routing.spatial.place_landmarks` then puts the landmarks on the network)."""
+    from pyproj import Transformer
+
+    if not len(network.node_osm_id):
+        raise OsmInputError("The map contains no ways a pedestrian may walk on")
+    node_lon = np.asarray(network.node_lon, dtype=np.float64)
+    node_lat = np.asarray(network.node_lat, dtype=np.float64)
+    geom_lon = np.asarray(network.geom_lon, dtype=np.float64)
+    geom_lat = np.asarray(network.geom_lat, dtype=np.float64)
     epsg = utm_epsg(float(node_lon.mean()), float(node_lat.mean()))
     to_utm = Transformer.from_crs(4326, epsg, always_xy=True)
     node_x, node_y = to_utm.transform(node_lon, node_lat)
-    geom_x, geom_y = to_utm.transform(np.array(geom_lon), np.array(geom_lat))
-    offsets = np.array(geom_offsets, dtype=np.int32)
+    geom_x, geom_y = to_utm.transform(geom_lon, geom_lat)
+    offsets = np.asarray(network.geom_offsets, dtype=np.int32)
     segment = np.hypot(np.diff(geom_x), np.diff(geom_y))
     segment[offsets[1:-1] - 1] = 0.0  # the step from one edge's last point to the next edge's first is no segment
     cumulative = np.concatenate([[0.0], np.cumsum(segment)])
     edge_length = cumulative[offsets[1:] - 1] - cumulative[offsets[:-1]]
 
-    node_columns = {
-        name: np.array([column.read(data) for data in node_data], dtype=_DTYPES[column.kind])
-        for name, column in NODE_COLUMNS.items()
-    }
-    way_columns, texts = {}, {}
-    for name, column in WAY_COLUMNS.items():
-        values = [column.read(tag_values) for tag_values in way_tags]
-        if column.kind == "text":
-            texts[name] = sorted(set(values) | {""})
-            position = {word: i for i, word in enumerate(texts[name])}
-            values = [position[word] for word in values]
-        way_columns[name] = np.array(values, dtype=_DTYPES[column.kind])
+    node_count = len(node_lon)
+    node_columns = {name: _node_column(column, node_count, network.node_tags) for name, column in NODE_COLUMNS.items()}
+    way_columns, texts = _way_columns(network.way_tags)
 
-    kinds = sorted({landmark["kind"] for landmark in landmarks} | {""})
-    names = sorted({landmark["name"] for landmark in landmarks} | {""})
-    texts["landmark_kind"], texts["landmark_name"] = kinds, names
-    streets = sorted({address["street"] for address in addresses} | {""})
-    numbers = sorted({address["number"] for address in addresses} | {""})
-    texts["address_street"], texts["address_number"] = streets, numbers
-    street_code = {street: code for code, street in enumerate(streets)}
-    number_code = {number: code for code, number in enumerate(numbers)}
+    texts["landmark_kind"], kind_code = _codes([landmark["kind"] for landmark in landmarks])
+    texts["landmark_name"], name_code = _codes([landmark["name"] for landmark in landmarks])
+    texts["address_street"], street_code = _codes([address["street"] for address in addresses])
+    texts["address_number"], number_code = _codes([address["number"] for address in addresses])
     walk_graph = WalkGraph(
         address_street=np.array([street_code[a["street"]] for a in addresses], dtype=np.int32),
         address_number=np.array([number_code[a["number"]] for a in addresses], dtype=np.int32),
@@ -391,27 +458,27 @@ def build_walk_graph(graph: nx.MultiDiGraph, landmarks: list[dict[str, Any]], ad
         landmark_osm_id=np.array([landmark["osm_id"] for landmark in landmarks], dtype=np.int64),
         landmark_lat=np.array([landmark["lat"] for landmark in landmarks], dtype=np.float64),
         landmark_lon=np.array([landmark["lon"] for landmark in landmarks], dtype=np.float64),
-        landmark_kind=np.array([kinds.index(landmark["kind"]) for landmark in landmarks], dtype=np.int32),
-        landmark_name=np.array([names.index(landmark["name"]) for landmark in landmarks], dtype=np.int32),
+        landmark_kind=np.array([kind_code[landmark["kind"]] for landmark in landmarks], dtype=np.int32),
+        landmark_name=np.array([name_code[landmark["name"]] for landmark in landmarks], dtype=np.int32),
         landmark_edge=np.full(len(landmarks), -1, dtype=np.int32),
         landmark_offset=np.zeros(len(landmarks), dtype=np.float32),
-        node_osm_id=np.array(osm_nodes, dtype=np.int64),
+        node_osm_id=np.asarray(network.node_osm_id, dtype=np.int64),
         node_lat=node_lat,
         node_lon=node_lon,
         node_x=np.asarray(node_x),
         node_y=np.asarray(node_y),
-        edge_u=np.array(edge_u, dtype=np.int32),
-        edge_v=np.array(edge_v, dtype=np.int32),
-        edge_way=np.array(edge_way, dtype=np.int32),
+        edge_u=np.asarray(network.edge_u, dtype=np.int32),
+        edge_v=np.asarray(network.edge_v, dtype=np.int32),
+        edge_way=np.asarray(network.edge_way, dtype=np.int32),
         edge_length=edge_length.astype(np.float32),
-        edge_forward=np.array(edge_forward, dtype=bool),
+        edge_forward=np.asarray(network.edge_forward, dtype=bool),
         geom_offsets=offsets,
         geom_x=np.asarray(geom_x),
         geom_y=np.asarray(geom_y),
-        geom_lat=np.array(geom_lat),
-        geom_lon=np.array(geom_lon),
-        geom_osm_id=np.array(geom_osm_id, dtype=np.int64),
-        way_osm_id=np.array(list(ways), dtype=np.int64),
+        geom_lat=geom_lat,
+        geom_lon=geom_lon,
+        geom_osm_id=np.asarray(network.geom_osm_id, dtype=np.int64),
+        way_osm_id=np.asarray(network.way_osm_id, dtype=np.int64),
         node_columns=node_columns,
         way_columns=way_columns,
         texts=texts,
