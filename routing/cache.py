@@ -62,7 +62,7 @@ def build_graph(osm_file: Path | None = None, place: str | None = None, progress
     report(BUILD_STAGES[2])
     ways = osm_import.outlines(raw)
     graph = build_walk_graph(walkable, osm_import.landmarks(raw, ways), osm_import.addresses(raw, ways),
-                             {"source": source, "source_hash": key})
+                             {"source": source, "source_hash": key}, osm_import.closed_roads(raw))
     graph.meta["build_seconds"] = round(time.perf_counter() - started, 2)
     return graph
 

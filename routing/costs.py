@@ -211,7 +211,7 @@ class ArcTable:
         crossing_cache: dict[tuple[int, int, int], tuple[int, float, int]] = {}
         for directed, node in enumerate(directed_to.tolist()):
             edge_in = directed % edge_count
-            has_roads = bool(graph.roads_at(node))
+            has_roads = bool(graph.roads_at(node)) or bool(graph.closed_roads_at(node))
             for out in outgoing[node]:
                 edge_out = out % edge_count
                 if edge_out == edge_in and out != directed and graph.edge_u[edge_in] != graph.edge_v[edge_in]:

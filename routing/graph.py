@@ -72,6 +72,11 @@ class WalkGraph:
     address_number: np.ndarray  # index into texts["address_number"]
     address_lat: np.ndarray
     address_lon: np.ndarray
+    # Roads the walker may not use (routing.osm_import.is_closed_road), at the graph nodes where they are crossed.
+    closed_node: np.ndarray
+    closed_osm_id: np.ndarray
+    closed_name: np.ndarray  # index into texts["closed_name"]
+    closed_highway: np.ndarray  # index into texts["closed_highway"]
     node_columns: dict[str, np.ndarray]
     way_columns: dict[str, np.ndarray]
     texts: dict[str, list[str]]  # vocabulary of each text column (way columns, landmark kind and name)
@@ -80,6 +85,7 @@ class WalkGraph:
     adjacency_offsets: np.ndarray = field(init=False, repr=False)
     adjacency_edges: np.ndarray = field(init=False, repr=False)
     way_is_road: np.ndarray = field(init=False, repr=False)
+    _closed_at: dict[int, list[int]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         ends = np.concatenate([self.edge_u, self.edge_v])
@@ -90,6 +96,9 @@ class WalkGraph:
         highways = np.array(self.texts["highway"], dtype=object)
         road_highway = np.array([name in settings.ROAD_HIGHWAYS for name in highways], dtype=bool)
         self.way_is_road = road_highway[self.way_columns["highway"]] if len(highways) else np.zeros(0, bool)
+        self._closed_at = {}
+        for row, node in enumerate(self.closed_node.tolist()):
+            self._closed_at.setdefault(node, []).append(row)
 
     # ----------------------------------------------------------------------------------------------- sizes
     @property
@@ -164,6 +173,12 @@ class WalkGraph:
         name = self.way_text("name", way)
         return name or f"way:{int(self.way_osm_id[way])}"
 
+    def closed_roads_at(self, node: int) -> list[Street]:
+        """Roads the walker may not use that meet a node: crossed by walking past, never walked along."""
+        return [Street(name=self.texts["closed_name"][self.closed_name[row]],
+                       highway=self.texts["closed_highway"][self.closed_highway[row]], lanes=None, maxspeed_kmh=None,
+                       way_osm_ids=(int(self.closed_osm_id[row]),)) for row in self._closed_at.get(node, [])]
+
     def roads_at(self, node: int) -> list[int]:
         """Ways carrying motor traffic that meet at a node (each way once)."""
         ways = self.edge_way[self.edges_at(node)]
@@ -174,8 +189,9 @@ class WalkGraph:
 
         These are the roads meeting at the node other than the streets walked on: walking along one street past a
         junction crosses the side street; a footway passing through a road node crosses that road, mapped crossing
-        or not; turning from a footway into a street crosses nothing. Which sidewalk the walker is on is not mapped,
-        so at a junction every other arm is reported.
+        or not; turning from a footway into a street crosses nothing. Roads the walker may not use (a private
+        service road) are crossed like any other. Which sidewalk the walker is on is not mapped, so at a junction
+        every other arm is reported.
         """
         edges = [edge for edge in (in_edge, out_edge) if edge is not None]
         if self._is_crossing_place(node, edges) and len({bool(self.way_is_road[self.edge_way[e]]) for e in edges}) == 2:
@@ -187,7 +203,9 @@ class WalkGraph:
             key = self.street_key(way)
             if key not in walked:
                 streets.setdefault(key, []).append(way)
-        return [self.street(ways) for ways in streets.values()]
+        found = [self.street(ways) for ways in streets.values()]
+        names = {street.name for street in found if street.name} | {key for key in walked if not key.startswith("way:")}
+        return found + [road for road in self.closed_roads_at(node) if not road.name or road.name not in names]
 
     def _is_crossing_place(self, node: int, edges: list[int]) -> bool:
         """A crossing node, or a node where a footway=crossing way (or one with crossing tags) is walked."""
@@ -276,7 +294,8 @@ _CORE_ARRAYS = (
     "node_osm_id", "node_lat", "node_lon", "node_x", "node_y", "edge_u", "edge_v", "edge_way", "edge_length",
     "edge_forward", "geom_offsets", "geom_x", "geom_y", "geom_lat", "geom_lon", "geom_osm_id", "way_osm_id",
     "landmark_osm_id", "landmark_lat", "landmark_lon", "landmark_kind", "landmark_name", "landmark_edge",
-    "landmark_offset", "address_street", "address_number", "address_lat", "address_lon",
+    "landmark_offset", "address_street", "address_number", "address_lat", "address_lon", "closed_node",
+    "closed_osm_id", "closed_name", "closed_highway",
 )
 
 
@@ -301,9 +320,10 @@ def _first(value: Any) -> Any:
 
 
 def build_walk_graph(graph: nx.MultiDiGraph, landmarks: list[dict[str, Any]], addresses: list[dict[str, Any]],
-                     meta: dict[str, Any]) -> WalkGraph:
-    """Turn a simplified two-way osmnx graph (from `routing.osm_import.walkable_graph`), the landmarks and the
-    addresses (`routing.osm_import.landmarks`, `addresses`) into a WalkGraph."""
+                     meta: dict[str, Any], closed: dict[int, list[dict[str, Any]]] | None = None) -> WalkGraph:
+    """Turn a simplified two-way osmnx graph (from `routing.osm_import.walkable_graph`), the landmarks, the
+    addresses and the closed roads by node (`routing.osm_import.landmarks`, `addresses`, `closed_roads`) into a
+    WalkGraph."""
     from pyproj import Transformer
 
     osm_nodes = list(graph.nodes)
@@ -377,9 +397,17 @@ def build_walk_graph(graph: nx.MultiDiGraph, landmarks: list[dict[str, Any]], ad
     streets = sorted({address["street"] for address in addresses} | {""})
     numbers = sorted({address["number"] for address in addresses} | {""})
     texts["address_street"], texts["address_number"] = streets, numbers
+    crossed_closed = [(index[node], road) for node, roads in (closed or {}).items() if node in index for road in roads]
+    texts["closed_name"] = sorted({road["name"] for _, road in crossed_closed} | {""})
+    texts["closed_highway"] = sorted({road["highway"] for _, road in crossed_closed} | {""})
     street_code = {street: code for code, street in enumerate(streets)}
     number_code = {number: code for code, number in enumerate(numbers)}
     walk_graph = WalkGraph(
+        closed_node=np.array([node for node, _ in crossed_closed], dtype=np.int32),
+        closed_osm_id=np.array([road["osm_id"] for _, road in crossed_closed], dtype=np.int64),
+        closed_name=np.array([texts["closed_name"].index(road["name"]) for _, road in crossed_closed], dtype=np.int32),
+        closed_highway=np.array([texts["closed_highway"].index(road["highway"]) for _, road in crossed_closed],
+                                dtype=np.int32),
         address_street=np.array([street_code[a["street"]] for a in addresses], dtype=np.int32),
         address_number=np.array([number_code[a["number"]] for a in addresses], dtype=np.int32),
         address_lat=np.array([a["lat"] for a in addresses], dtype=np.float64),

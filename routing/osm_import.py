@@ -157,6 +157,31 @@ def addresses(graph: nx.MultiDiGraph, ways: dict[int, dict[str, object]]) -> lis
     return list(found.values())
 
 
+CLOSED_ROAD_ATTR = "lotse:closed_road"  # marks a node where a closed road meets a walkable way
+
+
+def is_closed_road(tags: dict[str, str]) -> bool:
+    """A road that carries traffic but that a pedestrian may not use (a service road with access=private|no):
+    left out of the walk graph, but still a street to cross where a walkable way meets it."""
+    return tags.get("highway") in settings.ROAD_HIGHWAYS and not is_walkable_way(tags) and \
+        tags.get("access") in settings.NO_ACCESS_VALUES and tags.get("area") != "yes"
+
+
+def closed_roads(graph: nx.MultiDiGraph) -> dict[int, list[dict[str, object]]]:
+    """For each node of a raw osmnx graph where a closed road (`is_closed_road`) meets a walkable way, the closed
+    roads there: OSM way id, name and highway."""
+    walkable, closed = set(), {}
+    for u, v, tags in graph.edges(data=True):
+        if is_walkable_way(tags):
+            walkable.update((u, v))
+        elif is_closed_road(tags):
+            osm_id = int(tags["osmid"][0] if isinstance(tags["osmid"], list) else tags["osmid"])
+            road = {"osm_id": osm_id, "name": str(tags.get("name", "")), "highway": str(tags["highway"])}
+            for node in (u, v):
+                closed.setdefault(node, {})[osm_id] = road
+    return {node: list(roads.values()) for node, roads in closed.items() if node in walkable}
+
+
 def walkable_graph(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
     """Keep only walkable ways and the nodes they use, then merge chains of untagged nodes into single edges.
 
@@ -166,6 +191,9 @@ def walkable_graph(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
     import osmnx as ox
 
     graph = graph.copy()
+    # Nodes where a road the walker may not use meets a walkable way stay graph nodes: it is crossed there.
+    for node in closed_roads(graph):
+        graph.nodes[node][CLOSED_ROAD_ATTR] = True
     graph.remove_edges_from(
         [(u, v, k) for u, v, k, tags in graph.edges(keys=True, data=True) if not is_walkable_way(tags)]
     )
@@ -174,7 +202,7 @@ def walkable_graph(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
         raise OsmInputError("The map contains no ways a pedestrian may walk on")
     return ox.simplify_graph(
         graph,
-        node_attrs_include=list(settings.NODE_TAGS_KEPT_AS_JUNCTIONS),
+        node_attrs_include=[*settings.NODE_TAGS_KEPT_AS_JUNCTIONS, CLOSED_ROAD_ATTR],
         edge_attrs_differ=["osmid"],
         track_merged=True,  # keeps the OSM ids of the nodes inside each merged edge
     )

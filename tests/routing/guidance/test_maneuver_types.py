@@ -97,6 +97,19 @@ SCENES = {
             "You have arrived.",
         ],
     }),
+    # A service road the walker may not use (access=private): left out of the walk graph, still crossed.
+    "private_road": ((4000, 40), (4000, -40), {
+        "de": [
+            "Gehen Sie nach Süden auf dem Fußweg. Zur einzigen Querung fehlen Angaben zu Ampel oder Bodenindikatoren.",
+            "Überqueren Sie eine Zufahrt, ohne Angaben.",
+            "Sie haben Ihr Ziel erreicht.",
+        ],
+        "en": [
+            "Walk south along the footway. For the one crossing, there is no data on traffic lights or tactile paving.",
+            "Cross an access road, no data.",
+            "You have arrived.",
+        ],
+    }),
 }
 
 
