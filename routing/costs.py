@@ -175,8 +175,10 @@ class ArcTable:
             "lat": facts["lat"],
             "lon": facts["lon"],
             "node_osm_id": facts["osm_id"],
+            # A slip road's dict also names the road it joins ("link_of"), where that is mapped.
             "streets": [{"name": street.name, "highway": street.highway, "lanes": street.lanes,
-                         "maxspeed_kmh": street.maxspeed_kmh, "way_osm_ids": list(street.way_osm_ids)}
+                         "maxspeed_kmh": street.maxspeed_kmh, "way_osm_ids": list(street.way_osm_ids),
+                         **({"link_of": street.link_of} if street.link_of else {})}
                         for street in streets],
             "mapped": kind != "none" or control != "unmapped",
             "control": _CONTROL_SAID[control],

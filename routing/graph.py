@@ -36,6 +36,7 @@ class Street:
     lanes: int | None
     maxspeed_kmh: float | None
     way_osm_ids: tuple[int, ...]
+    link_of: str = ""  # an unnamed slip road (*_link): the name of the road it joins, where one is mapped
 
 
 @dataclass
@@ -220,13 +221,26 @@ class WalkGraph:
         lanes = [int(self.way_columns["lanes"][way]) for way in ways if self.way_columns["lanes"][way] >= 0]
         speeds = [float(self.way_columns["maxspeed_kmh"][way]) for way in ways]
         speeds = [speed for speed in speeds if not math.isnan(speed)]
+        name, highway = self.way_text("name", ways[0]), self.way_text("highway", ways[0])
         return Street(
-            name=self.way_text("name", ways[0]),
-            highway=self.way_text("highway", ways[0]),
+            name=name,
+            highway=highway,
             lanes=max(lanes) if lanes else None,
             maxspeed_kmh=max(speeds) if speeds else None,
             way_osm_ids=tuple(int(self.way_osm_id[way]) for way in ways),
+            link_of=self._joined_road(ways[0]) if highway.endswith("_link") and not name else "",
         )
+
+    def _joined_road(self, link: int) -> str:
+        """The name of the road of the slip road's class (primary for primary_link) that the slip road meets at one
+        of its nodes; "" when none is mapped (or two differently named ones)."""
+        main = self.way_text("highway", link).removesuffix("_link")
+        edges = np.flatnonzero(self.edge_way == link)
+        nodes = set(self.edge_u[edges].tolist()) | set(self.edge_v[edges].tolist())
+        names = {self.way_text("name", int(self.edge_way[edge])) for node in nodes for edge in self.edges_at(node)
+                 if self.way_text("highway", int(self.edge_way[edge])) == main}
+        names.discard("")
+        return names.pop() if len(names) == 1 else ""
 
     def unmapped_crossing_nodes(self) -> np.ndarray:
         """Nodes where a footway or path passes through a road without a mapped crossing: a street is crossed there."""

@@ -437,7 +437,12 @@ class _Writer:
         names = sorted({street.get("name") or "" for street in streets})
         for street in streets:
             name = speakable(street.get("name") or "", self.lang)
-            said = _street(name, "", "object", self.lang) if name else self._road(street.get("highway"))
+            if name:
+                said = _street(name, "", "object", self.lang)
+            elif street.get("link_of"):
+                said = w["link_of"].format(to=_street(speakable(street["link_of"], self.lang), "", "to", self.lang))
+            else:
+                said = self._road(street.get("highway"))
             if said not in objects:
                 objects.append(said)
         if remember:
