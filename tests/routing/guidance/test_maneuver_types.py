@@ -79,8 +79,8 @@ SCENES = {
             "You have arrived.",
         ],
     }),
-    # An unnamed slip road crossed (named after the road it joins), a fork where the other footway leaves 19 degrees from the route's, and a bus
-    # stop mapped on the walked way itself (no side can be known).
+    # An unnamed slip road crossed (named after the road it joins), a fork where the other footway leaves 19
+    # degrees from the route's, and a bus stop mapped on the walked way itself (no side can be known).
     "slip_road_fork_stop": ((3000, 50), (2991.7, -95), {
         "de": [
             "Gehen Sie nach Süden auf dem Fußweg. Zur einzigen Querung fehlen Angaben zu Ampel oder Bodenindikatoren.",
