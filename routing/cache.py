@@ -62,17 +62,18 @@ def build_graph(osm_file: Path | None = None, place: str | None = None, progress
     started = time.perf_counter()
     report(BUILD_STAGES[0])
     if osm_file is not None:
-        network, landmarks, addresses = osm_import.read_osm_file(osm_file, counts)
+        network, landmarks, addresses, closed = osm_import.read_osm_file(osm_file, counts)
         report(BUILD_STAGES[1])  # the reader kept the walkable ways as it read them
         report(BUILD_STAGES[2])
-        graph = compact_walk_graph(network, landmarks, addresses, meta)
+        graph = compact_walk_graph(network, landmarks, addresses, meta, closed)
     else:
         raw = osm_import.graph_from_place(place)
         report(BUILD_STAGES[1])
         walkable = osm_import.walkable_graph(raw)
         report(BUILD_STAGES[2])
         ways = osm_import.outlines(raw)
-        graph = build_walk_graph(walkable, osm_import.landmarks(raw, ways), osm_import.addresses(raw, ways), meta)
+        graph = build_walk_graph(walkable, osm_import.landmarks(raw, ways), osm_import.addresses(raw, ways), meta,
+                                 osm_import.closed_roads(raw))
     place_landmarks(graph)
     graph.meta["build_seconds"] = round(time.perf_counter() - started, 2)
     return graph

@@ -176,8 +176,10 @@ class ArcTable:
             "lat": facts["lat"],
             "lon": facts["lon"],
             "node_osm_id": facts["osm_id"],
+            # A slip road's dict also names the road it joins ("link_of"), where that is mapped.
             "streets": [{"name": street.name, "highway": street.highway, "lanes": street.lanes,
-                         "maxspeed_kmh": street.maxspeed_kmh, "way_osm_ids": list(street.way_osm_ids)}
+                         "maxspeed_kmh": street.maxspeed_kmh, "way_osm_ids": list(street.way_osm_ids),
+                         **({"link_of": street.link_of} if street.link_of else {})}
                         for street in streets],
             "mapped": kind != "none" or control != "unmapped",
             "control": _CONTROL_SAID[control],
@@ -212,7 +214,7 @@ class ArcTable:
         crossing_cache: dict[tuple[int, int, int], tuple[int, float, int]] = {}
         for directed, node in enumerate(directed_to.tolist()):
             edge_in = directed % edge_count
-            has_roads = bool(graph.roads_at(node))
+            has_roads = bool(graph.roads_at(node)) or bool(graph.closed_roads_at(node))
             for out in outgoing[node]:
                 edge_out = out % edge_count
                 if edge_out == edge_in and out != directed and graph.edge_u[edge_in] != graph.edge_v[edge_in]:

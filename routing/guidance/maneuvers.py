@@ -39,8 +39,8 @@ COMPASS = ("north", "northeast", "east", "southeast", "south", "southwest", "wes
 # Areas whose start is said: walking there differs from walking on a sidewalk.
 AREAS = {"pedestrian": "pedestrian_zone", "living_street": "shared_space"}
 # Order of maneuvers at the same point of the route: what to do first, then what is there.
-_ORDER = {"depart": 0, "turn": 1, "continue": 1, "fork": 1, "enter": 2, "bridge": 2, "tunnel": 2, "warning": 3, "barrier": 4,
-          "elevator": 5, "steps": 5, "cross": 6, "landmark": 7, "arrive": 9}
+_ORDER = {"depart": 0, "turn": 1, "continue": 1, "fork": 1, "enter": 2, "bridge": 2, "tunnel": 2, "warning": 3,
+          "barrier": 4, "elevator": 5, "steps": 5, "cross": 6, "landmark": 7, "arrive": 9}
 
 
 @dataclass
@@ -73,8 +73,8 @@ class Maneuver:
 
 
 # The order in which the maneuvers of one spot are told: what to do, then what is crossed, then what is there.
-_SPOT_ORDER = {"depart": 0, "turn": 1, "continue": 1, "fork": 1, "fork": 1, "cross": 2, "steps": 3, "elevator": 3, "barrier": 4,
-               "warning": 4, "enter": 5, "bridge": 5, "tunnel": 5, "landmark": 6, "arrive": 9}
+_SPOT_ORDER = {"depart": 0, "turn": 1, "continue": 1, "fork": 1, "cross": 2, "steps": 3, "elevator": 3,
+               "barrier": 4, "warning": 4, "enter": 5, "bridge": 5, "tunnel": 5, "landmark": 6, "arrive": 9}
 
 
 @dataclass

@@ -56,10 +56,10 @@ SAME_SPOT_M = 1.0
 # Maneuver types said at each verbosity (landmarks are chosen separately).
 _TYPES = {
     "brief": frozenset({"depart", "turn", "fork", "cross", "steps", "elevator", "barrier", "warning", "arrive"}),
-    "normal": frozenset({"depart", "turn", "fork", "continue", "cross", "steps", "elevator", "barrier", "warning", "arrive",
-                         "enter", "bridge", "tunnel"}),
-    "detailed": frozenset({"depart", "turn", "fork", "continue", "cross", "steps", "elevator", "barrier", "warning", "arrive",
-                           "enter", "bridge", "tunnel"}),
+    "normal": frozenset({"depart", "turn", "fork", "continue", "cross", "steps", "elevator", "barrier", "warning",
+                         "arrive", "enter", "bridge", "tunnel"}),
+    "detailed": frozenset({"depart", "turn", "fork", "continue", "cross", "steps", "elevator", "barrier", "warning",
+                           "arrive", "enter", "bridge", "tunnel"}),
 }
 # Landmarks said at normal verbosity wherever they are: they are where a walker can check the position.
 _ALWAYS_LANDMARKS = frozenset({"bus_stop", "station", "bus_station"})
@@ -343,7 +343,8 @@ class _Writer:
             if (worded[i][0].type == "cross" and before in ("turn", "continue") and said and said[-1] == texts[i - 1]
                     and "," not in said[-1] and f" {conjunction} " not in said[-1] and said[-1].endswith(".")):
                 first, _, rest = text.partition(". ")
-                said[-1] = f"{said[-1][:-1]} {conjunction} {first[:1].lower()}{first[1:]}" + (f". {rest}" if rest else "")
+                joined = f"{said[-1][:-1]} {conjunction} {first[:1].lower()}{first[1:]}"
+                said[-1] = f"{joined}. {rest}" if rest else joined
                 continue
             said.append(text)
         return _finish(said)
@@ -438,7 +439,12 @@ class _Writer:
         names = sorted({street.get("name") or "" for street in streets})
         for street in streets:
             name = speakable(street.get("name") or "", self.lang)
-            said = _street(name, "", "object", self.lang) if name else self._road(street.get("highway"))
+            if name:
+                said = _street(name, "", "object", self.lang)
+            elif street.get("link_of"):
+                said = w["link_of"].format(to=_street(speakable(street["link_of"], self.lang), "", "to", self.lang))
+            else:
+                said = self._road(street.get("highway"))
             if said not in objects:
                 objects.append(said)
         if remember:

@@ -79,21 +79,34 @@ SCENES = {
             "You have arrived.",
         ],
     }),
-    # An unnamed slip road crossed, a fork where the other footway leaves 19 degrees from the route's, and a bus
-    # stop mapped on the walked way itself (no side can be known).
+    # An unnamed slip road crossed (named after the road it joins), a fork where the other footway leaves 19
+    # degrees from the route's, and a bus stop mapped on the walked way itself (no side can be known).
     "slip_road_fork_stop": ((3000, 50), (2991.7, -95), {
         "de": [
             "Gehen Sie nach Süden auf dem Fußweg. Zur einzigen Querung fehlen Angaben zu Ampel oder Bodenindikatoren.",
-            "Überqueren Sie eine Abbiegespur, ohne Angaben.",
+            "Überqueren Sie die Abbiegespur zur Pariser Straße, ohne Angaben.",
             "Halten Sie sich rechts und gehen Sie in die Kottenschanze.",
             "Bushaltestelle Lothringer Eck am Weg.",
             "Sie haben Ihr Ziel erreicht.",
         ],
         "en": [
             "Walk south along the footway. For the one crossing, there is no data on traffic lights or tactile paving.",
-            "Cross a slip road, no data.",
+            "Cross the slip road to Pariser Straße, no data.",
             "Keep right onto Kottenschanze.",
             "Bus stop Lothringer Eck along the way.",
+            "You have arrived.",
+        ],
+    }),
+    # A service road the walker may not use (access=private): left out of the walk graph, still crossed.
+    "private_road": ((4000, 40), (4000, -40), {
+        "de": [
+            "Gehen Sie nach Süden auf dem Fußweg. Zur einzigen Querung fehlen Angaben zu Ampel oder Bodenindikatoren.",
+            "Überqueren Sie eine Zufahrt, ohne Angaben.",
+            "Sie haben Ihr Ziel erreicht.",
+        ],
+        "en": [
+            "Walk south along the footway. For the one crossing, there is no data on traffic lights or tactile paving.",
+            "Cross an access road, no data.",
             "You have arrived.",
         ],
     }),

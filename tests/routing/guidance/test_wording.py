@@ -166,7 +166,8 @@ def test_fork() -> None:
     stay = m("fork", 50, street="Hohenecker Straße", way="secondary", modifier="keep_right", angle_deg=8.0, clock=12)
     into = m("fork", 50, street="Pirmasenser Straße", way="pedestrian", modifier="keep_left", angle_deg=-12.0,
              clock=12)
-    assert instructions([start, stay], "de")[1].text == "Halten Sie sich rechts, um auf der Hohenecker Straße zu bleiben."
+    assert instructions([start, stay], "de")[1].text == \
+        "Halten Sie sich rechts, um auf der Hohenecker Straße zu bleiben."
     assert instructions([start, stay], "en")[1].text == "Keep right to stay on Hohenecker Straße."
     assert instructions([start, into], "de", BRIEF)[1].text == \
         "Halten Sie sich links und gehen Sie in die Pirmasenser Straße."
@@ -438,7 +439,8 @@ def test_other_maneuvers(maneuver: Maneuver, de: str, en: str) -> None:
         ({"kind": "restaurant", "name": "21 - twentyone.", "side": "left"}, "Restaurant 21, twentyone links.",
          "Restaurant 21, twentyone on your left."),
         ({"kind": "entrance", "name": "", "side": "right"}, "Ein Eingang rechts.", "An entrance on your right."),
-        ({"kind": "theatre", "name": "Pfalztheater", "side": "left"}, "Pfalztheater links.", "Pfalztheater on your left."),
+        ({"kind": "theatre", "name": "Pfalztheater", "side": "left"}, "Pfalztheater links.",
+         "Pfalztheater on your left."),
         ({"kind": "library", "name": "Stadtbibliothek", "side": "right"}, "Stadtbibliothek rechts.",
          "Stadtbibliothek on your right."),
         ({"kind": "bus_stop", "name": "Rathaus", "side": "on_way"}, "Bushaltestelle Rathaus am Weg.",
