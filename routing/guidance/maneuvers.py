@@ -391,8 +391,8 @@ def _warnings(planner: Planner, route: Route, obstacles: tuple[Obstacle, ...]) -
 
 def _cumulative(route: Route) -> np.ndarray:
     """Metres from the start at each point of the route's geometry (approximate: flat earth over a city)."""
-    dy = np.diff(route.lat) * 111_320.0
-    dx = np.diff(route.lon) * 111_320.0 * math.cos(math.radians(float(route.lat[0])))
+    dy = np.diff(route.lat) * tags.METRES_PER_DEGREE
+    dx = np.diff(route.lon) * tags.METRES_PER_DEGREE * math.cos(math.radians(float(route.lat[0])))
     return np.concatenate([[0.0], np.cumsum(np.hypot(dx, dy))])
 
 

@@ -622,7 +622,6 @@ def test_benchmark_routes(bench_maneuvers, lang: str) -> None:
     assert len(bench_maneuvers) == 200
     for route, maneuvers in bench_maneuvers:
         said = instructions(maneuvers, lang)
-        texts = [i.text for i in said]
         crossed = Counter(round(c.distance_m, 1) for c in route.crossings)
         assert Counter(m["distance_m"] for m in _said_maneuvers(said) if m["type"] == "cross") == crossed
         assert said[0].type == "depart" and said[-1].type == "arrive"
