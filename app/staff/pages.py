@@ -169,8 +169,7 @@ def report_page():
 
 
 def report_rows(db_session: Session, rows: list[Report], now: datetime) -> list[dict[str, Any]]:
-    votes = reports.vote_counts(db_session, [row.id for row in rows])
-    items = [reports.report_dict(row, votes[row.id], now) for row in rows]
+    items = reports.report_dicts(db_session, rows, now)
     reports.add_staff_details(db_session, items, rows)
     names = _way_names()
     grid = service(current_app).analysis().grid
