@@ -85,7 +85,7 @@ def login():
         try:
             user = security.authenticate(request.form.get("email", ""), request.form.get("password", ""))
         except LotseError as exc:
-            if exc.status == 429:
+            if exc.status != 401:  # rate limited or busy: the error page says so
                 raise
             error = current_language().message("bad_login")
         else:
