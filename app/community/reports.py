@@ -19,14 +19,16 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from flask import Blueprint, Flask, current_app, jsonify, request, url_for
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from app.community.accounts import json_body
+from pydantic import Field
+
 from app.core import db, security
+from app.core.inputs import Body, Id, Number, Text, finite, parse_body, validate
 from app.core.models import Report, ReportEvent, ReportVote, User, iso_utc, utcnow
 from routing import tags
 from routing.errors import LotseError
@@ -157,6 +159,33 @@ def notify_confirmed(report: dict[str, Any]) -> None:
 
 
 # ----------------------------------------------------------------------------------------------- input
+ReportText = Annotated[Text, Field(max_length=DESCRIPTION_MAX)]
+
+
+class NewReport(Body):
+    type: Literal[tuple(REPORT_TYPES)]
+    lat: Number
+    lon: Number
+    severity: Literal[SEVERITIES] = "medium"
+    description: ReportText = ""
+    valid_from: Text | None = None  # ISO 8601 with a zone; default now
+    valid_until: Text | None = None  # default: the type's usual validity
+
+
+class Vote(Body):
+    answer: Literal[VOTES]
+
+
+class StaffNote(Body):
+    note: ReportText = ""
+
+
+class WorkChange(Body):
+    work_status: Literal[WORK_STATUSES] | None = None
+    assignee_id: Id | None = None  # a staff account, or null to unassign
+    note: ReportText = ""
+
+
 def parse_time(value: object, field: str) -> datetime:
     """An ISO 8601 time with a zone (`2024-05-01T08:00:00Z`, `...+02:00`) as aware UTC."""
     if not isinstance(value, str):
@@ -170,17 +199,10 @@ def parse_time(value: object, field: str) -> datetime:
     return parsed.astimezone(timezone.utc)
 
 
-def _choice(body: dict, field: str, choices: tuple[str, ...] | dict, default: str | None = None) -> str:
-    value = body.get(field, default)
-    if value not in choices:
-        raise LotseError(f'"{field}" must be one of {", ".join(choices)}', field=field)
-    return value
-
-
-def _validity(body: dict, report_type: str, now: datetime) -> tuple[datetime, datetime]:
-    valid_from = parse_time(body["valid_from"], "valid_from") if "valid_from" in body else now
-    if "valid_until" in body:
-        valid_until = parse_time(body["valid_until"], "valid_until")
+def _validity(body: NewReport, report_type: str, now: datetime) -> tuple[datetime, datetime]:
+    valid_from = parse_time(body.valid_from, "valid_from") if body.valid_from is not None else now
+    if body.valid_until is not None:
+        valid_until = parse_time(body.valid_until, "valid_until")
     else:
         valid_until = valid_from + REPORT_TYPES[report_type].default_validity
     if not valid_from < valid_until <= valid_from + MAX_VALIDITY:
@@ -192,11 +214,8 @@ def _float_arg(name: str, default: float | None = None) -> float | None:
     raw = request.args.get(name)
     if raw is None:
         return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise LotseError(f'"{name}" must be a number', field=name) from None
-    if not math.isfinite(value):
+    value = finite(raw)
+    if value is None:
         raise LotseError(f'"{name}" must be a number', field=name)
     return value
 
@@ -272,17 +291,13 @@ def create():
     """`{"type", "lat", "lon", "severity", "description"?, "valid_from"?, "valid_until"?}` → the report (201), or
     the open report of the same type on the same way a few metres away that it merged into (200, `merged`)."""
     user = security.require_user()
-    body = json_body("type", "lat", "lon", "severity", "description", "valid_from", "valid_until")
+    body = parse_body(NewReport, codes={"lat": "bad_coordinate", "lon": "bad_coordinate"})
     security.rate_limit("reports", str(user.id))
-    report_type = _choice(body, "type", REPORT_TYPES)
-    severity = _choice(body, "severity", SEVERITIES, default="medium")
-    description = body.get("description", "")
-    if not isinstance(description, str) or len(description) > DESCRIPTION_MAX:
-        raise LotseError(f'"description" must be text of at most {DESCRIPTION_MAX} characters', field="description")
+    report_type, severity, description = body.type, body.severity, body.description
     now = utcnow()
     valid_from, valid_until = _validity(body, report_type, now)
     graph = current_app.extensions["lotse.graph"]
-    snap = current_app.extensions["lotse.index"].snap(body.get("lat"), body.get("lon"))
+    snap = current_app.extensions["lotse.index"].snap(body.lat, body.lon)
     osm_way_id = int(graph.way_osm_id[graph.edge_way[snap.edge]])
     db_session = db.session()
     same = _same_obstacle(db_session, report_type, osm_way_id, snap.lat, snap.lon, now)
@@ -290,8 +305,8 @@ def create():
         return _merge(db_session, same, user, now)
     report = Report(
         type=report_type, status="confirmed" if user.role == "staff" else "new", severity=severity,
-        description=description.strip(), lat=snap.lat, lon=snap.lon, reported_lat=float(body["lat"]),
-        reported_lon=float(body["lon"]), edge=snap.edge, osm_way_id=osm_way_id,
+        description=description.strip(), lat=snap.lat, lon=snap.lon, reported_lat=body.lat,
+        reported_lon=body.lon, edge=snap.edge, osm_way_id=osm_way_id,
         valid_from=valid_from, valid_until=valid_until, reporter_id=user.id, created_at=now, updated_at=now,
     )
     db_session.add(report)
@@ -453,10 +468,10 @@ def status_clauses(status: str, now: datetime) -> list[ColumnElement[bool]]:
 
 def parse_bbox(value: str) -> tuple[float, float, float, float]:
     """`south,west,north,east` in degrees."""
-    try:
-        south, west, north, east = (float(part) for part in value.split(","))
-    except ValueError:
-        raise LotseError('"bbox" must be south,west,north,east', field="bbox") from None
+    parts = [finite(part) for part in value.split(",")]
+    if len(parts) != 4 or None in parts:
+        raise LotseError('"bbox" must be south,west,north,east', field="bbox")
+    south, west, north, east = parts
     if not (-90 <= south <= north <= 90 and -180 <= west <= east <= 180):
         raise LotseError('"bbox" must be south,west,north,east', field="bbox")
     return south, west, north, east
@@ -469,7 +484,7 @@ def _distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return math.hypot(dx, dy)
 
 
-@bp.get("/<int:report_id>")
+@bp.get("/<id:report_id>")
 def show(report_id: int):
     """One report with its vote counts."""
     db_session = db.session()
@@ -479,11 +494,11 @@ def show(report_id: int):
     return jsonify(report=report_dicts(db_session, [report], utcnow())[0])
 
 
-@bp.post("/<int:report_id>/votes")
+@bp.post("/<id:report_id>/votes")
 def vote(report_id: int):
     """`{"answer": "yes" | "no" | "unsure"}`: is the obstacle there? Not for the reporter (403)."""
     user = security.require_user()
-    answer = _choice(json_body("answer"), "answer", VOTES)
+    answer = parse_body(Vote).answer
     now = utcnow()
     db_session = db.session()
     report = _get_open(db_session, report_id, now)
@@ -520,9 +535,7 @@ def _cast_vote(db_session: Session, report: Report, user: User, answer: str, now
 
 def _close(report_id: int, status: str):
     staff = security.require_staff()
-    note = json_body("note").get("note", "")
-    if not isinstance(note, str) or len(note) > DESCRIPTION_MAX:
-        raise LotseError(f'"note" must be text of at most {DESCRIPTION_MAX} characters', field="note")
+    note = parse_body(StaffNote).note
     now = utcnow()
     db_session = db.session()
     report = _get_open(db_session, report_id, now)
@@ -533,19 +546,19 @@ def _close(report_id: int, status: str):
     return jsonify(report=report_dicts(db_session, [report], now)[0])
 
 
-@bp.post("/<int:report_id>/resolve")
+@bp.post("/<id:report_id>/resolve")
 def resolve(report_id: int):
     """Staff: the obstacle has gone. `{"note"?}`."""
     return _close(report_id, "resolved")
 
 
-@bp.post("/<int:report_id>/reject")
+@bp.post("/<id:report_id>/reject")
 def reject(report_id: int):
     """Staff: the report was wrong. `{"note"?}`."""
     return _close(report_id, "rejected")
 
 
-@bp.get("/<int:report_id>/events")
+@bp.get("/<id:report_id>/events")
 def events(report_id: int):
     """Staff: the report's audit log, oldest first."""
     security.require_staff()
@@ -558,34 +571,32 @@ def events(report_id: int):
     ])
 
 
-@bp.post("/<int:report_id>/work")
+@bp.post("/<id:report_id>/work")
 def work(report_id: int):
     """Staff: the city's workflow. `{"work_status"?: "new" | "in_progress" | "fixed", "assignee_id"?: staff id or
     null, "note"?}`; "fixed" closes the report with status `fixed`. Only open reports (409 otherwise)."""
     staff = security.require_staff()
-    body = json_body("work_status", "assignee_id", "note")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise LotseError("The body must be a JSON object", field="body", code="bad_json")
     return jsonify(report=update_work(staff, report_id, body))
 
 
 def update_work(staff: User, report_id: int, body: dict[str, Any]) -> dict[str, Any]:
     """Apply a staff workflow change (the API above and the staff pages); audit-logged as `work` (and `fixed`)."""
-    if "work_status" in body and body["work_status"] not in WORK_STATUSES:
-        raise LotseError(f'"work_status" must be one of {", ".join(WORK_STATUSES)}', field="work_status")
-    note = body.get("note", "")
-    if not isinstance(note, str) or len(note) > DESCRIPTION_MAX:
-        raise LotseError(f'"note" must be text of at most {DESCRIPTION_MAX} characters', field="note")
+    change = validate(WorkChange, body)
+    note = change.note
     db_session = db.session()
-    assignee_id = body.get("assignee_id")
+    assignee_id = change.assignee_id
     if "assignee_id" in body and assignee_id is not None:
-        assignee = db_session.get(User, assignee_id) if isinstance(assignee_id, int) and not isinstance(
-            assignee_id, bool) else None
+        assignee = db_session.get(User, assignee_id)
         if assignee is None or assignee.role != "staff":
             raise LotseError('"assignee_id" must be the id of a staff account, or null', field="assignee_id")
     now = utcnow()
     report = _get_open(db_session, report_id, now)
     detail: dict[str, Any] = {}
-    if "work_status" in body and body["work_status"] != report.work_status:
-        report.work_status = detail["work_status"] = body["work_status"]
+    if change.work_status is not None and change.work_status != report.work_status:
+        report.work_status = detail["work_status"] = change.work_status
     if "assignee_id" in body and assignee_id != report.assignee_id:
         report.assignee_id = detail["assignee_id"] = assignee_id
     if note.strip():

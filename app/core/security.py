@@ -32,6 +32,7 @@ from limits import parse_many
 from sqlalchemy import select
 
 from app.core import db
+from app.core.inputs import is_text
 from app.core.models import User
 from routing.errors import LotseError
 
@@ -116,13 +117,14 @@ def authenticate(email: object, password: object) -> User:
     401 `bad_login` for a wrong email or password; 429 when the address used up its login limit, or the address and
     email theirs; 503 when too many hashes are running. The slow hash runs outside any transaction.
     """
-    email = email.strip().lower() if isinstance(email, str) else ""
+    email = email.strip().lower() if isinstance(email, str) and is_text(email) else ""
     rate_limit("login_ip", request.remote_addr or "")
     rate_limit("login", f"{request.remote_addr}|{email}")
     db_session = db.session()
     user = db_session.scalar(select(User).where(User.email == email)) if email else None
     db_session.commit()  # no transaction, and no write lock, during the slow hash
-    if not isinstance(password, str) or len(password) > PASSWORD_MAX_LENGTH or not verify_password(user, password):
+    if not isinstance(password, str) or len(password) > PASSWORD_MAX_LENGTH or not is_text(password) \
+            or not verify_password(user, password):
         raise LotseError(code="bad_login", status=401)
     db_session.commit()  # a rehashed password
     return user
