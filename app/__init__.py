@@ -41,11 +41,12 @@ def create_app(config: dict[str, Any] | None = None, graph: WalkGraph | None = N
 
     from app import staff
     from app.community import accounts, facts, quests, reports
-    from app.core import db, errors, inputs, security, usage
+    from app.core import db, errors, headers, inputs, security, usage
     from app.walker import api, live, speech
 
     inputs.init_app(app)  # the JSON reader and the <id:...> URL converter, before any blueprint
     errors.register(app)
+    headers.init_app(app)  # CSP, nosniff, no framing, Referrer-Policy
 
     @app.before_request
     def resolve_language() -> None:
