@@ -47,7 +47,7 @@ DEFAULTS: dict[str, Any] = {
     # Live guidance
     "LIVE_FRAMES_PER_SECOND": 20,  # per socket; a flood beyond it is dropped
     "LIVE_MAX_FRAME_BYTES": 64 * 1024,
-    "ROUTE_STORE_SIZE": 2000,  # planned routes kept for walkers to start on
+    "ROUTE_STORE_SIZE": 2000,  # planned routes kept for walkers to start on, at most 20 per client address
     "SOCK_SERVER_OPTIONS": {"ping_interval": 25, "max_message_size": 1024 * 1024},
 }
 
