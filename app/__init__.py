@@ -37,6 +37,7 @@ def create_app(config: dict[str, Any] | None = None, graph: WalkGraph | None = N
         Path(app.config["SPEECH_CACHE_DIR"] or Path(app.instance_path) / "speech"),
         int(app.config["SPEECH_CACHE_MB"]) * 1024 * 1024,
         tuple(engine.strip() for engine in str(app.config["SPEECH_ENGINES"]).split(",")),
+        int(app.config["SPEECH_PROCESSES"]), int(app.config["SPEECH_QUEUE"]), int(app.config["SPEECH_PRERENDER_QUEUE"]),
     )
 
     from app import staff

@@ -35,6 +35,9 @@ DEFAULTS: dict[str, Any] = {
     "SPEECH_ENGINES": "gtts,espeak",  # in order of preference; gTTS needs the internet
     "SPEECH_CACHE_DIR": None,  # default: <instance path>/speech
     "SPEECH_CACHE_MB": 200,
+    "SPEECH_PROCESSES": 2,  # eSpeak NG processes at once
+    "SPEECH_QUEUE": 8,  # renders waiting for one; beyond, 503 busy with Retry-After
+    "SPEECH_PRERENDER_QUEUE": 1000,  # texts queued to render ahead (the oldest go first)
     "REDIS_URL": None,  # e.g. redis://127.0.0.1:6379/0: rate limits shared by every server process
     # Volunteers
     "RATE_LIMIT_LOGIN": "5/minute",  # per IP and email

@@ -293,3 +293,20 @@ def test_a_walk_under_way_resumes_where_it_was_without_repeating(live_app, serve
         assert client.receive()["code"] == "bad_field"
     finally:
         client.close()
+
+
+def test_prerenders_stop_when_the_sockets_close(live_app, server):
+    """Twenty walkers start and leave at once: their routes' audio is no longer rendered for nobody."""
+    speech = live_app.extensions["lotse.speech"]
+    walkers = [Walker(server) for _ in range(20)]
+    for number, client in enumerate(walkers):  # twenty routes with texts not rendered yet
+        to = {"lat": DESTINATION["lat"] - 0.0004 * number, "lon": DESTINATION["lon"] - 0.0003 * number}
+        client.send({"type": "start", "from": ORIGIN, "to": to})
+        assert client.receive()["type"] == "started"
+    assert speech.pending() > 0
+    for client in walkers:
+        client.close()
+    deadline = time.monotonic() + 5
+    while speech.pending() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert speech.pending() == 0
