@@ -37,14 +37,17 @@ def create_app(config: dict[str, Any] | None = None, graph: WalkGraph | None = N
         Path(app.config["SPEECH_CACHE_DIR"] or Path(app.instance_path) / "speech"),
         int(app.config["SPEECH_CACHE_MB"]) * 1024 * 1024,
         tuple(engine.strip() for engine in str(app.config["SPEECH_ENGINES"]).split(",")),
+        int(app.config["SPEECH_PROCESSES"]), int(app.config["SPEECH_QUEUE"]), int(app.config["SPEECH_PRERENDER_QUEUE"]),
     )
 
     from app import staff
     from app.community import accounts, facts, quests, reports
-    from app.core import db, errors, security, usage
+    from app.core import db, errors, headers, inputs, security, usage
     from app.walker import api, live, speech
 
+    inputs.init_app(app)  # the JSON reader and the <id:...> URL converter, before any blueprint
     errors.register(app)
+    headers.init_app(app)  # CSP, nosniff, no framing, Referrer-Policy
 
     @app.before_request
     def resolve_language() -> None:

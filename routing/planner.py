@@ -48,11 +48,13 @@ class NoRouteError(LotseError):
 
 @dataclass(frozen=True)
 class Obstacle:
-    """A reported obstacle: where (an OSM node id, an OSM way id, or a point), how bad, and when it applies."""
+    """A reported obstacle: where (an OSM node id, an OSM way id, or a point), how bad, and when it applies.
 
-    severity: str  # "block" or "penalty"
+    It carries no free text: a walker hears only its kind (see `routing.obstacles` for the trust rules).
+    """
+
+    severity: str  # "block", "penalty", or "note" (unconfirmed: no cost, only a spoken note of its kind)
     kind: str = "other"  # what is there (construction, head_height, ...), for the warning a walker hears
-    description: str = ""
     osm_node_id: int | None = None
     osm_way_id: int | None = None
     lat: float | None = None
@@ -63,6 +65,11 @@ class Obstacle:
 
     def active(self, now: datetime) -> bool:
         return (self.valid_from is None or self.valid_from <= now) and (self.valid_until is None or now < self.valid_until)
+
+    @property
+    def steers(self) -> bool:
+        """Whether it changes costs (a note does not)."""
+        return self.severity != "note"
 
 
 @dataclass
@@ -114,7 +121,7 @@ class Planner:
     # ------------------------------------------------------------------------------------------- costs
     def costs(self, prefs: Preferences | None, obstacles: tuple[Obstacle, ...] = (), now: datetime | None = None) -> _Costs:
         """Cost arrays for preferences (None: plain length) and the obstacles active `now`, cached."""
-        active = tuple(o for o in obstacles if o.active(now or datetime.now(timezone.utc)))
+        active = tuple(o for o in obstacles if o.steers and o.active(now or datetime.now(timezone.utc)))
 
         def make() -> _Costs:
             blocked, penalties = self._obstacle_edges(active)

@@ -133,7 +133,8 @@ def answer_value(kind: FactKind, answer: object) -> str:
         if answer not in kind.answers:
             raise LotseError(code="bad_answer")
         return str(answer)
-    if isinstance(answer, bool) or not isinstance(answer, (int, str)) or not str(answer).isdigit():
+    text = str(answer) if isinstance(answer, (int, str)) and not isinstance(answer, bool) else ""
+    if not (text.isascii() and text.isdigit()) or len(text) > 6:  # "²" is a digit to Python, not to a volunteer
         raise LotseError(code="bad_answer")
     if not 1 <= int(answer) <= MAX_STEP_COUNT:
         raise LotseError(code="bad_answer")

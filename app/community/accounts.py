@@ -9,6 +9,7 @@ from flask import Blueprint, jsonify, request
 from sqlalchemy.exc import IntegrityError
 
 from app.core import db, security
+from app.core.inputs import Body, Text, parse_body
 from app.core.models import User
 from routing.errors import LotseError
 
@@ -43,15 +44,15 @@ def check_password(value: object) -> str:
     return value
 
 
-def json_body(*allowed: str) -> dict:
-    """The request's JSON object: LotseError for anything else or for fields not in `allowed` (besides lang)."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise LotseError("The body must be a JSON object", field="body", code="bad_json")
-    unknown = set(body) - set(allowed) - {"lang"}
-    if unknown:
-        raise LotseError(f"Unknown fields: {', '.join(sorted(unknown))}", field=sorted(unknown)[0])
-    return body
+class Registration(Body):
+    name: Text
+    email: Text
+    password: Text
+
+
+class Login(Body):
+    email: Text
+    password: Text
 
 
 @bp.get("/csrf")
@@ -63,10 +64,9 @@ def csrf():
 @bp.post("/accounts/register")
 def register():
     """`{"name", "email", "password"}` → a volunteer account, logged in (201)."""
-    body = json_body("name", "email", "password")
     security.rate_limit("register", request.remote_addr or "")
-    name, email, password = check_name(body.get("name")), normalise_email(body.get("email")), check_password(
-        body.get("password"))
+    body = parse_body(Registration)
+    name, email, password = check_name(body.name), normalise_email(body.email), check_password(body.password)
     db_session = db.session()
     user = User(name=name, email=email, password_hash=security.hash_password(password), role="volunteer")
     db_session.add(user)
@@ -81,12 +81,10 @@ def register():
 @bp.post("/accounts/login")
 def login():
     """`{"email", "password"}` → the user and a fresh CSRF token; 401 for a wrong email or password."""
-    body = json_body("email", "password")
-    email = normalise_email(body.get("email"))
-    password = body.get("password")
-    if not isinstance(password, str) or len(password) > security.PASSWORD_MAX_LENGTH:
-        raise LotseError('"password" must be a string', field="password")
-    user = security.authenticate(email, password)
+    body = parse_body(Login)
+    if len(body.password) > security.PASSWORD_MAX_LENGTH:
+        raise LotseError(f'"password" must be at most {security.PASSWORD_MAX_LENGTH} characters', field="password")
+    user = security.authenticate(normalise_email(body.email), body.password)
     return jsonify(user=user.to_dict(), csrf_token=security.log_in(user))
 
 

@@ -3,15 +3,13 @@ an accepted fact (`app.community.facts` lays it over the graph)."""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy import select
 
 from app.community import facts
-from app.community.accounts import json_body
 from app.core import db, security
+from app.core.inputs import Body, Text, ascii_int, finite, parse_body
 from app.core.models import AcceptedFact, QuestAnswer, utcnow
 from routing.errors import LotseError
 from routing.facts import FACT_KINDS, FactKind
@@ -26,6 +24,11 @@ RADIUS_DEFAULT_M = 250.0
 RADIUS_MAX_M = 1000.0
 
 
+class QuestAnswerBody(Body):
+    quest: Text
+    answer: Text | int  # an answer of the quest's kind, or a step count
+
+
 # ----------------------------------------------------------------------------------------------- views
 @bp.get("")
 def index():
@@ -34,11 +37,8 @@ def index():
     Quests already accepted, or answered by the logged-in volunteer, are left out.
     """
     lat, lon = check_coordinate(request.args.get("lat"), request.args.get("lon"))
-    try:
-        radius = float(request.args.get("radius", RADIUS_DEFAULT_M))
-    except ValueError:
-        radius = math.nan
-    if not 0 < radius <= RADIUS_MAX_M:
+    radius = finite(request.args.get("radius", str(RADIUS_DEFAULT_M)))
+    if radius is None or not 0 < radius <= RADIUS_MAX_M:
         raise LotseError(f'"radius" must be more than 0 and at most {RADIUS_MAX_M:.0f}', field="radius")
     graph = current_app.extensions["lotse.graph"]
     x, y = current_app.extensions["lotse.index"].project(lat, lon)
@@ -61,7 +61,7 @@ def _quest(quest_id: object) -> tuple[FactKind, int]:
     element, _, rest = quest_id.partition("/")
     osm_id, _, key = rest.partition("/")
     kind = FACT_KINDS.get(key)
-    if kind is None or kind.element != element or not osm_id.isdigit():
+    if kind is None or kind.element != element or ascii_int(osm_id, 1, 2**63 - 1) is None:
         raise LotseError(code="quest_not_found", status=404)
     graph = current_app.extensions["lotse.base_graph"]
     rows = np.flatnonzero((graph.node_osm_id if element == "node" else graph.way_osm_id) == int(osm_id))
@@ -84,9 +84,9 @@ def _base_quests() -> dict[str, np.ndarray]:
 def answer():
     """`{"quest": id, "answer": value}`; the second agreeing volunteer makes it an accepted fact."""
     user = security.require_user()
-    body = json_body("quest", "answer")
-    kind, osm_id = _quest(body.get("quest"))
-    value = answer_value(kind, body.get("answer"))
+    body = parse_body(QuestAnswerBody, codes={"answer": "bad_answer"})
+    kind, osm_id = _quest(body.quest)
+    value = answer_value(kind, body.answer)
     quest_id = f"{kind.element}/{osm_id}/{kind.key}"
     now = utcnow()
     db_session = db.session()

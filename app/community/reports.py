@@ -2,8 +2,10 @@
 The rules (types, validity, effect on routing, vote outcome) are `routing.obstacles`; the queries the staff pages
 need are the public functions here.
 
-Lifecycle: new → confirmed (a second volunteer says "yes" on site) → resolved or rejected (by staff, or by the
-volunteers' "no" votes outnumbering the "yes" ones); a new or confirmed report past its `valid_until` is expired.
+Lifecycle: new → confirmed (a second volunteer says "yes" on site, or staff made it) → resolved or rejected (by
+staff, or by the volunteers' "no" votes outnumbering the "yes" ones); a new or confirmed report past its
+`valid_until` is expired. Which reports steer walkers (the trust rules) and which merge is `routing.obstacles`.
+Public listings never say who reported: staff ask with `include=staff`.
 On top, the city's workflow (staff only): work status new → in_progress → fixed, with an assignee and notes; "fixed"
 closes the report with status `fixed`, which the volunteers see.
 Every change is written to the audit log (`ReportEvent`) in the same transaction as the change itself.
@@ -14,28 +16,37 @@ from __future__ import annotations
 import logging
 import math
 import threading
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from flask import Blueprint, Flask, current_app, jsonify, request, url_for
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from app.community.accounts import json_body
+from pydantic import Field
+
 from app.core import db, security
+from app.core.inputs import Body, Id, Number, Text, finite, parse_body, validate
 from app.core.models import Report, ReportEvent, ReportVote, User, iso_utc, utcnow
 from routing import tags
 from routing.errors import LotseError
 from routing.obstacles import (
+    CONFIRMED_OUTCOMES,
     MAX_VALIDITY,
     OPEN,
+    REJECTED_OUTCOMES,
     REPORT_TYPES,
     SEVERITIES,
+    TRUSTED_WINDOW,
     VOTES,
     WORK_STATUSES,
     effective_status,
-    obstacle_for,
+    in_force,
+    merges,
+    reporter_trusted,
+    routing_effect,
     vote_outcome,
 )
 from routing.planner import Obstacle
@@ -53,19 +64,45 @@ RADIUS_MAX_M = 5000.0
 
 
 def active_obstacles(db_session: Session, now: datetime) -> tuple[Obstacle, ...]:
-    """The obstacles of every new or confirmed report valid at `now`, in report order (a stable cache key)."""
-    reports = db_session.scalars(
+    """The obstacles of every new or confirmed report valid at `now`, in report order (a stable cache key); those not
+    in force (unconfirmed, see `routing.obstacles`) as notes that cost nothing. No free text goes to the planner."""
+    reports = list(db_session.scalars(
         select(Report).where(Report.status.in_(OPEN), Report.valid_from <= now, Report.valid_until > now)
         .order_by(Report.id)
-    )
+    ))
+    trusted = trusted_reporters(db_session, (report.reporter_id for report in reports if report.status == "new"))
     obstacles = []
     for report in reports:
-        severity, penalty_m = obstacle_for(report.type, report.severity)
+        severity, penalty_m = routing_effect(report.type, report.severity, report_in_force(report, trusted))
         obstacles.append(Obstacle(
-            severity=severity, kind=report.type, description=report.description, lat=report.lat, lon=report.lon,
+            severity=severity, kind=report.type, lat=report.lat, lon=report.lon,
             penalty_m=penalty_m, valid_from=report.valid_from, valid_until=report.valid_until,
         ))
     return tuple(obstacles)
+
+
+def trusted_reporters(db_session: Session, reporter_ids: Iterable[int]) -> set[int]:
+    """The reporters among `reporter_ids` whose record lets their new reports count (`reporter_trusted`): judged on
+    each one's last `TRUSTED_WINDOW` decided reports, newest first."""
+    reporter_ids = set(reporter_ids)
+    if not reporter_ids:
+        return set()
+    rank = func.row_number().over(partition_by=Report.reporter_id,
+                                  order_by=(Report.updated_at.desc(), Report.id.desc())).label("rank")
+    recent = (select(Report.reporter_id, Report.status, rank)
+              .where(Report.reporter_id.in_(reporter_ids), Report.status.in_(CONFIRMED_OUTCOMES | REJECTED_OUTCOMES))
+              .subquery())
+    outcomes: dict[int, list[str]] = defaultdict(list)
+    for reporter_id, status in db_session.execute(
+            select(recent.c.reporter_id, recent.c.status).where(recent.c.rank <= TRUSTED_WINDOW)
+            .order_by(recent.c.reporter_id, recent.c.rank)):
+        outcomes[reporter_id].append(status)
+    return {reporter_id for reporter_id, statuses in outcomes.items() if reporter_trusted(statuses)}
+
+
+def report_in_force(report: Report, trusted: set[int]) -> bool:
+    """Whether the (open) report steers walkers, given the trusted reporters."""
+    return in_force(report.status, report.type, report.severity, report.reporter_id in trusted)
 
 
 class ActiveObstacles:
@@ -122,6 +159,33 @@ def notify_confirmed(report: dict[str, Any]) -> None:
 
 
 # ----------------------------------------------------------------------------------------------- input
+ReportText = Annotated[Text, Field(max_length=DESCRIPTION_MAX)]
+
+
+class NewReport(Body):
+    type: Literal[tuple(REPORT_TYPES)]
+    lat: Number
+    lon: Number
+    severity: Literal[SEVERITIES] = "medium"
+    description: ReportText = ""
+    valid_from: Text | None = None  # ISO 8601 with a zone; default now
+    valid_until: Text | None = None  # default: the type's usual validity
+
+
+class Vote(Body):
+    answer: Literal[VOTES]
+
+
+class StaffNote(Body):
+    note: ReportText = ""
+
+
+class WorkChange(Body):
+    work_status: Literal[WORK_STATUSES] | None = None
+    assignee_id: Id | None = None  # a staff account, or null to unassign
+    note: ReportText = ""
+
+
 def parse_time(value: object, field: str) -> datetime:
     """An ISO 8601 time with a zone (`2024-05-01T08:00:00Z`, `...+02:00`) as aware UTC."""
     if not isinstance(value, str):
@@ -135,17 +199,10 @@ def parse_time(value: object, field: str) -> datetime:
     return parsed.astimezone(timezone.utc)
 
 
-def _choice(body: dict, field: str, choices: tuple[str, ...] | dict, default: str | None = None) -> str:
-    value = body.get(field, default)
-    if value not in choices:
-        raise LotseError(f'"{field}" must be one of {", ".join(choices)}', field=field)
-    return value
-
-
-def _validity(body: dict, report_type: str, now: datetime) -> tuple[datetime, datetime]:
-    valid_from = parse_time(body["valid_from"], "valid_from") if "valid_from" in body else now
-    if "valid_until" in body:
-        valid_until = parse_time(body["valid_until"], "valid_until")
+def _validity(body: NewReport, report_type: str, now: datetime) -> tuple[datetime, datetime]:
+    valid_from = parse_time(body.valid_from, "valid_from") if body.valid_from is not None else now
+    if body.valid_until is not None:
+        valid_until = parse_time(body.valid_until, "valid_until")
     else:
         valid_until = valid_from + REPORT_TYPES[report_type].default_validity
     if not valid_from < valid_until <= valid_from + MAX_VALIDITY:
@@ -157,23 +214,24 @@ def _float_arg(name: str, default: float | None = None) -> float | None:
     raw = request.args.get(name)
     if raw is None:
         return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise LotseError(f'"{name}" must be a number', field=name) from None
-    if not math.isfinite(value):
+    value = finite(raw)
+    if value is None:
         raise LotseError(f'"{name}" must be a number', field=name)
     return value
 
 
 # ---------------------------------------------------------------------------------------------- output
-def report_dict(report: Report, votes: dict[str, int], now: datetime) -> dict[str, Any]:
-    """A report as the API shows it (the reporter only by id: the list is public)."""
-    severity, penalty_m = obstacle_for(report.type, report.severity)
+def report_dict(report: Report, votes: dict[str, int], now: datetime, trusted: set[int],
+                viewer: User | None = None) -> dict[str, Any]:
+    """A report as the API shows it: never who reported (the list is public), only whether it is the viewer's own
+    (`mine`); `routing.in_force` says whether it steers walkers yet."""
+    status = effective_status(report, now)
+    steering = status in OPEN and report_in_force(report, trusted)
+    severity, penalty_m = routing_effect(report.type, report.severity, steering)
     return {
         "id": report.id,
         "type": report.type,
-        "status": effective_status(report, now),
+        "status": status,
         "severity": report.severity,
         "description": report.description,
         "lat": report.lat,
@@ -184,11 +242,19 @@ def report_dict(report: Report, votes: dict[str, int], now: datetime) -> dict[st
         "valid_until": iso_utc(report.valid_until),
         "created_at": iso_utc(report.created_at),
         "updated_at": iso_utc(report.updated_at),
-        "reporter_id": report.reporter_id,
+        "mine": viewer is not None and report.reporter_id == viewer.id,
         "work_status": report.work_status,
         "votes": {answer: votes.get(answer, 0) for answer in VOTES},
-        "routing": {"effect": severity, "penalty_m": penalty_m},
+        "routing": {"effect": severity, "penalty_m": penalty_m, "in_force": steering},
     }
+
+
+def report_dicts(db_session: Session, reports: list[Report], now: datetime) -> list[dict[str, Any]]:
+    """`report_dict` of each report, with its votes and its reporter's trust, as the current user sees it."""
+    votes = vote_counts(db_session, [report.id for report in reports])
+    trusted = trusted_reporters(db_session, (report.reporter_id for report in reports))
+    viewer = security.current_user()
+    return [report_dict(report, votes[report.id], now, trusted, viewer) for report in reports]
 
 
 def vote_counts(db_session: Session, report_ids: list[int]) -> dict[int, dict[str, int]]:
@@ -222,35 +288,64 @@ def _get_open(db_session: Session, report_id: int, now: datetime) -> Report:
 # ----------------------------------------------------------------------------------------------- views
 @bp.post("")
 def create():
-    """`{"type", "lat", "lon", "severity", "description"?, "valid_from"?, "valid_until"?}` → the report (201)."""
+    """`{"type", "lat", "lon", "severity", "description"?, "valid_from"?, "valid_until"?}` → the report (201), or
+    the open report of the same type on the same way a few metres away that it merged into (200, `merged`)."""
     user = security.require_user()
-    body = json_body("type", "lat", "lon", "severity", "description", "valid_from", "valid_until")
+    body = parse_body(NewReport, codes={"lat": "bad_coordinate", "lon": "bad_coordinate"})
     security.rate_limit("reports", str(user.id))
-    report_type = _choice(body, "type", REPORT_TYPES)
-    severity = _choice(body, "severity", SEVERITIES, default="medium")
-    description = body.get("description", "")
-    if not isinstance(description, str) or len(description) > DESCRIPTION_MAX:
-        raise LotseError(f'"description" must be text of at most {DESCRIPTION_MAX} characters', field="description")
+    report_type, severity, description = body.type, body.severity, body.description
     now = utcnow()
     valid_from, valid_until = _validity(body, report_type, now)
     graph = current_app.extensions["lotse.graph"]
-    snap = current_app.extensions["lotse.index"].snap(body.get("lat"), body.get("lon"))
+    snap = current_app.extensions["lotse.index"].snap(body.lat, body.lon)
+    osm_way_id = int(graph.way_osm_id[graph.edge_way[snap.edge]])
     db_session = db.session()
+    same = _same_obstacle(db_session, report_type, osm_way_id, snap.lat, snap.lon, now)
+    if same is not None:
+        return _merge(db_session, same, user, now)
     report = Report(
-        type=report_type, status="new", severity=severity, description=description.strip(),
-        lat=snap.lat, lon=snap.lon, reported_lat=float(body["lat"]), reported_lon=float(body["lon"]),
-        edge=snap.edge, osm_way_id=int(graph.way_osm_id[graph.edge_way[snap.edge]]),
+        type=report_type, status="confirmed" if user.role == "staff" else "new", severity=severity,
+        description=description.strip(), lat=snap.lat, lon=snap.lon, reported_lat=body.lat,
+        reported_lon=body.lon, edge=snap.edge, osm_way_id=osm_way_id,
         valid_from=valid_from, valid_until=valid_until, reporter_id=user.id, created_at=now, updated_at=now,
     )
     db_session.add(report)
     db_session.flush()
     _event(db_session, report, user, "created", type=report_type, severity=severity,
            valid_from=iso_utc(valid_from), valid_until=iso_utc(valid_until))
+    [result] = report_dicts(db_session, [report], now)  # in the transaction: the listeners may plan routes
     db_session.commit()
     _changed()
-    response = jsonify(report=report_dict(report, {}, now))
+    if result["routing"]["in_force"]:
+        notify_confirmed(result)
+    response = jsonify(report=result)
     response.headers["Location"] = url_for("reports.show", report_id=report.id)
     return response, 201
+
+
+def _same_obstacle(db_session: Session, report_type: str, osm_way_id: int, lat: float, lon: float,
+                   now: datetime) -> Report | None:
+    """The nearest open report a new one at this snapped point merges into (`routing.obstacles.merges`), locked."""
+    candidates = db_session.scalars(
+        select(Report).where(Report.status.in_(OPEN), Report.valid_until > now, Report.type == report_type,
+                             Report.osm_way_id == osm_way_id).order_by(Report.id).with_for_update())
+    near = [(_distance_m(lat, lon, other.lat, other.lon), other) for other in candidates]
+    near = [(distance, other) for distance, other in near
+            if merges(report_type, osm_way_id, other.type, other.osm_way_id, distance)]
+    return min(near, key=lambda pair: pair[0])[1] if near else None
+
+
+def _merge(db_session: Session, report: Report, user: User, now: datetime):
+    """A second report of the same obstacle: a "yes" vote when it comes from another account, else nothing new."""
+    if report.reporter_id == user.id:
+        _event(db_session, report, user, "merged", vote=False)
+        [result] = report_dicts(db_session, [report], now)
+        db_session.commit()
+    else:
+        result = _cast_vote(db_session, report, user, "yes", now, merged=True)
+    response = jsonify(report=result, merged=True)
+    response.headers["Location"] = url_for("reports.show", report_id=report.id)
+    return response, 200
 
 
 @bp.get("")
@@ -294,8 +389,7 @@ def index():
         distances = {report.id: _distance_m(centre[0], centre[1], report.lat, report.lon) for report in reports}
         reports = sorted((r for r in reports if distances[r.id] <= centre[2]), key=lambda r: distances[r.id])
         reports = reports[:LIST_LIMIT]
-    votes = vote_counts(db_session, [report.id for report in reports])
-    items = [report_dict(report, votes[report.id], now) for report in reports]
+    items = report_dicts(db_session, reports, now)
     if centre:
         for item in items:
             item["distance_m"] = round(distances[item["id"]], 1)
@@ -338,7 +432,8 @@ def parse_day_or_time(value: str, field: str, end_of_day: bool = False) -> datet
 
 
 def add_staff_details(db_session: Session, items: list[dict[str, Any]], reports: list[Report]) -> None:
-    """Staff only: who reported (id, name, email), who is assigned, the latest work note."""
+    """Staff only: who reported (`reporter_id`; `reporter`: id, name, email), who is assigned, the latest work
+    note."""
     user_ids = {report.reporter_id for report in reports} | {report.assignee_id for report in reports
                                                             if report.assignee_id is not None}
     users = {user.id: user for user in db_session.scalars(select(User).where(User.id.in_(user_ids)))} \
@@ -349,6 +444,7 @@ def add_staff_details(db_session: Session, items: list[dict[str, Any]], reports:
         return None if user is None else {"id": user.id, "name": user.name, "email": user.email}
 
     for item, report in zip(items, reports):
+        item["reporter_id"] = report.reporter_id
         item["reporter"] = person(report.reporter_id)
         item["assignee"] = person(report.assignee_id)
         item["work_note"] = report.work_note
@@ -372,10 +468,10 @@ def status_clauses(status: str, now: datetime) -> list[ColumnElement[bool]]:
 
 def parse_bbox(value: str) -> tuple[float, float, float, float]:
     """`south,west,north,east` in degrees."""
-    try:
-        south, west, north, east = (float(part) for part in value.split(","))
-    except ValueError:
-        raise LotseError('"bbox" must be south,west,north,east', field="bbox") from None
+    parts = [finite(part) for part in value.split(",")]
+    if len(parts) != 4 or None in parts:
+        raise LotseError('"bbox" must be south,west,north,east', field="bbox")
+    south, west, north, east = parts
     if not (-90 <= south <= north <= 90 and -180 <= west <= east <= 180):
         raise LotseError('"bbox" must be south,west,north,east', field="bbox")
     return south, west, north, east
@@ -388,53 +484,58 @@ def _distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return math.hypot(dx, dy)
 
 
-@bp.get("/<int:report_id>")
+@bp.get("/<id:report_id>")
 def show(report_id: int):
     """One report with its vote counts."""
     db_session = db.session()
     report = db_session.get(Report, report_id)
     if report is None:
         raise LotseError(code="report_not_found", status=404)
-    return jsonify(report=report_dict(report, vote_counts(db_session, [report_id])[report_id], utcnow()))
+    return jsonify(report=report_dicts(db_session, [report], utcnow())[0])
 
 
-@bp.post("/<int:report_id>/votes")
+@bp.post("/<id:report_id>/votes")
 def vote(report_id: int):
     """`{"answer": "yes" | "no" | "unsure"}`: is the obstacle there? Not for the reporter (403)."""
     user = security.require_user()
-    answer = _choice(json_body("answer"), "answer", VOTES)
+    answer = parse_body(Vote).answer
     now = utcnow()
     db_session = db.session()
     report = _get_open(db_session, report_id, now)
     if report.reporter_id == user.id:
         raise LotseError(code="own_report", status=403)
-    existing = db_session.scalar(select(ReportVote).where(ReportVote.report_id == report_id,
+    return jsonify(report=_cast_vote(db_session, report, user, answer, now))
+
+
+def _cast_vote(db_session: Session, report: Report, user: User, answer: str, now: datetime,
+               **detail: Any) -> dict[str, Any]:
+    """Record `user`'s answer (a later one replaces theirs), apply `vote_outcome`, commit, tell the listeners when
+    the report became confirmed; returns the report's dict."""
+    existing = db_session.scalar(select(ReportVote).where(ReportVote.report_id == report.id,
                                                           ReportVote.user_id == user.id))
     if existing is None:
-        db_session.add(ReportVote(report_id=report_id, user_id=user.id, answer=answer, created_at=now))
+        db_session.add(ReportVote(report_id=report.id, user_id=user.id, answer=answer, created_at=now))
     else:
         existing.answer, existing.created_at = answer, now
-    _event(db_session, report, user, "vote", answer=answer)
+    _event(db_session, report, user, "vote", answer=answer, **detail)
     db_session.flush()
-    votes = vote_counts(db_session, [report_id])[report_id]
+    votes = vote_counts(db_session, [report.id])[report.id]
     before = report.status
     report.status = vote_outcome(before, votes.get("yes", 0), votes.get("no", 0))
     report.updated_at = now
     if report.status != before:
         _event(db_session, report, None, report.status, yes=votes.get("yes", 0), no=votes.get("no", 0))
+    [result] = report_dicts(db_session, [report], now)  # in the transaction: the listeners may plan routes
     db_session.commit()
     _changed()
-    result = report_dict(report, votes, now)
     if report.status == "confirmed" and before == "new":
         notify_confirmed(result)
-    return jsonify(report=result)
+    return result
 
 
 def _close(report_id: int, status: str):
     staff = security.require_staff()
-    note = json_body("note").get("note", "")
-    if not isinstance(note, str) or len(note) > DESCRIPTION_MAX:
-        raise LotseError(f'"note" must be text of at most {DESCRIPTION_MAX} characters', field="note")
+    note = parse_body(StaffNote).note
     now = utcnow()
     db_session = db.session()
     report = _get_open(db_session, report_id, now)
@@ -442,22 +543,22 @@ def _close(report_id: int, status: str):
     _event(db_session, report, staff, status, note=note.strip())
     db_session.commit()
     _changed()
-    return jsonify(report=report_dict(report, vote_counts(db_session, [report_id])[report_id], now))
+    return jsonify(report=report_dicts(db_session, [report], now)[0])
 
 
-@bp.post("/<int:report_id>/resolve")
+@bp.post("/<id:report_id>/resolve")
 def resolve(report_id: int):
     """Staff: the obstacle has gone. `{"note"?}`."""
     return _close(report_id, "resolved")
 
 
-@bp.post("/<int:report_id>/reject")
+@bp.post("/<id:report_id>/reject")
 def reject(report_id: int):
     """Staff: the report was wrong. `{"note"?}`."""
     return _close(report_id, "rejected")
 
 
-@bp.get("/<int:report_id>/events")
+@bp.get("/<id:report_id>/events")
 def events(report_id: int):
     """Staff: the report's audit log, oldest first."""
     security.require_staff()
@@ -470,34 +571,32 @@ def events(report_id: int):
     ])
 
 
-@bp.post("/<int:report_id>/work")
+@bp.post("/<id:report_id>/work")
 def work(report_id: int):
     """Staff: the city's workflow. `{"work_status"?: "new" | "in_progress" | "fixed", "assignee_id"?: staff id or
     null, "note"?}`; "fixed" closes the report with status `fixed`. Only open reports (409 otherwise)."""
     staff = security.require_staff()
-    body = json_body("work_status", "assignee_id", "note")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise LotseError("The body must be a JSON object", field="body", code="bad_json")
     return jsonify(report=update_work(staff, report_id, body))
 
 
 def update_work(staff: User, report_id: int, body: dict[str, Any]) -> dict[str, Any]:
     """Apply a staff workflow change (the API above and the staff pages); audit-logged as `work` (and `fixed`)."""
-    if "work_status" in body and body["work_status"] not in WORK_STATUSES:
-        raise LotseError(f'"work_status" must be one of {", ".join(WORK_STATUSES)}', field="work_status")
-    note = body.get("note", "")
-    if not isinstance(note, str) or len(note) > DESCRIPTION_MAX:
-        raise LotseError(f'"note" must be text of at most {DESCRIPTION_MAX} characters', field="note")
+    change = validate(WorkChange, body)
+    note = change.note
     db_session = db.session()
-    assignee_id = body.get("assignee_id")
+    assignee_id = change.assignee_id
     if "assignee_id" in body and assignee_id is not None:
-        assignee = db_session.get(User, assignee_id) if isinstance(assignee_id, int) and not isinstance(
-            assignee_id, bool) else None
+        assignee = db_session.get(User, assignee_id)
         if assignee is None or assignee.role != "staff":
             raise LotseError('"assignee_id" must be the id of a staff account, or null', field="assignee_id")
     now = utcnow()
     report = _get_open(db_session, report_id, now)
     detail: dict[str, Any] = {}
-    if "work_status" in body and body["work_status"] != report.work_status:
-        report.work_status = detail["work_status"] = body["work_status"]
+    if change.work_status is not None and change.work_status != report.work_status:
+        report.work_status = detail["work_status"] = change.work_status
     if "assignee_id" in body and assignee_id != report.assignee_id:
         report.assignee_id = detail["assignee_id"] = assignee_id
     if note.strip():
@@ -510,4 +609,4 @@ def update_work(staff: User, report_id: int, body: dict[str, Any]) -> dict[str, 
         _event(db_session, report, staff, "fixed", note=note.strip())
     db_session.commit()
     _changed()
-    return report_dict(report, vote_counts(db_session, [report_id])[report_id], now)
+    return report_dicts(db_session, [report], now)[0]

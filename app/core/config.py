@@ -35,15 +35,22 @@ DEFAULTS: dict[str, Any] = {
     "SPEECH_ENGINES": "gtts,espeak",  # in order of preference; gTTS needs the internet
     "SPEECH_CACHE_DIR": None,  # default: <instance path>/speech
     "SPEECH_CACHE_MB": 200,
+    "SPEECH_PROCESSES": 2,  # eSpeak NG processes at once
+    "SPEECH_QUEUE": 8,  # renders waiting for one; beyond, 503 busy with Retry-After
+    "SPEECH_PRERENDER_QUEUE": 1000,  # texts queued to render ahead (the oldest go first)
+    "REDIS_URL": None,  # e.g. redis://127.0.0.1:6379/0: rate limits shared by every server process
     # Volunteers
-    "RATE_LIMIT_LOGIN": "10/minute",  # per IP and email
-    "RATE_LIMIT_REGISTER": "20/hour",  # per IP
+    "RATE_LIMIT_LOGIN": "5/minute",  # per IP and email
+    "RATE_LIMIT_LOGIN_IP": "8/minute;40/hour",  # per IP, whatever the emails
+    "RATE_LIMIT_REGISTER": "5/minute;20/hour",  # per IP
+    "PASSWORD_HASHES_AT_ONCE": 2,  # Argon2 hashes running at once, 64 MiB each
+    "PASSWORD_HASH_WAIT_S": 1.0,  # then 503 with Retry-After
     "RATE_LIMIT_REPORTS": "30/hour",  # per volunteer
     "OVERLAY_REBUILD_INTERVAL_S": 30.0,  # accepted quest facts reach routing within this many seconds
     # Live guidance
     "LIVE_FRAMES_PER_SECOND": 20,  # per socket; a flood beyond it is dropped
     "LIVE_MAX_FRAME_BYTES": 64 * 1024,
-    "ROUTE_STORE_SIZE": 2000,  # planned routes kept for walkers to start on
+    "ROUTE_STORE_SIZE": 2000,  # planned routes kept for walkers to start on, at most 20 per client address
     "SOCK_SERVER_OPTIONS": {"ping_interval": 25, "max_message_size": 1024 * 1024},
 }
 

@@ -1,4 +1,6 @@
-"""The OpenAPI 3.1 document of the REST API (kept beside the blueprint it describes)."""
+"""The OpenAPI 3.1 document of the REST API. The volunteer API's bodies come from the pydantic models the views
+parse them with (`app.core.inputs`), so what is documented is what is accepted; every error is the `Error` object,
+an oversized body included (400 `too_large`: the API answers every bad input with 400)."""
 
 from __future__ import annotations
 
@@ -24,8 +26,9 @@ _TRI = {"type": "string", "enum": ["yes", "no", "unknown"]}
 
 def _error_responses() -> dict[str, Any]:
     body = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
-    return {"400": {"description": "Bad input, in the request's language", "content": body},
-            "413": {"description": "Body over 64 KB", "content": body}}
+    return {"400": {"description": "Bad input, in the request's language (code too_large: a body over 64 KB)",
+                    "content": body},
+            "default": {"description": "Any other error, e.g. 429 with Retry-After", "content": body}}
 
 
 def openapi_document() -> dict[str, Any]:
@@ -77,8 +80,10 @@ def openapi_document() -> dict[str, Any]:
             }},
             "/api/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OK"}}}},
             **_staff_paths(),
+            **_volunteer_paths(),
         },
         "components": {"schemas": {
+            **_model_schemas(),
             "Error": _ERROR,
             "Gap": _GAP,
             "Position": _POSITION,
@@ -145,9 +150,12 @@ def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any
 
 def _json_errors(*statuses: str) -> dict[str, Any]:
     body = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
-    texts = {"400": "A bad filter (the error names the field)", "401": "Not logged in", "403": "Not staff",
-             "404": "No such report", "409": "The report is closed"}
-    return {status: {"description": texts[status], "content": body} for status in statuses}
+    texts = {"400": "Bad input (the error names the field; too_large: a body over 64 KB)", "401": "Not logged in",
+             "403": "Not allowed (not staff, own report, or a missing X-CSRF-Token)", "404": "No such report",
+             "409": "The report is closed", "429": "Too many requests (Retry-After)",
+             "503": "Busy: too many password checks at once (Retry-After)"}
+    return {**{status: {"description": texts[status], "content": body} for status in statuses},
+            "default": {"description": "Any other error", "content": body}}
 
 
 def _staff_paths() -> dict[str, Any]:
@@ -196,15 +204,78 @@ def _staff_paths() -> dict[str, Any]:
             ],
             "responses": {"200": {"description": "`{reports: [...]}`, at most 200"},
                           **_json_errors("400", "401", "403")},
-        }},
-        "/api/reports/{id}/work": {"post": {
-            "summary": "Staff: the city's workflow (new, in_progress, fixed), assignee and a note; fixed closes the "
-                       "report with status fixed. Needs the X-CSRF-Token header.",
-            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
-            "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                "type": "object", "additionalProperties": False, "properties": {
-                    "work_status": {"type": "string", "enum": ["new", "in_progress", "fixed"]},
-                    "assignee_id": {"type": ["integer", "null"]}, "note": {"type": "string", "maxLength": 1000}}}}}},
-            "responses": {"200": {"description": "`{report}`"}, **_json_errors("400", "401", "403", "404", "409")},
-        }},
+        },
+            "post": _operation("Report an obstacle (logged in); merges into an open report of the same type on the "
+                               "same way within 10 m (200, merged)", "NewReport", ("201", "200"),
+                               ("400", "401", "403", "429"))},
+    }
+
+
+# -------------------------------------------------------------- the volunteer API, from the models it parses with
+def _models() -> dict[str, Any]:
+    from app.community import accounts, quests, reports
+
+    return {"Registration": accounts.Registration, "Login": accounts.Login, "NewReport": reports.NewReport,
+            "Vote": reports.Vote, "StaffNote": reports.StaffNote, "WorkChange": reports.WorkChange,
+            "QuestAnswer": quests.QuestAnswerBody}
+
+
+def _model_schemas() -> dict[str, Any]:
+    schemas = {}
+    for name, model in _models().items():
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(schema.pop("$defs", {}))
+        schemas[name] = schema
+    return schemas
+
+
+def _operation(summary: str, body: str | None, ok: tuple[str, ...], errors: tuple[str, ...],
+               parameters: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    operation: dict[str, Any] = {"summary": summary, "parameters": parameters or [],
+                                 "responses": {**{status: {"description": "OK", "content": {"application/json": {
+                                     "schema": {"type": "object"}}}} if status != "204" else {"description": "Done"}
+                                     for status in ok}, **_json_errors(*errors)}}
+    if body is not None:
+        operation["requestBody"] = {"required": True, "content": {"application/json": {
+            "schema": {"$ref": f"#/components/schemas/{body}"}}}}
+    return operation
+
+
+def _volunteer_paths() -> dict[str, Any]:
+    from app.core.inputs import ID_MAX
+
+    report_id = [{"name": "id", "in": "path", "required": True,
+                  "schema": {"type": "integer", "minimum": 1, "maximum": ID_MAX}}]
+    staff_post = ("400", "401", "403", "404", "409")
+    return {
+        "/api/csrf": {"get": _operation("The session's CSRF token: send it as X-CSRF-Token with every POST of the "
+                                        "volunteer API", None, ("200",), ())},
+        "/api/accounts/register": {"post": _operation("A volunteer account, logged in", "Registration", ("201",),
+                                                      ("400", "403", "409", "429", "503"))},
+        "/api/accounts/login": {"post": _operation("Log in; a fresh CSRF token", "Login", ("200",),
+                                                   ("400", "401", "403", "429", "503"))},
+        "/api/accounts/logout": {"post": _operation("End every session of the user", None, ("204",), ("403",))},
+        "/api/accounts/me": {"get": _operation("The logged-in user", None, ("200",), ("401",))},
+        "/api/reports/{id}": {"get": _operation("One report with its votes (no reporter)", None, ("200",), ("404",),
+                                                report_id)},
+        "/api/reports/{id}/votes": {"post": _operation("Is the obstacle there? Not for the reporter", "Vote",
+                                                       ("200",), ("400", "401", "403", "404", "409"), report_id)},
+        "/api/reports/{id}/resolve": {"post": _operation("Staff: the obstacle has gone", "StaffNote", ("200",),
+                                                         staff_post, report_id)},
+        "/api/reports/{id}/reject": {"post": _operation("Staff: the report was wrong", "StaffNote", ("200",),
+                                                        staff_post, report_id)},
+        "/api/reports/{id}/events": {"get": _operation("Staff: the report's audit log", None, ("200",),
+                                                       ("401", "403", "404"), report_id)},
+        "/api/reports/{id}/work": {"post": _operation(
+            "Staff: the city's workflow (new, in_progress, fixed), assignee and a note; fixed closes the report",
+            "WorkChange", ("200",), staff_post, report_id)},
+        "/api/quests": {"get": _operation("Up to 20 open quests near a point", None, ("200",), ("400",), [
+            {"name": "lat", "in": "query", "required": True, "schema": {"type": "number", "minimum": -90,
+                                                                        "maximum": 90}},
+            {"name": "lon", "in": "query", "required": True, "schema": {"type": "number", "minimum": -180,
+                                                                        "maximum": 180}},
+            {"name": "radius", "in": "query", "schema": {"type": "number", "exclusiveMinimum": 0, "maximum": 1000}},
+        ])},
+        "/api/quests/answer": {"post": _operation("Answer a quest; two agreeing volunteers make a fact",
+                                                  "QuestAnswer", ("200",), ("400", "401", "403", "404", "409"))},
     }

@@ -2,7 +2,13 @@
 
 Passwords are hashed with Argon2id (argon2-cffi, RFC 9106 parameters). Sessions are Flask's signed cookies (Secure,
 HttpOnly, SameSite=Lax); every state-changing call to the volunteer API must carry the session's CSRF token in the
-`X-CSRF-Token` header. Rate limits are token buckets in this process: Lotse serves from one process.
+`X-CSRF-Token` header.
+
+Rate limits are Flask-Limiter's (moving windows, in Redis when `LOTSE_REDIS_URL` is set so that every process shares
+them, else in this process's memory). Logins are limited per address and email and, whatever the emails, per
+address; registrations per address. At most `PASSWORD_HASHES_AT_ONCE` Argon2 hashes (64 MiB each) run at once: a
+request that waits longer than `PASSWORD_HASH_WAIT_S` for one gets 503 with `Retry-After`, so a login flood can
+neither exhaust the memory nor slow down route planning.
 """
 
 from __future__ import annotations
@@ -12,27 +18,50 @@ import math
 import secrets
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import Blueprint, Flask, current_app, g, request, session
+from flask import Blueprint, Flask, current_app, g, has_app_context, request, session
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from limits import parse_many
 from sqlalchemy import select
 
 from app.core import db
+from app.core.inputs import is_text
 from app.core.models import User
 from routing.errors import LotseError
 
 _HASHER = PasswordHasher()
 PASSWORD_MAX_LENGTH = 1024  # hashing a megabyte "password" is a cheap way to burn the server's time
 _STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-_PERIODS_S = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 
 
 # ------------------------------------------------------------------------------------------------ passwords
+@contextmanager
+def _hash_slot() -> Iterator[None]:
+    """Hold one of the app's password-hash slots while hashing (none outside an app, e.g. `lotse create-staff`);
+    503 `busy` with `Retry-After` when none frees up within `PASSWORD_HASH_WAIT_S`."""
+    slots: threading.BoundedSemaphore | None = current_app.extensions.get("lotse.hash_slots") \
+        if has_app_context() else None
+    if slots is None:
+        yield
+        return
+    if not slots.acquire(timeout=current_app.config["PASSWORD_HASH_WAIT_S"]):
+        raise LotseError(code="busy", status=503, headers={"Retry-After": "1"}, retry_after_s=1)
+    try:
+        yield
+    finally:
+        slots.release()
+
+
 def hash_password(password: str) -> str:
-    return _HASHER.hash(password)
+    with _hash_slot():
+        return _HASHER.hash(password)
 
 
 @cache
@@ -43,21 +72,27 @@ def _dummy_hash() -> str:
 
 def verify_password(user: User | None, password: str) -> bool:
     """Whether `password` is the user's; takes as long for an unknown user. Rehashes when the parameters changed."""
-    try:
-        _HASHER.verify(user.password_hash if user else _dummy_hash(), password)
-    except (VerificationError, InvalidHashError):
-        return False
-    if user is None:
-        return False
-    if _HASHER.check_needs_rehash(user.password_hash):
-        user.password_hash = _HASHER.hash(password)
-    return True
+    with _hash_slot():
+        try:
+            _HASHER.verify(user.password_hash if user else _dummy_hash(), password)
+        except (VerificationError, InvalidHashError):
+            return False
+        if user is None:
+            return False
+        if _HASHER.check_needs_rehash(user.password_hash):
+            user.password_hash = _HASHER.hash(password)
+        return True
 
 
 def init_app(app: Flask) -> None:
-    """Session signing key and rate limiter."""
+    """Session signing key, rate limiter and password-hash slots."""
     _ensure_secret_key(app)
-    app.extensions["lotse.rate_limiter"] = RateLimiter()
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    app.config.setdefault("RATELIMIT_STRATEGY", "moving-window")
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", "lotse")
+    # Limits are applied where the key is known (`rate_limit`); Flask-Limiter keeps the counts and decides.
+    app.extensions["lotse.rate_limiter"] = Limiter(get_remote_address, app=app, default_limits=[])
+    app.extensions["lotse.hash_slots"] = threading.BoundedSemaphore(app.config["PASSWORD_HASHES_AT_ONCE"])
 
 
 def _ensure_secret_key(app: Flask) -> None:
@@ -79,15 +114,17 @@ def _ensure_secret_key(app: Flask) -> None:
 def authenticate(email: object, password: object) -> User:
     """The account with this email and password, for the volunteer API and the staff login alike.
 
-    401 `bad_login` for a wrong email or password; 429 when the address and email used up the login limit. The slow
-    hash runs outside any transaction.
+    401 `bad_login` for a wrong email or password; 429 when the address used up its login limit, or the address and
+    email theirs; 503 when too many hashes are running. The slow hash runs outside any transaction.
     """
-    email = email.strip().lower() if isinstance(email, str) else ""
+    email = email.strip().lower() if isinstance(email, str) and is_text(email) else ""
+    rate_limit("login_ip", request.remote_addr or "")
     rate_limit("login", f"{request.remote_addr}|{email}")
     db_session = db.session()
     user = db_session.scalar(select(User).where(User.email == email)) if email else None
     db_session.commit()  # no transaction, and no write lock, during the slow hash
-    if not isinstance(password, str) or len(password) > PASSWORD_MAX_LENGTH or not verify_password(user, password):
+    if not isinstance(password, str) or len(password) > PASSWORD_MAX_LENGTH or not is_text(password) \
+            or not verify_password(user, password):
         raise LotseError(code="bad_login", status=401)
     db_session.commit()  # a rehashed password
     return user
@@ -163,43 +200,15 @@ def protect(blueprint: Blueprint) -> None:
 
 
 # ----------------------------------------------------------------------------------------------- rate limits
-class RateLimiter:
-    """Token buckets per key: `count` events per period, refilled continuously; thread-safe."""
-
-    def __init__(self) -> None:
-        self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, last refill time)
-        self._lock = threading.Lock()
-
-    def take(self, key: str, count: int, period_s: float) -> float:
-        """Take one token: 0 if there was one, else the seconds until there is."""
-        now = time.monotonic()
-        rate = count / period_s
-        with self._lock:
-            tokens, last = self._buckets.get(key, (float(count), now))
-            tokens = min(float(count), tokens + (now - last) * rate)
-            if tokens < 1:
-                self._buckets[key] = (tokens, now)
-                return (1 - tokens) / rate
-            self._buckets[key] = (tokens - 1, now)
-            if len(self._buckets) > 100_000:  # forget idle keys now and then; a forgotten key starts full
-                self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < period_s}
-            return 0.0
-
-    def reset(self) -> None:
-        with self._lock:
-            self._buckets.clear()
-
-
-def parse_limit(value: str) -> tuple[int, float]:
-    """`"30/hour"` → (30, 3600.0); units second, minute, hour, day."""
-    count, _, unit = value.partition("/")
-    return int(count), float(_PERIODS_S[unit.strip()])
-
-
 def rate_limit(name: str, key: str) -> None:
-    """Raise 429 when `key` used up the limit set in config `RATE_LIMIT_<NAME>` (e.g. `"10/minute"`)."""
-    count, period_s = parse_limit(current_app.config[f"RATE_LIMIT_{name.upper()}"])
-    wait_s = current_app.extensions["lotse.rate_limiter"].take(f"{name}:{key}", count, period_s)
-    if wait_s > 0:
-        retry_after = math.ceil(wait_s)
-        raise LotseError(code="rate_limited", status=429, headers={"Retry-After": str(retry_after)}, retry_after_s=retry_after)
+    """Count one event of `key`; raise 429 with `Retry-After` when it is over a limit in config
+    `RATE_LIMIT_<NAME>` (Flask-Limiter notation: `"10/minute"`, `"8/minute;40/hour"`)."""
+    limiter: Limiter = current_app.extensions["lotse.rate_limiter"]
+    # The counts are kept under the app's prefix: apps sharing one Redis (tests, two deployments) keep their own.
+    identifiers = (current_app.config["RATELIMIT_KEY_PREFIX"], name, key)
+    for item in parse_many(current_app.config[f"RATE_LIMIT_{name.upper()}"]):
+        if not limiter.limiter.hit(item, *identifiers):
+            reset_at = limiter.limiter.get_window_stats(item, *identifiers).reset_time
+            retry_after = max(1, math.ceil(reset_at - time.time()))
+            raise LotseError(code="rate_limited", status=429, headers={"Retry-After": str(retry_after)},
+                             retry_after_s=retry_after)

@@ -7,6 +7,7 @@ from typing import Any
 from flask import current_app, request
 
 from app.community import reports
+from app.core.inputs import ascii_int
 from app.staff.gaps import service
 from routing.errors import LotseError
 from routing.gaps import KINDS, SORTS
@@ -67,6 +68,7 @@ def int_arg(name: str, default: int, low: int, high: int) -> int:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    value = ascii_int(raw, low, high)
+    if value is None:
         raise LotseError(f'"{name}" must be a whole number from {low} to {high}', field=name)
-    return int(raw)
+    return value

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.community import reports
 from app.core import db, security, usage
+from app.core.inputs import ID_MAX, ascii_int
 from app.core.language import current_language
 from app.core.models import Report, ReportEvent, User, utcnow
 from app.staff.charts import bar_chart, line_chart
@@ -74,18 +75,25 @@ def _render(template: str, **context: Any) -> str:
         min_count=usage.MIN_SHOWN, **context)
 
 
+def _safe_next(target: str) -> bool:
+    """A redirect target after login: a path under /staff, printable ASCII, no scheme or host (no CRLF into the
+    Location header, no open redirect)."""
+    return (target.startswith("/staff") and target.isascii() and target.isprintable() and "\\" not in target
+            and not target.startswith("//") and len(target) <= 2000)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """A staff member logs in (the same accounts, checks and limits as the volunteer API)."""
     error = None
     next_url = request.values.get("next", "")
-    if not next_url.startswith("/staff") or next_url.startswith("//"):
+    if not _safe_next(next_url):
         next_url = _link("staff.overview")
     if request.method == "POST":
         try:
             user = security.authenticate(request.form.get("email", ""), request.form.get("password", ""))
         except LotseError as exc:
-            if exc.status == 429:
+            if exc.status != 401:  # rate limited or busy: the error page says so
                 raise
             error = current_language().message("bad_login")
         else:
@@ -169,8 +177,7 @@ def report_page():
 
 
 def report_rows(db_session: Session, rows: list[Report], now: datetime) -> list[dict[str, Any]]:
-    votes = reports.vote_counts(db_session, [row.id for row in rows])
-    items = [reports.report_dict(row, votes[row.id], now) for row in rows]
+    items = reports.report_dicts(db_session, rows, now)
     reports.add_staff_details(db_session, items, rows)
     names = _way_names()
     grid = service(current_app).analysis().grid
@@ -189,7 +196,7 @@ def _way_names() -> dict[int, str]:
         for osm, code in zip(graph.way_osm_id.tolist(), graph.way_columns["name"].tolist())})
 
 
-@bp.route("/reports/<int:report_id>", methods=["GET", "POST"])
+@bp.route("/reports/<id:report_id>", methods=["GET", "POST"])
 def report_detail(report_id: int):
     db_session = db.session()
     error = None
@@ -197,7 +204,7 @@ def report_detail(report_id: int):
         body: dict[str, Any] = {"work_status": request.form.get("work_status", ""),
                                 "note": request.form.get("note", "")}
         assignee = request.form.get("assignee_id", "")
-        body["assignee_id"] = int(assignee) if assignee.isdigit() else None
+        body["assignee_id"] = ascii_int(assignee, 1, ID_MAX)
         try:
             reports.update_work(security.current_user(), report_id, body)
         except LotseError as exc:

@@ -110,13 +110,14 @@ def map_svg(analysis: Analysis, selected: list[dict[str, Any]], open_reports: li
     )
     svg = (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="city-map" viewBox="{view[0]:.0f} {view[1]:.0f} '
-        f'{view[2]:.0f} {view[3]:.0f}" role="img" aria-labelledby="map-caption" focusable="false" '
-        f'style="--stroke:{scale:.2f}px; --label:{label_size:.0f}px">'
+        f'{view[2]:.0f} {view[3]:.0f}" role="img" aria-labelledby="map-caption" focusable="false">'
+        # Sizes as presentation attributes, not a style attribute: the CSP allows no inline styles.
         f'<defs>{symbols}</defs>'
-        f'<g aria-hidden="true"><path class="grid" d="{"".join(grid_lines)}"/>'
-        f'<g class="cell-labels">{labels}</g>'
-        f'<path class="paths" d="{paths["paths"]}"/><path class="roads" d="{paths["roads"]}"/>'
-        f'<path class="steps" d="{paths["steps"]}"/>'
-        f'<g class="markers">{"".join(markers)}</g></g></svg>'
+        f'<g aria-hidden="true"><path class="grid" stroke-width="{scale:.2f}" d="{"".join(grid_lines)}"/>'
+        f'<g class="cell-labels" font-size="{label_size:.0f}">{labels}</g>'
+        f'<path class="paths" stroke-width="{scale:.2f}" d="{paths["paths"]}"/>'
+        f'<path class="roads" stroke-width="{2 * scale:.2f}" d="{paths["roads"]}"/>'
+        f'<path class="steps" stroke-width="{3 * scale:.2f}" d="{paths["steps"]}"/>'
+        f'<g class="markers" stroke-width="{0.8 * scale:.2f}">{"".join(markers)}</g></g></svg>'
     )
     return Markup(svg), shown_gaps, shown_reports

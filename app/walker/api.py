@@ -7,6 +7,7 @@ from dataclasses import asdict
 
 from flask import Blueprint, current_app, jsonify, request
 
+from app.core.inputs import ascii_int
 from app.core.language import current_language
 from app.core.openapi import openapi_document
 from app.walker.planning import parse_route_request, plan_and_store
@@ -75,10 +76,10 @@ def geocode():
     near = None
     if request.args.get("lat") is not None or request.args.get("lon") is not None:
         near = check_coordinate(request.args.get("lat"), request.args.get("lon"))
-    try:
-        limit = min(max(int(request.args.get("limit", 8)), 1), 20)
-    except ValueError:
-        raise LotseError("limit must be a whole number", field="limit") from None
+    limit = ascii_int(request.args.get("limit", "8"), 0, 10**9)
+    if limit is None:
+        raise LotseError("limit must be a whole number", field="limit")
+    limit = min(max(limit, 1), 20)
     words = current_language().phrases
     labels = words["geocoder"]
     kinds = words["guidance"]["landmark_kinds"]

@@ -20,7 +20,7 @@ from flask_sock import ConnectionClosed, Sock
 from app.core.errors import frame_error
 from app.core.language import Language, current_language, resolve
 from app.walker.planning import RouteStore, StoredRoute, parse_route_request, plan_and_store, replan
-from app.walker.speech import audio_url
+from app.walker.speech import Prerender, audio_url
 from routing.errors import LotseError
 from routing.numbers import finite_number
 from routing.tracking import MAX_ACCURACY_M, Fix, GuidanceSession
@@ -37,6 +37,7 @@ class LiveConnection:
         self.send_text = send
         self.session: GuidanceSession | None = None
         self.stored: StoredRoute | None = None
+        self.prerendering: Prerender | None = None  # this walker's route audio, cancelled when the socket closes
         self.language = language
         self.closed = False
         self._next_id = 0
@@ -122,7 +123,9 @@ class LiveConnection:
             self.session.resume(progress)
         speech = self.app.extensions.get("lotse.speech")
         if speech is not None:
-            speech.prerender([i.text for i in stored.route.instructions], self.language.code)
+            if self.prerendering is not None:
+                self.prerendering.cancel()
+            self.prerendering = speech.prerender([i.text for i in stored.route.instructions], self.language.code)
 
     def _on_position(self, message: dict[str, Any]) -> None:
         if self.session is None:
@@ -269,3 +272,5 @@ def guide(ws: Any) -> None:
         log.exception("Live connection failed")
     finally:
         connections.discard(connection)
+        if connection.prerendering is not None:
+            connection.prerendering.cancel()

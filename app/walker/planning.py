@@ -8,7 +8,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import Any
 
-from flask import Flask
+from flask import Flask, has_request_context, request as http_request
 
 from app.core.language import Language
 from app.core.usage import route_planned
@@ -43,6 +43,7 @@ class StoredRoute:
 
     route: Route
     request: RouteRequest
+    client: str = ""  # who planned it (the address): each client's routes are kept apart
 
     @property
     def destination(self) -> tuple[float, float]:
@@ -103,12 +104,15 @@ def _position(body: dict[str, Any], key: str, field_code: str) -> tuple[Any, Any
     return value["lat"], value["lon"]
 
 
-def plan_and_store(app: Flask, request: RouteRequest) -> StoredRoute:
-    """Plan the request around the reported obstacles in force, keep it for the live socket, count its use."""
+def plan_and_store(app: Flask, request: RouteRequest, client: str | None = None) -> StoredRoute:
+    """Plan the request around the reported obstacles in force, keep it for the live socket under its `client`
+    (default: the HTTP request's address), count its use."""
     route = plan_route(app.extensions["lotse.planner"], request.origin, request.destination, request.profile,
                        request.prefs, request.language.code, app.extensions["lotse.obstacles"](), request.wording,
                        request.heading_deg)
-    stored = StoredRoute(route, request)
+    if client is None:
+        client = (http_request.remote_addr or "") if has_request_context() else ""
+    stored = StoredRoute(route, request, client)
     app.extensions["lotse.routes"].add(stored)
     route_planned(app, route)  # anonymous usage counts (app.core.usage)
     return stored
@@ -119,23 +123,44 @@ def replan(app: Flask, stored: StoredRoute, origin: tuple[float, float] | None =
     """The same request again from `origin` (a walker off the route) or in another language."""
     request = stored.request
     return plan_and_store(app, replace(request, origin=origin or request.origin, language=language or request.language,
-                                       heading_deg=None if origin else request.heading_deg))
+                                       heading_deg=None if origin else request.heading_deg), stored.client)
+
+
+ROUTES_PER_CLIENT = 20  # a walker needs a handful; a flood from one address evicts only its own
 
 
 class RouteStore:
-    """The most recently planned routes by id (bounded; old ones are forgotten)."""
+    """Planned routes by id, bounded per client and in all: a client's oldest route goes when it has more than
+    `per_client`, and the least recently planning client's oldest when there are more than `size` in all, so
+    thousands of anonymous `/api/route` calls from one address never evict another walker's route."""
 
-    def __init__(self, size: int) -> None:
-        self._routes: OrderedDict[str, StoredRoute] = OrderedDict()
+    def __init__(self, size: int, per_client: int = ROUTES_PER_CLIENT) -> None:
+        self._clients: OrderedDict[str, OrderedDict[str, StoredRoute]] = OrderedDict()
+        self._owner: dict[str, str] = {}  # route id -> client
         self._size = size
+        self._per_client = per_client
         self._lock = threading.Lock()
 
     def add(self, stored: StoredRoute) -> None:
         with self._lock:
-            self._routes[stored.route.route_id] = stored
-            if len(self._routes) > self._size:
-                self._routes.popitem(last=False)
+            routes = self._clients.setdefault(stored.client, OrderedDict())
+            self._clients.move_to_end(stored.client)
+            routes[stored.route.route_id] = stored
+            self._owner[stored.route.route_id] = stored.client
+            if len(routes) > self._per_client:
+                self._forget(stored.client)
+            while len(self._owner) > self._size:
+                self._forget(next(iter(self._clients)))
+
+    def _forget(self, client: str) -> None:
+        """Drop `client`'s oldest route (and the client when it has none left)."""
+        routes = self._clients[client]
+        route_id, _ = routes.popitem(last=False)
+        del self._owner[route_id]
+        if not routes:
+            del self._clients[client]
 
     def get(self, route_id: str) -> StoredRoute | None:
         with self._lock:
-            return self._routes.get(route_id)
+            client = self._owner.get(route_id)
+            return None if client is None else self._clients[client][route_id]

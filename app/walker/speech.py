@@ -3,6 +3,11 @@
 The cache is keyed by (engine, language, text) and bounded in size (oldest files go first). Rendering for a route
 happens ahead of time in one worker thread, so live guidance never waits for a speech engine; when no engine
 works the instruction still goes out as text and the phone speaks it.
+
+Bounded under load: at most `processes` eSpeak NG processes run at once, at most `queue` renders wait for one (the
+rest, and those that wait too long, are 503 `busy` with Retry-After), and the prerender queue holds at most
+`prerender_queue` texts (the oldest go first: a text not prerendered is rendered when it is asked for). A socket
+that closes cancels its route's prerenders (`Prerender.cancel`).
 """
 
 from __future__ import annotations
@@ -14,7 +19,9 @@ import shutil
 import subprocess
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -29,6 +36,8 @@ bp = Blueprint("speech", __name__, url_prefix="/api")
 MAX_TEXT_CHARS = 500
 GTTS_RETRY_AFTER_S = 600.0  # after gTTS failed (offline), try it again only this much later
 ESPEAK_VOICES = {"de": "de", "en": "en-gb"}
+PROCESS_WAIT_S = 2.0  # a render waits this long for an eSpeak NG process, then the answer is 503 busy
+RETRY_AFTER_S = 2
 _FORMATS = {"gtts": ("mp3", "audio/mpeg"), "espeak": ("wav", "audio/wav")}
 
 
@@ -36,16 +45,36 @@ class SpeechUnavailable(Exception):
     """No configured engine could speak the text."""
 
 
-class SpeechService:
-    """Renders and caches instruction audio."""
+class SpeechBusy(SpeechUnavailable):
+    """Every eSpeak NG process is busy and the queue for them is full (or the wait too long)."""
 
-    def __init__(self, cache_dir: Path, max_bytes: int, engines: tuple[str, ...]) -> None:
+
+class Prerender:
+    """One route's texts queued for rendering ahead; `cancel` drops those not rendered yet (the walker left)."""
+
+    def __init__(self) -> None:
+        self.cancelled = threading.Event()
+
+    def cancel(self) -> None:
+        self.cancelled.set()
+
+
+class SpeechService:
+    """Renders and caches instruction audio, with bounded processes and queues (see the module)."""
+
+    def __init__(self, cache_dir: Path, max_bytes: int, engines: tuple[str, ...], processes: int = 2,
+                 queue: int = 8, prerender_queue: int = 1000) -> None:
         self.cache_dir = cache_dir
         self.max_bytes = max_bytes
         self.engines = tuple(engine for engine in engines if engine in _FORMATS)
         self._gtts_failed_at = -GTTS_RETRY_AFTER_S
         self._lock = threading.Lock()
-        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="speech")
+        self._processes = threading.BoundedSemaphore(processes)
+        self._waiting = 0
+        self._queue = queue
+        self._jobs: deque[tuple[Prerender, str, str]] = deque(maxlen=prerender_queue)
+        self._jobs_ready = threading.Condition()
+        self._worker: threading.Thread | None = None
         cache_dir.mkdir(parents=True, exist_ok=True)
 
     def audio(self, text: str, lang: str) -> tuple[bytes, str, str]:
@@ -64,16 +93,53 @@ class SpeechService:
                 return data, mimetype, engine
         raise SpeechUnavailable(text)
 
-    def prerender(self, texts: list[str], lang: str) -> None:
-        """Render texts in the background so they are cached before they are needed."""
-        for text in texts:
-            self._worker.submit(self._quietly, text, lang)
+    def prerender(self, texts: list[str], lang: str) -> Prerender:
+        """Render texts in the background so they are cached before they are needed; cancel the returned job when
+        they are no longer wanted."""
+        job = Prerender()
+        with self._jobs_ready:
+            self._jobs.extend((job, text, lang) for text in texts)
+            if self._worker is None:
+                self._worker = threading.Thread(target=self._work, name="speech-prerender", daemon=True)
+                self._worker.start()
+            self._jobs_ready.notify()
+        return job
 
-    def _quietly(self, text: str, lang: str) -> None:
+    def pending(self) -> int:
+        """Prerenders queued and not cancelled."""
+        with self._jobs_ready:
+            return sum(not job.cancelled.is_set() for job, _, _ in self._jobs)
+
+    def _work(self) -> None:
+        while True:
+            with self._jobs_ready:
+                while not self._jobs:
+                    self._jobs_ready.wait()
+                job, text, lang = self._jobs.popleft()
+            if not job.cancelled.is_set():
+                try:
+                    self.audio(text, lang)
+                except SpeechUnavailable:  # busy or no engine: rendered when asked for, or spoken on the phone
+                    pass
+
+    @contextmanager
+    def _process_slot(self) -> Iterator[None]:
+        """One of the eSpeak NG processes; SpeechBusy when the queue for them is full or the wait too long."""
+        with self._lock:
+            if self._waiting >= self._queue:
+                raise SpeechBusy()
+            self._waiting += 1
         try:
-            self.audio(text, lang)
-        except SpeechUnavailable:
-            pass
+            acquired = self._processes.acquire(timeout=PROCESS_WAIT_S)
+        finally:
+            with self._lock:
+                self._waiting -= 1
+        if not acquired:
+            raise SpeechBusy()
+        try:
+            yield
+        finally:
+            self._processes.release()
 
     def _path(self, engine: str, lang: str, text: str, extension: str) -> Path:
         key = hashlib.sha256(f"{engine}\0{lang}\0{text}".encode()).hexdigest()
@@ -95,8 +161,9 @@ class SpeechService:
                 return None
         if shutil.which("espeak-ng") is None:
             return None
-        result = subprocess.run(["espeak-ng", "-v", ESPEAK_VOICES[lang], "-s", "165", "--stdout", text],
-                                capture_output=True, timeout=20, check=False)
+        with self._process_slot():
+            result = subprocess.run(["espeak-ng", "-v", ESPEAK_VOICES[lang], "-s", "165", "--stdout", text],
+                                    capture_output=True, timeout=20, check=False)
         return result.stdout if result.returncode == 0 and result.stdout else None
 
     def _store(self, path: Path, data: bytes) -> None:
@@ -128,6 +195,9 @@ def speech():
         raise LotseError(f"text must have 1 to {MAX_TEXT_CHARS} characters", field="text")
     try:
         data, mimetype, engine = current_app.extensions["lotse.speech"].audio(text, lang)
+    except SpeechBusy:
+        raise LotseError(code="busy", status=503, headers={"Retry-After": str(RETRY_AFTER_S)},
+                         retry_after_s=RETRY_AFTER_S) from None
     except SpeechUnavailable:
         raise LotseError(code="speech_unavailable", status=503) from None
     response = Response(data, mimetype=mimetype)

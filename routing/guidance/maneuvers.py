@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from routing import settings, tags
+from routing.obstacles import MERGE_RADIUS_M
 from routing.planner import Obstacle, Planner
 from routing.route import Route
 
@@ -370,9 +371,10 @@ def _landmarks(planner: Planner, route: Route) -> list[Maneuver]:
 
 
 def _warnings(planner: Planner, route: Route, obstacles: tuple[Obstacle, ...]) -> list[Maneuver]:
-    """A warning where a reported obstacle is on the route: at its point, else where its edge begins."""
-    warnings = []
-    for obstacle in obstacles:
+    """A warning where a reported obstacle is on the route: at its point, else where its edge begins. One warning per
+    kind within `MERGE_RADIUS_M` (thirty reports at one spot are one warning), an obstacle in force before a note."""
+    warnings: list[Maneuver] = []
+    for obstacle in sorted(obstacles, key=lambda o: not o.steers):
         affected = set(planner.obstacle_edges(obstacle).tolist())
         hits = [piece for piece in route.edges if piece.edge in affected]
         if not hits:
@@ -382,10 +384,12 @@ def _warnings(planner: Planner, route: Route, obstacles: tuple[Obstacle, ...]) -
             snap = planner.index.snap(obstacle.lat, obstacle.lon)
             distance = _on_route(route, snap.edge, snap.offset_m, float(planner.graph.edge_length[snap.edge]))
         distance = hits[0].start_m if distance is None else distance
+        if any(w.warning["kind"] == obstacle.kind and abs(w.distance_m - distance) <= MERGE_RADIUS_M
+               for w in warnings):
+            continue
         position = min(int(np.searchsorted(_cumulative(route), distance)), len(route.lat) - 1)
         warnings.append(Maneuver("warning", distance, float(route.lat[position]), float(route.lon[position]),
-                                 warning={"kind": obstacle.kind, "description": obstacle.description,
-                                          "severity": obstacle.severity}))
+                                 warning={"kind": obstacle.kind, "severity": obstacle.severity}))
     return warnings
 
 

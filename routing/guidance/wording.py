@@ -593,18 +593,14 @@ class _Writer:
         return [(w["named"].format(kind=kind, name=name, side=side), _KEEP)]
 
     def _warning(self, m: Maneuver) -> list[tuple[str, int]]:
-        warnings = self.w["warning"]
+        """The report's kind in a fixed phrase, never its free text; a short note while it is unconfirmed."""
         facts = m.warning or {}
-        parts = [(warnings.get(facts.get("kind") or "other", warnings["other"]), _KEEP)]
-        description = speakable(facts.get("description") or "", self.lang)
-        if description:
-            room = MAX_CHARS - len(parts[0][0]) - 2
-            if len(description) > room:
-                description = description[:room].rsplit(" ", 1)[0].rstrip(" ,.;:")
-            if description and description[-1] not in ".!?":
-                description += "."
-            parts.append((description[:1].upper() + description[1:], _FACT))
-        return parts
+        kind = facts.get("kind") or "other"
+        if facts.get("severity") == "note":
+            note = self.w["unconfirmed_report"]
+            return [(note["template"].format(kind=note["kinds"].get(kind, note["kinds"]["other"])), _KEEP)]
+        warnings = self.w["warning"]
+        return [(warnings.get(kind, warnings["other"]), _KEEP)]
 
     def _arrive(self, m: Maneuver) -> list[tuple[str, int]]:
         w = self.w["arrive"]

@@ -82,7 +82,7 @@ export class ReportList {
     );
     item.append(facts);
     if (report.description) item.append(el("p", { className: "description" }, report.description));
-    if (user && report.reporter_id === user.id) {
+    if (user && report.mine) {
       item.append(el("p", { className: "own" }, t("own_report_note")));
     } else if (user && OPEN.has(report.status)) {
       const question = el("p", { id: `${id}-q`, className: "question" }, t("vote_question"));

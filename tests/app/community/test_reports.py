@@ -10,6 +10,7 @@ import pytest
 
 from app.community.reports import active_obstacles
 from app.core import db
+from routing.obstacles import REPORT_TYPES, TRUSTED_MIN_CONFIRMED
 from routing.planner import Obstacle
 from routing.profiles import resolve
 from tests.app.volunteer_helpers import client_of, error_of, volunteer
@@ -57,7 +58,9 @@ def test_create_snaps_onto_the_walk_graph(vapp, city_graph, city_index):
     assert (report["lat"], report["lon"]) == pytest.approx((snap.lat, snap.lon))
     assert report["status"] == "new"
     assert report["description"] == "Baugrube <b>über</b> den ganzen Gehweg"  # JSON as given: the web app escapes
-    assert report["routing"] == {"effect": "block", "penalty_m": 0.0}
+    # A fresh account's blocking report is listed for validation and steers nobody until confirmed.
+    assert report["routing"] == {"effect": "note", "penalty_m": 0.0, "in_force": False}
+    assert report["mine"] is True and "reporter_id" not in report
     assert report["votes"] == {"yes": 0, "no": 0, "unsure": 0}
     assert reporter.get(f"/api/reports/{report['id']}").get_json()["report"] == report
 
@@ -110,11 +113,11 @@ def test_report_creation_is_rate_limited_per_volunteer(vapp, monkeypatch):
     monkeypatch.setitem(vapp.config, "RATE_LIMIT_REPORTS", "2/hour")
     reporter, other = volunteer(vapp, "Rita"), volunteer(vapp, "Otto")
     create(reporter)
-    create(reporter)
-    response = reporter.post("/api/reports", json={"type": "other", **CENTRE})
+    create(reporter, type="other")
+    response = reporter.post("/api/reports", json={"type": "damaged_surface", **CENTRE})
     assert error_of(response, 429)["code"] == "rate_limited"
     assert int(response.headers["Retry-After"]) > 60
-    create(other)
+    create(other, type="damaged_surface")
 
 
 # ------------------------------------------------------------------------------------------- lifecycle
@@ -159,7 +162,7 @@ def test_disputed_report_is_rejected_and_staff_can_reject(vapp):
     first.post(f"/api/reports/{report['id']}/votes", json={"answer": "no"})
     rejected = second.post(f"/api/reports/{report['id']}/votes", json={"answer": "no"}).get_json()["report"]
     assert rejected["status"] == "rejected"
-    other = create(reporter)
+    other = create(reporter, type="other")
     staff = volunteer(vapp, "Sam", role="staff")
     assert staff.post(f"/api/reports/{other['id']}/reject", json={}).get_json()["report"]["status"] == "rejected"
     assert error_of(staff.post("/api/reports/999999/reject", json={}), 404)["code"] == "report_not_found"
@@ -214,33 +217,124 @@ def middle_of(graph, edge: int) -> dict[str, float]:
     return {"lat": float(lat), "lon": float(lon)}
 
 
-def test_a_blocking_report_on_the_route_changes_it(vapp, city_graph):
+def route_edges(walker, request) -> tuple[dict, list[int]]:
+    route = walker.post("/api/route", json=request).get_json()
+    return route, [item["edge"] for item in route["edges"]]
+
+
+ROUTE_REQUEST = {"from": ORIGIN, "to": DESTINATION, "profile": "blind"}
+
+
+def test_a_blocking_report_changes_the_route_only_once_confirmed(vapp, city_graph):
     walker = client_of(vapp)
-    request = {"from": ORIGIN, "to": DESTINATION, "profile": "blind"}
-    before = walker.post("/api/route", json=request).get_json()
-    edges = [item["edge"] for item in before["edges"]]
+    before, edges = route_edges(walker, ROUTE_REQUEST)
     blocked_edge = edges[len(edges) // 2]
 
     reporter = volunteer(vapp, "Rita")
     report = create(reporter, type="blocked_sidewalk", severity="blocking", **middle_of(city_graph, blocked_edge))
     assert report["edge"] == blocked_edge
+    assert report["routing"]["in_force"] is False
+    with db.app_session(vapp) as session:
+        assert active_obstacles(session, datetime.now(timezone.utc)) == (
+            Obstacle(severity="note", kind="blocked_sidewalk", lat=report["lat"], lon=report["lon"], penalty_m=0.0,
+                     valid_from=parse(report["valid_from"]), valid_until=parse(report["valid_until"])),)
+    unconfirmed = walker.post("/api/route", json={**ROUTE_REQUEST, "lang": "en"}).get_json()
+    assert unconfirmed["edges"] == before["edges"]
+    [note] = [item["text"] for item in unconfirmed["instructions"] if item["type"] == "warning"]
+    assert note.startswith("Unconfirmed report: sidewalk blocked.")
 
+    # Another volunteer confirms on site: the planner sees it at once (no restart, no wait).
+    second = volunteer(vapp, "Otto")
+    confirmed = second.post(f"/api/reports/{report['id']}/votes", json={"answer": "yes"}).get_json()["report"]
+    assert confirmed["status"] == "confirmed" and confirmed["routing"] == {"effect": "block", "penalty_m": 0.0,
+                                                                         "in_force": True}
     with db.app_session(vapp) as session:
         obstacles = active_obstacles(session, datetime.now(timezone.utc))
-    assert obstacles == (Obstacle(severity="block", kind="blocked_sidewalk", description="", lat=report["lat"],
-                                  lon=report["lon"], penalty_m=0.0, valid_from=parse(report["valid_from"]),
-                                  valid_until=parse(report["valid_until"])),)
     planner = vapp.extensions["lotse.planner"]
     chosen, _ = planner.plan((ORIGIN["lat"], ORIGIN["lon"]), (DESTINATION["lat"], DESTINATION["lon"]),
                              resolve("blind"), obstacles)
     assert blocked_edge not in {d % city_graph.edge_count for d in chosen.directed}
-
-    # The API plans with the reports in force at once (no restart, no wait).
-    after = walker.post("/api/route", json=request).get_json()
-    assert blocked_edge not in [item["edge"] for item in after["edges"]]
+    after, after_edges = route_edges(walker, ROUTE_REQUEST)
+    assert blocked_edge not in after_edges
     assert after["distance_m"] > before["distance_m"]
 
     # Resolved: the way is open again.
     staff = volunteer(vapp, "Sam", role="staff")
     staff.post(f"/api/reports/{report['id']}/resolve", json={})
-    assert walker.post("/api/route", json=request).get_json()["edges"] == before["edges"]
+    assert walker.post("/api/route", json=ROUTE_REQUEST).get_json()["edges"] == before["edges"]
+
+
+def test_ten_unconfirmed_blocking_reports_from_a_fresh_account_move_no_route(vapp, city_graph, monkeypatch):
+    walker = client_of(vapp)
+    before, edges = route_edges(walker, ROUTE_REQUEST)
+    attacker = volunteer(vapp, "Mallory")
+    monkeypatch.setitem(vapp.config, "RATE_LIMIT_REPORTS", "100/hour")
+    for edge in edges[1:-1][:10]:
+        create(attacker, type="blocked_sidewalk", severity="blocking", **middle_of(city_graph, edge),
+               description="Turn left now and cross the road, the light is green")
+    after = walker.post("/api/route", json=ROUTE_REQUEST).get_json()
+    assert after["edges"] == before["edges"] and after["distance_m"] == before["distance_m"]
+
+
+def test_thirty_reports_at_one_point_put_none_of_their_text_into_guidance(vapp, city_graph):
+    walker = client_of(vapp)
+    _, edges = route_edges(walker, ROUTE_REQUEST)
+    point = middle_of(city_graph, edges[1])
+    hostile = "Turn left now and cross the road, the light is green, Zebra-Quux"
+    kinds = list(REPORT_TYPES)
+    for i in range(30):  # thirty accounts: the merges confirm each other, so these reports are in force
+        response = volunteer(vapp, f"Sybil{i}").post("/api/reports", json={
+            "type": kinds[i % len(kinds)], "severity": "low", **point, "description": f"{hostile} ({i})"})
+        assert response.status_code == (201 if i < len(kinds) else 200)
+    for lang in ("de", "en"):
+        route = walker.post("/api/route", json={**ROUTE_REQUEST, "lang": lang}).get_json()
+        spoken = " ".join(item["text"] for item in route["instructions"])
+        assert "Quux" not in spoken and "Turn left now" not in spoken and "the light is green" not in spoken
+        warnings = [item for item in route["instructions"] if item["type"] == "warning"]
+        assert 0 < len(warnings) <= len(kinds)  # one per kind at one spot, not thirty
+
+
+def test_merges_count_as_votes_only_from_another_account(vapp):
+    reporter, other = volunteer(vapp, "Rita"), volunteer(vapp, "Otto")
+    first = create(reporter, description="Bagger")
+    again = reporter.post("/api/reports", json={"type": "construction", **CENTRE})
+    assert again.status_code == 200 and again.get_json()["merged"] is True
+    assert again.get_json()["report"]["id"] == first["id"]
+    assert again.get_json()["report"]["status"] == "new"  # the reporter cannot confirm their own report
+    other_type = create(reporter, type="damaged_surface")  # another type on the same way: its own report
+    assert other_type["id"] != first["id"]
+    merged = other.post("/api/reports", json={"type": "construction", **CENTRE}).get_json()["report"]
+    assert merged["id"] == first["id"] and merged["status"] == "confirmed" and merged["votes"]["yes"] == 1
+    far = create(other, lat=49.4430, lon=7.7700)  # 200 m away: another obstacle
+    assert far["id"] != first["id"]
+
+
+def test_a_reporter_with_a_record_is_trusted_except_for_blocking(vapp, monkeypatch):
+    reporter, checker = volunteer(vapp, "Rita"), volunteer(vapp, "Otto")
+    monkeypatch.setitem(vapp.config, "RATE_LIMIT_REPORTS", "100/hour")
+    spots = [{"lat": 49.4447 + i * 0.002, "lon": 7.7690} for i in range(5)]
+    for spot in spots[:TRUSTED_MIN_CONFIRMED]:
+        report = create(reporter, type="damaged_surface", **spot)
+        assert report["routing"]["in_force"] is False
+        checker.post(f"/api/reports/{report['id']}/votes", json={"answer": "yes"})
+    trusted = create(reporter, type="damaged_surface", **spots[TRUSTED_MIN_CONFIRMED])
+    assert trusted["status"] == "new" and trusted["routing"] == {"effect": "penalty", "penalty_m": 80.0,
+                                                                 "in_force": True}
+    blocking = create(reporter, type="construction", severity="blocking", **spots[TRUSTED_MIN_CONFIRMED])
+    assert blocking["routing"]["in_force"] is False
+    # One rejected report in the window and the record no longer carries new reports.
+    wrong = create(reporter, type="other", **spots[0])
+    volunteer(vapp, "Sam", role="staff").post(f"/api/reports/{wrong['id']}/reject", json={})
+    assert checker.get(f"/api/reports/{trusted['id']}").get_json()["report"]["routing"]["in_force"] is False
+
+
+def test_public_listings_show_no_reporter_but_staff_see_it(vapp):
+    reporter = volunteer(vapp, "Rita")
+    create(reporter)
+    for client in (client_of(vapp), volunteer(vapp, "Otto"), reporter):
+        [item] = client.get("/api/reports", query_string=CENTRE).get_json()["reports"]
+        assert "reporter_id" not in item and "reporter" not in item
+        assert item["mine"] is (client is reporter)
+    staff = volunteer(vapp, "Sam", role="staff")
+    [item] = staff.get("/api/reports", query_string={**CENTRE, "include": "staff"}).get_json()["reports"]
+    assert item["reporter"]["name"] == "Rita" and item["reporter_id"] == item["reporter"]["id"]

@@ -222,7 +222,7 @@ def test_gap_api_filters_and_errors(vapp):
 def test_summary(vapp, people):
     reporter, staff = people["reporter"], people["staff"]
     first = create(reporter, type="construction")
-    create(reporter, type="construction")
+    create(reporter, type="construction", lat=49.4430, lon=7.7700)  # 200 m away: another obstacle
     create(reporter, type="damaged_surface")
     staff.post(f"/api/reports/{first['id']}/work", json={"work_status": "fixed"})
     body = client_of(vapp).get("/api/gaps/summary").get_json()

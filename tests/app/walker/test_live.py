@@ -347,3 +347,20 @@ def test_requests_before_start_get_not_started_and_the_session_lives_on(walker, 
     assert walker.start()["type"] == "started"
     walker.send({"type": kind})
     assert walker.receive()["type"] == "instruction"
+
+
+def test_prerenders_stop_when_the_sockets_close(live_app, server):
+    """Twenty walkers start and leave at once: their routes' audio is no longer rendered for nobody."""
+    speech = live_app.extensions["lotse.speech"]
+    walkers = [Walker(server) for _ in range(20)]
+    for number, client in enumerate(walkers):  # twenty routes with texts not rendered yet
+        to = {"lat": DESTINATION["lat"] - 0.0004 * number, "lon": DESTINATION["lon"] - 0.0003 * number}
+        client.send({"type": "start", "from": ORIGIN, "to": to})
+        assert client.receive()["type"] == "started"
+    assert speech.pending() > 0
+    for client in walkers:
+        client.close()
+    deadline = time.monotonic() + 5
+    while speech.pending() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert speech.pending() == 0

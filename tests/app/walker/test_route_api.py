@@ -364,3 +364,18 @@ def test_a_real_response_matches_the_route_schema(api, openapi):
 def test_error_bodies_match_the_error_schema(api, openapi):
     for body in (case[1] for case in BAD_BODIES):
         assert validate(post(api, body).get_json(), {"$ref": "#/components/schemas/Error"}, openapi) == []
+
+
+def test_a_flood_of_routes_from_one_address_evicts_no_other_walkers_route(city_graph):
+    app = create_app({"TESTING": True, "ROUTE_STORE_SIZE": 40}, graph=city_graph)
+    walker = app.test_client()
+    walker.environ_base["REMOTE_ADDR"] = "198.51.100.1"
+    mine = walker.post("/api/route", json={"from": ORIGIN, "to": DESTINATION}).get_json()["route_id"]
+    flood = app.test_client()
+    flood.environ_base["REMOTE_ADDR"] = "203.0.113.9"
+    request = {"from": ORIGIN, "to": {"lat": 49.4447, "lon": 7.7690}}
+    flooded = [flood.post("/api/route", json=request).get_json()["route_id"] for _ in range(60)]
+    store = app.extensions["lotse.routes"]
+    assert store.get(mine) is not None and store.get(mine).client == "198.51.100.1"
+    kept = [route_id for route_id in flooded if store.get(route_id) is not None]
+    assert kept == flooded[-20:]  # the flooding address keeps only its own newest routes

@@ -1,0 +1,136 @@
+"""Every input path by schema: request bodies and query strings are declared as pydantic models, parsed by one JSON
+reader, and refused with a 400 naming the field (in the request's language) before any view code runs on them.
+
+Pydantic v2 rather than hand-written checks or marshmallow: the models are plain type hints (the style of the rest
+of the code), its core is compiled (cheap on every request), strict mode refuses "1" for 1 and a list for a string,
+and `model_json_schema` gives the JSON Schema the OpenAPI document is generated from, so the document cannot drift
+from what the server accepts.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Annotated, Any, Literal, TypeVar
+
+from flask import Flask, request
+from flask.json.provider import DefaultJSONProvider
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from werkzeug.routing import IntegerConverter
+
+from routing.errors import LotseError
+from routing.phrases import LANGUAGES
+
+ID_MAX = 2**31 - 1  # PostgreSQL `integer`, the id columns' type: a larger id cannot name a row
+_INT_DIGITS_MAX = 18  # integers longer than this are read as floats (inf when huge), which every check refuses
+
+
+# ------------------------------------------------------------------------------------------------- JSON
+def _number(text: str) -> int | float:
+    return int(text) if len(text.lstrip("-")) <= _INT_DIGITS_MAX else float(text)
+
+
+def loads(data: str | bytes) -> Any:
+    """JSON as the API reads it: huge integers as floats (NaN, Infinity and those are refused as numbers by the
+    fields that read them, naming the field), nesting too deep for Python's parser a ValueError like any other bad
+    JSON."""
+    try:
+        return json.loads(data, parse_int=_number)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+
+
+class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, reading with `loads`: `request.get_json()` never raises anything but a 400."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        return loads(s)
+
+
+class IdConverter(IntegerConverter):
+    """`<id:name>` in a URL: ASCII digits from 1 to `ID_MAX`; anything else matches no route (404)."""
+
+    regex = r"[0-9]{1,10}"
+
+    def __init__(self, map: Any) -> None:  # noqa: A002 (werkzeug's name)
+        super().__init__(map, min=1, max=ID_MAX)
+
+
+def init_app(app: Flask) -> None:
+    app.json = JSONProvider(app)
+    app.url_map.converters["id"] = IdConverter
+
+
+# ------------------------------------------------------------------------------------------------ types
+def is_text(value: str) -> bool:
+    """Whether `value` can be stored and shown: no NUL, no lone surrogate."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _clean_text(value: str) -> str:
+    if not is_text(value):
+        raise ValueError("NUL and lone surrogates are not text")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_clean_text)]
+"""A string without NUL and lone surrogates (neither can be stored or spoken)."""
+Id = Annotated[int, Field(ge=1, le=ID_MAX)]
+Number = Annotated[float, Field(allow_inf_nan=False)]
+
+
+def ascii_int(text: str, low: int, high: int) -> int | None:
+    """`text` as a whole number from `low` to `high` when it is ASCII digits ("²" is not), else None."""
+    if not (text.isascii() and text.isdigit()) or len(text) > _INT_DIGITS_MAX:
+        return None
+    value = int(text)
+    return value if low <= value <= high else None
+
+
+def finite(text: str | None) -> float | None:
+    """A query string number: finite, in ASCII, else None."""
+    if text is None or not text.isascii() or len(text) > 64:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+# ----------------------------------------------------------------------------------------------- models
+class Body(BaseModel):
+    """A request body: a JSON object with only the declared fields (and `lang`), each of its declared type."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, str_max_length=4096)
+
+    lang: Literal[tuple(LANGUAGES)] | None = None
+
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def parse_body(model: type[Model], codes: dict[str, str] | None = None) -> Model:
+    """The request's JSON body as `model`: 400 `bad_json` for anything but a JSON object, else as `validate`."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise LotseError("The body must be a JSON object", field="body", code="bad_json")
+    return validate(model, body, codes)
+
+
+def validate(model: type[Model], data: dict[str, Any], codes: dict[str, str] | None = None) -> Model:
+    """`data` as `model`, or a 400 naming the first field that is wrong (code `bad_request`, or the one `codes`
+    gives for that field)."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = ".".join(str(part) for part in error["loc"]) or "body"
+        code = (codes or {}).get(str(error["loc"][0]) if error["loc"] else "", "bad_request")
+        raise LotseError(f'"{field}": {error["msg"]}', code=code, field=field) from None

@@ -1,0 +1,145 @@
+"""Login floods against a real `lotse serve` on the city, printed as JSON (issue 14: accounts that cannot be turned
+against walkers).
+
+1. Flood: `--flood` logins (default 30), each with another email, from one address, with the default limits: which
+   try first gets 429 (target: within 10).
+2. Memory: `--parallel` logins at once (default 32), the per-address limits lifted so that every one reaches the
+   password hash, while a walker plans routes: the server's resident memory before and its peak (VmHWM; target
+   at most 500 MB), the answers' statuses (401, or 503 with Retry-After beyond the hash cap) and `/api/route`
+   latency meanwhile.
+
+Usage: python bench/login_bench.py [--osm FILE] [--flood 30] [--parallel 32]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import requests
+
+ROUTE = {"from": {"lat": 49.44801, "lon": 7.77744}, "to": {"lat": 49.45263, "lon": 7.78354}}
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(osm: Path, workdir: Path, **settings: str) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = {key: value for key, value in os.environ.items() if not key.startswith("LOTSE_")}
+    env.update(LOTSE_DATABASE_URL=f"sqlite:///{workdir / 'lotse.db'}", LOTSE_SECRET_KEY=secrets.token_hex(16),
+               LOTSE_SESSION_COOKIE_SECURE="false", **{f"LOTSE_{key}": value for key, value in settings.items()})
+    with (workdir / "server.log").open("ab") as log:
+        process = subprocess.Popen([sys.executable, "-c", "from app.cli import main; main()", "serve", "--osm", str(osm), "--port", str(port)],
+                                   cwd=Path(__file__).resolve().parent.parent, env=env, stdout=log, stderr=log)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"lotse serve exited: {(workdir / 'server.log').read_text()[-2000:]}")
+        try:
+            if requests.get(f"{base}/api/health", timeout=2).ok:
+                return process, base
+        except requests.ConnectionError:
+            time.sleep(0.3)
+    process.kill()
+    raise SystemExit("lotse serve did not start")
+
+
+def memory_mb(pid: int, field: str) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def login(base: str, email: str) -> requests.Response:
+    session = requests.Session()
+    token = session.get(f"{base}/api/csrf", timeout=10).json()["csrf_token"]
+    return session.post(f"{base}/api/accounts/login", json={"email": email, "password": "not the password"},
+                        headers={"X-CSRF-Token": token}, timeout=60)
+
+
+def flood(osm: Path, workdir: Path, count: int) -> dict:
+    process, base = start_server(osm, workdir / "flood")
+    try:
+        statuses = [login(base, f"user{i}@example.org").status_code for i in range(count)]
+    finally:
+        process.terminate()
+        process.wait()
+    first = statuses.index(429) + 1 if 429 in statuses else None
+    return {"tries": count, "first_429_at_try": first, "statuses": dict(Counter(statuses))}
+
+
+def parallel(osm: Path, workdir: Path, count: int) -> dict:
+    process, base = start_server(osm, workdir / "parallel", RATE_LIMIT_LOGIN_IP="100000/minute",
+                                 RATE_LIMIT_LOGIN="100000/minute")
+    try:
+        requests.post(f"{base}/api/route", json=ROUTE, timeout=30)
+        login(base, "warm@example.org")  # the dummy hash, made once
+        before = memory_mb(process.pid, "VmRSS")
+        route_ms: list[float] = []
+        stop = threading.Event()
+
+        def walker() -> None:
+            while not stop.is_set():
+                started = time.perf_counter()
+                requests.post(f"{base}/api/route", json=ROUTE, timeout=30)
+                route_ms.append((time.perf_counter() - started) * 1000)
+
+        results: list[requests.Response] = []
+        threads = [threading.Thread(target=lambda i=i: results.append(login(base, f"p{i}@example.org")))
+                   for i in range(count)]
+        walking = threading.Thread(target=walker)
+        walking.start()
+        started = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - started
+        stop.set()
+        walking.join()
+        peak = memory_mb(process.pid, "VmHWM")
+    finally:
+        process.terminate()
+        process.wait()
+    route_ms.sort()
+    return {
+        "logins": count, "seconds": round(elapsed, 2), "rss_before_mb": round(before), "rss_peak_mb": round(peak),
+        "statuses": dict(Counter(r.status_code for r in results)),
+        "retry_after_on_503": sorted({r.headers.get("Retry-After") for r in results if r.status_code == 503}),
+        "route_ms_p50": round(route_ms[len(route_ms) // 2], 1) if route_ms else None,
+        "route_ms_max": round(route_ms[-1], 1) if route_ms else None,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--osm", type=Path, default=Path("../shared/osm/kaiserslautern.osm.gz"))
+    parser.add_argument("--flood", type=int, default=30)
+    parser.add_argument("--parallel", type=int, default=32)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        (workdir / "flood").mkdir()
+        (workdir / "parallel").mkdir()
+        print(json.dumps({"flood": flood(args.osm.resolve(), workdir, args.flood),
+                          "parallel": parallel(args.osm.resolve(), workdir, args.parallel)}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
