@@ -13,6 +13,7 @@ from routing.phrases import LANGUAGES
 from routing.planner import Obstacle, Planner
 from routing.profiles import DEFAULT_PROFILE, resolve
 from routing.route import Route, build_route, path_summary, route_summary
+from routing.tracking import tracking_rules
 
 
 def plan_route(
@@ -27,7 +28,8 @@ def plan_route(
     heading_deg: float | None = None,
 ) -> Route:
     """The route a profile prefers between two lat/lon positions, explained against the shortest walkable one,
-    with its spoken instructions in `lang`."""
+    with its spoken instructions in `lang` and the live-tracking rules and phrases a phone needs to guide on its own
+    (`Route.tracking`)."""
     name = profile or DEFAULT_PROFILE
     prefs = resolve(name, overrides)
     chosen, shortest = planner.plan(origin, destination, prefs, obstacles)
@@ -40,4 +42,5 @@ def plan_route(
     warned = tuple(o for o in obstacles if o.severity != "block" and o.active(now))
     maneuvers = build_maneuvers(planner, route, (float(destination[0]), float(destination[1])), heading_deg, warned)
     route.instructions = instructions(maneuvers, lang, wording)
+    route.tracking = tracking_rules(lang)
     return route

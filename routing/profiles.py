@@ -66,6 +66,13 @@ PROFILES: dict[str, Preferences] = {
 DEFAULT_PROFILE = "blind"
 
 
+def profile_choices() -> dict[str, Any]:
+    """The profiles and the named preference values a request may choose, JSON-ready (the web app's settings
+    offer these instead of keeping a copy)."""
+    return {"names": list(PROFILES), "default": DEFAULT_PROFILE,
+            "preferences": {name: list(values) for name, values in _CHOICES.items()}}
+
+
 def resolve(profile: str | None, overrides: dict[str, Any] | None = None) -> Preferences:
     """The preferences of a profile with a request's overrides applied, each checked by name, kind and range."""
     name = profile or DEFAULT_PROFILE

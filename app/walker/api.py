@@ -13,6 +13,7 @@ from app.walker.planning import parse_route_request, plan_and_store
 from routing.errors import LotseError
 from routing.geocoder import MAX_QUERY_CHARS, Geocoder
 from routing.graph import WalkGraph
+from routing.profiles import profile_choices
 from routing.spatial import EdgeIndex, check_coordinate
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -31,7 +32,7 @@ def edge_index() -> EdgeIndex:
 
 @bp.get("/health")
 def health():
-    """Liveness plus what map is loaded."""
+    """Liveness plus what map is loaded and which profiles a route may be planned with."""
     walk_graph = graph()
     return jsonify(
         status="ok",
@@ -42,6 +43,7 @@ def health():
             "edges": walk_graph.edge_count,
         },
         attribution=ATTRIBUTION,
+        profiles=profile_choices(),
     )
 
 

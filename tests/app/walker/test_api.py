@@ -47,6 +47,7 @@ def test_health_on_the_city(client, city_graph):
     assert body["graph"]["graph_version"] == city_graph.meta["graph_version"]
     assert "OpenStreetMap" in body["attribution"]
     assert "ODbL" in body["attribution"]
+    assert "blind" in body["profiles"]["names"] and body["profiles"]["preferences"]["unknown"]
 
 
 def test_health_on_the_mini_map(mini_client):
