@@ -104,9 +104,15 @@ class Route:
             "data_gaps": self.data_gaps,
             "preferences": self.preferences,
             "explanation": self.explanation,
-            "instructions": [instruction.to_dict() for instruction in self.instructions],
+            "instructions": [{**instruction.to_dict(), "id": instruction_id(self.route_id, instruction.index)}
+                             for instruction in self.instructions],
             "tracking": self.tracking,
         }
+
+
+def instruction_id(route_id: str, index: int) -> str:
+    """An instruction's stable id: the same on every connection and reload, so what was said is said once."""
+    return f"{route_id}-{index}"
 
 
 @dataclass

@@ -32,6 +32,27 @@ class Snap:
     distance_m: float
 
 
+@dataclass
+class Candidates:
+    """Edges near a point, one row each: the edge, the nearest point on it (metres from its u end, and x/y), the
+    distance to it and the direction of the edge there (degrees from north, in drawing direction)."""
+
+    edge: np.ndarray
+    offset_m: np.ndarray
+    distance_m: np.ndarray
+    bearing_deg: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+
+    @classmethod
+    def empty(cls) -> Candidates:
+        nothing = np.zeros(0)
+        return cls(nothing.astype(np.int64), nothing, nothing, nothing, nothing, nothing)
+
+    def __len__(self) -> int:
+        return len(self.edge)
+
+
 def check_coordinate(lat: object, lon: object) -> tuple[float, float]:
     """Return (lat, lon) as floats, or raise CoordinateError for non-numbers, NaN, infinity or out-of-range values."""
     try:
@@ -107,6 +128,28 @@ class EdgeIndex:
             y=float(foot_y),
             offset_m=float(self._along[segment] + t * math.sqrt(squared)),
             distance_m=float(math.hypot(x - foot_x, y - foot_y)),
+        )
+
+    def candidates(self, x: float, y: float, radius_m: float) -> Candidates:
+        """Every edge with a point within `radius_m` of (x, y): its nearest point, for map matching."""
+        segments = self._tree.query(shapely.Point(x, y), predicate="dwithin", distance=radius_m)
+        if len(segments) == 0:
+            return Candidates.empty()
+        x0, y0, dx, dy = self._x0[segments], self._y0[segments], self._dx[segments], self._dy[segments]
+        squared = np.maximum(dx * dx + dy * dy, 1e-9)
+        t = np.clip(((x - x0) * dx + (y - y0) * dy) / squared, 0.0, 1.0)
+        foot_x, foot_y = x0 + t * dx, y0 + t * dy
+        distance = np.hypot(x - foot_x, y - foot_y)
+        # The nearest segment of each edge stands for the edge.
+        order = np.lexsort((distance, self._edge[segments]))
+        first = order[np.concatenate([[True], np.diff(self._edge[segments][order]) != 0])]
+        return Candidates(
+            edge=self._edge[segments][first].astype(np.int64),
+            offset_m=self._along[segments][first] + t[first] * np.sqrt(squared[first]),
+            distance_m=distance[first],
+            bearing_deg=np.degrees(np.arctan2(dx[first], dy[first])) % 360,
+            x=foot_x[first],
+            y=foot_y[first],
         )
 
     def _distance_anywhere(self, x: float, y: float) -> float:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -22,9 +22,11 @@ from app.core.language import Language, current_language, resolve
 from app.walker.planning import RouteStore, StoredRoute, parse_route_request, plan_and_store, replan
 from app.walker.speech import Prerender, audio_url
 from routing.errors import LotseError
+from routing.matching import WalkNetwork
 from routing.numbers import finite_number
-from routing.tracking import MAX_ACCURACY_M, Fix, GuidanceSession
+from routing.tracking import MAX_ACCURACY_M, Announcement, Fix, GuidanceSession, announcement_id, parse_announcement_id
 
+MAX_SAID = 2000  # announcement ids a resuming phone may send (a long route has a few hundred)
 log = logging.getLogger(__name__)
 sock = Sock()
 
@@ -40,7 +42,6 @@ class LiveConnection:
         self.prerendering: Prerender | None = None  # this walker's route audio, cancelled when the socket closes
         self.language = language
         self.closed = False
-        self._next_id = 0
         self._last_timestamp: float | None = None
         self._rate = float(app.config["LIVE_FRAMES_PER_SECOND"])
         self._max_frame_bytes = int(app.config["LIVE_MAX_FRAME_BYTES"])
@@ -74,6 +75,8 @@ class LiveConnection:
             handler(message)
         except LotseError as exc:
             self._error(exc)
+        except ConnectionClosed:
+            raise  # the walker has gone: nothing to answer
         except Exception:  # a bug must cost the walker one answer, never the session
             log.exception("Live frame failed")
             self._error(LotseError(code="internal", status=500))
@@ -112,15 +115,16 @@ class LiveConnection:
         progress = message.get("progress_m")
         if progress is not None:
             progress = _number(message, "progress_m", 0, stored.route.distance_m + 1.0)  # JSON rounds to 0.1 m
+            said = _said(message, stored.route.route_id)
         self.session = GuidanceSession(stored.route, stored.route.instructions, index.project, self.language.code,
-                                       stored.request.wording)
+                                       stored.request.wording, self.app.extensions["lotse.network"])
         self._last_timestamp = None
         self._send({"type": "started", "route": stored.route.to_dict()})
         if progress is None:
             for announcement in self.session.start():
-                self._instruction(announcement.kind, announcement.index, announcement.text)
-        else:  # resuming a walk under way: nothing already passed is said again
-            self.session.resume(progress)
+                self._announce(announcement)
+        else:  # resuming a walk under way: nothing already passed or already said is said again
+            self.session.resume(progress, said)
         speech = self.app.extensions.get("lotse.speech")
         if speech is not None:
             if self.prerendering is not None:
@@ -137,7 +141,7 @@ class LiveConnection:
         started = time.perf_counter()
         update = self.session.update(fix)
         for announcement in update.announcements:
-            self._instruction(announcement.kind, announcement.index, announcement.text)
+            self._announce(announcement)
         if update.off_route is not None:
             self._send({"type": "off_route", "text": update.off_route})
             self._reroute(fix)
@@ -203,10 +207,15 @@ class LiveConnection:
         self.closed = True
 
     # ------------------------------------------------------------------------------------------- output
-    def _instruction(self, kind: str, index: int | None, text: str) -> None:
-        self._next_id += 1
-        self._send({"type": "instruction", "id": str(self._next_id), "kind": kind, "text": text,
-                    "audio_url": audio_url(text, self.language.code), "instruction_index": index})
+    def _announce(self, announcement: Announcement) -> None:
+        """A route instruction, with its stable id: the phone says each id once, across reconnects."""
+        said_id = announcement_id(self.session.route.route_id, announcement.index, announcement.phase)
+        self._instruction(announcement.kind, announcement.index, announcement.text, said_id)
+
+    def _instruction(self, kind: str, index: int | None, text: str, said_id: str | None = None) -> None:
+        """An instruction message; answers to requests get an id of their own, never one said before."""
+        self._send({"type": "instruction", "id": said_id or f"answer-{uuid.uuid4().hex[:12]}", "kind": kind,
+                    "text": text, "audio_url": audio_url(text, self.language.code), "instruction_index": index})
 
     def _error(self, exc: LotseError) -> None:
         self._send(frame_error(exc, self.language))
@@ -224,6 +233,14 @@ def _number(message: dict[str, Any], key: str, low: float, high: float, required
     if number is None or not low <= number <= high:
         raise LotseError(f"{key} must be a number from {low:g} to {high:g}", code="bad_field", field=key)
     return number
+
+
+def _said(message: dict[str, Any], route_id: str) -> set[tuple[int, str]]:
+    """The `said` list of a resuming `start`: ids of announcements the phone has said (other routes' are ignored)."""
+    said = message.get("said", [])
+    if not isinstance(said, list) or len(said) > MAX_SAID or not all(isinstance(item, str) for item in said):
+        raise LotseError(f"said must be a list of at most {MAX_SAID} ids", code="bad_field", field="said")
+    return {parsed for item in said if (parsed := parse_announcement_id(route_id, item)) is not None}
 
 
 def _fix(message: dict[str, Any]) -> Fix:
@@ -245,6 +262,7 @@ def register(app: Any) -> None:
     """Attach the WebSocket route and the live-guidance state to the app."""
     app.extensions["lotse.routes"] = RouteStore(int(app.config["ROUTE_STORE_SIZE"]))
     app.extensions["lotse.connections"] = set()
+    app.extensions["lotse.network"] = WalkNetwork(app.extensions["lotse.index"])  # for map matching the walkers
     def tell_walkers(report: dict[str, Any]) -> None:
         for connection in list(app.extensions["lotse.connections"]):
             connection.report_confirmed(report)

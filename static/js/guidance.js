@@ -6,6 +6,7 @@
 import { fill, t } from "./i18n.js";
 import { capitalize, distance, distanceIn } from "./format.js";
 import { RouteTracker } from "./geo.js";
+import { loadSaid, saveSaid } from "./store.js";
 
 const MAX_ACCURACY_M = 500;
 const RECONNECT_DELAYS_S = [1, 2, 4, 8, 15];
@@ -21,6 +22,7 @@ export class Guidance {
     Object.assign(this, { active, output, wakeLock, settings, compass, view });
     this.lang = active.request.lang || "de";
     this.tracker = new RouteTracker(active.route);
+    this.said = loadSaid(active.route.route_id); // announcement ids said on this route, by server or device
     this.mode = "connecting"; // connecting | online | offline | ended
     this.ws = null;
     this.started = false; // the server has a session for this socket
@@ -46,7 +48,7 @@ export class Guidance {
         enableHighAccuracy: true, maximumAge: 0, timeout: 30_000,
       });
     } else {
-      this.say(t("error_no_geolocation"), "warning");
+      this.status(t("error_no_geolocation"), "warning");
     }
     if (navigator.onLine) this.connect();
     else this.goOffline();
@@ -96,7 +98,10 @@ export class Guidance {
   sendStart() {
     const message = { type: "start", route_id: this.active.route.route_id };
     // Resuming after the connection dropped: continue where the walker is, without repeating what was said.
-    if (this.resuming && this.lastFix) message.progress_m = Math.min(this.tracker.progress, this.tracker.length);
+    if ((this.resuming || this.said.size) && this.lastFix) {
+      message.progress_m = Math.min(this.tracker.progress, this.tracker.length);
+      message.said = [...this.said];
+    }
     this.send(message);
   }
 
@@ -134,12 +139,13 @@ export class Guidance {
       }
     }
     this.view.connection("offline");
-    this.say(t("offline_notice"), "warning");
+    this.status(t("offline_notice"), "warning");
     if (!wasStarted) this.view.show(this.tracker.instructions[0]?.text || "", "now");
   }
 
   // ----------------------------------------------------------------------------------- server messages
   receive(message) {
+    if (this.mode === "ended") return; // nothing is said after arrival or stop
     switch (message.type) {
       case "started": {
         const resumed = this.resuming || this.mode === "offline";
@@ -149,16 +155,21 @@ export class Guidance {
         this.useRoute(message.route, message.route.route_id !== this.active.route.route_id);
         this.mode = "online";
         this.view.connection("online");
-        if (resumed) this.say(t("online_again"), "info");
+        if (resumed) this.status(t("online_again"));
         if (this.paused) this.send({ type: "pause" }); // a new session starts unpaused
         if (this.lastFix) this.sendFix(this.lastFix);
         break;
       }
-      case "instruction":
+      case "instruction": {
         if (this.mode !== "online") break;
-        this.tracker.markSaid(message.instruction_index, message.kind);
-        this.say(message.text, message.kind, message.instruction_index, message.audio_url);
+        const index = message.instruction_index;
+        if (index !== null && index !== undefined) {
+          if (!this.markSaid(message.id)) break; // already said (on the device while offline, or before a reload)
+          this.tracker.markSaid(index, message.kind);
+        }
+        this.say(message.text, message.kind, index, message.audio_url);
         break;
+      }
       case "progress":
         if (this.mode === "online") this.view.progress(message.remaining_m, message.next_maneuver_m);
         break;
@@ -183,6 +194,7 @@ export class Guidance {
   useRoute(route, changed) {
     if (changed) {
       this.tracker = new RouteTracker(route);
+      this.said = loadSaid(route.route_id);
       this.active = { ...this.active, route };
       this.view.routeChanged(route);
     }
@@ -202,7 +214,7 @@ export class Guidance {
     const now = Date.now();
     if (now - (this.errorsSaid.get(message.code) || 0) < SAME_ERROR_QUIET_MS) return;
     this.errorsSaid.set(message.code, now);
-    this.say(message.message, "warning");
+    this.status(message.message, "warning");
   }
 
   // ------------------------------------------------------------------------------------------- positions
@@ -242,6 +254,8 @@ export class Guidance {
     const update = this.tracker.update(fix, !offline || this.paused);
     if (!offline) return;
     for (const said of update.announcements) {
+      // The same id as the server's, so that neither says it again after the connection is back.
+      if (!this.markSaid(`${said.instruction.id}:${said.early ? "prepare" : "now"}`)) continue;
       const text = said.early
         ? this.phrase("prepare", { distance: distanceIn(said.ahead, this.settings()), text: said.instruction.text })
         : said.instruction.text;
@@ -258,12 +272,12 @@ export class Guidance {
     // Chromium reports "position unavailable" for a moment whenever the position source changes: only a denial and
     // a long silence are worth saying.
     if (error.code === 1) {
-      this.say(t("error_geolocation_denied"), "warning");
+      this.status(t("error_geolocation_denied"), "warning");
     } else if (error.code === 3 || (this.lastFix && Date.now() - this.lastFix.timestamp > 30_000)) {
       const now = Date.now();
       if (now - (this.errorsSaid.get("geolocation") || 0) > SAME_ERROR_QUIET_MS) {
         this.errorsSaid.set("geolocation", now);
-        this.say(t("error_geolocation_unavailable"), "warning");
+        this.status(t("error_geolocation_unavailable"), "warning");
       }
     }
   }
@@ -275,12 +289,33 @@ export class Guidance {
     return capitalize(fill(this.tracker.rules.phrases[key], params));
   }
 
+  /** Remember an announcement id as said; false if it was said before. */
+  markSaid(id) {
+    if (!id || this.said.has(id)) return !id;
+    this.said.add(id);
+    saveSaid(this.active.route.route_id, this.said);
+    return true;
+  }
+
+  /** A connection status or an error: spoken and on its own line, never in place of the instruction card. */
+  status(text, kind = "info") {
+    if (!text || this.mode === "ended") return;
+    this.view.status(text, kind);
+    this.output.say(text, { kind, lang: this.lang });
+    if (kind === "warning") this.output.vibrate("warning");
+  }
+
   say(text, kind = "info", index = null, audioUrl = null) {
     if (!text) return;
-    const urgent = kind === "now" || kind === "warning";
     this.lastText = text;
-    this.view.show(text, kind);
-    this.output.say(text, { urgent, audioUrl, lang: this.lang });
+    this.view.show(text, kind, index !== null && index !== undefined);
+    // A "prepare" still waiting when its spot is passed would mislead: it is dropped then.
+    const spot = index !== null && index !== undefined ? this.tracker.instructions[index]?.distance_m : null;
+    const tracker = this.tracker;
+    const stale = kind === "prepare" && spot !== null && spot !== undefined
+      ? () => this.tracker !== tracker || tracker.progress >= spot
+      : null;
+    this.output.say(text, { kind, audioUrl, lang: this.lang, stale });
     if (kind === "warning") this.output.vibrate("warning");
     else if (kind === "now" && index !== null && index !== undefined) {
       const instruction = this.tracker.instructions[index];
@@ -323,6 +358,7 @@ export class Guidance {
 
   arrive(text) {
     if (this.mode === "ended") return;
+    this.output.dropWaiting();
     this.say(text, "now");
     this.output.vibrate("arrive");
     this.end("arrived");

@@ -7,7 +7,9 @@ const KEYS = {
   recent: "lotse.recent",
   active: "lotse.activeGuidance",
   profileChoices: "lotse.profileChoices",
+  said: "lotse.said",
 };
+const MAX_SAID_ROUTES = 4;
 const MAX_RECENT = 8;
 const ACTIVE_MAX_AGE_MS = 12 * 3600 * 1000;
 
@@ -150,4 +152,20 @@ export function clearActive() {
   } catch {
     // nothing to clear
   }
+}
+
+/** The announcement ids already said on a route (`<instruction id>:prepare|now|…`), kept across reloads so that
+ * nothing is said twice. Only the last few routes are kept. */
+export function loadSaid(routeId) {
+  const all = read(KEYS.said, {});
+  return new Set(Array.isArray(all[routeId]) ? all[routeId] : []);
+}
+
+export function saveSaid(routeId, said) {
+  const all = read(KEYS.said, {});
+  delete all[routeId];
+  all[routeId] = [...said];
+  const routes = Object.keys(all);
+  for (const old of routes.slice(0, Math.max(routes.length - MAX_SAID_ROUTES, 0))) delete all[old];
+  write(KEYS.said, all);
 }

@@ -71,6 +71,11 @@ def test_full_flow_announces_instructions_in_order_and_arrival(open_app):
     # Early warnings ("prepare") go to the polite region, with the distance first.
     prepared = [s["text"] for s in spoken if s["politeness"] == "polite" and s["text"].startswith("In ")]
     assert prepared and all(": " in text for text in prepared)
+    # Arrival moves focus to the arrival heading (the focused buttons are hidden); nothing is said afterwards.
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'h-arrived'")
+    after_arrival = len(said(page))
+    page.wait_for_timeout(1500)
+    assert said(page)[after_arrival:] == []
     # The big region shows the arrival, the log holds everything said.
     assert page.inner_text("#current-text") == arrival
     assert page.locator("#said-log li").count() >= len(maneuvers) + 2

@@ -54,10 +54,15 @@ def test_guidance_continues_offline_and_resumes_online(open_app):
 
     # The network returns: the server session is resumed, and it guides to the arrival.
     page.context.set_offline(False)
+    online_at = len(said(page))
     wait_said(page, "Wieder online", timeout=20_000)
     page.wait_for_function("document.getElementById('connection').dataset.state === 'online'")
     walk(page, points[online_from:])
     wait_said(page, route["instructions"][-1]["text"], politeness="assertive")
+    # Nothing the device said offline is said again once the server guides (the phone sent what it had said).
+    texts = [i["text"] for i in route["instructions"]]
+    again = [s["text"] for s in _said_texts(page, online_at)]
+    assert not [i["text"] for i in expected if texts.count(i["text"]) == 1 and i["text"] in again], again
     assert not page.errors
 
 

@@ -134,7 +134,7 @@ def test_a_real_detour_is_noticed_after_two_fixes_and_five_seconds(planner):
                                           lon + away * math.sin(math.radians(side)) / 72_000.0, 5.0, timestamp)))
     flags = [r.off_route is not None for r in results]
     assert flags.index(True) == 6 and sum(flags) == 1
-    assert results[6].off_route == "Sie sind nicht mehr auf der Route. Ich suche einen neuen Weg."
+    assert results[6].off_route == "Sie sind von der Route abgekommen. Ich suche einen neuen Weg."  # no heading
     assert [r.progress.on_route for r in results[:2]] == [True, False]
 
 

@@ -11,17 +11,28 @@ import { go } from "./navigation.js";
 import { plan, replan } from "./planning.js";
 import { renderPreview } from "./preview.js";
 
+/** One line of the "said so far" log; warnings marked in words. */
+function logSaid(text, kind) {
+  const item = document.createElement("li");
+  if (kind === "warning") {
+    const label = document.createElement("strong");
+    label.textContent = `${t("warning_label")}: `;
+    item.append(label);
+  }
+  item.append(text);
+  $("said-log").append(item);
+}
+
 const guideView = {
-  show(text, kind) {
-    $("current-text").textContent = text;
-    const item = document.createElement("li");
-    if (kind === "warning") {
-      const label = document.createElement("strong");
-      label.textContent = `${t("warning_label")}: `;
-      item.append(label);
-    }
-    item.append(text);
-    $("said-log").append(item);
+  /** Something said: in the log; on the card when it is a route instruction (the card keeps the next maneuver). */
+  show(text, kind, instruction = false) {
+    if (instruction || kind === "now") $("current-text").textContent = text;
+    logSaid(text, kind);
+  },
+  /** A connection status or an error: its own line, and the log. */
+  status(text, kind) {
+    $("guide-status").textContent = text;
+    logSaid(text, kind);
   },
   progress(remaining, next) {
     const s = state.settings;
@@ -50,6 +61,10 @@ const guideView = {
       $("connection").textContent = t("connection_arrived");
       $("connection").dataset.state = "online";
       $("guide-progress").textContent = "";
+      $("guide-status").textContent = "";
+      // The focused button (Wiederholen, Wo bin ich?, Pause) is hidden now: focus goes to the arrival heading.
+      $("h-arrived").hidden = false;
+      $("h-arrived").focus();
     } else {
       state.guideFinished = null;
       go("destination");
@@ -93,6 +108,8 @@ async function startGuidance(active = null) {
   $("h-guide").textContent = t("guide_heading", { name: active.destination.name });
   $("current-text").textContent = "";
   $("guide-progress").textContent = "";
+  $("guide-status").textContent = "";
+  $("h-arrived").hidden = true;
   $("said-log").replaceChildren();
   $("btn-pause").textContent = t("btn_pause");
   setGuideButtons(false);

@@ -1,0 +1,206 @@
+"""Map matching: which way is the walker on? A small hidden-Markov matcher over the ways near each fix.
+
+Matching a fix only to the route cannot tell a wrong street from GPS noise until the walker is far away. Here the
+hidden states are the edges near the fix (from `EdgeIndex.candidates`) plus one "off the network" state (squares,
+car parks, unmapped ground); as in Newson & Krumm (2009):
+
+- emission: the distance from the fix to the edge, Gaussian with the GPS sigma (the fix's accuracy, at least
+  SIGMA_M), and the agreement of the walker's heading with the edge's direction (walking across a street is unlikely
+  when moving);
+- transition: the walked distance between the matched points through the network against the straight line between
+  the fixes; a jump to a parallel sidewalk without a crossing needs a long detour and is all but impossible, a turn
+  into a side street at a junction costs nothing.
+
+The forward algorithm keeps the probability of each state given all fixes so far; `Match.off_route` is the
+probability that the walker is somewhere that is not the route and leads away from it: on an edge that is not the
+route's, lies clearly beside it and goes away from it in the walking direction, or off the network, clearly away from
+the route and heading away. A way alongside the route (the other sidewalk, a parallel road) is never a wrong turn by
+itself: noise puts the walker there all the time.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from routing.spatial import Candidates, EdgeIndex
+
+SIGMA_M = 8.0  # GPS noise of a phone in town, the least sigma used for the distance emission
+HEADING_SIGMA_DEG = 30.0  # spread of a phone's heading around the direction of the way walked
+MIN_HEADING_SPEED_MPS = 0.5  # below this a phone's heading says nothing
+TRANSITION_BETA = 1.0  # scale, in sigmas, of |network distance between matches - straight distance between fixes|
+CANDIDATE_SIGMAS = 3.5  # edges up to this many sigmas from the fix are candidates
+MAX_CANDIDATES = 16
+FREE_SIGMAS = 2.5  # the off-network state explains a fix as well as an edge this many sigmas away
+FREE_HEADING_DEG = 45.0  # ... whose direction is this far off the heading
+LEAVE_NETWORK = 0.03  # chance per fix of stepping off the ways, or back onto them
+OFF_WAY_M = 8.0  # an edge not on the route counts as "off the route" where it is this far from the route
+OFF_FREE_M = 12.0  # the off-network state counts as "off the route" this far from the route
+AWAY_LOOKAHEAD_M = 10.0  # a way "leads away" from the route when this far along it ...
+AWAY_GROWTH_M = 4.0  # ... the distance to the route grows by this much
+NETWORK_SLACK_M = 30.0  # network distances are searched up to the straight distance walkable in dt, plus this
+MAX_SPEED_MPS = 3.0
+POSITION_SMOOTHING = 0.5  # weight of the newest fix in the smoothed position
+ROUTE_PRIOR = 0.9  # on the first fix, the walker is most likely on the route
+FREE_EMISSION = -0.5 * FREE_SIGMAS ** 2 - 0.5 * (FREE_HEADING_DEG / HEADING_SIGMA_DEG) ** 2
+
+
+@dataclass
+class Match:
+    """The matcher's belief after a fix: the probability of being off the route, and the likeliest way."""
+
+    off_route: float
+    edge: int | None  # None: off the network
+    distance_m: float  # from the fix to the likeliest way (0 when off the network)
+
+
+class WalkNetwork:
+    """The walk graph as adjacency lists for short network searches; built once per graph."""
+
+    def __init__(self, index: EdgeIndex) -> None:
+        self.index = index
+        self.graph = g = index.graph
+        self._neighbours: list[list[tuple[int, float]]] = [[] for _ in range(g.node_count)]
+        for u, v, length in zip(g.edge_u.tolist(), g.edge_v.tolist(), g.edge_length.tolist()):
+            self._neighbours[u].append((v, length))
+            self._neighbours[v].append((u, length))
+
+    def distances_from(self, node: int, limit_m: float) -> dict[int, float]:
+        """Network distance from `node` to every node within `limit_m` (Dijkstra, stopped at the limit)."""
+        neighbours = self._neighbours
+        best = {node: 0.0}
+        queue = [(0.0, node)]
+        while queue:
+            distance, here = heapq.heappop(queue)
+            if distance > best.get(here, math.inf):
+                continue
+            for there, length in neighbours[here]:
+                reached = distance + length
+                if reached <= limit_m and reached < best.get(there, math.inf):
+                    best[there] = reached
+                    heapq.heappush(queue, (reached, there))
+        return best
+
+
+class MapMatcher:
+    """One walker's map matcher; `update` takes each fix in metric x/y."""
+
+    def __init__(self, network: WalkNetwork, route_edges: Iterable[int],
+                 distance_to_route: Callable[[float, float], float]) -> None:
+        self.network = network
+        self._states: Candidates | None = None
+        self._last_fix: tuple[float, float] | None = None
+        self._smoothed: tuple[float, float] | None = None
+        self._log_belief = np.zeros(0)  # per candidate, then the off-network state last
+        self.set_route(route_edges, distance_to_route)
+
+    def set_route(self, route_edges: Iterable[int], distance_to_route: Callable[[float, float], float]) -> None:
+        """A new route (after re-planning): the belief about where the walker is stays."""
+        self.route_edges = frozenset(int(edge) for edge in route_edges)
+        self.distance_to_route = distance_to_route
+
+    def update(self, x: float, y: float, accuracy_m: float, heading_deg: float | None, speed_mps: float | None,
+               dt: float) -> Match:
+        """Take one fix and return the belief."""
+        sigma = max(accuracy_m, SIGMA_M)
+        found = self.network.index.candidates(x, y, CANDIDATE_SIGMAS * sigma)
+        if len(found) > MAX_CANDIDATES:
+            keep = np.argsort(found.distance_m)[:MAX_CANDIDATES]
+            found = Candidates(*(getattr(found, name)[keep] for name in Candidates.__dataclass_fields__))
+        emission = np.append(self._emission(found, sigma, heading_deg, speed_mps), FREE_EMISSION)
+        if self._states is None:
+            prior = np.where(np.isin(found.edge, list(self.route_edges)), ROUTE_PRIOR, 1 - ROUTE_PRIOR)
+            belief = emission + np.log(np.append(prior, LEAVE_NETWORK))
+        else:
+            straight = math.hypot(x - self._last_fix[0], y - self._last_fix[1])
+            belief = emission + self._predicted(found, straight, sigma, dt)
+            if not np.isfinite(belief).any():  # nothing reachable (a jump of the fix): start afresh
+                belief = emission.copy()
+        belief -= _logsumexp(belief)
+        self._states, self._log_belief, self._last_fix = found, belief, (x, y)
+
+        probability = np.exp(belief)
+        heading = heading_deg if heading_deg is not None and (speed_mps or 0.0) >= MIN_HEADING_SPEED_MPS else None
+        # Where the walker is, for telling "beside the route" from "away from it": the fixes smoothed, so the noise
+        # of one fix along a side street does not flip the verdict.
+        self._smoothed = (x, y) if self._smoothed is None else \
+            tuple(POSITION_SMOOTHING * new + (1 - POSITION_SMOOTHING) * old for new, old in zip((x, y), self._smoothed))
+        sx, sy = self._smoothed
+        off = np.array([int(found.edge[i]) not in self.route_edges
+                        and self._leads_away(sx, sy, _along_way(found.bearing_deg[i], heading), OFF_WAY_M)
+                        for i in range(len(found))]
+                       + [heading is not None and self._leads_away(sx, sy, (heading,), OFF_FREE_M)])
+        likeliest = int(np.argmax(belief))
+        on_network = likeliest < len(found)
+        return Match(off_route=float(probability[off].sum()),
+                     edge=int(found.edge[likeliest]) if on_network else None,
+                     distance_m=float(found.distance_m[likeliest]) if on_network else 0.0)
+
+    # --------------------------------------------------------------------------------------------- model
+    @staticmethod
+    def _emission(found: Candidates, sigma: float, heading_deg: float | None, speed_mps: float | None) -> np.ndarray:
+        log = -0.5 * (found.distance_m / sigma) ** 2
+        if heading_deg is not None and (speed_mps is None or speed_mps >= MIN_HEADING_SPEED_MPS):
+            # Ways are walked both ways: the angle to the nearer of the two directions, 0 to 90 degrees.
+            difference = np.abs((found.bearing_deg - heading_deg + 90) % 180 - 90)
+            log = log - 0.5 * (difference / HEADING_SIGMA_DEG) ** 2
+        return log
+
+    def _predicted(self, found: Candidates, straight: float, sigma: float, dt: float) -> np.ndarray:
+        """log of the probability of reaching each new state from the belief so far."""
+        before, belief = self._states, self._log_belief
+        limit = MAX_SPEED_MPS * max(dt, 1.0) + NETWORK_SLACK_M
+        graph = self.network.graph
+        lengths = graph.edge_length
+        from_node: dict[int, dict[int, float]] = {}
+        transition = np.full((len(before) + 1, len(found) + 1), -np.inf)
+        for i in range(len(before)):
+            e1, o1 = int(before.edge[i]), float(before.offset_m[i])
+            ends1 = ((int(graph.edge_u[e1]), o1), (int(graph.edge_v[e1]), float(lengths[e1]) - o1))
+            for j in range(len(found)):
+                e2, o2 = int(found.edge[j]), float(found.offset_m[j])
+                if e1 == e2:
+                    walked = abs(o2 - o1)
+                else:
+                    ends2 = ((int(graph.edge_u[e2]), o2), (int(graph.edge_v[e2]), float(lengths[e2]) - o2))
+                    walked = math.inf
+                    for node1, to1 in ends1:
+                        if node1 not in from_node:
+                            from_node[node1] = self.network.distances_from(node1, limit)
+                        reach = from_node[node1]
+                        for node2, to2 in ends2:
+                            walked = min(walked, to1 + reach.get(node2, math.inf) + to2)
+                if math.isfinite(walked):
+                    transition[i, j] = -abs(walked - straight) / (TRANSITION_BETA * sigma)
+            transition[i, -1] = math.log(LEAVE_NETWORK)
+        transition[-1, :-1] = math.log(LEAVE_NETWORK)
+        transition[-1, -1] = math.log(1 - LEAVE_NETWORK)
+        return _logsumexp(belief[:, None] + transition, axis=0)
+
+    def _leads_away(self, x: float, y: float, directions: tuple[float, ...], beside_m: float) -> bool:
+        """Whether a point lies more than `beside_m` from the route and going on in one of `directions` leads away
+        from it. A way alongside the route (the other sidewalk) is not a wrong turn; one that leaves it is."""
+        here = self.distance_to_route(x, y)
+        if here <= beside_m:
+            return False
+        return any(self.distance_to_route(x + AWAY_LOOKAHEAD_M * math.sin(math.radians(direction)),
+                                          y + AWAY_LOOKAHEAD_M * math.cos(math.radians(direction)))
+                   - here >= AWAY_GROWTH_M for direction in directions)
+
+
+def _along_way(bearing: float, heading: float | None) -> tuple[float, ...]:
+    """The directions a walker may go along a way: the one nearer the heading, or both when it is not known."""
+    if heading is None:
+        return bearing, (bearing + 180) % 360
+    return (bearing if abs((bearing - heading + 180) % 360 - 180) <= 90 else (bearing + 180) % 360),
+
+
+def _logsumexp(values: np.ndarray, axis: int | None = None) -> np.ndarray | float:
+    top = np.max(values, axis=axis, keepdims=True)
+    top = np.where(np.isfinite(top), top, 0.0)
+    total = np.log(np.sum(np.exp(values - top), axis=axis, keepdims=True)) + top
+    return total.item() if axis is None else np.squeeze(total, axis=axis)

@@ -1,0 +1,64 @@
+"""The map matcher on real Kaiserslautern routes: on the route it stays calm, on a wrong street it is sure."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from app.walker.simulate import _Walker, _walker_for, wrong_turn
+from routing.matching import MapMatcher, WalkNetwork
+from routing.plan import plan_route
+from routing.planner import Planner
+from routing.tracking import GuidanceSession
+
+PAIRS = json.loads((Path(__file__).resolve().parents[2] / "bench" / "route_pairs.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def planner(city_graph, city_index):
+    return Planner(city_graph, city_index)
+
+
+@pytest.fixture(scope="module")
+def network(city_index):
+    return WalkNetwork(city_index)
+
+
+def test_candidates_are_the_edges_near_a_point_with_their_nearest_point(city_index):
+    x, y = city_index.project(49.4447, 7.7690)
+    found = city_index.candidates(x, y, 30.0)
+    assert len(found) > 0 and len(set(found.edge.tolist())) == len(found)  # one row per edge
+    assert (found.distance_m <= 30.0 + 1e-6).all()
+    nearest = city_index.snap(49.4447, 7.7690)
+    assert nearest.edge in found.edge.tolist()
+    assert found.distance_m.min() == pytest.approx(nearest.distance_m, abs=0.01)
+
+
+@pytest.mark.parametrize("pair_index", [1, 6, 16])
+def test_on_the_route_the_walker_is_on_it_and_on_the_wrong_street_off_it(planner, network, city_graph,
+                                                                           pair_index):
+    pair = PAIRS[pair_index]
+    route = plan_route(planner, (pair["from"]["lat"], pair["from"]["lon"]), (pair["to"]["lat"], pair["to"]["lon"]),
+                       "blind", None, "de")
+    at, points = wrong_turn(city_graph, route.to_dict(), min(150.0, pair["straight_m"] / 3))
+    distance_to_route = GuidanceSession(route, route.instructions, planner.index.project, "de").distance_to_route
+    matcher = MapMatcher(network, [piece.edge for piece in route.edges], distance_to_route)
+    on_route, wrong = _walker_for(route.to_dict()), _Walker([p[0] for p in points], [p[1] for p in points])
+    beliefs = []
+    for walked in np.arange(1.3, at, 1.3):  # without noise: the matcher's model, not its luck
+        x, y, heading = on_route.at(walked)
+        beliefs.append(matcher.update(*planner.index.project(*on_route.latlon(x, y)), 8.0, heading, 1.3, 1.0).off_route)
+    assert max(beliefs) < 0.5
+    told = None
+    for second, walked in enumerate(np.arange(1.3, wrong.length, 1.3), start=1):
+        x, y, heading = wrong.at(walked)
+        match = matcher.update(*planner.index.project(*wrong.latlon(x, y)), 8.0, heading, 1.3, 1.0)
+        if match.off_route >= 0.9:
+            told = second
+            break
+    # A way counts as leaving the route only 8 m from it (OFF_WAY_M: about 6 s at walking pace), then the belief
+    # has to build up; without noise that takes up to 11 s on these junctions.
+    assert told is not None and told <= 12
