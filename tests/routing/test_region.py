@@ -1,0 +1,103 @@
+"""Several towns in one graph: the centre extract and a shifted copy of it, written as one PBF, imported, and
+planned on. A route in one town is the route planned on that town alone, whatever else the graph holds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import osmium
+import pytest
+
+from routing.graph import WalkGraph, compact_walk_graph
+from routing.osm_import import read_osm_file
+from routing.plan import plan_route
+from routing.planner import Planner
+from routing.spatial import EdgeIndex
+from tests.conftest import SHARED_OSM
+
+CENTRE_OSM = SHARED_OSM / "kaiserslautern_cc.osm.gz"
+ID_SHIFT = 10**10
+LON_SHIFT = 0.05  # about 3.6 km east: the copy touches nothing of the original
+
+
+def write_two_towns(target: Path) -> Path:
+    with osmium.SimpleWriter(str(target)) as writer:
+        for copy in range(2):
+            for node in osmium.FileProcessor(str(CENTRE_OSM), osmium.osm.NODE):
+                location = osmium.osm.Location(node.location.lon + copy * LON_SHIFT, node.location.lat)
+                writer.add_node(node.replace(id=node.id + copy * ID_SHIFT, location=location))
+        for copy in range(2):
+            for way in osmium.FileProcessor(str(CENTRE_OSM), osmium.osm.WAY):
+                writer.add_way(way.replace(id=way.id + copy * ID_SHIFT,
+                                           nodes=[node.ref + copy * ID_SHIFT for node in way.nodes]))
+    return target
+
+
+@pytest.fixture(scope="module")
+def towns(tmp_path_factory) -> tuple[Planner, Planner]:
+    """Planners on the centre alone and on the two towns."""
+    graphs = [compact_walk_graph(*read_osm_file(CENTRE_OSM), {}),
+              compact_walk_graph(*read_osm_file(write_two_towns(tmp_path_factory.mktemp("towns") / "two.osm.pbf")), {})]
+    return tuple(Planner(graph, EdgeIndex(graph)) for graph in graphs)
+
+
+def pairs(graph: WalkGraph, count: int = 40) -> list[tuple[tuple[float, float], tuple[float, float]]]:
+    """Seeded pairs of points 200-1500 m apart, a third along the first segment of an edge: no point lies equally
+    near two edges, as a node does."""
+    rng = np.random.default_rng(16)
+
+    def point(edge: int) -> tuple[float, float, float, float]:
+        first = graph.geom_offsets[edge]
+        x, y, lat, lon = (graph.geom_x, graph.geom_y, graph.geom_lat, graph.geom_lon)
+        return tuple(float(c[first] + (c[first + 1] - c[first]) / 3) for c in (x, y, lat, lon))
+
+    found = []
+    while len(found) < count:
+        (ax, ay, *a), (bx, by, *b) = (point(edge) for edge in rng.integers(graph.edge_count, size=2))
+        if 200 <= np.hypot(ax - bx, ay - by) <= 1500:
+            found.append((tuple(a), tuple(b)))
+    return found
+
+
+def walked_ways(planner: Planner, origin, destination) -> tuple[list[int], float]:
+    """The OSM ways (of the original town) a blind walker's route walks, and its length.
+
+    Not the instructions: a landmark at a node lies equally near each edge there, and which one the spatial index
+    places it on depends on what else the index holds, so a landmark at the route's turn may be said or not.
+    """
+    route = plan_route(planner, origin, destination, "blind")
+    ways = [int(planner.graph.way_osm_id[planner.graph.edge_way[piece.edge]]) % ID_SHIFT for piece in route.edges]
+    return ways, route.distance_m
+
+
+def test_the_two_towns_are_one_graph_with_both_copies(towns):
+    alone, both = towns
+    assert both.graph.node_count == 2 * alone.graph.node_count
+    assert both.graph.edge_count == 2 * alone.graph.edge_count
+    assert both.graph.meta["crs"] == alone.graph.meta["crs"]
+
+
+def test_routes_in_the_first_town_are_those_planned_on_it_alone(towns):
+    alone, both = towns
+    for origin, destination in pairs(alone.graph):
+        assert walked_ways(both, origin, destination) == walked_ways(alone, origin, destination)
+
+
+def walked_nodes(planner: Planner, origin, destination) -> list[int]:
+    """The OSM nodes (of the original town) between the edges a blind walker's route walks."""
+    graph = planner.graph
+    route = plan_route(planner, origin, destination, "blind")
+    ends = [(int(graph.edge_u[piece.edge]), int(graph.edge_v[piece.edge])) for piece in route.edges]
+    shared = [(set(a) & set(b)).pop() for a, b in zip(ends, ends[1:])]
+    return [int(graph.node_osm_id[node]) % ID_SHIFT for node in shared]
+
+
+def test_routes_in_the_copy_pass_the_same_nodes_as_in_the_original(towns):
+    # The same nodes, not always the same ways: two ways drawn over the same nodes are equally long in the
+    # original, and the copy, elsewhere in the UTM zone, measures one of them a trace shorter.
+    alone, both = towns
+    for origin, destination in pairs(alone.graph):
+        shifted = ((origin[0], origin[1] + LON_SHIFT), (destination[0], destination[1] + LON_SHIFT))
+        assert walked_nodes(both, *shifted) == walked_nodes(alone, origin, destination)
+        assert walked_ways(both, *shifted)[1] == pytest.approx(walked_ways(alone, origin, destination)[1], rel=1e-3)
