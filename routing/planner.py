@@ -211,10 +211,23 @@ class Planner:
         self._node_indptr = np.concatenate([[0], np.cumsum(counts), [len(pair_tails) + 2]]).astype(np.int32)
         self._node_indices = np.concatenate([pair_heads, [0, 0]]).astype(np.int32)
         self._node_arc_tails = pair_tails
-        # The directed edges between two neighbours, to turn a node sequence back into edges.
-        self._node_pair_edges: dict[tuple[int, int], list[int]] = {}
-        for d, tail, head in zip(directed.tolist(), tails.tolist(), heads.tolist()):
-            self._node_pair_edges.setdefault((tail, head), []).append(d)
+        # Each pair as one ascending number, to find the directed edges between two neighbours when a node
+        # sequence is turned back into edges: directed[starts[pair]:ends[pair]].
+        self._node_pair_keys = pair_tails.astype(np.int64) * self.graph.node_count + pair_heads
+        self._node_pair_ends = np.append(self._node_pair_starts[1:], len(directed))
+
+    def _edges_between(self, nodes: list[int], directed_cost: np.ndarray) -> list[int]:
+        """The directed edges that walk a sequence of neighbouring nodes: the cheapest where several join two."""
+        if len(nodes) < 2:
+            return []
+        steps = np.asarray(nodes, dtype=np.int64)
+        pairs = np.searchsorted(self._node_pair_keys, steps[:-1] * self.graph.node_count + steps[1:])
+        starts, ends = self._node_pair_starts[pairs], self._node_pair_ends[pairs]
+        edges = self._node_arc_directed[starts].tolist()
+        for step in np.flatnonzero(ends - starts > 1).tolist():
+            between = self._node_arc_directed[starts[step]:ends[step]].tolist()
+            edges[step] = min(between, key=directed_cost.__getitem__)
+        return edges
 
     def _search_nodes(self, start: Snap, end: Snap, costs: _Costs) -> Path | None:
         """`search` for plain-length costs, on nodes: no move between edges costs anything there."""
@@ -252,11 +265,8 @@ class Planner:
             nodes = settled.unwind(node)
             # Leaving the start point towards u walks the start edge backwards, towards v forwards.
             towards_u = nodes[0] == start_u and (start_u != start_v or start_share <= 0.5)
-            path = [start_edge + edge_count if towards_u else start_edge]
-            for tail, head in zip(nodes, nodes[1:]):
-                between = self._node_pair_edges[(tail, head)]
-                path.append(between[0] if len(between) == 1 else min(between, key=directed_cost.__getitem__))
-            path.append(direction)
+            path = [start_edge + edge_count if towards_u else start_edge, *self._edges_between(nodes, directed_cost),
+                    direction]
             candidates.append((cost, path))
         if not candidates:
             return None
