@@ -7,39 +7,21 @@ from typing import Any
 
 from flask import Flask
 
-from app.speech import SpeechService
+from app.core import config as config_module
+from app.core.language import current_language
+from app.walker.speech import SpeechService
 from routing.graph import WalkGraph
 from routing.planner import Planner
 from routing.spatial import EdgeIndex
 
 
 def create_app(config: dict[str, Any] | None = None, graph: WalkGraph | None = None) -> Flask:
-    """Create the app. Configuration comes from `LOTSE_*` environment variables, then `config`.
+    """Create the app. Settings (`app.core.config`) come from `LOTSE_*` environment variables, then `config`.
 
     The walk graph is `graph` when given (tests, `lotse serve`), else loaded from `OSM` (a file) or `PLACE`.
     """
     app = Flask(__name__, static_folder="../static", static_url_path="/static")
-    app.config.from_mapping(
-        OSM=None,
-        PLACE=None,
-        CACHE_DIR=None,
-        SNAP_LIMIT_M=150.0,
-        MAX_CONTENT_LENGTH=64 * 1024,
-        SPEECH_ENGINES="gtts,espeak",  # in order of preference; gTTS needs the internet
-        SPEECH_CACHE_DIR=None,  # default: <instance path>/speech
-        SPEECH_CACHE_MB=200,
-        DATABASE_URL=None,  # default: SQLite in the instance folder; a private in-memory one when TESTING
-        SESSION_COOKIE_SECURE=None,  # default: on, except when TESTING (the test client speaks plain http)
-        SESSION_COOKIE_SAMESITE="Lax",
-        PERMANENT_SESSION_LIFETIME=30 * 24 * 3600,
-        RATE_LIMIT_LOGIN="10/minute",  # per IP and email
-        RATE_LIMIT_REGISTER="20/hour",  # per IP
-        RATE_LIMIT_REPORTS="30/hour",  # per volunteer
-        OVERLAY_REBUILD_INTERVAL_S=30.0,  # accepted quest facts reach routing within this many seconds
-    )
-    app.config.from_prefixed_env("LOTSE")
-    if config:
-        app.config.update(config)
+    app.config.update(config_module.load(config))
     if app.config["SESSION_COOKIE_SECURE"] is None:
         app.config["SESSION_COOKIE_SECURE"] = not app.testing
 
@@ -57,13 +39,20 @@ def create_app(config: dict[str, Any] | None = None, graph: WalkGraph | None = N
         tuple(engine.strip() for engine in str(app.config["SPEECH_ENGINES"]).split(",")),
     )
 
-    from app import accounts, api, db, errors, live, overlay, quests, reports, security, speech, staff, usage
+    from app import staff
+    from app.community import accounts, facts, quests, reports
+    from app.core import db, errors, security, usage
+    from app.walker import api, live, speech
 
     errors.register(app)
+
+    @app.before_request
+    def resolve_language() -> None:
+        current_language()  # once, at the edge: an unsupported `lang` is a 400 before any work
     app.config["DATABASE_URL"] = app.config["DATABASE_URL"] or db.default_url(app.instance_path, app.testing)
     db.init_app(app)
     security.init_app(app)
-    overlay.init_app(app)
+    facts.init_app(app)
     reports.init_app(app)  # sets lotse.obstacles: the reported obstacles in force now
     app.register_blueprint(api.bp)
     app.register_blueprint(accounts.bp)

@@ -9,25 +9,33 @@ from pathlib import Path
 
 import click
 
+from app.core.config import setting
 from routing.errors import LotseError
+from routing.phrases import LANGUAGES
 
 osm_option = click.option(
-    "--osm", "osm_file", type=click.Path(path_type=Path), envvar="LOTSE_OSM",
+    "--osm", "osm_file", type=click.Path(path_type=Path),
     help="OpenStreetMap XML file (.osm, .osm.gz, .osm.bz2); LOTSE_OSM may name it instead.",
 )
 place_option = click.option(
-    "--place", envvar="LOTSE_PLACE", help='Download a place through osmnx instead, e.g. "Kaiserslautern, Germany".'
+    "--place", help='Download a place through osmnx instead, e.g. "Kaiserslautern, Germany".'
 )
 origin_option = click.option("--from", "origin", required=True, help="Start as LAT,LON.")
 destination_option = click.option("--to", "destination", required=True, help="Destination as LAT,LON.")
 cache_option = click.option(
-    "--cache-dir", type=click.Path(path_type=Path), envvar="LOTSE_CACHE_DIR", help="Where built graphs are kept."
+    "--cache-dir", type=click.Path(path_type=Path), help="Where built graphs are kept; LOTSE_CACHE_DIR may name it."
 )
 
 
-def _require_source(osm_file: Path | None, place: str | None) -> None:
-    if osm_file is None and not place:
+def _map_source(osm_file: Path | None, place: str | None, cache_dir: Path | None = None,
+                required: bool = True) -> tuple[Path | None, str | None, Path | None]:
+    """The map file, place and cache folder: the options, else the settings (`LOTSE_OSM`, ...)."""
+    osm = setting("OSM", osm_file)
+    place = setting("PLACE", place)
+    cache = setting("CACHE_DIR", cache_dir)
+    if required and osm is None and not place:
         raise click.UsageError("Give a map: --osm FILE (or LOTSE_OSM=FILE), or --place NAME when online.")
+    return (Path(osm) if osm is not None else None), place, (Path(cache) if cache is not None else None)
 
 
 def _build_into_cache(osm_file: Path | None, place: str | None, cache_dir: Path | None) -> None:
@@ -50,7 +58,7 @@ def import_command(osm_file: Path | None, place: str | None, cache_dir: Path | N
     """Build the walk graph of a map and cache it; prints what was found."""
     from routing.cache import BUILD_STAGES, load_graph
 
-    _require_source(osm_file, place)
+    osm_file, place, cache_dir = _map_source(osm_file, place, cache_dir)
     try:
         with click.progressbar(length=len(BUILD_STAGES), label="Building walk graph", file=sys.stderr) as bar:
             stages_done = []
@@ -79,7 +87,7 @@ def serve(osm_file: Path | None, place: str | None, cache_dir: Path | None, host
     from app import create_app
     from routing.cache import cached_graph, load_graph
 
-    _require_source(osm_file, place)
+    osm_file, place, cache_dir = _map_source(osm_file, place, cache_dir)
     try:
         graph = cached_graph(osm_file, place, cache_dir)
         if graph is None:
@@ -109,7 +117,7 @@ def _latlon(value: str) -> tuple[str, str]:
 @destination_option
 @click.option("--profile", default="blind", show_default=True, help="blind, guide_dog, low_vision or standard.")
 @click.option("--prefs", default=None, help='Preference overrides as JSON, e.g. \'{"steps": "never"}\'.')
-@click.option("--lang", type=click.Choice(["de", "en"]), default="de", show_default=True)
+@click.option("--lang", type=click.Choice(LANGUAGES), default=LANGUAGES[0], show_default=True)
 def route(osm_file: Path | None, place: str | None, cache_dir: Path | None, origin: str, destination: str,
           profile: str, prefs: str | None, lang: str) -> None:
     """Plan a route and print it as the API returns it (JSON)."""
@@ -118,7 +126,7 @@ def route(osm_file: Path | None, place: str | None, cache_dir: Path | None, orig
     from routing.planner import Planner
     from routing.spatial import EdgeIndex
 
-    _require_source(osm_file, place)
+    osm_file, place, cache_dir = _map_source(osm_file, place, cache_dir)
     try:
         overrides = json.loads(prefs) if prefs else None
     except json.JSONDecodeError as exc:
@@ -134,7 +142,7 @@ def route(osm_file: Path | None, place: str | None, cache_dir: Path | None, orig
 
 # ------------------------------------------------------------------------------ database, staff, osmChange
 database_option = click.option(
-    "--database-url", envvar="LOTSE_DATABASE_URL",
+    "--database-url",
     help="SQLAlchemy URL of the database (LOTSE_DATABASE_URL); default: SQLite in the instance folder.",
 )
 
@@ -143,9 +151,10 @@ def _engine(database_url: str | None):
     """The engine of the database `lotse serve` would use, with its schema up to date."""
     from flask import Flask
 
-    from app import db
+    from app.core import db
 
-    engine = db.make_engine(database_url or db.default_url(Flask("app").instance_path))
+    url = setting("DATABASE_URL", database_url) or db.default_url(Flask("app").instance_path)
+    engine = db.make_engine(url)
     db.upgrade(engine)
     return engine
 
@@ -173,9 +182,9 @@ def create_staff(database_url: str | None, email: str, name: str, password_stdin
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
-    from app.accounts import check_name, check_password, normalise_email
-    from app.models import User
-    from app.security import hash_password
+    from app.community.accounts import check_name, check_password, normalise_email
+    from app.core.models import User
+    from app.core.security import hash_password
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -205,9 +214,10 @@ def export_osmchange(osm_file: Path | None, database_url: str | None, out: Path)
     """Write the accepted volunteer facts as an osmChange file for a mapper to review and upload."""
     from sqlalchemy.orm import Session
 
-    from app.osmchange import write_osmchange
-    from app.overlay import accepted_facts
+    from app.community.facts import accepted_facts
+    from routing.osmchange import write_osmchange
 
+    osm_file = _map_source(osm_file, None, required=False)[0]
     if osm_file is None:
         raise click.UsageError("Give the map the facts were collected on: --osm FILE (or LOTSE_OSM=FILE).")
     with Session(_engine(database_url)) as session:
@@ -229,7 +239,7 @@ def export_osmchange(osm_file: Path | None, database_url: str | None, out: Path)
 @click.option("--speed", default=1.3, show_default=True, help="Walking speed, metres a second.")
 @click.option("--detour-at", "detour_at", type=float, default=None, help="Take a 50 m wrong turn after M metres.")
 @click.option("--profile", default="blind", show_default=True)
-@click.option("--lang", type=click.Choice(["de", "en"]), default="de", show_default=True)
+@click.option("--lang", type=click.Choice(LANGUAGES), default=LANGUAGES[0], show_default=True)
 @click.option("--seed", default=0, show_default=True)
 @click.option("--url", default=None, help="A running server (ws://host:port); default: start one here.")
 @click.option("--quiet", is_flag=True, help="Print only the summary.")
@@ -239,14 +249,14 @@ def simulate(osm_file: Path | None, place: str | None, cache_dir: Path | None, o
     """Walk a route through the live-guidance WebSocket with GPS noise; print each message and a JSON summary."""
     from dataclasses import asdict
 
-    from app import simulate as simulation
+    from app.walker import simulate as simulation
 
     stop = None
     if url is None:
         from app import create_app
         from routing.cache import load_graph
 
-        _require_source(osm_file, place)
+        osm_file, place, cache_dir = _map_source(osm_file, place, cache_dir)
         try:
             graph = load_graph(osm_file, place, cache_dir)
         except LotseError as exc:

@@ -32,14 +32,15 @@ from sqlalchemy.exc import OperationalError
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from app import create_app, db  # noqa: E402
-from app.models import AcceptedFact, QuestAnswer, Report, RouteUsage, User  # noqa: E402
-from app.overlay import FACT_KINDS  # noqa: E402
-from app.quests import QUEST_ELEMENTS  # noqa: E402
-from app.reports import REPORT_TYPES, SEVERITIES  # noqa: E402
-from app.security import hash_password  # noqa: E402
-from app.usage import edge_keys  # noqa: E402
+from app import create_app
+from app.core import db  # noqa: E402
+from app.core.models import AcceptedFact, QuestAnswer, Report, RouteUsage, User  # noqa: E402
+from app.core.security import hash_password  # noqa: E402
 from routing.cache import load_graph  # noqa: E402
+from routing.facts import FACT_KINDS  # noqa: E402
+from routing.graph import edge_keys  # noqa: E402
+from routing.obstacles import REPORT_TYPES, SEVERITIES  # noqa: E402
+from routing.quests import QUEST_ELEMENTS  # noqa: E402
 from routing.spatial import EdgeIndex  # noqa: E402
 
 DEFAULT_OSM = REPO.parent / "shared" / "osm" / "kaiserslautern.osm.gz"

@@ -35,10 +35,10 @@ import numpy as np
 import requests
 from sqlalchemy import create_engine, func, select
 
-from app.db import make_engine
-from app.models import AcceptedFact, QuestAnswer, Report, ReportVote
-from app.overlay import FACT_KINDS
-from app.quests import QUEST_ELEMENTS
+from app.community.facts import FACT_KINDS
+from app.community.quests import QUEST_ELEMENTS
+from app.core.db import make_engine
+from app.core.models import AcceptedFact, QuestAnswer, Report, ReportVote
 from routing.cache import load_graph
 
 REPO = Path(__file__).resolve().parent.parent

@@ -1,11 +1,11 @@
-"""Alembic environment: run by `lotse db upgrade` (app.db.upgrade), which hands over an open connection."""
+"""Alembic environment: run by `lotse db upgrade` (app.core.db.upgrade), which hands over an open connection."""
 
 from __future__ import annotations
 
 from alembic import context
 
-from app import models  # noqa: F401  (registers the tables on Base.metadata for autogenerate)
-from app.db import Base
+from app.core import models  # noqa: F401  (registers the tables on Base.metadata for autogenerate)
+from app.core.db import Base
 
 connection = context.config.attributes.get("connection")
 if connection is None:

@@ -75,6 +75,7 @@ def build_graph(osm_file: MapFiles | None = None, place: str | None = None, prog
     `counts`. `meta["areas"]` names the files."""
     from routing import osm_import
     from routing.graph import build_walk_graph, compact_walk_graph
+    from routing.spatial import place_landmarks
 
     report = progress or (lambda stage: None)
     key, source = _source_key(osm_file, place)
@@ -83,17 +84,19 @@ def build_graph(osm_file: MapFiles | None = None, place: str | None = None, prog
     started = time.perf_counter()
     report(BUILD_STAGES[0])
     if files:
-        network, landmarks, addresses = _read_files(files, counts)
+        network, landmarks, addresses, closed = _read_files(files, counts)
         report(BUILD_STAGES[1])  # the reader kept the walkable ways as it read them
         report(BUILD_STAGES[2])
-        graph = compact_walk_graph(network, landmarks, addresses, meta)
+        graph = compact_walk_graph(network, landmarks, addresses, meta, closed)
     else:
         raw = osm_import.graph_from_place(place)
         report(BUILD_STAGES[1])
         walkable = osm_import.walkable_graph(raw)
         report(BUILD_STAGES[2])
         ways = osm_import.outlines(raw)
-        graph = build_walk_graph(walkable, osm_import.landmarks(raw, ways), osm_import.addresses(raw, ways), meta)
+        graph = build_walk_graph(walkable, osm_import.landmarks(raw, ways), osm_import.addresses(raw, ways), meta,
+                                 osm_import.closed_roads(raw))
+    place_landmarks(graph)
     graph.meta["build_seconds"] = round(time.perf_counter() - started, 2)
     return graph
 

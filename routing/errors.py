@@ -1,18 +1,27 @@
-"""Errors the routing package raises for bad input, each with a message a user can act on."""
+"""The one error type of Lotse: an error that is the input's fault, not a bug, with a message a user can act on.
+
+Callers show the translated message for `code` (from `data/messages/<lang>.json`, its slots filled from `params`),
+never a traceback. The web layer renders it once for each channel: JSON, WebSocket frame or HTML page.
+"""
 
 from __future__ import annotations
 
 
 class LotseError(Exception):
-    """Base of every error that is the input's fault, not a bug: callers show the message, not a traceback.
+    """`code` picks the message, `status` is the HTTP status it is answered with, `params` fill the message's slots,
+    `headers` go with an HTTP answer (e.g. Retry-After). Subclasses only name a default code."""
 
-    `code` picks the translated message in `data/messages/<lang>.json`; `params` fill its slots.
-    """
+    code = "bad_request"
+    status = 400
 
-    code = "bad_input"
-
-    def __init__(self, message: str, **params: object) -> None:
-        super().__init__(message)
+    def __init__(self, message: str = "", *, code: str | None = None, status: int | None = None,
+                 headers: dict[str, str] | None = None, **params: object) -> None:
+        super().__init__(message or code or self.code)
+        if code is not None:
+            self.code = code
+        if status is not None:
+            self.status = status
+        self.headers = headers or {}
         self.params = params
 
 
@@ -33,6 +42,6 @@ class OffMapError(LotseError):
 
     code = "off_map"
 
-    def __init__(self, message: str, distance_m: float, limit_m: float) -> None:
+    def __init__(self, message: str, *, distance_m: float, limit_m: float) -> None:
         super().__init__(message, distance_m=round(distance_m), limit_m=round(limit_m))
         self.distance_m = distance_m

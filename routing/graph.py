@@ -37,6 +37,7 @@ class Street:
     lanes: int | None
     maxspeed_kmh: float | None
     way_osm_ids: tuple[int, ...]
+    link_of: str = ""  # an unnamed slip road (*_link): the name of the road it joins, where one is mapped
 
 
 @dataclass
@@ -73,6 +74,11 @@ class WalkGraph:
     address_number: np.ndarray  # index into texts["address_number"]
     address_lat: np.ndarray
     address_lon: np.ndarray
+    # Roads the walker may not use (routing.osm_import.is_closed_road), at the graph nodes where they are crossed.
+    closed_node: np.ndarray
+    closed_osm_id: np.ndarray
+    closed_name: np.ndarray  # index into texts["closed_name"]
+    closed_highway: np.ndarray  # index into texts["closed_highway"]
     node_columns: dict[str, np.ndarray]
     way_columns: dict[str, np.ndarray]
     texts: dict[str, list[str]]  # vocabulary of each text column (way columns, landmark kind and name)
@@ -81,6 +87,7 @@ class WalkGraph:
     adjacency_offsets: np.ndarray = field(init=False, repr=False)
     adjacency_edges: np.ndarray = field(init=False, repr=False)
     way_is_road: np.ndarray = field(init=False, repr=False)
+    _closed_at: dict[int, list[int]] = field(init=False, repr=False)
     # Filled as they are asked for (the planner asks for every node's roads and streets when it starts).
     _roads: dict[int, tuple[int, ...]] = field(init=False, repr=False, default_factory=dict)
     _street_keys: list[str] | None = field(init=False, repr=False, default=None)
@@ -96,6 +103,9 @@ class WalkGraph:
         highways = np.array(self.texts["highway"], dtype=object)
         road_highway = np.array([name in settings.ROAD_HIGHWAYS for name in highways], dtype=bool)
         self.way_is_road = road_highway[self.way_columns["highway"]] if len(highways) else np.zeros(0, bool)
+        self._closed_at = {}
+        for row, node in enumerate(self.closed_node.tolist()):
+            self._closed_at.setdefault(node, []).append(row)
 
     # ----------------------------------------------------------------------------------------------- sizes
     @property
@@ -130,6 +140,10 @@ class WalkGraph:
     def way_text(self, column: str, way: int) -> str:
         """One text column of a way (name, highway, surface, ...) without decoding the rest."""
         return self.texts[column][self.way_columns[column][way]]
+
+    def way_texts(self, column: str) -> np.ndarray:
+        """One text column for every way, as an array of strings (e.g. `highway` to select ways by class)."""
+        return np.array(self.texts[column], dtype=object)[self.way_columns[column]]
 
     def edge_attributes(self, edge: int) -> dict[str, Any]:
         """The edge's way attributes plus its own: length, end node and way OSM ids."""
@@ -172,6 +186,12 @@ class WalkGraph:
             self._street_keys = [name or f"way:{osm_id}" for name, osm_id in zip(names, self.way_osm_id.tolist())]
         return self._street_keys[way]
 
+    def closed_roads_at(self, node: int) -> list[Street]:
+        """Roads the walker may not use that meet a node: crossed by walking past, never walked along."""
+        return [Street(name=self.texts["closed_name"][self.closed_name[row]],
+                       highway=self.texts["closed_highway"][self.closed_highway[row]], lanes=None, maxspeed_kmh=None,
+                       way_osm_ids=(int(self.closed_osm_id[row]),)) for row in self._closed_at.get(node, [])]
+
     def roads_at(self, node: int) -> list[int]:
         """Ways carrying motor traffic that meet at a node (each way once)."""
         roads = self._roads.get(node)
@@ -186,8 +206,9 @@ class WalkGraph:
 
         These are the roads meeting at the node other than the streets walked on: walking along one street past a
         junction crosses the side street; a footway passing through a road node crosses that road, mapped crossing
-        or not; turning from a footway into a street crosses nothing. Which sidewalk the walker is on is not mapped,
-        so at a junction every other arm is reported.
+        or not; turning from a footway into a street crosses nothing. Roads the walker may not use (a private
+        service road) are crossed like any other. Which sidewalk the walker is on is not mapped, so at a junction
+        every other arm is reported.
         """
         edges = [edge for edge in (in_edge, out_edge) if edge is not None]
         edge_way, way_is_road = self._plain_list("edge_way"), self._plain_list("way_is_road")
@@ -200,7 +221,9 @@ class WalkGraph:
             key = self.street_key(way)
             if key not in walked:
                 streets.setdefault(key, []).append(way)
-        return [self._street(tuple(ways)) for ways in streets.values()]
+        found = [self._street(tuple(ways)) for ways in streets.values()]
+        names = {street.name for street in found if street.name} | {key for key in walked if not key.startswith("way:")}
+        return found + [road for road in self.closed_roads_at(node) if not road.name or road.name not in names]
 
     def _is_crossing_place(self, node: int, edges: list[int]) -> bool:
         """A crossing node, or a node where a footway=crossing way (or one with crossing tags) is walked."""
@@ -221,6 +244,10 @@ class WalkGraph:
             self._plain[name] = values.tolist()
         return self._plain[name]
 
+    def street(self, ways: list[int]) -> Street:
+        """The street that the given ways (of one name) make up, with its size facts."""
+        return self._street(tuple(ways))
+
     def _street(self, ways: tuple[int, ...]) -> Street:
         street = self._streets.get(ways)
         if street is None:
@@ -231,13 +258,26 @@ class WalkGraph:
         lanes = [int(self.way_columns["lanes"][way]) for way in ways if self.way_columns["lanes"][way] >= 0]
         speeds = [float(self.way_columns["maxspeed_kmh"][way]) for way in ways]
         speeds = [speed for speed in speeds if not math.isnan(speed)]
+        name, highway = self.way_text("name", ways[0]), self.way_text("highway", ways[0])
         return Street(
-            name=self.way_text("name", ways[0]),
-            highway=self.way_text("highway", ways[0]),
+            name=name,
+            highway=highway,
             lanes=max(lanes) if lanes else None,
             maxspeed_kmh=max(speeds) if speeds else None,
             way_osm_ids=tuple(int(self.way_osm_id[way]) for way in ways),
+            link_of=self._joined_road(ways[0]) if highway.endswith("_link") and not name else "",
         )
+
+    def _joined_road(self, link: int) -> str:
+        """The name of the road of the slip road's class (primary for primary_link) that the slip road meets at one
+        of its nodes; "" when none is mapped (or two differently named ones)."""
+        main = self.way_text("highway", link).removesuffix("_link")
+        edges = np.flatnonzero(self.edge_way == link)
+        nodes = set(self.edge_u[edges].tolist()) | set(self.edge_v[edges].tolist())
+        names = {self.way_text("name", int(self.edge_way[edge])) for node in nodes for edge in self.edges_at(node)
+                 if self.way_text("highway", int(self.edge_way[edge])) == main}
+        names.discard("")
+        return names.pop() if len(names) == 1 else ""
 
     def unmapped_crossing_nodes(self) -> np.ndarray:
         """Nodes where a footway or path passes through a road without a mapped crossing: a street is crossed there."""
@@ -305,7 +345,8 @@ _CORE_ARRAYS = (
     "node_osm_id", "node_lat", "node_lon", "node_x", "node_y", "edge_u", "edge_v", "edge_way", "edge_length",
     "edge_forward", "geom_offsets", "geom_x", "geom_y", "geom_lat", "geom_lon", "geom_osm_id", "way_osm_id",
     "landmark_osm_id", "landmark_lat", "landmark_lon", "landmark_kind", "landmark_name", "landmark_edge",
-    "landmark_offset", "address_street", "address_number", "address_lat", "address_lon",
+    "landmark_offset", "address_street", "address_number", "address_lat", "address_lon", "closed_node",
+    "closed_osm_id", "closed_name", "closed_highway",
 )
 
 
@@ -327,6 +368,11 @@ def utm_epsg(lon: float, lat: float) -> int:
 def _first(value: Any) -> Any:
     """osmnx turns an attribute into a list when merged edges disagree; the first value stands for all."""
     return value[0] if isinstance(value, list) else value
+
+
+# Roads a walker may not use but crosses, by the OSM id of the node where they meet the walk network: each road's
+# OSM way id, name and highway class.
+ClosedRoads = dict[int, list[dict[str, Any]]]
 
 
 @dataclass
@@ -438,16 +484,18 @@ def _codes(words: list[str]) -> tuple[list[str], dict[str, int]]:
 
 
 def build_walk_graph(graph: nx.MultiDiGraph, landmarks: list[dict[str, Any]], addresses: list[dict[str, Any]],
-                     meta: dict[str, Any]) -> WalkGraph:
-    """Turn a simplified two-way osmnx graph (from `routing.osm_import.walkable_graph`), the landmarks and the
-    addresses (`routing.osm_import.landmarks`, `addresses`) into a WalkGraph."""
-    return compact_walk_graph(network_from_osmnx(graph), landmarks, addresses, meta)
+                     meta: dict[str, Any], closed: ClosedRoads | None = None) -> WalkGraph:
+    """Turn a simplified two-way osmnx graph (from `routing.osm_import.walkable_graph`), the landmarks, the
+    addresses and the closed roads by node (`routing.osm_import.landmarks`, `addresses`, `closed_roads`) into a
+    WalkGraph."""
+    return compact_walk_graph(network_from_osmnx(graph), landmarks, addresses, meta, closed)
 
 
 def compact_walk_graph(network: WalkNetwork, landmarks: list[dict[str, Any]], addresses: list[dict[str, Any]],
-                       meta: dict[str, Any]) -> WalkGraph:
-    """Turn a WalkNetwork, the landmarks and the addresses into a WalkGraph: project to UTM, measure the edges,
-    encode the tags as columns and place the landmarks on the network."""
+                       meta: dict[str, Any], closed: ClosedRoads | None = None) -> WalkGraph:
+    """Turn a WalkNetwork, the landmarks, the addresses and the closed roads met by node OSM id into a WalkGraph:
+    project to UTM, measure the edges, encode the tags as columns (`routing.spatial.place_landmarks` then puts the
+    landmarks on the network)."""
     from pyproj import Transformer
 
     if not len(network.node_osm_id):
@@ -474,7 +522,17 @@ def compact_walk_graph(network: WalkNetwork, landmarks: list[dict[str, Any]], ad
     texts["landmark_name"], name_code = _codes([landmark["name"] for landmark in landmarks])
     texts["address_street"], street_code = _codes([address["street"] for address in addresses])
     texts["address_number"], number_code = _codes([address["number"] for address in addresses])
+    node_index = {int(osm_id): i for i, osm_id in enumerate(network.node_osm_id)}
+    crossed_closed = [(node_index[node], road) for node, roads in (closed or {}).items() if node in node_index
+                      for road in roads]
+    texts["closed_name"] = sorted({road["name"] for _, road in crossed_closed} | {""})
+    texts["closed_highway"] = sorted({road["highway"] for _, road in crossed_closed} | {""})
     walk_graph = WalkGraph(
+        closed_node=np.array([node for node, _ in crossed_closed], dtype=np.int32),
+        closed_osm_id=np.array([road["osm_id"] for _, road in crossed_closed], dtype=np.int64),
+        closed_name=np.array([texts["closed_name"].index(road["name"]) for _, road in crossed_closed], dtype=np.int32),
+        closed_highway=np.array([texts["closed_highway"].index(road["highway"]) for _, road in crossed_closed],
+                                dtype=np.int32),
         address_street=np.array([street_code[a["street"]] for a in addresses], dtype=np.int32),
         address_number=np.array([number_code[a["number"]] for a in addresses], dtype=np.int32),
         address_lat=np.array([a["lat"] for a in addresses], dtype=np.float64),
@@ -508,20 +566,13 @@ def compact_walk_graph(network: WalkNetwork, landmarks: list[dict[str, Any]], ad
         texts=texts,
         meta={**meta, "graph_version": settings.GRAPH_VERSION, "crs": f"EPSG:{epsg}"},
     )
-    _place_landmarks(walk_graph)
     return walk_graph
 
 
-def _place_landmarks(graph: WalkGraph) -> None:
-    """Snap each landmark to its nearest edge, so guidance can find those beside a route by edge."""
-    from routing.errors import OffMapError
-    from routing.spatial import EdgeIndex
-
-    index = EdgeIndex(graph, limit_m=settings.LANDMARK_MAX_DISTANCE_M)
-    for i, (lat, lon) in enumerate(zip(graph.landmark_lat.tolist(), graph.landmark_lon.tolist())):
-        try:
-            snap = index.snap(lat, lon)
-        except OffMapError:
-            continue
-        graph.landmark_edge[i] = snap.edge
-        graph.landmark_offset[i] = snap.offset_m
+def edge_keys(graph: WalkGraph) -> list[str]:
+    """Each edge's stable key: `<way osm id>:<lower node osm id>-<higher node osm id>` (survives a graph rebuild)."""
+    u = graph.node_osm_id[graph.edge_u]
+    v = graph.node_osm_id[graph.edge_v]
+    low, high = np.minimum(u, v).tolist(), np.maximum(u, v).tolist()
+    ways = graph.way_osm_id[graph.edge_way].tolist()
+    return [f"{way}:{a}-{b}" for way, a, b in zip(ways, low, high)]

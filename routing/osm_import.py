@@ -27,7 +27,7 @@ from routing.errors import OsmInputError
 if TYPE_CHECKING:
     import networkx as nx
 
-    from routing.graph import WalkNetwork
+    from routing.graph import ClosedRoads, WalkNetwork
 
 # File name endings of the map files read, and the pyosmium format of each.
 FILE_FORMATS = {
@@ -167,12 +167,12 @@ def merge_osm_files(paths: Iterable[str | Path], target: Path) -> Path:
     return target
 
 
-def _read_ways(path: Path, counts: Counts) -> tuple[_Ways, _Ways, int]:
-    """First pass: the walkable ways and the outlines worth keeping, each with its node references without repeats
-    in a row (as osmnx reads them); and how many ways the file has."""
+def _read_ways(path: Path, counts: Counts) -> tuple[_Ways, _Ways, _Ways, int]:
+    """First pass: the walkable ways, the roads closed to walkers (`is_closed_road`) and the outlines worth keeping,
+    each with its node references without repeats in a row (as osmnx reads them); and how many ways the file has."""
     import osmium
 
-    walkable, outlines = _Ways(), _Ways()
+    walkable, closed, outlines = _Ways(), _Ways(), _Ways()
     read = 0
     for read, way in enumerate(_stream(path, osmium.osm.WAY), 1):
         if read % COUNT_EVERY == 0:
@@ -180,6 +180,8 @@ def _read_ways(path: Path, counts: Counts) -> tuple[_Ways, _Ways, int]:
         tags = {tag.k: tag.v for tag in way.tags if tag.k in _WAY_TAG_KEYS}
         if is_walkable_way(tags):
             kept = walkable
+        elif is_closed_road(tags):
+            kept = closed
         elif _names_a_landmark(tags) or _has_address(tags):
             kept = outlines
         else:
@@ -188,7 +190,7 @@ def _read_ways(path: Path, counts: Counts) -> tuple[_Ways, _Ways, int]:
         if len(refs) >= 2:
             kept.add(way.id, read - 1, tags, refs)
     counts("ways", read)
-    return walkable, outlines, read
+    return walkable, closed, outlines, read
 
 
 def _other_segments(path: Path, walkable: _Ways, walk_nodes: set[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -287,13 +289,15 @@ def _outline_centres(outlines: _Ways, locations: _Locations) -> list[tuple[int, 
 
 
 def read_osm_file(path: str | Path, counts: Counts | None = None
-                  ) -> tuple[WalkNetwork, list[dict[str, Any]], list[dict[str, Any]]]:
-    """Stream an OSM file (.osm, .osm.gz, .osm.bz2, .osm.pbf) into its walk network, landmarks and addresses
-    (each address once), reporting to `counts` how many ways and nodes have been read and edges built."""
+                  ) -> tuple[WalkNetwork, list[dict[str, Any]], list[dict[str, Any]], ClosedRoads]:
+    """Stream an OSM file (.osm, .osm.gz, .osm.bz2, .osm.pbf) into its walk network, landmarks, addresses (each
+    address once) and the closed roads it meets, reporting to `counts` how many ways and nodes have been read and
+    edges built."""
     path = check_osm_path(path)
     report = counts or (lambda what, count: None)
-    walkable, outlines, way_count = _read_ways(path, report)
+    walkable, closed_ways, outlines, way_count = _read_ways(path, report)
     walk_nodes = set(walkable.refs)
+    closed = _closed_roads_met(closed_ways, walk_nodes)
     nodes, node_count = _read_nodes(path, walk_nodes.union(outlines.refs), report)
     other_segments = _other_segments(path, walkable, walk_nodes)
     del walk_nodes
@@ -311,17 +315,30 @@ def read_osm_file(path: str | Path, counts: Counts | None = None
         if _has_address(tags):
             street, number = tags["addr:street"], tags["addr:housenumber"]
             addresses.setdefault((street, number), {"street": street, "number": number, "lat": lat, "lon": lon})
-    network = _walk_network(walkable, locations, nodes.tags, other_segments)
+    network = _walk_network(walkable, locations, nodes.tags, other_segments, set(closed))
     report("edges", len(network.edge_u))
-    return network, landmarks, list(addresses.values())
+    return network, landmarks, list(addresses.values()), closed
+
+
+def _closed_roads_met(closed: _Ways, walk_nodes: set[int]) -> ClosedRoads:
+    """For each walk node on a closed road, the closed roads there (as `closed_roads` finds them in osmnx's graph)."""
+    met: dict[int, dict[int, dict[str, Any]]] = {}
+    for way, osm_id in enumerate(closed.osm_id):
+        tags = closed.tags[way]
+        road = {"osm_id": osm_id, "name": tags.get("name", ""), "highway": tags["highway"]}
+        for ref in closed.refs[closed.offsets[way]:closed.offsets[way + 1]]:
+            if ref in walk_nodes:
+                met.setdefault(ref, {})[osm_id] = road
+    return {node: list(roads.values()) for node, roads in met.items()}
 
 
 def _walk_network(ways: _Ways, locations: _Locations, node_tags: dict[int, dict[str, str]],
-                  other_segments: tuple[np.ndarray, np.ndarray, np.ndarray]) -> WalkNetwork:
+                  other_segments: tuple[np.ndarray, np.ndarray, np.ndarray], crossed: set[int]) -> WalkNetwork:
     """Cut the walkable ways into edges between graph nodes, as osmnx's `simplify_graph` merges them.
 
     A node is a graph node (an endpoint) where ways meet, where a way ends or passes it twice, where it does not
-    have two distinct neighbours, or where it carries a tag of `settings.NODE_TAGS_KEPT_AS_JUNCTIONS`. A closed way
+    have two distinct neighbours, where it carries a tag of `settings.NODE_TAGS_KEPT_AS_JUNCTIONS`, or where a closed
+    road is `crossed`. A closed way
     touching nothing has no endpoint and is dropped (osmnx removes such rings). A node the file lacks cuts its way.
     """
     from routing.graph import WalkNetwork
@@ -356,7 +373,8 @@ def _walk_network(ways: _Ways, locations: _Locations, node_tags: dict[int, dict[
     np.maximum.at(neighbour_high, ends, neighbours)
     endpoint = (segments != 2) | (way_low != way_high) | (neighbour_low == neighbour_high)
     tagged = [osm_id for osm_id, tags in node_tags.items() if not _JUNCTION_TAG_KEYS.isdisjoint(tags)]
-    endpoint[locations.find(np.array(tagged, dtype=np.int64))[0]] = True
+    junctions, known_junction = locations.find(np.array(tagged + sorted(crossed), dtype=np.int64))
+    endpoint[junctions[known_junction]] = True
     endpoint &= segments > 0
 
     # Pieces of one node have no segment; an open piece ends at endpoints (it may have been cut at a missing node).
@@ -557,6 +575,31 @@ def addresses(graph: nx.MultiDiGraph, ways: dict[int, dict[str, object]]) -> lis
     return list(found.values())
 
 
+CLOSED_ROAD_ATTR = "lotse:closed_road"  # marks a node where a closed road meets a walkable way
+
+
+def is_closed_road(tags: dict[str, str]) -> bool:
+    """A road that carries traffic but that a pedestrian may not use (a service road with access=private|no):
+    left out of the walk graph, but still a street to cross where a walkable way meets it."""
+    return tags.get("highway") in settings.ROAD_HIGHWAYS and not is_walkable_way(tags) and \
+        tags.get("access") in settings.NO_ACCESS_VALUES and tags.get("area") != "yes"
+
+
+def closed_roads(graph: nx.MultiDiGraph) -> dict[int, list[dict[str, object]]]:
+    """For each node of a raw osmnx graph where a closed road (`is_closed_road`) meets a walkable way, the closed
+    roads there: OSM way id, name and highway."""
+    walkable, closed = set(), {}
+    for u, v, tags in graph.edges(data=True):
+        if is_walkable_way(tags):
+            walkable.update((u, v))
+        elif is_closed_road(tags):
+            osm_id = int(tags["osmid"][0] if isinstance(tags["osmid"], list) else tags["osmid"])
+            road = {"osm_id": osm_id, "name": str(tags.get("name", "")), "highway": str(tags["highway"])}
+            for node in (u, v):
+                closed.setdefault(node, {})[osm_id] = road
+    return {node: list(roads.values()) for node, roads in closed.items() if node in walkable}
+
+
 def walkable_graph(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
     """Keep only walkable ways and the nodes they use, then merge chains of untagged nodes into single edges.
 
@@ -566,6 +609,9 @@ def walkable_graph(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
     import osmnx as ox
 
     graph = graph.copy()
+    # Nodes where a road the walker may not use meets a walkable way stay graph nodes: it is crossed there.
+    for node in closed_roads(graph):
+        graph.nodes[node][CLOSED_ROAD_ATTR] = True
     graph.remove_edges_from(
         [(u, v, k) for u, v, k, tags in graph.edges(keys=True, data=True) if not is_walkable_way(tags)]
     )
@@ -574,7 +620,7 @@ def walkable_graph(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
         raise OsmInputError("The map contains no ways a pedestrian may walk on")
     return ox.simplify_graph(
         graph,
-        node_attrs_include=list(settings.NODE_TAGS_KEPT_AS_JUNCTIONS),
+        node_attrs_include=[*settings.NODE_TAGS_KEPT_AS_JUNCTIONS, CLOSED_ROAD_ATTR],
         edge_attrs_differ=["osmid"],
         track_merged=True,  # keeps the OSM ids of the nodes inside each merged edge
     )

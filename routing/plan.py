@@ -9,9 +9,11 @@ from typing import Any
 from routing.explain import explain
 from routing.guidance.maneuvers import build_maneuvers
 from routing.guidance.wording import WordingOptions, instructions
+from routing.phrases import LANGUAGES
 from routing.planner import Obstacle, Planner
 from routing.profiles import DEFAULT_PROFILE, resolve
 from routing.route import Route, build_route, path_summary, route_summary
+from routing.tracking import tracking_rules
 
 
 def plan_route(
@@ -20,13 +22,14 @@ def plan_route(
     destination: tuple[Any, Any],
     profile: str | None = None,
     overrides: dict[str, Any] | None = None,
-    lang: str = "de",
+    lang: str = LANGUAGES[0],
     obstacles: tuple[Obstacle, ...] = (),
     wording: WordingOptions = WordingOptions(),
     heading_deg: float | None = None,
 ) -> Route:
     """The route a profile prefers between two lat/lon positions, explained against the shortest walkable one,
-    with its spoken instructions in `lang`."""
+    with its spoken instructions in `lang` and the live-tracking rules and phrases a phone needs to guide on its own
+    (`Route.tracking`)."""
     name = profile or DEFAULT_PROFILE
     prefs = resolve(name, overrides)
     chosen, shortest = planner.plan(origin, destination, prefs, obstacles)
@@ -39,4 +42,5 @@ def plan_route(
     warned = tuple(o for o in obstacles if o.severity != "block" and o.active(now))
     maneuvers = build_maneuvers(planner, route, (float(destination[0]), float(destination[1])), heading_deg, warned)
     route.instructions = instructions(maneuvers, lang, wording)
+    route.tracking = tracking_rules(lang)
     return route

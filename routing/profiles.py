@@ -5,11 +5,12 @@ Penalties are in metres of walking a walker would rather add than face the thing
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
+from routing import settings
 from routing.errors import LotseError
+from routing.numbers import finite_number
 
 
 class PreferenceError(LotseError):
@@ -35,7 +36,7 @@ class Preferences:
     street_change_penalty_m: float = 0.0  # per change from one named street or way to another
     unknown: str = "optimistic"  # optimistic: unknown treated as present; cautious: as absent
     max_detour: float = 1.25  # accepted length relative to the shortest walkable route
-    walking_speed_mps: float = 1.2
+    walking_speed_mps: float = settings.WALKING_SPEED_MPS
 
 
 _CHOICES = {"steps": ("use", "avoid", "never"), "unknown": ("optimistic", "cautious")}
@@ -50,7 +51,7 @@ PROFILES: dict[str, Preferences] = {
     "guide_dog": Preferences(
         steps="avoid", steps_penalty_m=30, prefer_handrail=False, crossing_penalty_m=30, prefer_acoustic_signals=True,
         prefer_tactile_paving=False, big_road_weight=1.0, rough_surface_factor=1.2, shared_bicycle_factor=1.5,
-        turn_penalty_m=8, street_change_penalty_m=5, unknown="cautious", max_detour=1.3, walking_speed_mps=1.2,
+        turn_penalty_m=8, street_change_penalty_m=5, unknown="cautious", max_detour=1.3, walking_speed_mps=settings.WALKING_SPEED_MPS,
     ),
     "low_vision": Preferences(
         steps="avoid", steps_penalty_m=20, prefer_handrail=True, crossing_penalty_m=25, prefer_acoustic_signals=False,
@@ -63,6 +64,13 @@ PROFILES: dict[str, Preferences] = {
     ),
 }
 DEFAULT_PROFILE = "blind"
+
+
+def profile_choices() -> dict[str, Any]:
+    """The profiles and the named preference values a request may choose, JSON-ready (the web app's settings
+    offer these instead of keeping a copy)."""
+    return {"names": list(PROFILES), "default": DEFAULT_PROFILE,
+            "preferences": {name: list(values) for name, values in _CHOICES.items()}}
 
 
 def resolve(profile: str | None, overrides: dict[str, Any] | None = None) -> Preferences:
@@ -92,10 +100,11 @@ def _check_value(key: str, kind: str, value: Any) -> Any:
         if not isinstance(value, bool):
             raise PreferenceError(f"{key} must be true or false", name=key)
         return value
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    number = finite_number(value)
+    if number is None:
         raise PreferenceError(f"{key} must be a finite number", name=key)
     low, high = _LIMITS.get(key, (0.0, 10_000.0))
-    if not low <= value <= high:
+    if not low <= number <= high:
         raise PreferenceError(f"{key} must be between {low:g} and {high:g}", name=key)
-    return float(value)
+    return number
 

@@ -25,8 +25,11 @@ WAIT_AT_SIGNALS_S = 30.0
 WAIT_AT_CROSSING_S = 10.0
 SECONDS_PER_STEP = 0.8
 SECONDS_PER_UNKNOWN_STEPS = 10.0
-MAIN_ROADS = frozenset({"primary", "primary_link", "secondary", "secondary_link", "trunk", "trunk_link"})
-ROUGH_SURFACES = ("cobblestone", "gravel", "unpaved")
+# A zigzag over a road: at most this much road between two footways, turns of at least ZIGZAG_TURN_DEG that leave a
+# net change of direction below ZIGZAG_STRAIGHT_DEG.
+ZIGZAG_M = 10.0
+ZIGZAG_TURN_DEG = 45.0
+ZIGZAG_STRAIGHT_DEG = 45.0
 
 
 @dataclass
@@ -54,7 +57,7 @@ class Crossing:
     streets: list[dict[str, Any]]
     mapped: bool  # a crossing mapped in OSM, or one inferred where a footway passes through a road
     control: str  # traffic_signals, zebra, marked, unmarked, unknown
-    signals: str
+    signals: str  # yes with control unknown: the junction has lights, a light for this crossing is not mapped
     acoustic_signal: str
     vibration: str
     button_operated: str
@@ -82,6 +85,7 @@ class Route:
     preferences: dict[str, Any]
     explanation: dict[str, Any] = field(default_factory=dict)
     instructions: list[Any] = field(default_factory=list)  # routing.guidance.wording.Instruction
+    tracking: dict[str, Any] = field(default_factory=dict)  # routing.tracking.tracking_rules, for the phone
 
     def to_dict(self) -> dict[str, Any]:
         """The route as the API returns it; geometry as a GeoJSON LineString (lon, lat order)."""
@@ -101,6 +105,7 @@ class Route:
             "preferences": self.preferences,
             "explanation": self.explanation,
             "instructions": [instruction.to_dict() for instruction in self.instructions],
+            "tracking": self.tracking,
         }
 
 
@@ -141,7 +146,41 @@ def _crossings(table: ArcTable, walk: _Walk) -> list[Crossing]:
         facts = table.crossing(table.arc_between(walk.directed[i - 1], walk.directed[i]))
         if facts is not None:
             crossings.append(Crossing(distance_m=round(starts[i], 1), **facts))
+        elif _zigzag_across(table, walk, i):
+            crossings.append(_zigzag_crossing(table, walk, i, round(starts[i], 1)))
     return crossings
+
+
+def _zigzag_across(table: ArcTable, walk: _Walk, i: int) -> bool:
+    """Whether piece i is a few metres of road between two footways that leave it on opposite sides (a turn one
+    way onto the road, the other way off it, a net straight line): the walker crosses that road there, although the
+    map joins the footways to it at two nodes instead of one."""
+    graph = table.graph
+    if i + 1 >= len(walk.directed) or walk.walked[i] >= ZIGZAG_M:
+        return False
+    roads = graph.way_is_road[walk.ways[i - 1: i + 2]]
+    if not roads[1] or roads[0] or roads[2]:
+        return False
+    arcs = [table.arc_between(walk.directed[j - 1], walk.directed[j]) for j in (i, i + 1)]
+    if min(arcs) < 0 or table.crossing(arcs[1]) is not None:
+        return False
+    onto, off = (float(table.arc_turn[arc]) for arc in arcs)
+    return onto * off < 0 and abs(onto + off) < ZIGZAG_STRAIGHT_DEG and min(abs(onto), abs(off)) >= ZIGZAG_TURN_DEG
+
+
+def _zigzag_crossing(table: ArcTable, walk: _Walk, i: int, distance_m: float) -> Crossing:
+    """The crossing of a zigzag over a road: nothing is mapped there, so every fact is unknown. (The planner does
+    not see it: its costs are per junction, and this crossing spans two.)"""
+    graph = table.graph
+    node = int(walk.entry_nodes[i])
+    road = graph.street([int(walk.ways[i])])
+    return Crossing(
+        distance_m=distance_m, lat=float(graph.node_lat[node]), lon=float(graph.node_lon[node]),
+        node_osm_id=int(graph.node_osm_id[node]),
+        streets=[{"name": road.name, "highway": road.highway, "lanes": road.lanes, "maxspeed_kmh": road.maxspeed_kmh,
+                  "way_osm_ids": list(road.way_osm_ids)}],
+        mapped=False, control="unknown", signals="unknown", acoustic_signal="unknown", vibration="unknown",
+        button_operated="unknown", tactile_paving="unknown", island="unknown", kerb="unknown")
 
 
 def build_route(planner: Planner, path: Path, profile: str, prefs: Preferences) -> Route:
@@ -293,7 +332,7 @@ def _summary(crossings: list[dict[str, Any]], steps: int, rough_m: float, length
     return {
         "crossings": len(crossings),
         "unsignalled": unsignalled,
-        "big_road_crossings": sum(any(s["highway"] in MAIN_ROADS for s in c["streets"]) for c in crossings),
+        "big_road_crossings": sum(any(s["highway"] in tags.BIG_ROADS for s in c["streets"]) for c in crossings),
         "unknown_crossings": sum(c["control"] == "unknown" for c in crossings),
         "steps": steps,
         "rough_m": rough_m,
@@ -303,7 +342,7 @@ def _summary(crossings: list[dict[str, Any]], steps: int, rough_m: float, length
 
 def route_summary(route: Route) -> dict[str, Any]:
     """What the explanation compares between two routes, from a described Route."""
-    rough = sum(route.surfaces.get(name, 0.0) for name in ROUGH_SURFACES)
+    rough = sum(route.surfaces.get(name, 0.0) for name in tags.ROUGH_SURFACES)
     return _summary([crossing.__dict__ for crossing in route.crossings], len(route.steps), rough, route.distance_m)
 
 
@@ -313,7 +352,7 @@ def path_summary(planner: Planner, path: Path) -> dict[str, Any]:
     walk = _walk(planner, path)
     highways = graph.texts["highway"]
     steps_code = highways.index("steps") if "steps" in highways else -1
-    rough = [tags.SURFACE_CLASSES.index(name) for name in ROUGH_SURFACES]
+    rough = [tags.SURFACE_CLASSES.index(name) for name in tags.ROUGH_SURFACES]
     table = planner.table
     arcs = (table.arc_between(before, after) for before, after in zip(path.directed, path.directed[1:]))
     return _summary(

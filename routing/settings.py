@@ -1,19 +1,18 @@
-"""Settings of the routing package, kept in one place (as osmnx does).
+"""Constants of the routing domain, kept in one place (as osmnx does).
 
-Everything here is a plain module-level value; the web layer and the command line may override the ones that are
-deployment choices (cache directory, snap limit) through environment variables read in `app.config`.
+Plain module-level values; nothing here reads the environment. Deployment choices (the cache folder, the snap limit)
+are settings of the web layer (`app.core.config`), which passes them in and uses these as defaults.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 # Bump whenever the compact graph's content or layout changes: cached graphs of another version are rebuilt.
-GRAPH_VERSION = 4
+GRAPH_VERSION = 6
 
 # Where built graphs are cached; keyed by the input file's hash and GRAPH_VERSION.
-CACHE_DIR = Path(os.environ.get("LOTSE_CACHE_DIR", Path.home() / ".cache" / "lotse"))
+CACHE_DIR = Path.home() / ".cache" / "lotse"
 
 # A position farther than this from every walkable way is an error (the user is not on the map).
 SNAP_LIMIT_M = 150.0

@@ -35,8 +35,8 @@ class Snap:
 def check_coordinate(lat: object, lon: object) -> tuple[float, float]:
     """Return (lat, lon) as floats, or raise CoordinateError for non-numbers, NaN, infinity or out-of-range values."""
     try:
-        lat_f, lon_f = float(lat), float(lon)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+        lat_f, lon_f = float(lat), float(lon)  # type: ignore[arg-type]  # query strings too
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an integer too long for a float
         raise CoordinateError(f"Latitude and longitude must be numbers, got {lat!r}, {lon!r}") from None
     if isinstance(lat, bool) or isinstance(lon, bool) or not (math.isfinite(lat_f) and math.isfinite(lon_f)):
         raise CoordinateError(f"Latitude and longitude must be finite numbers, got {lat!r}, {lon!r}")
@@ -92,7 +92,7 @@ class EdgeIndex:
         found = self._tree.query_nearest(shapely.Point(x, y), max_distance=limit, all_matches=False)
         if len(found) == 0:
             distance = self._distance_anywhere(x, y)
-            raise OffMapError(self._off_map_message(distance, lat_f, lon_f, limit), distance, limit)
+            raise OffMapError(self._off_map_message(distance, lat_f, lon_f, limit), distance_m=distance, limit_m=limit)
         segment = int(found[0])
         dx, dy = self._dx[segment], self._dy[segment]
         squared = dx * dx + dy * dy
@@ -120,3 +120,15 @@ class EdgeIndex:
             f"The position {lat:.5f}, {lon:.5f} is {where} from the nearest walkable way; "
             f"positions more than {limit:.0f} m away cannot be placed on the map."
         )
+
+
+def place_landmarks(graph: WalkGraph) -> None:
+    """Snap each landmark to its nearest edge, so guidance can find those beside a route by edge."""
+    index = EdgeIndex(graph, limit_m=settings.LANDMARK_MAX_DISTANCE_M)
+    for i, (lat, lon) in enumerate(zip(graph.landmark_lat.tolist(), graph.landmark_lon.tolist())):
+        try:
+            snap = index.snap(lat, lon)
+        except OffMapError:
+            continue
+        graph.landmark_edge[i] = snap.edge
+        graph.landmark_offset[i] = snap.offset_m

@@ -22,9 +22,24 @@ UNKNOWN, YES, NO = 0, 1, 2
 
 CROSSING_KINDS = ("none", "traffic_signals", "zebra", "marked", "unmarked", "unknown")
 KERB_KINDS = ("unknown", "yes", "raised", "lowered", "flush", "rolled", "no")
-BARRIER_KINDS = ("none", "bollard", "gate", "kerb", "cycle_barrier", "lift_gate", "turnstile", "other")
+# Barriers a walker can pass, each said as what it is; `other` for any kind not listed.
+BARRIER_KINDS = ("none", "bollard", "gate", "kerb", "cycle_barrier", "lift_gate", "turnstile", "entrance", "swing_gate",
+                 "kissing_gate", "chain", "block", "stile", "other")
 SIDEWALK_KINDS = ("unknown", "both", "left", "right", "yes", "no", "separate")
 SURFACE_CLASSES = ("unknown", "paved", "paving_stones", "cobblestone", "gravel", "unpaved")
+# Surfaces a cane catches on or a guide dog slows down on: profiles may avoid them, routes report their length.
+ROUGH_SURFACES = ("cobblestone", "gravel", "unpaved")
+
+# How big a road is, by highway class: 5 trunk road ... 1 residential street, 0 (absent) a footway or service road.
+ROAD_CLASS = {"trunk": 5, "trunk_link": 5, "primary": 4, "primary_link": 4, "secondary": 3, "secondary_link": 3,
+              "tertiary": 2, "tertiary_link": 2, "unclassified": 1, "residential": 1, "road": 1}
+# Big roads (secondary and bigger): a route's crossings of them are counted and said with their size.
+BIG_ROADS = frozenset(highway for highway, size in ROAD_CLASS.items() if size >= 3)
+# Main roads (tertiary and bigger): a crossing of one without tactile paving is an accessibility gap.
+MAIN_ROADS = frozenset(highway for highway, size in ROAD_CLASS.items() if size >= 2)
+
+# Metres per degree of latitude on the mean Earth sphere (radius 6,371.0 km): distances within a city.
+METRES_PER_DEGREE = 111_195.0
 
 
 @dataclass(frozen=True)

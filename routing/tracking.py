@@ -12,24 +12,28 @@ Rules (see docs/protocol.md):
 - Off route: only when the distance to the route (smoothed over the last fixes, so one noisy fix neither raises
   nor cancels it) stays beyond max(25 m, 2 x accuracy) for two fixes and 5 s; an episode ends only when the walker
   is clearly back, a margin inside the threshold.
-- Arrival: within 10 m of the end (or the accuracy radius, if larger) while on the route.
+- Arrival: within 10 m of the end (or the accuracy radius, if larger) while on the route. Fixes after arrival
+  get an arrived progress and nothing is said again.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 
-from routing.guidance.names import street_phrase
+from routing import settings
 from routing.guidance.maneuvers import clock, compass
+from routing.guidance.names import street_phrase
 from routing.guidance.wording import Instruction, WordingOptions, say_distance
 from routing.phrases import load_table
 
 OFF_ROUTE_MIN_M = 25.0
+OFF_ROUTE_ACCURACY_FACTOR = 2.0  # off the route means farther than this many times the fix's accuracy (or the minimum)
 OFF_ROUTE_FIXES = 2
 OFF_ROUTE_SECONDS = 5.0
 OFF_ROUTE_SMOOTHING = 0.5  # weight of the newest fix in the smoothed distance from the route
@@ -39,9 +43,48 @@ TURN_BACK_M = 25.0  # this far behind the progress, twice in a row, means the wa
 WRONG_WAY_DEG = 120.0  # a heading this far from the route's first direction is "facing the wrong way"
 WRONG_WAY_LOOKAHEAD_M = 15.0  # the route's first direction: over this many metres
 MAX_ACCURACY_M = 500.0
-DEFAULT_SPEED_MPS = 1.2
+SPEED_LIMITS_MPS = (0.3, 3.0)  # a fix's speed is kept within these, so one wild value cannot stretch the distances
+ANNOUNCE_ACCURACY_CAP_M = 20.0  # at most this much of a fix's uncertainty moves "now" earlier
 # Instructions said only once, when passed, as background information.
 INFO_TYPES = frozenset({"landmark"})
+
+
+@dataclass(frozen=True)
+class AheadRule:
+    """How far before an instruction something is said, growing with the walker's speed: `fixed_m` plus `seconds`
+    of walking, kept within `min_m` to `max_m`; then `lag_s` more seconds of walking (the metres walked until the
+    next fix) and `accuracy_share` of the fix's uncertainty, so a lagging estimate never says it too late."""
+
+    fixed_m: float
+    seconds: float
+    min_m: float
+    max_m: float
+    lag_s: float = 0.0
+    accuracy_share: float = 0.0
+
+    def metres(self, speed_mps: float, accuracy_m: float = 0.0) -> float:
+        ahead = min(max(self.fixed_m + self.seconds * speed_mps, self.min_m), self.max_m)
+        return ahead + self.lag_s * speed_mps + self.accuracy_share * accuracy_m
+
+
+PREPARE = AheadRule(fixed_m=15.0, seconds=15.0, min_m=30.0, max_m=45.0)  # 30 m at 1 m/s and below, up to 45 m
+NOW = AheadRule(fixed_m=0.0, seconds=3.0, min_m=3.0, max_m=8.0, lag_s=1.0, accuracy_share=0.5)
+
+
+def tracking_rules(lang: str) -> dict[str, Any]:
+    """The thresholds and live phrases of this module, JSON-ready, for a phone that guides on its own while the
+    connection is down: the same numbers and words the server uses, so the phone restates neither."""
+    return {
+        "prepare": asdict(PREPARE),
+        "now": asdict(NOW),
+        "speed_mps": {"default": settings.WALKING_SPEED_MPS, "min": SPEED_LIMITS_MPS[0], "max": SPEED_LIMITS_MPS[1]},
+        "accuracy_cap_m": ANNOUNCE_ACCURACY_CAP_M,
+        "off_route": {"min_m": OFF_ROUTE_MIN_M, "accuracy_factor": OFF_ROUTE_ACCURACY_FACTOR},
+        "arrival_m": ARRIVAL_M,
+        "turn_back_m": TURN_BACK_M,
+        "info_types": sorted(INFO_TYPES),
+        "phrases": copy.deepcopy(load_table(lang)["live"]),
+    }
 
 
 @dataclass
@@ -70,6 +113,7 @@ class Progress:
     remaining_m: float
     next_maneuver_m: float | None
     on_route: bool
+    arrived: bool = False
 
 
 @dataclass
@@ -120,7 +164,7 @@ class GuidanceSession:
         self._off_count = 0
         self._off_reported = False
         self.last_fix: Fix | None = None
-        self._speed = DEFAULT_SPEED_MPS
+        self._speed = settings.WALKING_SPEED_MPS
         self._accuracy = 0.0
         self._smoothed: float | None = None
         self._checked_direction = False
@@ -156,19 +200,20 @@ class GuidanceSession:
     def update(self, fix: Fix) -> Update:
         """Match a fix to the route and return what to say about it."""
         result = Update()
-        if self.arrived:
+        if self.arrived:  # a fix still in flight, or a second device: answered, nothing said again
+            result.progress = Progress(0.0, None, True, arrived=True)
             return result
         dt = (fix.timestamp_ms - self.last_fix.timestamp_ms) / 1000 if self.last_fix else 0.0
         x, y = self.project(fix.lat, fix.lon)
-        self._accuracy = min(fix.accuracy_m, 20.0)
+        self._accuracy = min(fix.accuracy_m, ANNOUNCE_ACCURACY_CAP_M)
         along, distance, segment = self._match(x, y, fix, dt)
-        threshold = max(OFF_ROUTE_MIN_M, 2 * fix.accuracy_m)
+        threshold = max(OFF_ROUTE_MIN_M, OFF_ROUTE_ACCURACY_FACTOR * fix.accuracy_m)
         # A smoothed distance decides: single noisy fixes neither raise nor cancel an off-route episode.
         self._smoothed = distance if self._smoothed is None else \
             OFF_ROUTE_SMOOTHING * distance + (1 - OFF_ROUTE_SMOOTHING) * self._smoothed
         on_route = self._smoothed <= threshold
         if fix.speed_mps is not None and math.isfinite(fix.speed_mps) and fix.speed_mps >= 0:
-            self._speed = min(max(fix.speed_mps, 0.3), 3.0)
+            self._speed = min(max(fix.speed_mps, SPEED_LIMITS_MPS[0]), SPEED_LIMITS_MPS[1])
 
         # An off-route episode ends only once clearly back (below the threshold by a margin), so fixes that
         # scatter around the threshold while the walker moves away do not restart the count.
@@ -197,7 +242,7 @@ class GuidanceSession:
             self.arrived = True
             result.arrived = self.instructions[-1].text
             self.last_text = result.arrived
-        result.progress = Progress(round(remaining, 1), self._next_maneuver_m(), on_route)
+        result.progress = Progress(round(remaining, 1), self._next_maneuver_m(), on_route, self.arrived)
         for announcement in result.announcements:
             self.last_text = announcement.text
         return result
@@ -245,12 +290,12 @@ class GuidanceSession:
 
     # ----------------------------------------------------------------------------------- announcing
     def prepare_distance(self) -> float:
-        return min(max(30.0 + (self._speed - 1.0) * 15.0, 30.0), 45.0)
+        """How far ahead "prepare" is said at the walker's speed (`PREPARE`)."""
+        return PREPARE.metres(self._speed)
 
     def now_distance(self) -> float:
-        """How far ahead "now" is said: a few metres at walking speed, plus the metres walked until the next fix
-        and half the fix's uncertainty, so a lagging estimate never says it too late."""
-        return min(max(self._speed * 3.0, 3.0), 8.0) + self._speed + 0.5 * self._accuracy
+        """How far ahead "now" is said at the walker's speed and the fix's uncertainty (`NOW`)."""
+        return NOW.metres(self._speed, self._accuracy)
 
     def _announcements(self) -> list[Announcement]:
         said = []

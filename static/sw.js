@@ -2,7 +2,7 @@
 // the app opens and guides without network. The API and the live WebSocket always go to the network; the route
 // of a guidance in progress is kept by the page itself.
 
-const CACHE = "lotse-shell-v3";
+const CACHE = "lotse-shell-v4";
 const SHELL = [
   "/",
   "/manifest.webmanifest",
@@ -16,6 +16,13 @@ const SHELL = [
   "/static/js/i18n.js",
   "/static/js/output.js",
   "/static/js/store.js",
+  "/static/js/screens/common.js",
+  "/static/js/screens/destination.js",
+  "/static/js/screens/guide.js",
+  "/static/js/screens/navigation.js",
+  "/static/js/screens/planning.js",
+  "/static/js/screens/preview.js",
+  "/static/js/screens/settings.js",
   "/static/i18n/de.json",
   "/static/i18n/en.json",
   "/static/volunteer.html",

@@ -54,6 +54,11 @@ export function planRoute(body) {
   });
 }
 
+/** The server's state, with the profiles and named preference values a route may be planned with. */
+export function health() {
+  return fetchJson("/api/health", { headers: { Accept: "application/json" } });
+}
+
 export function speechUrl(text, lang) {
   return `/api/speech?${new URLSearchParams({ text: text.slice(0, 500), lang })}`;
 }

@@ -1,13 +1,9 @@
 // Distances on the earth and a small route tracker for guidance on the device (when the server cannot be reached):
 // fixes are matched to the route line, progress only moves forward, and each instruction is announced early
-// ("prepare", about 35 m ahead) and at the spot ("now", about 8 m ahead), like the server does.
+// ("prepare") and at the spot ("now"). How far ahead, and the other thresholds, come with the route (`tracking`,
+// docs/protocol.md), so the device announces by the server's rules instead of a copy of them.
 
 const EARTH_RADIUS_M = 6371008.8;
-export const PREPARE_M = 35;
-export const NOW_M = 8;
-export const ARRIVAL_M = 10;
-const TURN_BACK_M = 25;
-const INFO_TYPES = new Set(["landmark"]);
 
 const rad = (deg) => (deg * Math.PI) / 180;
 
@@ -26,11 +22,22 @@ export function bearing(lat1, lon1, lat2, lon2) {
   return ((Math.atan2(y, x) * 180) / Math.PI + 360) % 360;
 }
 
+const clamp = (value, low, high) => Math.min(Math.max(value, low), high);
+
+/** How far ahead a sent rule ({fixed_m, seconds, min_m, max_m, lag_s, accuracy_share}) says something. */
+export function aheadMetres(rule, speed, accuracy) {
+  return clamp(rule.fixed_m + rule.seconds * speed, rule.min_m, rule.max_m) + rule.lag_s * speed
+    + rule.accuracy_share * accuracy;
+}
+
 export class RouteTracker {
-  /** `route` as POST /api/route returns it (GeoJSON LineString, lon/lat order). */
+  /** `route` as POST /api/route returns it (GeoJSON LineString, lon/lat order), with its `tracking` rules. */
   constructor(route) {
     this.route = route;
     this.instructions = route.instructions || [];
+    this.rules = route.tracking;
+    this.infoTypes = new Set(this.rules.info_types);
+    this.speed = this.rules.speed_mps.default;
     const coordinates = route.geometry.coordinates;
     this.lat = coordinates.map((c) => c[1]);
     this.lon = coordinates.map((c) => c[0]);
@@ -76,26 +83,36 @@ export class RouteTracker {
       const candidate = { along, distance };
       if (!fallback || distance < fallback.distance) fallback = candidate;
       // Prefer the stretch the walker can have reached, so a route that doubles back does not skip ahead.
-      if (along >= this.progress - TURN_BACK_M && along <= reach && (!best || distance < best.distance)) {
+      if (along >= this.progress - this.rules.turn_back_m && along <= reach && (!best || distance < best.distance)) {
         best = candidate;
       }
     }
     return best && best.distance <= Math.max(40, 2 * accuracy) ? best : fallback;
   }
 
+  /** How far ahead "prepare" and "now" are said at the walker's speed and this fix's accuracy. */
+  aheadDistances(accuracy) {
+    const uncertainty = Math.min(accuracy, this.rules.accuracy_cap_m);
+    return { prepare: aheadMetres(this.rules.prepare, this.speed, uncertainty),
+      now: aheadMetres(this.rules.now, this.speed, uncertainty) };
+  }
+
   /**
-   * Take one fix; returns {announcements: [{kind, index, instruction, ahead}], arrived, remaining, nextManeuver}.
-   * `paused`: track, but say nothing (what is passed while paused is not said later).
+   * Take one fix; returns {announcements: [{kind, index, instruction, ahead, early}], arrived, remaining,
+   * nextManeuver} (`early`: said before the spot, with its distance). `paused`: track, but say nothing (what is
+   * passed while paused is not said later).
    */
   update(fix, paused = false) {
     const result = { announcements: [], arrived: false, remaining: null, nextManeuver: null, onRoute: true };
     if (this.arrived) return result;
+    const rules = this.rules;
+    if (Number.isFinite(fix.speed) && fix.speed >= 0) this.speed = clamp(fix.speed, rules.speed_mps.min, rules.speed_mps.max);
     const accuracy = Math.min(fix.accuracy || 10, 50);
     const matched = this.match(fix.lat, fix.lon, accuracy);
     if (!matched) return result;
-    result.onRoute = matched.distance <= Math.max(25, 2 * accuracy);
+    result.onRoute = matched.distance <= Math.max(rules.off_route.min_m, rules.off_route.accuracy_factor * accuracy);
     if (result.onRoute) {
-      if (matched.along < this.progress - TURN_BACK_M) {
+      if (matched.along < this.progress - rules.turn_back_m) {
         this.behind += 1;
         if (this.behind >= 2) this.progress = matched.along; // really turned back
       } else {
@@ -104,36 +121,38 @@ export class RouteTracker {
       }
     }
     this.lastFix = fix;
-    const now = NOW_M;
+    const { prepare, now } = this.aheadDistances(accuracy);
     for (let index = 1; index < this.instructions.length; index++) {
       const instruction = this.instructions[index];
       if (instruction.type === "arrive") continue;
       const ahead = instruction.distance_m - this.progress;
-      if (ahead > PREPARE_M) break;
+      if (ahead > prepare) break;
       const key = (kind) => `${index}:${kind}`;
       if (ahead < -2 * now) { // passed long ago (a jump of the fix): saying it now would mislead
         this.announced.add(key("now"));
         continue;
       }
       if (paused) continue;
-      if (INFO_TYPES.has(instruction.type)) {
+      if (this.infoTypes.has(instruction.type)) {
         if (ahead <= now && !this.announced.has(key("now"))) {
           this.announced.add(key("now"));
-          result.announcements.push({ kind: "info", index, instruction, ahead });
+          result.announcements.push({ kind: "info", index, instruction, ahead, early: false });
         }
         continue;
       }
       if (ahead > now && !this.announced.has(key("prepare")) && !this.announced.has(key("now"))) {
         this.announced.add(key("prepare"));
-        result.announcements.push({ kind: instruction.type === "warning" ? "warning" : "prepare", index, instruction, ahead });
+        result.announcements.push({ kind: instruction.type === "warning" ? "warning" : "prepare", index, instruction,
+          ahead, early: true });
       } else if (ahead <= now && !this.announced.has(key("now"))) {
         this.announced.add(key("now"));
-        result.announcements.push({ kind: instruction.type === "warning" ? "warning" : "now", index, instruction, ahead });
+        result.announcements.push({ kind: instruction.type === "warning" ? "warning" : "now", index, instruction,
+          ahead, early: false });
       }
     }
     const remaining = Math.max(this.length - this.progress, 0);
     const toEnd = haversine(fix.lat, fix.lon, this.lat[this.lat.length - 1], this.lon[this.lon.length - 1]);
-    if (remaining <= Math.max(ARRIVAL_M, accuracy) || toEnd <= ARRIVAL_M) {
+    if (remaining <= Math.max(rules.arrival_m, accuracy) || toEnd <= rules.arrival_m) {
       this.arrived = true;
       result.arrived = true;
     }
@@ -146,7 +165,7 @@ export class RouteTracker {
   nextManeuver() {
     for (let index = 1; index < this.instructions.length; index++) {
       const instruction = this.instructions[index];
-      if (!INFO_TYPES.has(instruction.type) && instruction.distance_m > this.progress) {
+      if (!this.infoTypes.has(instruction.type) && instruction.distance_m > this.progress) {
         return { index, instruction, distance: instruction.distance_m - this.progress };
       }
     }

@@ -3,7 +3,7 @@
 // phone; a RouteTracker follows the walk in the background so the device can take over at once, and the server
 // session is resumed when the network returns.
 
-import { t } from "./i18n.js";
+import { fill, t } from "./i18n.js";
 import { capitalize, distance, distanceIn } from "./format.js";
 import { RouteTracker } from "./geo.js";
 
@@ -242,8 +242,8 @@ export class Guidance {
     const update = this.tracker.update(fix, !offline || this.paused);
     if (!offline) return;
     for (const said of update.announcements) {
-      const text = said.kind === "prepare" || (said.kind === "warning" && said.ahead > 8)
-        ? t("local_prepare", { distance: capitalize(distanceIn(said.ahead, this.settings())), text: said.instruction.text })
+      const text = said.early
+        ? this.phrase("prepare", { distance: distanceIn(said.ahead, this.settings()), text: said.instruction.text })
         : said.instruction.text;
       this.say(text, said.kind, said.index);
     }
@@ -269,6 +269,12 @@ export class Guidance {
   }
 
   // ---------------------------------------------------------------------------------------------- saying
+  /** A live phrase the server sent with the route (in the route's language), filled and capitalised as the
+   * server says it. */
+  phrase(key, params) {
+    return capitalize(fill(this.tracker.rules.phrases[key], params));
+  }
+
   say(text, kind = "info", index = null, audioUrl = null) {
     if (!text) return;
     const urgent = kind === "now" || kind === "warning";
@@ -297,21 +303,21 @@ export class Guidance {
     const remaining = Math.max(this.tracker.length - this.tracker.progress, 0);
     const parts = [t("local_where_offline")];
     if (next) parts.push(t("local_where_next", { distance: distanceIn(next.distance, settings), text: next.instruction.text }));
-    parts.push(t("local_where_destination", { distance: distance(remaining, settings) }));
+    parts.push(this.phrase("where_destination", { distance: distance(remaining, settings) }));
     this.say(parts.join(" "), "info");
   }
 
   togglePause() {
     this.paused = !this.paused;
     if (!(this.mode === "online" && this.send({ type: this.paused ? "pause" : "resume" }))) {
-      this.say(t(this.paused ? "local_paused" : "local_resumed"), "info");
+      this.say(this.phrase(this.paused ? "paused" : "resumed"), "info");
     }
     return this.paused;
   }
 
   stop() {
     this.send({ type: "stop" });
-    this.say(t("local_stopped"), "info");
+    this.say(this.phrase("stopped"), "info");
     this.end("stopped");
   }
 

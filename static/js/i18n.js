@@ -27,13 +27,18 @@ export function language() {
   return current;
 }
 
+/** A template's {slots} filled from `params` (a slot without a value stays as it is). */
+export function fill(template, params = {}) {
+  return template.replace(/\{(\w+)\}/g, (match, name) => (name in params ? String(params[name]) : match));
+}
+
 /** The text for `key`, with {slots} filled; a {one, other} entry is chosen by params.count. */
 export function t(key, params = {}) {
   let entry = tables[`${prefix}${current}`]?.[key];
   if (entry === undefined) entry = tables[`${prefix}de`]?.[key];
   if (entry === undefined) return key;
   if (typeof entry === "object") entry = params.count === 1 ? entry.one : entry.other;
-  return entry.replace(/\{(\w+)\}/g, (match, name) => (name in params ? String(params[name]) : match));
+  return fill(entry, params);
 }
 
 /** Translate the static markup: data-i18n sets the text, data-i18n-attr="attr:key;attr:key" sets attributes. */

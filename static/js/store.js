@@ -6,6 +6,7 @@ const KEYS = {
   favourites: "lotse.favourites",
   recent: "lotse.recent",
   active: "lotse.activeGuidance",
+  profileChoices: "lotse.profileChoices",
 };
 const MAX_RECENT = 8;
 const ACTIVE_MAX_AGE_MS = 12 * 3600 * 1000;
@@ -121,13 +122,25 @@ export function clearAll() {
 }
 
 /** The guidance in progress: route, destination and the request it was planned with. */
+/** The server's profiles and named preference values (GET /api/health `profiles`), as last received. */
+export function loadProfileChoices() {
+  const choices = read(KEYS.profileChoices, null);
+  if (!Array.isArray(choices?.names) || typeof choices.preferences !== "object") return { names: [], preferences: {} };
+  return choices;
+}
+
+export function saveProfileChoices(choices) {
+  write(KEYS.profileChoices, choices);
+}
+
 export function saveActive(active) {
   write(KEYS.active, { ...active, saved_at: Date.now() });
 }
 
 export function loadActive() {
   const active = read(KEYS.active, null);
-  if (!active || !active.route || Date.now() - (active.saved_at || 0) > ACTIVE_MAX_AGE_MS) return null;
+  // A route kept by an older version of the app has no tracking rules to guide by on the device: not offered.
+  if (!active || !active.route?.tracking || Date.now() - (active.saved_at || 0) > ACTIVE_MAX_AGE_MS) return null;
   return active;
 }
 

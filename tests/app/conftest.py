@@ -10,7 +10,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.exc import OperationalError
 
 from app import create_app
-from app.db import Base
+from app.core.db import Base
 
 POSTGRES_ADMIN_URL = os.environ.get("LOTSE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 

@@ -7,9 +7,9 @@ from functools import cache
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app import db
-from app.models import User
-from app.security import hash_password
+from app.core import db
+from app.core.models import User
+from app.core.security import hash_password
 
 PASSWORD = "correct horse battery"
 CSRF = "test-csrf-token"

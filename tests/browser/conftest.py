@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from app import create_app
-from app.simulate import serve_in_thread
+from app.walker.simulate import serve_in_thread
 from tests.browser.helpers import START
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

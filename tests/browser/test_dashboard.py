@@ -15,10 +15,11 @@ from typing import Any
 
 import pytest
 
-from app import create_app, db
-from app.models import RouteUsage
-from app.simulate import serve_in_thread
-from app.usage import edge_keys
+from app import create_app
+from app.core import db
+from app.core.models import RouteUsage
+from app.walker.simulate import serve_in_thread
+from routing.graph import edge_keys
 from tests.app.volunteer_helpers import PASSWORD, client_of, make_user
 from tests.browser.helpers import run_axe, screenshot
 

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 from tests.browser.helpers import choose_destination, plan, route_points, said, wait_said, walk
+
+# Sent instead of the server's rules: "prepare" at a fixed 80 m (the server says it 30 to 45 m ahead), and an
+# early announcement worded differently, so what the phone says can only come from what the route carried.
+WIDE_PREPARE = {"fixed_m": 80.0, "seconds": 0.0, "min_m": 80.0, "max_m": 80.0, "lag_s": 0.0, "accuracy_share": 0.0}
+MARKED_PREPARE = "{distance} vorbereiten: {text}"
 
 
 def _said_texts(page, since: int = 0) -> list[dict]:
@@ -82,3 +90,38 @@ def test_app_shell_is_cached_and_a_guidance_survives_a_reload_offline(open_app):
     wait_said(page, "Offline – guidance continues on the device")
     walk(page, points[len(points) // 4:])
     wait_said(page, route["instructions"][-1]["text"], politeness="assertive")
+
+
+def test_the_device_announces_by_the_rules_sent_with_the_route(open_app):
+    page = open_app("de")
+
+    def widen(request_route):
+        response = request_route.fetch()
+        body = response.json()
+        body["tracking"]["prepare"] = WIDE_PREPARE
+        body["tracking"]["phrases"]["prepare"] = MARKED_PREPARE
+        request_route.fulfill(response=response, body=json.dumps(body))
+
+    page.route("**/api/route", widen)
+    choose_destination(page)
+    route = plan(page)
+    assert route["tracking"]["prepare"] == WIDE_PREPARE
+
+    # Without network from the start, the device guides alone, by the rules the route carried.
+    page.context.set_offline(True)
+    page.click("#start-guidance")
+    wait_said(page, "Offline – Führung läuft auf dem Gerät weiter", politeness="assertive")
+    points = route_points(route)
+    walk(page, points[: len(points) // 2])
+    texts = [s["text"] for s in said(page)]
+    prepared = [re.fullmatch(r"In (\d+) Metern vorbereiten: (.*)", text) for text in texts]
+    prepared = {match.group(2): int(match.group(1)) for match in prepared if match}
+    reached = points[len(points) // 2 - 1][2]
+    expected = [i for i in route["instructions"][1:] if 100 < i["distance_m"] < reached
+                and i["type"] not in ("landmark", "arrive")]
+    assert expected, "the walked half should contain an instruction more than 100 m from the start"
+    for instruction in expected:
+        # Said about 80 m ahead (distances are said in 5 m steps), where the server's rules would say 30 to 45 m.
+        assert prepared.get(instruction["text"], 0) >= 70, (instruction["text"], texts)
+    assert not any(text.startswith("In ") and ": " in text and "vorbereiten" not in text for text in texts), texts
+    assert not page.errors

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import struct
 
 import requests
 
-from tests.browser.helpers import choose_destination, plan, wait_said
+from tests.browser.helpers import REPO, choose_destination, plan, wait_said
+
+STATIC = REPO / "static"
 
 
 def test_settings_shape_the_route_and_stay_on_the_device(open_app):
@@ -46,6 +49,29 @@ def test_settings_shape_the_route_and_stay_on_the_device(open_app):
     page.wait_for_function("document.getElementById('h-preview').textContent.startsWith('Route to')")
 
 
+def _option_values(page, select: str) -> list[str]:
+    return page.eval_on_selector_all(f"{select} option", "options => options.map(o => o.value)")
+
+
+def test_the_profiles_offered_are_the_servers_and_stay_offline(live_server, open_app):
+    served = requests.get(f"{live_server}/api/health", timeout=10).json()["profiles"]
+    steps = ["", *(f'"{value}"' for value in served["preferences"]["steps"])]  # "" is "as in the profile"
+    page = open_app("en", service_workers="allow")
+    page.evaluate("navigator.serviceWorker.ready")
+    page.click("[data-screen-link=settings]")
+    page.wait_for_function(f"document.querySelectorAll('#set-profile option').length === {len(served['names'])}")
+    assert _option_values(page, "#set-profile") == served["names"]
+    assert _option_values(page, "#pref-steps") == steps
+    assert page.inner_text("#set-profile option[value=guide_dog]") == "With a guide dog"
+
+    # Without network the app comes from the cache and offers the profiles it kept.
+    page.context.set_offline(True)
+    page.reload()
+    page.wait_for_selector("#pref-steps")
+    assert _option_values(page, "#set-profile") == served["names"]
+    assert _option_values(page, "#pref-steps") == steps
+
+
 def test_server_voice_plays_the_servers_audio(open_app):
     page = open_app("en")
     page.click("[data-screen-link=settings]")
@@ -80,4 +106,14 @@ def test_installable_app(live_server, open_app):
     assert page.evaluate("document.querySelector('link[rel=manifest]').href") == f"{live_server}/manifest.webmanifest"
     choose_destination(page)
     plan(page)  # the API is never answered from the cache
-    assert not page.evaluate("caches.open('lotse-shell-v1').then(c => c.keys()).then(k => k.some(r => r.url.includes('/api/')))")
+    assert not page.evaluate("""caches.keys().then(names => Promise.all(names.map(n => caches.open(n).then(c => c.keys()))))
+        .then(lists => lists.flat().some(r => r.url.includes('/api/')))""")
+
+
+def test_the_service_worker_keeps_every_module_and_text_of_the_apps():
+    worker = (STATIC / "sw.js").read_text(encoding="utf-8")
+    shell = set(re.findall(r'^  "(/[^"]*)",$', worker, flags=re.MULTILINE))
+    files = [*(STATIC / "js").rglob("*.js"), *(STATIC / "i18n").glob("*.json")]
+    assert len(files) > 20
+    names = sorted(f"/static/{path.relative_to(STATIC).as_posix()}" for path in files)
+    assert not [name for name in names if name not in shell]

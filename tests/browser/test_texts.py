@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 import re
 
+from routing.profiles import profile_choices
 from tests.browser.helpers import REPO
 
 STATIC = REPO / "static"
 TABLES = {lang: json.loads((STATIC / "i18n" / f"{lang}.json").read_text(encoding="utf-8")) for lang in ("de", "en")}
-# Keys the code builds from values the server or the settings give (t(`control_${...}`) and the like).
+# Keys the code builds from values the server or the settings give (t(`control_${...}`) and the like); the profiles
+# and named preference values are the server's own.
 DYNAMIC = {
     "control": ["traffic_signals", "zebra", "marked", "unmarked", "unknown"],
     "tri": ["yes", "no", "unknown"],
@@ -19,7 +21,8 @@ DYNAMIC = {
     "vibration": ["left", "right", "arrive", "warning"],
     "pattern": ["one_long", "two_short", "three_short", "long_short", "short_long", "two_long", "rapid"],
     "pref": ["steps", "prefer_acoustic_signals", "prefer_tactile_paving", "prefer_handrail", "unknown", "max_detour",
-             "steps_use", "steps_avoid", "steps_never", "unknown_optimistic", "unknown_cautious"],
+             *(f"{name}_{value}" for name, values in profile_choices()["preferences"].items() for value in values)],
+    "profile": profile_choices()["names"],  # the server's profiles (GET /api/health), each labelled
     "gap": ["crossing_control_unknown", "acoustic_signal_unknown", "tactile_paving_unknown", "step_count_unknown",
             "handrail_unknown", "surface_unknown", "sidewalk_unknown", "other"],
     "connection": ["online", "offline", "connecting", "arrived"],
@@ -30,7 +33,7 @@ def _used_keys() -> set[str]:
     html = (STATIC / "index.html").read_text(encoding="utf-8")
     keys = set(re.findall(r'data-i18n="([a-z0-9_]+)"', html))
     keys |= {pair.split(":")[1] for attr in re.findall(r'data-i18n-attr="([^"]+)"', html) for pair in attr.split(";")}
-    for path in (STATIC / "js").glob("*.js"):
+    for path in [*(STATIC / "js").glob("*.js"), *(STATIC / "js" / "screens").glob("*.js")]:
         source = path.read_text(encoding="utf-8")
         # The string literals inside t( … ), including both arms of a conditional.
         for call in re.findall(r"\bt\(([^()]*?)(?:,\s*\{|\))", source):

@@ -19,8 +19,8 @@ import pytest
 import requests
 
 from app import create_app
-from app.reports import REPORT_TYPES
-from app.simulate import serve_in_thread
+from app.walker.simulate import serve_in_thread
+from routing.obstacles import REPORT_TYPES
 from tests.browser.conftest import RECORD_ANNOUNCEMENTS
 from tests.browser.helpers import REPO, START, focused_id, run_axe, screenshot, wait_said
 

@@ -14,15 +14,26 @@ import pytest
 
 from routing.graph import WalkGraph, build_walk_graph, compact_walk_graph
 from routing.osm_import import (
-    COUNT_EVERY, addresses, configure_osmnx, landmarks, outlines, read_osm_file, walkable_graph,
+    COUNT_EVERY,
+    addresses,
+    closed_roads,
+    configure_osmnx,
+    landmarks,
+    outlines,
+    read_osm_file,
+    walkable_graph,
 )
+from routing.spatial import place_landmarks
 from tests.conftest import CITY_OSM, SHARED_OSM
 
 CENTRE_OSM = SHARED_OSM / "kaiserslautern_cc.osm.gz"
 
 
 def streamed(path: Path) -> WalkGraph:
-    return compact_walk_graph(*read_osm_file(path), {})
+    network, found_landmarks, found_addresses, closed = read_osm_file(path)
+    graph = compact_walk_graph(network, found_landmarks, found_addresses, {}, closed)
+    place_landmarks(graph)
+    return graph
 
 
 def through_osmnx(path: Path) -> WalkGraph:
@@ -32,7 +43,9 @@ def through_osmnx(path: Path) -> WalkGraph:
     configure_osmnx()
     raw = ox.graph_from_xml(path, bidirectional=True, simplify=False, retain_all=True)
     ways = outlines(raw)
-    return build_walk_graph(walkable_graph(raw), landmarks(raw, ways), addresses(raw, ways), {})
+    graph = build_walk_graph(walkable_graph(raw), landmarks(raw, ways), addresses(raw, ways), {}, closed_roads(raw))
+    place_landmarks(graph)
+    return graph
 
 
 def edge_key(g: WalkGraph, edge: int) -> tuple:
@@ -84,7 +97,15 @@ def assert_same_graph(mine: WalkGraph, reference: WalkGraph) -> None:
     assert _nan_free(ways) == _nan_free(reference_ways)
     assert_same_places(placed_landmarks(mine), placed_landmarks(reference))
     assert_same_places(address_book(mine), address_book(reference))
+    assert closed_crossings(mine) == closed_crossings(reference)
     assert mine.stats() == reference.stats()
+
+
+def closed_crossings(g: WalkGraph) -> list[tuple]:
+    """The closed roads met, by node OSM id: road id, name, highway."""
+    return sorted((int(g.node_osm_id[g.closed_node[i]]), int(g.closed_osm_id[i]),
+                   g.texts["closed_name"][g.closed_name[i]], g.texts["closed_highway"][g.closed_highway[i]])
+                  for i in range(len(g.closed_node)))
 
 
 def _nan_free(ways: dict[int, dict]) -> dict[int, dict]:
@@ -125,14 +146,14 @@ def test_pbf_bz2_and_plain_xml_give_the_same_graph(tmp_path, centre_streamed, fo
 
 def test_counts_report_ways_nodes_and_edges_while_reading():
     heard: list[tuple[str, int]] = []
-    network, _, _ = read_osm_file(CITY_OSM, lambda what, count: heard.append((what, count)))
+    network, _, _, _ = read_osm_file(CITY_OSM, lambda what, count: heard.append((what, count)))
     ways = [count for what, count in heard if what == "ways"]
     nodes = [count for what, count in heard if what == "nodes"]
     assert [what for what, _ in heard] == ["ways"] * len(ways) + ["nodes"] * len(nodes) + ["edges"]
     # The city has 21,706 ways and 98,828 nodes: a report every COUNT_EVERY of them, and the total at the end.
     assert ways == [*range(COUNT_EVERY, 21_706, COUNT_EVERY), 21_706]
     assert nodes == [*range(COUNT_EVERY, 98_828, COUNT_EVERY), 98_828]
-    assert heard[-1] == ("edges", len(network.edge_u)) == ("edges", 11_372)
+    assert heard[-1] == ("edges", len(network.edge_u)) == ("edges", 11_442)
 
 
 def write_osm(tmp_path: Path, nodes: dict[int, tuple[float, float] | tuple[float, float, dict]],

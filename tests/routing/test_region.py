@@ -9,8 +9,8 @@ import numpy as np
 import osmium
 import pytest
 
-from routing.graph import WalkGraph, compact_walk_graph
-from routing.osm_import import read_osm_file
+from routing.cache import build_graph
+from routing.graph import WalkGraph
 from routing.plan import plan_route
 from routing.planner import Planner
 from routing.spatial import EdgeIndex
@@ -37,8 +37,7 @@ def write_two_towns(target: Path) -> Path:
 @pytest.fixture(scope="module")
 def towns(tmp_path_factory) -> tuple[Planner, Planner]:
     """Planners on the centre alone and on the two towns."""
-    graphs = [compact_walk_graph(*read_osm_file(CENTRE_OSM), {}),
-              compact_walk_graph(*read_osm_file(write_two_towns(tmp_path_factory.mktemp("towns") / "two.osm.pbf")), {})]
+    graphs = [build_graph(CENTRE_OSM), build_graph(write_two_towns(tmp_path_factory.mktemp("towns") / "two.osm.pbf"))]
     return tuple(Planner(graph, EdgeIndex(graph)) for graph in graphs)
 
 

@@ -12,7 +12,8 @@ import pytest
 from routing.guidance.wording import WordingOptions
 from routing.plan import plan_route
 from routing.planner import Planner
-from routing.tracking import Fix, GuidanceSession
+from routing.phrases import load_table
+from routing.tracking import Fix, GuidanceSession, tracking_rules
 
 PAIRS = json.loads((Path(__file__).resolve().parents[2] / "bench" / "route_pairs.json").read_text())
 
@@ -183,3 +184,37 @@ def test_nothing_is_announced_while_paused(planner):
     session.paused = True
     said, off_routes, arrived, _ = walk(session, route)
     assert said == [] and arrived and off_routes == 0
+
+
+def _ahead(rules, name, speed, accuracy):
+    """How far ahead the sent rules say `name` ("prepare" or "now"), worked out as the phone does (static/js/geo.js)."""
+    rule = rules[name]
+    within = min(max(rule["fixed_m"] + rule["seconds"] * speed, rule["min_m"]), rule["max_m"])
+    return within + rule["lag_s"] * speed + rule["accuracy_share"] * min(accuracy, rules["accuracy_cap_m"])
+
+
+@pytest.mark.parametrize("speed, accuracy", [(None, 5.0), (0.1, 3.0), (1.0, 5.0), (1.3, 12.0), (2.2, 40.0), (9.0, 5.0)])
+def test_the_tracking_rules_sent_to_the_phone_say_when_the_server_announces(planner, speed, accuracy):
+    route = route_for(planner, PAIRS[1])
+    session = session_for(planner, route)
+    _, lat, lon, bearing = next(points_along(route))
+    session.update(Fix(lat, lon, accuracy, 1_700_000_001_000, bearing, speed))
+    rules = json.loads(json.dumps(route.to_dict()["tracking"]))  # as the phone receives it
+    limits = rules["speed_mps"]
+    walked = limits["default"] if speed is None else min(max(speed, limits["min"]), limits["max"])
+    assert session.prepare_distance() == pytest.approx(_ahead(rules, "prepare", walked, accuracy))
+    assert session.now_distance() == pytest.approx(_ahead(rules, "now", walked, accuracy))
+    assert 30 <= session.prepare_distance() <= 45  # as docs/protocol.md promises
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_a_planned_route_carries_the_live_phrases_of_its_language(planner, lang):
+    route = route_for(planner, PAIRS[1], lang=lang)
+    sent = json.loads(json.dumps(route.to_dict()))["tracking"]
+    assert sent == tracking_rules(lang)
+    assert sent["phrases"] == load_table(lang)["live"]
+    assert sent["info_types"] == ["landmark"]
+    session = session_for(planner, route, lang=lang)
+    assert sent["phrases"]["paused"] == session.phrase("paused")
+    # The phone fills the same template as the server for an early announcement.
+    assert sent["phrases"]["prepare"].format(distance="X", text="Y") == session.phrase("prepare", distance="X", text="Y")

@@ -1,0 +1,95 @@
+"""Accepted volunteer facts in the running app: read from the database and laid over the graph (`routing.facts`).
+
+The app keeps the graph as loaded (`lotse.base_graph`) and serves a copy with every accepted fact applied
+(`lotse.graph`, with its planner), rebuilt in the background when a fact is accepted.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+
+from flask import Flask
+from sqlalchemy import select
+
+from app.core import db
+from app.core.models import AcceptedFact
+from routing.facts import Fact, overlay
+from routing.graph import WalkGraph
+from routing.planner import Planner
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _OverlayState:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    tickets: itertools.count = field(default_factory=itertools.count)
+    read_ticket: int = -1  # the ticket of the last rebuild, taken just before it read the facts
+    wanted: threading.Event = field(default_factory=threading.Event)
+    worker_lock: threading.Lock = field(default_factory=threading.Lock)
+    worker: threading.Thread | None = None
+
+
+def init_app(app: Flask) -> None:
+    """Keep the graph as loaded (every rebuild starts from it) and apply the facts accepted so far."""
+    app.extensions["lotse.base_graph"] = app.extensions["lotse.graph"]
+    app.extensions["lotse.overlay"] = _OverlayState()
+    with db.app_session(app) as db_session:
+        any_fact = db_session.scalar(select(AcceptedFact.id).limit(1)) is not None
+    if any_fact:
+        apply_accepted_facts(app)
+
+
+def accepted_facts(db_session) -> list[Fact]:
+    """Every accepted fact, oldest first."""
+    rows = db_session.scalars(select(AcceptedFact).order_by(AcceptedFact.id))
+    return [Fact(row.element, row.osm_id, row.key, row.value) for row in rows]
+
+
+def apply_accepted_facts(app: Flask) -> WalkGraph:
+    """Overlay every accepted fact on the graph as loaded and swap it, with a new planner, into the app.
+
+    A call waits for a rebuild in progress; when that rebuild read the facts after this call began, it already
+    holds everything committed before, and this call returns without another rebuild. The snap index stays: it only
+    knows geometry, which facts do not change.
+    """
+    state: _OverlayState = app.extensions["lotse.overlay"]
+    ticket = next(state.tickets)
+    with state.lock:
+        if state.read_ticket > ticket:
+            return app.extensions["lotse.graph"]
+        state.read_ticket = next(state.tickets)
+        with db.app_session(app) as db_session:
+            facts = accepted_facts(db_session)
+        graph = overlay(app.extensions["lotse.base_graph"], facts)
+        planner = Planner(graph, app.extensions["lotse.index"])
+        app.extensions["lotse.planner"] = planner
+        app.extensions["lotse.graph"] = graph
+    return graph
+
+
+def refresh_later(app: Flask) -> None:
+    """Rebuild in the background: the answer that accepted a fact does not wait, and the facts accepted within
+    `OVERLAY_REBUILD_INTERVAL_S` of a rebuild share the next one (a rebuild holds the interpreter for about 0.3 s
+    on the city, which every request in that moment waits for)."""
+    state: _OverlayState = app.extensions["lotse.overlay"]
+    state.wanted.set()
+    with state.worker_lock:
+        if state.worker is None:
+            state.worker = threading.Thread(target=_refresh_loop, args=(app, state), name="lotse-overlay",
+                                            daemon=True)
+            state.worker.start()
+
+
+def _refresh_loop(app: Flask, state: _OverlayState) -> None:
+    while state.wanted.wait():
+        state.wanted.clear()
+        try:
+            apply_accepted_facts(app)
+        except Exception:
+            log.exception("Rebuilding the graph with accepted facts failed")
+        time.sleep(float(app.config["OVERLAY_REBUILD_INTERVAL_S"]))

@@ -1,0 +1,112 @@
+"""The quest API: open quests near a volunteer (`routing.quests`), and answers, stored until enough agree to make
+an accepted fact (`app.community.facts` lays it over the graph)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from flask import Blueprint, current_app, jsonify, request
+from sqlalchemy import select
+
+from app.community import facts
+from app.community.accounts import json_body
+from app.core import db, security
+from app.core.models import AcceptedFact, QuestAnswer, utcnow
+from routing.errors import LotseError
+from routing.facts import FACT_KINDS, FactKind
+from routing.quests import AGREEING_ANSWERS, QUEST_ELEMENTS, answer_value, nearby, quest_dict
+from routing.spatial import check_coordinate
+
+bp = Blueprint("quests", __name__, url_prefix="/api/quests")
+security.protect(bp)
+
+QUEST_LIMIT = 20
+RADIUS_DEFAULT_M = 250.0
+RADIUS_MAX_M = 1000.0
+
+
+# ----------------------------------------------------------------------------------------------- views
+@bp.get("")
+def index():
+    """Up to 20 open quests nearest to `lat`,`lon` within `radius` metres (default 250, at most 1000).
+
+    Quests already accepted, or answered by the logged-in volunteer, are left out.
+    """
+    lat, lon = check_coordinate(request.args.get("lat"), request.args.get("lon"))
+    try:
+        radius = float(request.args.get("radius", RADIUS_DEFAULT_M))
+    except ValueError:
+        radius = math.nan
+    if not 0 < radius <= RADIUS_MAX_M:
+        raise LotseError(f'"radius" must be more than 0 and at most {RADIUS_MAX_M:.0f}', field="radius")
+    graph = current_app.extensions["lotse.graph"]
+    x, y = current_app.extensions["lotse.index"].project(lat, lon)
+    candidates = [quest_dict(graph, *found) for found in nearby(graph, x, y, radius)[:10 * QUEST_LIMIT]]
+    ids = [quest["id"] for quest in candidates]
+    db_session = db.session()
+    # The graph may not have the newest accepted facts yet (it is rebuilt in the background).
+    done = set(db_session.scalars(select(AcceptedFact.quest_id).where(AcceptedFact.quest_id.in_(ids))))
+    user = security.current_user()
+    if user is not None:
+        done |= set(db_session.scalars(select(QuestAnswer.quest_id).where(QuestAnswer.user_id == user.id,
+                                                                           QuestAnswer.quest_id.in_(ids))))
+    return jsonify(quests=[quest for quest in candidates if quest["id"] not in done][:QUEST_LIMIT])
+
+
+def _quest(quest_id: object) -> tuple[FactKind, int]:
+    """The quest's kind and OSM id; 404 unless it is a quest of the map as loaded (whatever was accepted since)."""
+    if not isinstance(quest_id, str):
+        raise LotseError('"quest" must be a quest id such as node/123/tactile_paving', field="quest")
+    element, _, rest = quest_id.partition("/")
+    osm_id, _, key = rest.partition("/")
+    kind = FACT_KINDS.get(key)
+    if kind is None or kind.element != element or not osm_id.isdigit():
+        raise LotseError(code="quest_not_found", status=404)
+    graph = current_app.extensions["lotse.base_graph"]
+    rows = np.flatnonzero((graph.node_osm_id if element == "node" else graph.way_osm_id) == int(osm_id))
+    if len(rows) == 0 or not _base_quests()[key][rows[0]]:
+        raise LotseError(code="quest_not_found", status=404)
+    return kind, int(osm_id)
+
+
+def _base_quests() -> dict[str, np.ndarray]:
+    """QUEST_ELEMENTS on the map as loaded, which never changes: worked out once per app."""
+    masks = current_app.extensions.get("lotse.base_quests")
+    if masks is None:
+        graph = current_app.extensions["lotse.base_graph"]
+        masks = current_app.extensions["lotse.base_quests"] = {key: elements(graph)
+                                                               for key, elements in QUEST_ELEMENTS.items()}
+    return masks
+
+
+@bp.post("/answer")
+def answer():
+    """`{"quest": id, "answer": value}`; the second agreeing volunteer makes it an accepted fact."""
+    user = security.require_user()
+    body = json_body("quest", "answer")
+    kind, osm_id = _quest(body.get("quest"))
+    value = answer_value(kind, body.get("answer"))
+    quest_id = f"{kind.element}/{osm_id}/{kind.key}"
+    now = utcnow()
+    db_session = db.session()
+    db.lock(db_session, quest_id)  # two volunteers agreeing at the same moment still make one fact
+    if db_session.scalar(select(AcceptedFact.id).where(AcceptedFact.quest_id == quest_id)) is not None:
+        raise LotseError(code="quest_done", status=409)
+    mine = db_session.scalar(select(QuestAnswer).where(QuestAnswer.quest_id == quest_id,
+                                                       QuestAnswer.user_id == user.id))
+    if mine is None:
+        db_session.add(QuestAnswer(quest_id=quest_id, user_id=user.id, answer=value, created_at=now))
+    else:
+        mine.answer, mine.created_at = value, now
+    db_session.flush()
+    agreeing = len(db_session.scalars(select(QuestAnswer.id).where(QuestAnswer.quest_id == quest_id,
+                                                                   QuestAnswer.answer == value)).all())
+    accepted = agreeing >= AGREEING_ANSWERS
+    if accepted:
+        db_session.add(AcceptedFact(quest_id=quest_id, element=kind.element, osm_id=osm_id, key=kind.key,
+                                    value=value, accepted_at=now))
+    db_session.commit()
+    if accepted:
+        facts.refresh_later(current_app._get_current_object())
+    return jsonify(quest=quest_id, answer=value, accepted=accepted)

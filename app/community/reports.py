@@ -1,0 +1,513 @@
+"""The report API: volunteers create, list and vote on obstacle reports; staff resolve, reject and work on them.
+The rules (types, validity, effect on routing, vote outcome) are `routing.obstacles`; the queries the staff pages
+need are the public functions here.
+
+Lifecycle: new → confirmed (a second volunteer says "yes" on site) → resolved or rejected (by staff, or by the
+volunteers' "no" votes outnumbering the "yes" ones); a new or confirmed report past its `valid_until` is expired.
+On top, the city's workflow (staff only): work status new → in_progress → fixed, with an assignee and notes; "fixed"
+closes the report with status `fixed`, which the volunteers see.
+Every change is written to the audit log (`ReportEvent`) in the same transaction as the change itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, jsonify, request, url_for
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session
+
+from app.community.accounts import json_body
+from app.core import db, security
+from app.core.models import Report, ReportEvent, ReportVote, User, iso_utc, utcnow
+from routing import tags
+from routing.errors import LotseError
+from routing.obstacles import (
+    MAX_VALIDITY,
+    OPEN,
+    REPORT_TYPES,
+    SEVERITIES,
+    VOTES,
+    WORK_STATUSES,
+    effective_status,
+    obstacle_for,
+    vote_outcome,
+)
+from routing.planner import Obstacle
+
+bp = Blueprint("reports", __name__, url_prefix="/api/reports")
+security.protect(bp)
+log = logging.getLogger(__name__)
+
+ReportListener = Callable[[dict[str, Any]], None]
+
+STATUSES = ("active", "new", "confirmed", "resolved", "fixed", "rejected", "expired", "all")
+DESCRIPTION_MAX = 1000
+LIST_LIMIT = 200
+RADIUS_MAX_M = 5000.0
+
+
+def active_obstacles(db_session: Session, now: datetime) -> tuple[Obstacle, ...]:
+    """The obstacles of every new or confirmed report valid at `now`, in report order (a stable cache key)."""
+    reports = db_session.scalars(
+        select(Report).where(Report.status.in_(OPEN), Report.valid_from <= now, Report.valid_until > now)
+        .order_by(Report.id)
+    )
+    obstacles = []
+    for report in reports:
+        severity, penalty_m = obstacle_for(report.type, report.severity)
+        obstacles.append(Obstacle(
+            severity=severity, kind=report.type, description=report.description, lat=report.lat, lon=report.lon,
+            penalty_m=penalty_m, valid_from=report.valid_from, valid_until=report.valid_until,
+        ))
+    return tuple(obstacles)
+
+
+class ActiveObstacles:
+    """`app.extensions["lotse.obstacles"]()`: the obstacles in force now, for the planner on every route.
+
+    Kept in memory and read again after a report changed in this process, when a report's validity starts or ends,
+    and at least every `max_age_s` (for changes made by another process, e.g. a command).
+    """
+
+    def __init__(self, app: Flask, max_age_s: float = 10.0) -> None:
+        self._app = app
+        self._max_age = timedelta(seconds=max_age_s)
+        self._lock = threading.Lock()
+        self._obstacles: tuple[Obstacle, ...] | None = None
+        self._expires = datetime.min.replace(tzinfo=timezone.utc)
+
+    def __call__(self) -> tuple[Obstacle, ...]:
+        now = utcnow()
+        with self._lock:
+            if self._obstacles is None or now >= self._expires:
+                with db.app_session(self._app) as db_session:
+                    self._obstacles = active_obstacles(db_session, now)
+                    starts = db_session.scalar(select(func.min(Report.valid_from))
+                                               .where(Report.status.in_(OPEN), Report.valid_from > now))
+                ends = [obstacle.valid_until for obstacle in self._obstacles]
+                self._expires = min([now + self._max_age, *ends, *([starts] if starts else [])])
+            return self._obstacles
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._obstacles = None
+
+
+def init_app(app: Flask) -> None:
+    """Feed active reports to the planner; listeners in `lotse.report_listeners` are called with the report's dict
+    after a report became confirmed (live guidance subscribes to announce it and re-plan)."""
+    app.extensions["lotse.obstacles"] = ActiveObstacles(app)
+    app.extensions.setdefault("lotse.report_listeners", [])
+
+
+def _changed() -> None:
+    """After a commit that changed a report: routes planned from now on see it."""
+    current_app.extensions["lotse.obstacles"].invalidate()
+
+
+def notify_confirmed(report: dict[str, Any]) -> None:
+    """Tell every listener; one that fails is logged and does not stop the others or the request."""
+    listeners: list[ReportListener] = current_app.extensions["lotse.report_listeners"]
+    for listener in list(listeners):
+        try:
+            listener(report)
+        except Exception:
+            log.exception("Report listener %r failed", listener)
+
+
+# ----------------------------------------------------------------------------------------------- input
+def parse_time(value: object, field: str) -> datetime:
+    """An ISO 8601 time with a zone (`2024-05-01T08:00:00Z`, `...+02:00`) as aware UTC."""
+    if not isinstance(value, str):
+        raise LotseError(f'"{field}" must be an ISO 8601 time', field=field)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise LotseError(f'"{field}" must be an ISO 8601 time', field=field) from None
+    if parsed.tzinfo is None:
+        raise LotseError(f'"{field}" needs a time zone, e.g. Z or +02:00', field=field)
+    return parsed.astimezone(timezone.utc)
+
+
+def _choice(body: dict, field: str, choices: tuple[str, ...] | dict, default: str | None = None) -> str:
+    value = body.get(field, default)
+    if value not in choices:
+        raise LotseError(f'"{field}" must be one of {", ".join(choices)}', field=field)
+    return value
+
+
+def _validity(body: dict, report_type: str, now: datetime) -> tuple[datetime, datetime]:
+    valid_from = parse_time(body["valid_from"], "valid_from") if "valid_from" in body else now
+    if "valid_until" in body:
+        valid_until = parse_time(body["valid_until"], "valid_until")
+    else:
+        valid_until = valid_from + REPORT_TYPES[report_type].default_validity
+    if not valid_from < valid_until <= valid_from + MAX_VALIDITY:
+        raise LotseError('"valid_until" must be after "valid_from", within a year', field="valid_until")
+    return valid_from, valid_until
+
+
+def _float_arg(name: str, default: float | None = None) -> float | None:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise LotseError(f'"{name}" must be a number', field=name) from None
+    if not math.isfinite(value):
+        raise LotseError(f'"{name}" must be a number', field=name)
+    return value
+
+
+# ---------------------------------------------------------------------------------------------- output
+def report_dict(report: Report, votes: dict[str, int], now: datetime) -> dict[str, Any]:
+    """A report as the API shows it (the reporter only by id: the list is public)."""
+    severity, penalty_m = obstacle_for(report.type, report.severity)
+    return {
+        "id": report.id,
+        "type": report.type,
+        "status": effective_status(report, now),
+        "severity": report.severity,
+        "description": report.description,
+        "lat": report.lat,
+        "lon": report.lon,
+        "edge": report.edge,
+        "osm_way_id": report.osm_way_id,
+        "valid_from": iso_utc(report.valid_from),
+        "valid_until": iso_utc(report.valid_until),
+        "created_at": iso_utc(report.created_at),
+        "updated_at": iso_utc(report.updated_at),
+        "reporter_id": report.reporter_id,
+        "work_status": report.work_status,
+        "votes": {answer: votes.get(answer, 0) for answer in VOTES},
+        "routing": {"effect": severity, "penalty_m": penalty_m},
+    }
+
+
+def vote_counts(db_session: Session, report_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Votes per answer of each report."""
+    counts: dict[int, dict[str, int]] = {report_id: {} for report_id in report_ids}
+    if report_ids:
+        rows = db_session.execute(
+            select(ReportVote.report_id, ReportVote.answer, func.count())
+            .where(ReportVote.report_id.in_(report_ids)).group_by(ReportVote.report_id, ReportVote.answer)
+        )
+        for report_id, answer, count in rows:
+            counts[report_id][answer] = count
+    return counts
+
+
+def _event(db_session: Session, report: Report, actor: User | None, action: str, **detail: Any) -> None:
+    db_session.add(ReportEvent(report_id=report.id, actor_id=actor.id if actor else None, action=action,
+                               detail=detail))
+
+
+def _get_open(db_session: Session, report_id: int, now: datetime) -> Report:
+    """The report, locked against concurrent votes (PostgreSQL; SQLite writers are serialised); 409 if closed."""
+    report = db_session.get(Report, report_id, with_for_update=True)
+    if report is None:
+        raise LotseError(code="report_not_found", status=404)
+    if effective_status(report, now) not in OPEN:
+        raise LotseError(code="report_closed", status=409)
+    return report
+
+
+# ----------------------------------------------------------------------------------------------- views
+@bp.post("")
+def create():
+    """`{"type", "lat", "lon", "severity", "description"?, "valid_from"?, "valid_until"?}` → the report (201)."""
+    user = security.require_user()
+    body = json_body("type", "lat", "lon", "severity", "description", "valid_from", "valid_until")
+    security.rate_limit("reports", str(user.id))
+    report_type = _choice(body, "type", REPORT_TYPES)
+    severity = _choice(body, "severity", SEVERITIES, default="medium")
+    description = body.get("description", "")
+    if not isinstance(description, str) or len(description) > DESCRIPTION_MAX:
+        raise LotseError(f'"description" must be text of at most {DESCRIPTION_MAX} characters', field="description")
+    now = utcnow()
+    valid_from, valid_until = _validity(body, report_type, now)
+    graph = current_app.extensions["lotse.graph"]
+    snap = current_app.extensions["lotse.index"].snap(body.get("lat"), body.get("lon"))
+    db_session = db.session()
+    report = Report(
+        type=report_type, status="new", severity=severity, description=description.strip(),
+        lat=snap.lat, lon=snap.lon, reported_lat=float(body["lat"]), reported_lon=float(body["lon"]),
+        edge=snap.edge, osm_way_id=int(graph.way_osm_id[graph.edge_way[snap.edge]]),
+        valid_from=valid_from, valid_until=valid_until, reporter_id=user.id, created_at=now, updated_at=now,
+    )
+    db_session.add(report)
+    db_session.flush()
+    _event(db_session, report, user, "created", type=report_type, severity=severity,
+           valid_from=iso_utc(valid_from), valid_until=iso_utc(valid_until))
+    db_session.commit()
+    _changed()
+    response = jsonify(report=report_dict(report, {}, now))
+    response.headers["Location"] = url_for("reports.show", report_id=report.id)
+    return response, 201
+
+
+@bp.get("")
+def index():
+    """Reports near `lat`,`lon` within `radius_m` (default 500) or in `bbox=south,west,north,east`, by `status`.
+
+    Status `active` (default) is new or confirmed and valid now; nearest first when a point is given, newest first
+    otherwise; at most 200. Filters: `type` (one or more, comma-separated), `work_status`, `since` and `until`
+    (reported at or after / before: an ISO 8601 time with a zone, or a date, `until` then meaning its end).
+    `include=staff` (staff only) adds who reported each report, its assignee and the latest work note.
+    """
+    now = utcnow()
+    status = request.args.get("status", "active")
+    if status not in STATUSES:
+        raise LotseError(f'"status" must be one of {", ".join(STATUSES)}', field="status")
+    include = request.args.get("include", "")
+    if include not in ("", "staff"):
+        raise LotseError('"include" must be "staff"', field="include")
+    if include:
+        security.require_staff()
+    clauses = status_clauses(status, now) + filter_clauses()
+    lat, lon = _float_arg("lat"), _float_arg("lon")
+    centre = None
+    if lat is not None or lon is not None:
+        if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise LotseError(code="bad_coordinate", status=400)
+        radius = _float_arg("radius_m", 500.0)
+        if not 0 < radius <= RADIUS_MAX_M:
+            raise LotseError(f'"radius_m" must be more than 0 and at most {RADIUS_MAX_M:.0f}', field="radius_m")
+        centre = (lat, lon, radius)
+        dlat = radius / tags.METRES_PER_DEGREE
+        dlon = dlat / max(math.cos(math.radians(lat)), 0.01)
+        clauses += [Report.lat.between(lat - dlat, lat + dlat), Report.lon.between(lon - dlon, lon + dlon)]
+    elif "bbox" in request.args:
+        south, west, north, east = parse_bbox(request.args["bbox"])
+        clauses += [Report.lat.between(south, north), Report.lon.between(west, east)]
+    db_session = db.session()
+    query = select(Report).where(*clauses).order_by(Report.created_at.desc(), Report.id.desc())
+    reports = list(db_session.scalars(query.limit(None if centre else LIST_LIMIT)))
+    if centre:
+        distances = {report.id: _distance_m(centre[0], centre[1], report.lat, report.lon) for report in reports}
+        reports = sorted((r for r in reports if distances[r.id] <= centre[2]), key=lambda r: distances[r.id])
+        reports = reports[:LIST_LIMIT]
+    votes = vote_counts(db_session, [report.id for report in reports])
+    items = [report_dict(report, votes[report.id], now) for report in reports]
+    if centre:
+        for item in items:
+            item["distance_m"] = round(distances[item["id"]], 1)
+    if include:
+        add_staff_details(db_session, items, reports)
+    return jsonify(reports=items)
+
+
+def filter_clauses() -> list[ColumnElement[bool]]:
+    """The `type`, `work_status`, `since` and `until` filters of a report query (shared with the staff pages)."""
+    clauses: list[ColumnElement[bool]] = []
+    if request.args.get("type"):
+        types = request.args["type"].split(",")
+        if any(name not in REPORT_TYPES for name in types):
+            raise LotseError(f'"type" must be one or more of {", ".join(REPORT_TYPES)}', field="type")
+        clauses.append(Report.type.in_(types))
+    if request.args.get("work_status"):
+        if request.args["work_status"] not in WORK_STATUSES:
+            raise LotseError(f'"work_status" must be one of {", ".join(WORK_STATUSES)}', field="work_status")
+        clauses.append(Report.work_status == request.args["work_status"])
+    for field in ("since", "until"):
+        if request.args.get(field):
+            moment = parse_day_or_time(request.args[field], field, end_of_day=field == "until")
+            clauses.append(Report.created_at >= moment if field == "since" else Report.created_at < moment)
+    return clauses
+
+
+def parse_day_or_time(value: str, field: str, end_of_day: bool = False) -> datetime:
+    """`2024-05-01` (UTC midnight; with `end_of_day` the next one) or an ISO 8601 time with a zone."""
+    if len(value) == 10:
+        try:
+            day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=timezone.utc)
+        except ValueError:
+            raise LotseError(f'"{field}" must be a date (2024-05-01) or an ISO 8601 time', field=field) from None
+        return day + timedelta(days=1) if end_of_day else day
+    try:
+        return parse_time(value, field)
+    except LotseError:
+        raise LotseError(f'"{field}" must be a date (2024-05-01) or an ISO 8601 time', field=field) from None
+
+
+def add_staff_details(db_session: Session, items: list[dict[str, Any]], reports: list[Report]) -> None:
+    """Staff only: who reported (id, name, email), who is assigned, the latest work note."""
+    user_ids = {report.reporter_id for report in reports} | {report.assignee_id for report in reports
+                                                            if report.assignee_id is not None}
+    users = {user.id: user for user in db_session.scalars(select(User).where(User.id.in_(user_ids)))} \
+        if user_ids else {}
+
+    def person(user_id: int | None) -> dict[str, Any] | None:
+        user = users.get(user_id)
+        return None if user is None else {"id": user.id, "name": user.name, "email": user.email}
+
+    for item, report in zip(items, reports):
+        item["reporter"] = person(report.reporter_id)
+        item["assignee"] = person(report.assignee_id)
+        item["work_note"] = report.work_note
+
+
+def status_clauses(status: str, now: datetime) -> list[ColumnElement[bool]]:
+    """The clauses of a status filter: a stored status, `active` (open and valid now), `open` (open and not expired,
+    whether or not its validity has started), `expired` or `all`."""
+    if status == "open":
+        return [Report.status.in_(OPEN), Report.valid_until > now]
+    if status == "active":
+        return [Report.status.in_(OPEN), Report.valid_from <= now, Report.valid_until > now]
+    if status in OPEN:
+        return [Report.status == status, Report.valid_until > now]
+    if status == "expired":
+        return [Report.status.in_(OPEN), Report.valid_until <= now]
+    if status == "all":
+        return []
+    return [Report.status == status]
+
+
+def parse_bbox(value: str) -> tuple[float, float, float, float]:
+    """`south,west,north,east` in degrees."""
+    try:
+        south, west, north, east = (float(part) for part in value.split(","))
+    except ValueError:
+        raise LotseError('"bbox" must be south,west,north,east', field="bbox") from None
+    if not (-90 <= south <= north <= 90 and -180 <= west <= east <= 180):
+        raise LotseError('"bbox" must be south,west,north,east', field="bbox")
+    return south, west, north, east
+
+
+def _distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Equirectangular distance: exact enough within a city."""
+    dy = (lat2 - lat1) * tags.METRES_PER_DEGREE
+    dx = (lon2 - lon1) * tags.METRES_PER_DEGREE * math.cos(math.radians((lat1 + lat2) / 2))
+    return math.hypot(dx, dy)
+
+
+@bp.get("/<int:report_id>")
+def show(report_id: int):
+    """One report with its vote counts."""
+    db_session = db.session()
+    report = db_session.get(Report, report_id)
+    if report is None:
+        raise LotseError(code="report_not_found", status=404)
+    return jsonify(report=report_dict(report, vote_counts(db_session, [report_id])[report_id], utcnow()))
+
+
+@bp.post("/<int:report_id>/votes")
+def vote(report_id: int):
+    """`{"answer": "yes" | "no" | "unsure"}`: is the obstacle there? Not for the reporter (403)."""
+    user = security.require_user()
+    answer = _choice(json_body("answer"), "answer", VOTES)
+    now = utcnow()
+    db_session = db.session()
+    report = _get_open(db_session, report_id, now)
+    if report.reporter_id == user.id:
+        raise LotseError(code="own_report", status=403)
+    existing = db_session.scalar(select(ReportVote).where(ReportVote.report_id == report_id,
+                                                          ReportVote.user_id == user.id))
+    if existing is None:
+        db_session.add(ReportVote(report_id=report_id, user_id=user.id, answer=answer, created_at=now))
+    else:
+        existing.answer, existing.created_at = answer, now
+    _event(db_session, report, user, "vote", answer=answer)
+    db_session.flush()
+    votes = vote_counts(db_session, [report_id])[report_id]
+    before = report.status
+    report.status = vote_outcome(before, votes.get("yes", 0), votes.get("no", 0))
+    report.updated_at = now
+    if report.status != before:
+        _event(db_session, report, None, report.status, yes=votes.get("yes", 0), no=votes.get("no", 0))
+    db_session.commit()
+    _changed()
+    result = report_dict(report, votes, now)
+    if report.status == "confirmed" and before == "new":
+        notify_confirmed(result)
+    return jsonify(report=result)
+
+
+def _close(report_id: int, status: str):
+    staff = security.require_staff()
+    note = json_body("note").get("note", "")
+    if not isinstance(note, str) or len(note) > DESCRIPTION_MAX:
+        raise LotseError(f'"note" must be text of at most {DESCRIPTION_MAX} characters', field="note")
+    now = utcnow()
+    db_session = db.session()
+    report = _get_open(db_session, report_id, now)
+    report.status, report.updated_at = status, now
+    _event(db_session, report, staff, status, note=note.strip())
+    db_session.commit()
+    _changed()
+    return jsonify(report=report_dict(report, vote_counts(db_session, [report_id])[report_id], now))
+
+
+@bp.post("/<int:report_id>/resolve")
+def resolve(report_id: int):
+    """Staff: the obstacle has gone. `{"note"?}`."""
+    return _close(report_id, "resolved")
+
+
+@bp.post("/<int:report_id>/reject")
+def reject(report_id: int):
+    """Staff: the report was wrong. `{"note"?}`."""
+    return _close(report_id, "rejected")
+
+
+@bp.get("/<int:report_id>/events")
+def events(report_id: int):
+    """Staff: the report's audit log, oldest first."""
+    security.require_staff()
+    db_session = db.session()
+    if db_session.get(Report, report_id) is None:
+        raise LotseError(code="report_not_found", status=404)
+    rows = db_session.scalars(select(ReportEvent).where(ReportEvent.report_id == report_id).order_by(ReportEvent.id))
+    return jsonify(events=[
+        {"action": row.action, "actor_id": row.actor_id, "at": iso_utc(row.at), "detail": row.detail} for row in rows
+    ])
+
+
+@bp.post("/<int:report_id>/work")
+def work(report_id: int):
+    """Staff: the city's workflow. `{"work_status"?: "new" | "in_progress" | "fixed", "assignee_id"?: staff id or
+    null, "note"?}`; "fixed" closes the report with status `fixed`. Only open reports (409 otherwise)."""
+    staff = security.require_staff()
+    body = json_body("work_status", "assignee_id", "note")
+    return jsonify(report=update_work(staff, report_id, body))
+
+
+def update_work(staff: User, report_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    """Apply a staff workflow change (the API above and the staff pages); audit-logged as `work` (and `fixed`)."""
+    if "work_status" in body and body["work_status"] not in WORK_STATUSES:
+        raise LotseError(f'"work_status" must be one of {", ".join(WORK_STATUSES)}', field="work_status")
+    note = body.get("note", "")
+    if not isinstance(note, str) or len(note) > DESCRIPTION_MAX:
+        raise LotseError(f'"note" must be text of at most {DESCRIPTION_MAX} characters', field="note")
+    db_session = db.session()
+    assignee_id = body.get("assignee_id")
+    if "assignee_id" in body and assignee_id is not None:
+        assignee = db_session.get(User, assignee_id) if isinstance(assignee_id, int) and not isinstance(
+            assignee_id, bool) else None
+        if assignee is None or assignee.role != "staff":
+            raise LotseError('"assignee_id" must be the id of a staff account, or null', field="assignee_id")
+    now = utcnow()
+    report = _get_open(db_session, report_id, now)
+    detail: dict[str, Any] = {}
+    if "work_status" in body and body["work_status"] != report.work_status:
+        report.work_status = detail["work_status"] = body["work_status"]
+    if "assignee_id" in body and assignee_id != report.assignee_id:
+        report.assignee_id = detail["assignee_id"] = assignee_id
+    if note.strip():
+        report.work_note = detail["note"] = note.strip()
+    if detail:
+        report.updated_at = now
+        _event(db_session, report, staff, "work", **detail)
+    if report.work_status == "fixed":
+        report.status = "fixed"
+        _event(db_session, report, staff, "fixed", note=note.strip())
+    db_session.commit()
+    _changed()
+    return report_dict(report, vote_counts(db_session, [report_id])[report_id], now)

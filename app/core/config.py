@@ -1,0 +1,72 @@
+"""Configuration: every deployment setting with its default, and the one place that reads the environment.
+
+Each setting can be given as a `LOTSE_<NAME>` environment variable (JSON values are parsed: numbers, true/false),
+by the command line, or by the `config` a test passes to `create_app`, in rising order of precedence.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from routing import settings as domain
+
+PREFIX = "LOTSE_"
+
+DEFAULTS: dict[str, Any] = {
+    # The map
+    "OSM": None,  # an OpenStreetMap file
+    "PLACE": None,  # or a place osmnx downloads
+    "CACHE_DIR": None,  # built graphs; default routing.settings.CACHE_DIR
+    "SNAP_LIMIT_M": domain.SNAP_LIMIT_M,
+    # HTTP
+    "MAX_CONTENT_LENGTH": 64 * 1024,
+    "SECRET_KEY": None,  # signs sessions; default: a key kept in the instance folder
+    "SESSION_COOKIE_SECURE": None,  # default: on, except when TESTING (the test client speaks plain http)
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "PERMANENT_SESSION_LIFETIME": 30 * 24 * 3600,
+    # Storage
+    "DATABASE_URL": None,  # default: SQLite in the instance folder; a private in-memory one when TESTING
+    "USAGE_FLUSH_INTERVAL_S": 5.0,  # route-usage counts are written this often
+    "USAGE_FLUSH_ROUTES": 200,  # or after this many routes
+    # Speech
+    "SPEECH_ENGINES": "gtts,espeak",  # in order of preference; gTTS needs the internet
+    "SPEECH_CACHE_DIR": None,  # default: <instance path>/speech
+    "SPEECH_CACHE_MB": 200,
+    # Volunteers
+    "RATE_LIMIT_LOGIN": "10/minute",  # per IP and email
+    "RATE_LIMIT_REGISTER": "20/hour",  # per IP
+    "RATE_LIMIT_REPORTS": "30/hour",  # per volunteer
+    "OVERLAY_REBUILD_INTERVAL_S": 30.0,  # accepted quest facts reach routing within this many seconds
+    # Live guidance
+    "LIVE_FRAMES_PER_SECOND": 20,  # per socket; a flood beyond it is dropped
+    "LIVE_MAX_FRAME_BYTES": 64 * 1024,
+    "ROUTE_STORE_SIZE": 2000,  # planned routes kept for walkers to start on
+    "SOCK_SERVER_OPTIONS": {"ping_interval": 25, "max_message_size": 1024 * 1024},
+}
+
+
+def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The settings named by `LOTSE_*` variables, values parsed as JSON where they are JSON (as Flask does)."""
+    environ = os.environ if environ is None else environ
+    found: dict[str, Any] = {}
+    for key, raw in environ.items():
+        if not key.startswith(PREFIX):
+            continue
+        try:
+            found[key[len(PREFIX):]] = json.loads(raw)
+        except ValueError:
+            found[key[len(PREFIX):]] = raw
+    return found
+
+
+def load(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Defaults, then the environment, then `overrides`."""
+    return {**DEFAULTS, **from_environment(), **(overrides or {})}
+
+
+def setting(name: str, given: Any = None) -> Any:
+    """One setting for the command line: `given` (an option) when set, else the environment, else the default."""
+    return given if given is not None else load().get(name)

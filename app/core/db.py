@@ -1,0 +1,146 @@
+"""The database: SQLAlchemy engine and per-request sessions from `DATABASE_URL`, schema migrations with Alembic.
+
+SQLite is the embedded default; PostgreSQL (driver psycopg 3) is used when `DATABASE_URL` names one. SQLite runs in
+WAL mode with synchronous=FULL, so a commit that was acknowledged survives a killed process and a power cut.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from flask import Flask, current_app, g, request
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+_READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class Base(DeclarativeBase):
+    """Base class of every table (see `app.models`)."""
+
+
+@dataclass(frozen=True)
+class Database:
+    """One engine and its two session factories: readers, and writers that take the write lock up front."""
+
+    engine: Engine
+    reader: sessionmaker[Session]
+    writer: sessionmaker[Session]
+
+
+def default_url(instance_path: str, testing: bool = False) -> str:
+    """The embedded default: an SQLite file in the app's instance folder; a test app's own database in memory."""
+    return "sqlite://" if testing else f"sqlite:///{Path(instance_path) / 'lotse.db'}"
+
+
+def normalise_url(url: str) -> str:
+    """Plain `postgres://` and `postgresql://` URLs (as hosting platforms hand them out) use psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`: SQLite with durable pragmas and write transactions that lock at BEGIN, or PostgreSQL."""
+    parsed = make_url(normalise_url(url))
+    if parsed.get_backend_name() != "sqlite":
+        # Enough connections for 50 concurrent volunteers; pre-ping survives a restarted server.
+        return create_engine(parsed, pool_size=20, max_overflow=40, pool_pre_ping=True)
+    if parsed.database in (None, "", ":memory:"):
+        # A private in-memory database (test apps): every session must share its one connection.
+        engine = create_engine(parsed, poolclass=StaticPool, connect_args={"check_same_thread": False})
+    else:
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed, pool_size=20, max_overflow=40, connect_args={"check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def sqlite_pragmas(dbapi_connection, _record) -> None:
+        # pysqlite would start transactions itself, too late for a write lock: the "begin" hook below does it.
+        dbapi_connection.isolation_level = None
+        for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "busy_timeout=30000"):
+            dbapi_connection.execute(f"PRAGMA {pragma}")
+
+    # SQLite lets one writer in at a time and makes the others retry with growing sleeps, which starves some of
+    # them for seconds under load. Writers of this process queue on a lock instead and find SQLite free.
+    write_lock = threading.Lock()
+
+    @event.listens_for(engine, "begin")
+    def sqlite_begin(connection) -> None:
+        if not connection.get_execution_options().get("lotse_writer", False):
+            connection.exec_driver_sql("BEGIN")
+            return
+        # A deferred transaction that reads and then writes fails at once when another writer came first; one that
+        # takes SQLite's write lock at BEGIN cannot (other processes, e.g. a command, wait up to busy_timeout).
+        write_lock.acquire()
+        connection.info["lotse_write_lock"] = True
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    @event.listens_for(engine, "checkin")
+    def sqlite_release(_dbapi_connection, record) -> None:
+        # Back in the pool means committed or rolled back: the next writer may go.
+        if record.info.pop("lotse_write_lock", False):
+            write_lock.release()
+
+    return engine
+
+
+def init_app(app: Flask) -> None:
+    """Connect the app to `DATABASE_URL` and bring its schema up to date (a no-op when it is).
+
+    Each request gets its session from `session()`, closed at teardown.
+    """
+    engine = make_engine(app.config["DATABASE_URL"])
+    upgrade(engine)
+    app.extensions["lotse.db"] = Database(
+        engine=engine,
+        reader=sessionmaker(engine, expire_on_commit=False),
+        writer=sessionmaker(engine.execution_options(lotse_writer=True), expire_on_commit=False),
+    )
+
+    @app.teardown_appcontext
+    def close_session(_exc: BaseException | None) -> None:
+        db_session = g.pop("db_session", None)
+        if db_session is not None:
+            db_session.close()
+
+
+def session() -> Session:
+    """This request's session; requests that change state (POST, ...) get a writer."""
+    if "db_session" not in g:
+        database: Database = current_app.extensions["lotse.db"]
+        factory = database.reader if request.method in _READ_ONLY_METHODS else database.writer
+        g.db_session = factory()
+    return g.db_session
+
+
+@contextmanager
+def app_session(app: Flask, write: bool = False) -> Iterator[Session]:
+    """A session outside a request (commands, background work), in one transaction committed on success."""
+    database: Database = app.extensions["lotse.db"]
+    with (database.writer if write else database.reader)() as db_session, db_session.begin():
+        yield db_session
+
+
+def lock(db_session: Session, key: str) -> None:
+    """Serialise writers on `key` until the transaction ends (SQLite writers are serialised already)."""
+    if db_session.get_bind().dialect.name == "postgresql":
+        db_session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema up to `revision` with the migrations in `migrations/`."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)

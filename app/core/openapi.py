@@ -1,0 +1,210 @@
+"""The OpenAPI 3.1 document of the REST API (kept beside the blueprint it describes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from routing.phrases import LANGUAGES
+from routing.profiles import PROFILES, Preferences
+
+_POSITION = {
+    "type": "object",
+    "required": ["lat", "lon"],
+    "properties": {"lat": {"type": "number", "minimum": -90, "maximum": 90},
+                   "lon": {"type": "number", "minimum": -180, "maximum": 180}},
+}
+_ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {"error": {"type": "object", "required": ["code", "message"],
+                             "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}},
+}
+_TRI = {"type": "string", "enum": ["yes", "no", "unknown"]}
+
+
+def _error_responses() -> dict[str, Any]:
+    body = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    return {"400": {"description": "Bad input, in the request's language", "content": body},
+            "413": {"description": "Body over 64 KB", "content": body}}
+
+
+def openapi_document() -> dict[str, Any]:
+    """Build the document; preference names and types come from `Preferences` so they cannot drift."""
+    pref_types = {"str": "string", "float": "number", "bool": "boolean"}
+    preferences = {field: {"type": pref_types[str(kind)]} for field, kind in Preferences.__annotations__.items()}
+    preferences["steps"]["enum"] = ["use", "avoid", "never"]
+    preferences["unknown"]["enum"] = ["optimistic", "cautious"]
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Lotse API", "version": "0.1.0",
+                 "description": "Walking routes for blind and visually impaired people. Map data © OpenStreetMap "
+                                "contributors, ODbL."},
+        "paths": {
+            "/api/health": {"get": {"summary": "Status and loaded map", "responses": {"200": {"description": "OK"}}}},
+            "/api/snap": {"get": {
+                "summary": "Nearest walkable way to a position",
+                "parameters": [{"name": name, "in": "query", "required": True, "schema": {"type": "number"}}
+                               for name in ("lat", "lon")] + [
+                    {"name": "lang", "in": "query", "schema": {"type": "string", "enum": list(LANGUAGES)}}],
+                "responses": {"200": {"description": "The snapped position and the way's facts"},
+                              **_error_responses()},
+            }},
+            "/api/route": {"post": {
+                "summary": "Plan an accessible walking route",
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/RouteRequest"}}}},
+                "responses": {"200": {"description": "The route", "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/Route"}}}}, **_error_responses()},
+            }},
+            "/api/geocode": {"get": {
+                "summary": "Destinations from the loaded map: addresses, streets, stops, shops, named places",
+                "parameters": [
+                    {"name": "q", "in": "query", "required": True, "schema": {"type": "string", "maxLength": 100}},
+                    {"name": "lat", "in": "query", "schema": {"type": "number"}},
+                    {"name": "lon", "in": "query", "schema": {"type": "number"}},
+                    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 20}},
+                    {"name": "lang", "in": "query", "schema": {"type": "string", "enum": list(LANGUAGES)}}],
+                "responses": {"200": {"description": "`results`: id, name, kind, kind_label, lat, lon"},
+                              **_error_responses()},
+            }},
+            "/api/speech": {"get": {
+                "summary": "Audio of an instruction (gTTS online, eSpeak NG offline; engine in X-Speech-Engine)",
+                "parameters": [
+                    {"name": "text", "in": "query", "required": True, "schema": {"type": "string", "maxLength": 500}},
+                    {"name": "lang", "in": "query", "schema": {"type": "string", "enum": list(LANGUAGES)}}],
+                "responses": {"200": {"description": "audio/mpeg or audio/wav"}, **_error_responses(),
+                              "503": {"description": "No speech engine works; speak the text on the device"}},
+            }},
+            "/api/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OK"}}}},
+            **_staff_paths(),
+        },
+        "components": {"schemas": {
+            "Error": _ERROR,
+            "Gap": _GAP,
+            "Position": _POSITION,
+            "RouteRequest": {
+                "type": "object",
+                "required": ["from", "to"],
+                "additionalProperties": False,
+                "properties": {
+                    "from": {"$ref": "#/components/schemas/Position"},
+                    "to": {"$ref": "#/components/schemas/Position"},
+                    "profile": {"type": "string", "enum": list(PROFILES), "default": "blind"},
+                    "prefs": {"type": "object", "additionalProperties": False, "properties": preferences},
+                    "lang": {"type": "string", "enum": list(LANGUAGES), "default": LANGUAGES[0]},
+                    "heading_deg": {"type": "number", "minimum": 0, "maximum": 360,
+                                    "description": "The walker's heading, for a clock-face departure"},
+                    "guidance": {"type": "object", "additionalProperties": False, "properties": {
+                        "verbosity": {"type": "string", "enum": ["brief", "normal", "detailed"]},
+                        "clock_face": {"type": "boolean"},
+                        "step_length_m": {"type": "number", "minimum": 0.3, "maximum": 1.5}}},
+                },
+            },
+            "Crossing": {"type": "object", "properties": {
+                "distance_m": {"type": "number"}, "streets": {"type": "array"}, "mapped": {"type": "boolean"},
+                "control": {"type": "string", "enum": ["traffic_signals", "zebra", "marked", "unmarked", "unknown"]},
+                "signals": _TRI, "acoustic_signal": _TRI, "vibration": _TRI, "button_operated": _TRI,
+                "tactile_paving": _TRI, "island": _TRI}},
+            "Route": {"type": "object",
+                      "required": ["route_id", "distance_m", "duration_s", "geometry", "crossings", "steps",
+                                   "data_gaps", "explanation", "instructions"],
+                      "properties": {
+                          "route_id": {"type": "string"}, "distance_m": {"type": "number"},
+                          "duration_s": {"type": "number"},
+                          "geometry": {"type": "object", "properties": {"type": {"const": "LineString"},
+                                                                        "coordinates": {"type": "array"}}},
+                          "crossings": {"type": "array", "items": {"$ref": "#/components/schemas/Crossing"}},
+                          "steps": {"type": "array"}, "barriers": {"type": "array"},
+                          "data_gaps": {"type": "array"}, "surfaces": {"type": "object"},
+                          "explanation": {"type": "object"}, "instructions": {"type": "array"}}},
+        }},
+    }
+
+
+# --------------------------------------------------------------------------- gaps and reports (city staff review)
+_GAP_KINDS = ["crossing_tactile_paving", "signal_acoustic", "steps_handrail", "steps_count", "sidewalk"]
+_GAP = {
+    "type": "object",
+    "description": "A map element where a blind walker may be let down; `routes` is null below 5 (never shown).",
+    "properties": {
+        "id": {"type": "string", "examples": ["node/123/signal_acoustic"]},
+        "kind": {"type": "string", "enum": _GAP_KINDS}, "element": {"type": "string", "enum": ["node", "way"]},
+        "osm_id": {"type": "integer"}, "lat": {"type": "number"}, "lon": {"type": "number"},
+        "value": {"type": "string", "enum": ["no", "unknown"]}, "street": {"type": "string"},
+        "highway": {"type": "string"}, "size": {"type": "integer", "minimum": 0, "maximum": 5},
+        "cell": {"type": "string", "description": "500 m grid cell, column letter and row number from the north"},
+        "quest": {"type": "string"}, "routes": {"type": ["integer", "null"], "minimum": 5},
+        "priority": {"type": "integer"}, "rank": {"type": "integer", "minimum": 1},
+    },
+}
+
+
+def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"name": name, "in": "query", "schema": schema, "description": description}
+
+
+def _json_errors(*statuses: str) -> dict[str, Any]:
+    body = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    texts = {"400": "A bad filter (the error names the field)", "401": "Not logged in", "403": "Not staff",
+             "404": "No such report", "409": "The report is closed"}
+    return {status: {"description": texts[status], "content": body} for status in statuses}
+
+
+def _staff_paths() -> dict[str, Any]:
+    bbox = _query("bbox", {"type": "string"}, "south,west,north,east in degrees")
+    statuses = ["active", "new", "confirmed", "resolved", "fixed", "rejected", "expired", "all"]
+    return {
+        "/api/gaps": {"get": {
+            "summary": "Accessibility gaps in the map data, most urgent first",
+            "description": "Priority = planned routes passing the gap (anonymous counts; below 5 count as none and "
+                           "are shown as null) times one plus the road's size.",
+            "parameters": [
+                _query("kind", {"type": "string"}, f"One or more of {', '.join(_GAP_KINDS)}, comma-separated"),
+                _query("value", {"type": "string", "enum": ["no", "unknown"]}, "Only gaps with this value"),
+                _query("cell", {"type": "string"}, "A 500 m grid cell such as H3"),
+                _query("street", {"type": "string"}, "A street name (exact)"), bbox,
+                _query("sort", {"type": "string", "enum": ["priority", "routes", "size", "kind", "street", "cell"],
+                                "default": "priority"}, "Order"),
+                _query("limit", {"type": "integer", "minimum": 1, "maximum": 5000, "default": 100}, "Page size"),
+                _query("offset", {"type": "integer", "minimum": 0, "default": 0}, "Gaps to skip"),
+            ],
+            "responses": {"200": {"description": "`{total, limit, offset, min_count, cell_size_m, gaps}`",
+                                  "content": {"application/json": {"schema": {"type": "object", "properties": {
+                                      "total": {"type": "integer"},
+                                      "gaps": {"type": "array", "items": {"$ref": "#/components/schemas/Gap"}}}}}}},
+                          **_json_errors("400")},
+        }},
+        "/api/gaps/summary": {"get": {
+            "summary": "Gap counts by kind, grid cell and street; coverage per attribute now and per week; reports "
+                       "by status, type, work status, age and week (no reporters)",
+            "responses": {"200": {"description": "The summary the staff overview shows"}},
+        }},
+        "/api/reports": {"get": {
+            "summary": "Obstacle reports near a point or in a box, with filters",
+            "parameters": [
+                _query("lat", {"type": "number"}, "With lon: reports within radius_m, nearest first"),
+                _query("lon", {"type": "number"}, "See lat"),
+                _query("radius_m", {"type": "number", "default": 500, "maximum": 5000}, "Search radius"), bbox,
+                _query("status", {"type": "string", "enum": statuses, "default": "active"}, "Status"),
+                _query("type", {"type": "string"}, "One or more report types, comma-separated"),
+                _query("work_status", {"type": "string", "enum": ["new", "in_progress", "fixed"]},
+                       "The city's work status"),
+                _query("since", {"type": "string"}, "Reported at or after: a date (2024-05-01) or ISO 8601 time"),
+                _query("until", {"type": "string"}, "Reported before: an ISO 8601 time, or a date (to its end)"),
+                _query("include", {"type": "string", "enum": ["staff"]},
+                       "Staff only: add reporter (id, name, email), assignee and the latest work note"),
+            ],
+            "responses": {"200": {"description": "`{reports: [...]}`, at most 200"},
+                          **_json_errors("400", "401", "403")},
+        }},
+        "/api/reports/{id}/work": {"post": {
+            "summary": "Staff: the city's workflow (new, in_progress, fixed), assignee and a note; fixed closes the "
+                       "report with status fixed. Needs the X-CSRF-Token header.",
+            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "additionalProperties": False, "properties": {
+                    "work_status": {"type": "string", "enum": ["new", "in_progress", "fixed"]},
+                    "assignee_id": {"type": ["integer", "null"]}, "note": {"type": "string", "maxLength": 1000}}}}}},
+            "responses": {"200": {"description": "`{report}`"}, **_json_errors("400", "401", "403", "404", "409")},
+        }},
+    }
