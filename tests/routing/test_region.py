@@ -8,13 +8,17 @@ from pathlib import Path
 import numpy as np
 import osmium
 import pytest
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from routing.cache import build_graph
 from routing.graph import WalkGraph
 from routing.plan import plan_route
 from routing.planner import Planner
+from routing.profiles import resolve
 from routing.spatial import EdgeIndex
 from tests.conftest import SHARED_OSM
+from tests.graph_helpers import unwindowed_cost
 
 CENTRE_OSM = SHARED_OSM / "kaiserslautern_cc.osm.gz"
 ID_SHIFT = 10**10
@@ -41,10 +45,20 @@ def towns(tmp_path_factory) -> tuple[Planner, Planner]:
     return tuple(Planner(graph, EdgeIndex(graph)) for graph in graphs)
 
 
+def largest_piece(graph: WalkGraph) -> np.ndarray:
+    """The edges of the largest connected piece of the graph (the extract's cut leaves a few loose ones)."""
+    ones = np.ones(graph.edge_count)
+    adjacency = coo_matrix((ones, (graph.edge_u, graph.edge_v)), shape=(graph.node_count, graph.node_count))
+    _, piece = connected_components(adjacency, directed=False)
+    return np.flatnonzero(piece[graph.edge_u] == np.bincount(piece).argmax())
+
+
 def pairs(graph: WalkGraph, count: int = 40) -> list[tuple[tuple[float, float], tuple[float, float]]]:
-    """Seeded pairs of points 200-1500 m apart, a third along the first segment of an edge: no point lies equally
-    near two edges, as a node does."""
+    """Seeded pairs of points 200-1500 m apart in the largest connected piece, a third along the first segment of an
+    edge: no point lies equally near two edges, as a node does (two ways drawn over the same nodes do, and the
+    index snaps to the one of the lower OSM id in either planner)."""
     rng = np.random.default_rng(16)
+    edges = largest_piece(graph)
 
     def point(edge: int) -> tuple[float, float, float, float]:
         first = graph.geom_offsets[edge]
@@ -53,7 +67,7 @@ def pairs(graph: WalkGraph, count: int = 40) -> list[tuple[tuple[float, float], 
 
     found = []
     while len(found) < count:
-        (ax, ay, *a), (bx, by, *b) = (point(edge) for edge in rng.integers(graph.edge_count, size=2))
+        (ax, ay, *a), (bx, by, *b) = (point(edge) for edge in rng.choice(edges, size=2))
         if 200 <= np.hypot(ax - bx, ay - by) <= 1500:
             found.append((tuple(a), tuple(b)))
     return found
@@ -81,6 +95,26 @@ def test_routes_in_the_first_town_are_those_planned_on_it_alone(towns):
     alone, both = towns
     for origin, destination in pairs(alone.graph):
         assert walked_ways(both, origin, destination) == walked_ways(alone, origin, destination)
+
+
+# On Guimarães-Platz a pedestrian way (24904590) and a service road (45073855) are drawn over the same two nodes.
+GUIMARAES_PLATZ = (49.43637, 7.768113333333333)
+HBF_NORTH = (49.44550666666667, 7.772036666666667)
+
+
+def test_a_point_on_two_ways_over_the_same_nodes_snaps_to_one_way_in_town_and_region(towns):
+    # The spatial index returned either way depending on what else it held, so the region's blind route ended on
+    # the pedestrian way (2794.57) and the town's on the service road (2796.31). Both searches were exact.
+    blind = resolve("blind")
+    found = []
+    for planner in towns:
+        start, end = planner.index.snap(*HBF_NORTH), planner.index.snap(*GUIMARAES_PLATZ)
+        assert int(planner.graph.way_osm_id[planner.graph.edge_way[end.edge]]) == 24904590
+        costs = planner.costs(blind)
+        path = planner.search(start, end, costs)
+        assert path.cost == pytest.approx(unwindowed_cost(planner, start, end, costs), abs=1e-3)
+        found.append(path.cost)
+    assert found[0] == pytest.approx(found[1], abs=1e-6)
 
 
 def walked_nodes(planner: Planner, origin, destination) -> list[int]:
