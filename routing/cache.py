@@ -1,5 +1,8 @@
 """Build a walk graph once per map source and keep it on disk, keyed by the source's hash and GRAPH_VERSION.
 
+A source is one OSM file, several files served as one region (merged, so ways crossing from one extract into the
+next connect), or a place name downloaded through osmnx.
+
 The build (pyosmium or osmnx, pyproj) is heavy and runs only when no valid cached graph exists; loading the cache needs
 numpy alone. A cached file that cannot be read (damaged, truncated, written by another layout) is rebuilt.
 """
@@ -8,9 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import tempfile
 import time
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from routing import settings
@@ -21,6 +25,8 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
 Counts = Callable[[str, int], None]  # as routing.osm_import.Counts: ("ways" | "nodes" | "edges", how many so far)
 BUILD_STAGES = ("read OSM file", "keep walkable ways", "build compact graph", "write cache")
+# One map file, or several read as one region.
+MapFiles = Path | str | Sequence[Path | str]
 
 
 def source_hash(path: Path) -> str:
@@ -37,32 +43,48 @@ def cache_path(key: str, cache_dir: Path | None = None) -> Path:
     return (cache_dir or settings.CACHE_DIR) / f"walkgraph-{key[:24]}-v{settings.GRAPH_VERSION}.npz"
 
 
-def _source_key(osm_file: Path | None, place: str | None) -> tuple[str, str]:
-    if osm_file is not None:
+def map_files(osm_file: MapFiles | None) -> list[Path]:
+    """The map files of a source as a list of paths ([] for none)."""
+    if osm_file is None:
+        return []
+    if isinstance(osm_file, (str, Path)):
+        return [Path(osm_file)]
+    return [Path(path) for path in osm_file]
+
+
+def _source_key(osm_file: MapFiles | None, place: str | None) -> tuple[str, str]:
+    files = map_files(osm_file)
+    if files:
         from routing.osm_import import check_osm_path
 
-        path = check_osm_path(osm_file)
-        return source_hash(path), str(path)
+        paths = [check_osm_path(path) for path in files]
+        if len(paths) == 1:
+            return source_hash(paths[0]), str(paths[0])
+        # Several files: the region's key does not depend on the order they are given in.
+        hashes = ",".join(sorted(source_hash(path) for path in paths))
+        return hashlib.sha256(f"region:{hashes}".encode()).hexdigest(), " + ".join(map(str, paths))
     if place:
         return hashlib.sha256(f"place:{place}".encode()).hexdigest(), place
     raise ValueError("Give a map file or a place name")
 
 
-def build_graph(osm_file: Path | None = None, place: str | None = None, progress: Progress | None = None,
+def build_graph(osm_file: MapFiles | None = None, place: str | None = None, progress: Progress | None = None,
                 counts: Counts | None = None) -> WalkGraph:
-    """Build a walk graph from an OSM file or (online) a place name, reporting each stage to `progress` and, while
-    a file is read, how many ways and nodes have been read to `counts`."""
+    """Build a walk graph from OSM files (one, or several merged into one region) or (online) a place name,
+    reporting each stage to `progress` and, while a file is read, how many ways and nodes have been read to
+    `counts`. `meta["areas"]` names the files."""
     from routing import osm_import
     from routing.graph import build_walk_graph, compact_walk_graph
     from routing.spatial import place_landmarks
 
     report = progress or (lambda stage: None)
     key, source = _source_key(osm_file, place)
-    meta = {"source": source, "source_hash": key}
+    files = map_files(osm_file)
+    meta = {"source": source, "source_hash": key, "areas": [path.name for path in files] or [place]}
     started = time.perf_counter()
     report(BUILD_STAGES[0])
-    if osm_file is not None:
-        network, landmarks, addresses, closed = osm_import.read_osm_file(osm_file, counts)
+    if files:
+        network, landmarks, addresses, closed = _read_files(files, counts)
         report(BUILD_STAGES[1])  # the reader kept the walkable ways as it read them
         report(BUILD_STAGES[2])
         graph = compact_walk_graph(network, landmarks, addresses, meta, closed)
@@ -79,11 +101,21 @@ def build_graph(osm_file: Path | None = None, place: str | None = None, progress
     return graph
 
 
+def _read_files(files: list[Path], counts: Counts | None):
+    """Stream one map file, or several merged into one region file first (in a temporary directory)."""
+    from routing import osm_import
+
+    if len(files) == 1:
+        return osm_import.read_osm_file(files[0], counts)
+    with tempfile.TemporaryDirectory(prefix="lotse-region-") as work:
+        return osm_import.read_osm_file(osm_import.merge_osm_files(files, Path(work) / "region.osm.pbf"), counts)
+
+
 def cached_graph(
-    osm_file: Path | str | None = None, place: str | None = None, cache_dir: Path | None = None
+    osm_file: MapFiles | None = None, place: str | None = None, cache_dir: Path | None = None
 ) -> WalkGraph | None:
     """The cached walk graph of a source, or None when there is none or it is stale or damaged."""
-    key, _ = _source_key(Path(osm_file) if osm_file is not None else None, place)
+    key, _ = _source_key(osm_file, place)
     path = cache_path(key, cache_dir)
     if not path.exists():
         return None
@@ -100,7 +132,7 @@ def cached_graph(
 
 
 def load_graph(
-    osm_file: Path | str | None = None,
+    osm_file: MapFiles | None = None,
     place: str | None = None,
     cache_dir: Path | None = None,
     progress: Progress | None = None,
@@ -111,7 +143,6 @@ def load_graph(
     graph = cached_graph(osm_file, place, cache_dir)
     if graph is not None:
         return graph
-    osm_file = Path(osm_file) if osm_file is not None else None
     graph = build_graph(osm_file, place, progress, counts)
     (progress or (lambda stage: None))(BUILD_STAGES[3])
     path = cache_path(graph.meta["source_hash"], cache_dir)

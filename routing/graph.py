@@ -88,6 +88,11 @@ class WalkGraph:
     adjacency_edges: np.ndarray = field(init=False, repr=False)
     way_is_road: np.ndarray = field(init=False, repr=False)
     _closed_at: dict[int, list[int]] = field(init=False, repr=False)
+    # Filled as they are asked for (the planner asks for every node's roads and streets when it starts).
+    _roads: dict[int, tuple[int, ...]] = field(init=False, repr=False, default_factory=dict)
+    _street_keys: list[str] | None = field(init=False, repr=False, default=None)
+    _streets: dict[tuple[int, ...], Street] = field(init=False, repr=False, default_factory=dict)
+    _plain: dict[str, list] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         ends = np.concatenate([self.edge_u, self.edge_v])
@@ -176,8 +181,10 @@ class WalkGraph:
     # -------------------------------------------------------------------------------------------- crossings
     def street_key(self, way: int) -> str:
         """What identifies a street across the OSM ways it is split into: its name, or the way id if unnamed."""
-        name = self.way_text("name", way)
-        return name or f"way:{int(self.way_osm_id[way])}"
+        if self._street_keys is None:
+            names = np.array(self.texts["name"], dtype=object)[self.way_columns["name"]].tolist()
+            self._street_keys = [name or f"way:{osm_id}" for name, osm_id in zip(names, self.way_osm_id.tolist())]
+        return self._street_keys[way]
 
     def closed_roads_at(self, node: int) -> list[Street]:
         """Roads the walker may not use that meet a node: crossed by walking past, never walked along."""
@@ -187,8 +194,12 @@ class WalkGraph:
 
     def roads_at(self, node: int) -> list[int]:
         """Ways carrying motor traffic that meet at a node (each way once)."""
-        ways = self.edge_way[self.edges_at(node)]
-        return list(dict.fromkeys(int(way) for way in ways if self.way_is_road[way]))
+        roads = self._roads.get(node)
+        if roads is None:
+            ways = self.edge_way[self.edges_at(node)].tolist()
+            way_is_road = self._plain_list("way_is_road")
+            roads = self._roads[node] = tuple(dict.fromkeys(way for way in ways if way_is_road[way]))
+        return list(roads)
 
     def crossed_streets(self, node: int, in_edge: int | None, out_edge: int | None) -> list[Street]:
         """The streets a walker crosses at `node` when arriving on `in_edge` and leaving on `out_edge`.
@@ -200,16 +211,17 @@ class WalkGraph:
         every other arm is reported.
         """
         edges = [edge for edge in (in_edge, out_edge) if edge is not None]
-        if self._is_crossing_place(node, edges) and len({bool(self.way_is_road[self.edge_way[e]]) for e in edges}) == 2:
+        edge_way, way_is_road = self._plain_list("edge_way"), self._plain_list("way_is_road")
+        if self._is_crossing_place(node, edges) and len({way_is_road[edge_way[e]] for e in edges}) == 2:
             # Leaving a street onto a mapped crossing (or arriving from one) crosses that street.
-            edges = [edge for edge in edges if not self.way_is_road[self.edge_way[edge]]]
-        walked = {self.street_key(int(self.edge_way[edge])) for edge in edges}
+            edges = [edge for edge in edges if not way_is_road[edge_way[edge]]]
+        walked = {self.street_key(edge_way[edge]) for edge in edges}
         streets: dict[str, list[int]] = {}
         for way in self.roads_at(node):
             key = self.street_key(way)
             if key not in walked:
                 streets.setdefault(key, []).append(way)
-        found = [self.street(ways) for ways in streets.values()]
+        found = [self._street(tuple(ways)) for ways in streets.values()]
         names = {street.name for street in found if street.name} | {key for key in walked if not key.startswith("way:")}
         return found + [road for road in self.closed_roads_at(node) if not road.name or road.name not in names]
 
@@ -217,12 +229,32 @@ class WalkGraph:
         """A crossing node, or a node where a footway=crossing way (or one with crossing tags) is walked."""
         if self.node_columns["crossing"][node]:
             return True
-        crossing_way = self.texts["footway"].index("crossing") if "crossing" in self.texts["footway"] else -1
-        return any(self.way_columns["footway"][self.edge_way[e]] == crossing_way or
-                   self.way_columns["crossing"][self.edge_way[e]] for e in edges)
+        edge_way, way_is_crossing = self._plain_list("edge_way"), self._plain_list("way_is_crossing")
+        return any(way_is_crossing[edge_way[e]] for e in edges)
+
+    def _plain_list(self, name: str) -> list:
+        """A per-edge or per-way array as a Python list (made once), for the loops over every arc."""
+        if name not in self._plain:
+            if name == "way_is_crossing":
+                footways = self.texts["footway"]
+                crossing_way = footways.index("crossing") if "crossing" in footways else -1
+                values = (self.way_columns["footway"] == crossing_way) | (self.way_columns["crossing"] != 0)
+            else:
+                values = getattr(self, name)
+            self._plain[name] = values.tolist()
+        return self._plain[name]
 
     def street(self, ways: list[int]) -> Street:
         """The street that the given ways (of one name) make up, with its size facts."""
+        return self._street(tuple(ways))
+
+    def _street(self, ways: tuple[int, ...]) -> Street:
+        street = self._streets.get(ways)
+        if street is None:
+            street = self._streets[ways] = self._make_street(ways)
+        return street
+
+    def _make_street(self, ways: tuple[int, ...]) -> Street:
         lanes = [int(self.way_columns["lanes"][way]) for way in ways if self.way_columns["lanes"][way] >= 0]
         speeds = [float(self.way_columns["maxspeed_kmh"][way]) for way in ways]
         speeds = [speed for speed in speeds if not math.isnan(speed)]

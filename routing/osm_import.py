@@ -13,7 +13,7 @@ cached graph, never pays for them.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import groupby, pairwise
 from pathlib import Path
@@ -135,12 +135,36 @@ def _stream(path: Path, entity: Any) -> Iterator[Any]:
     try:
         yield from osmium.FileProcessor(osmium.io.File(str(path), _file_format(path)), entity)
     except RuntimeError as exc:
-        message = str(exc)
-        if message.startswith("XML"):
-            raise OsmInputError(f"{path.name} is not valid OSM XML ({message})") from exc
-        if _file_format(path) == "pbf":
-            raise OsmInputError(f"{path.name} is not a valid OSM PBF file, or it is damaged ({message})") from exc
-        raise OsmInputError(f"{path.name} cannot be read, it may be truncated or damaged ({message})") from exc
+        raise _read_error(path, exc) from exc
+
+
+def _read_error(path: Path, exc: RuntimeError) -> OsmInputError:
+    """What is wrong with a file pyosmium could not read, in plain words."""
+    message = str(exc)
+    if message.startswith("XML"):
+        return OsmInputError(f"{path.name} is not valid OSM XML ({message})")
+    if _file_format(path) == "pbf":
+        return OsmInputError(f"{path.name} is not a valid OSM PBF file, or it is damaged ({message})")
+    return OsmInputError(f"{path.name} cannot be read, it may be truncated or damaged ({message})")
+
+
+def merge_osm_files(paths: Iterable[str | Path], target: Path) -> Path:
+    """Write several OSM files as one PBF at `target`, each node and way once and all in id order, so a way drawn
+    across two extracts' border is one way and the towns connect where their ways do.
+
+    pyosmium merges in memory: the files' objects are held (compactly, as libosmium buffers) while they are written.
+    """
+    import osmium
+
+    reader = osmium.MergeInputReader()
+    for path in map(check_osm_path, paths):
+        try:
+            reader.add_buffer(path.read_bytes(), _file_format(path))
+        except RuntimeError as exc:
+            raise _read_error(path, exc) from exc
+    with osmium.SimpleWriter(str(target), overwrite=True) as writer:
+        reader.apply(writer)
+    return target
 
 
 def _read_ways(path: Path, counts: Counts) -> tuple[_Ways, _Ways, _Ways, int]:

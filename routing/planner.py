@@ -1,8 +1,10 @@
 """Plan the route a walker's profile prefers, within the detour they accept, and the shortest one to compare with.
 
 Searches run in C (scipy's Dijkstra) over the edge-based graph of `routing.costs`: one row per directed edge plus a
-last row for the start, which sits mid-edge and reaches both ends of its edge. Only that row changes per request;
-the cost arrays are cached per set of preferences and obstacles.
+last row for the start, which sits mid-edge and reaches both ends of its edge. The cost arrays are cached per set of
+preferences and obstacles. A search bounded by a cost limit can only settle states inside an ellipse around start
+and end (see `_window`), so it runs on the sub-graph of that window, found through a grid of the nodes: the work per
+request grows with the walk, not with the map.
 """
 
 from __future__ import annotations
@@ -34,6 +36,10 @@ _LIMIT_FACTOR_LENGTH = 0.8
 _LIMIT_FACTOR_PREFERRED = 2.2
 # Blends of preference cost and plain length tried when the preferred route is longer than the accepted detour.
 _DETOUR_BLENDS = (0.6, 0.3, 0.1, 0.0)
+# Side of the grid cells (metres) through which a search finds the nodes of its window.
+_GRID_CELL_M = 250.0
+# Kept in a window beyond its bound, so rounding never drops a state the bounded search could settle.
+_WINDOW_MARGIN = 1.0
 
 
 class NoRouteError(LotseError):
@@ -86,7 +92,7 @@ class Path:
 @dataclass
 class _Costs:
     arrays: CostArrays
-    data: np.ndarray  # arc weights in CSR order, without the start row
+    data: np.ndarray  # arc weights in the order of `Planner._block_arcs`
     blocked: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     limit_factor: float = _LIMIT_FACTOR_PREFERRED
     # The cheapest cost of a metre anywhere: straight-line metres times this never overestimate what is left.
@@ -114,6 +120,19 @@ class Planner:
         self._arc_node_between = self.table.directed_to[self.table.arc_from[order]]
         self._arc_node_after = self.table.directed_to[self.table.arc_to[order]]
         self._build_node_graph()
+        self._build_grid()
+        # The directed edges arriving at each node (a search state sits where its edge ends), and the arcs grouped
+        # by the node they pass, each state's arcs in CSR order: a window's states and arcs are its nodes' blocks.
+        to_node = self.table.directed_to
+        self._arriving = np.argsort(to_node, kind="stable").astype(np.int32)
+        self._arriving_offsets = np.searchsorted(to_node[self._arriving], np.arange(graph.node_count + 1))
+        self._state_arc_counts = np.diff(self.table.row_offsets).astype(np.int64)
+        arc_node = to_node[np.repeat(np.arange(directed_count), self._state_arc_counts)]
+        self._block_arcs = np.argsort(arc_node, kind="stable")
+        self._block_offsets = np.searchsorted(arc_node[self._block_arcs], np.arange(graph.node_count + 1))
+        self._block_heads = self._indices[:-2][self._block_arcs]
+        self._node_arc_counts = np.diff(self._node_indptr[:-1]).astype(np.int64)
+        self._thread_scratch = threading.local()
         self._cache: OrderedDict[tuple, _Costs] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
@@ -154,7 +173,8 @@ class Planner:
         measurable = (length > 0) & np.isfinite(arrays.directed[:edge_count])
         ratios = arrays.directed[:edge_count][measurable] / length[measurable]
         metre_cost = min(1.0, float(ratios.min())) if len(ratios) else 1.0
-        return _Costs(arrays=arrays, data=weights[self._arc_order], blocked=blocked, limit_factor=limit_factor,
+        return _Costs(arrays=arrays, data=weights[self._arc_order][self._block_arcs], blocked=blocked,
+                      limit_factor=limit_factor,
                       metre_cost=metre_cost)
 
     def _obstacle_edges(self, obstacles: tuple[Obstacle, ...]) -> tuple[np.ndarray, np.ndarray | None]:
@@ -197,10 +217,23 @@ class Planner:
         self._node_indptr = np.concatenate([[0], np.cumsum(counts), [len(pair_tails) + 2]]).astype(np.int32)
         self._node_indices = np.concatenate([pair_heads, [0, 0]]).astype(np.int32)
         self._node_arc_tails = pair_tails
-        # The directed edges between two neighbours, to turn a node sequence back into edges.
-        self._node_pair_edges: dict[tuple[int, int], list[int]] = {}
-        for d, tail, head in zip(directed.tolist(), tails.tolist(), heads.tolist()):
-            self._node_pair_edges.setdefault((tail, head), []).append(d)
+        # Each pair as one ascending number, to find the directed edges between two neighbours when a node
+        # sequence is turned back into edges: directed[starts[pair]:ends[pair]].
+        self._node_pair_keys = pair_tails.astype(np.int64) * self.graph.node_count + pair_heads
+        self._node_pair_ends = np.append(self._node_pair_starts[1:], len(directed))
+
+    def _edges_between(self, nodes: list[int], directed_cost: np.ndarray) -> list[int]:
+        """The directed edges that walk a sequence of neighbouring nodes: the cheapest where several join two."""
+        if len(nodes) < 2:
+            return []
+        steps = np.asarray(nodes, dtype=np.int64)
+        pairs = np.searchsorted(self._node_pair_keys, steps[:-1] * self.graph.node_count + steps[1:])
+        starts, ends = self._node_pair_starts[pairs], self._node_pair_ends[pairs]
+        edges = self._node_arc_directed[starts].tolist()
+        for step in np.flatnonzero(ends - starts > 1).tolist():
+            between = self._node_arc_directed[starts[step]:ends[step]].tolist()
+            edges[step] = min(between, key=directed_cost.__getitem__)
+        return edges
 
     def _search_nodes(self, start: Snap, end: Snap, costs: _Costs) -> Path | None:
         """`search` for plain-length costs, on nodes: no move between edges costs anything there."""
@@ -215,43 +248,31 @@ class Planner:
             direction = start_edge if end_share >= start_share else start_edge + edge_count
             candidates.append((_part(start_cost, abs(end_share - start_share)), [direction]))
 
-        dx, dy = graph.node_x - end.x, graph.node_y - end.y
-        h = np.sqrt(dx * dx + dy * dy) * costs.metre_cost
-        h_source = math.hypot(start.x - end.x, start.y - end.y) * costs.metre_cost
+        metre_cost = costs.metre_cost
+        h_source = math.hypot(start.x - end.x, start.y - end.y) * metre_cost
         start_u, start_v = int(graph.edge_u[start_edge]), int(graph.edge_v[start_edge])
-        data = np.empty(len(self._node_indices))
-        np.subtract(h[self._node_indices[:-2]], h[self._node_arc_tails], out=data[:-2])
-        data[:-2] += costs.node_data
-        data[-2:] = (_part(start_cost, start_share) + h[start_u] - h_source,
-                     _part(start_cost, 1 - start_share) + h[start_v] - h_source)
-        np.maximum(data, _EPSILON, out=data)
-        indices = self._node_indices.copy()
-        indices[-2:] = (start_u, start_v)
-        source = graph.node_count
-        matrix = csr_matrix((data, indices, self._node_indptr), shape=(source + 1, source + 1))
+        start_arcs = ((start_u, _part(start_cost, start_share)), (start_v, _part(start_cost, 1 - start_share)))
         end_u, end_v = int(graph.edge_u[end_edge]), int(graph.edge_v[end_edge])
         for limit in (costs.limit_factor * h_source + _LIMIT_SLACK, math.inf):
-            reduced, predecessors = dijkstra(matrix, directed=True, indices=source, return_predecessors=True,
-                                             limit=limit)
+            nodes = self._window(start, end, metre_cost, h_source, limit)
+            arcs = _positions(self._node_indptr[nodes], self._node_indptr[nodes + 1])
+            settled = self._dijkstra(self._scratch("nodes"), nodes, self._node_indices[arcs],
+                                     self._node_arc_counts[nodes], costs.node_data[arcs],
+                                     self._h(nodes, end, metre_cost), start_arcs, (end_u, end_v), h_source, limit)
             arrivals = []
             if math.isfinite(end_cost):
                 for node, walked, direction in ((end_u, end_share, end_edge), (end_v, 1 - end_share, end_edge + edge_count)):
-                    if math.isfinite(reduced[node]):
-                        arrivals.append((reduced[node] + h_source - h[node] + _part(end_cost, walked), node, direction))
+                    reduced = settled.distance(node)
+                    if math.isfinite(reduced):
+                        arrivals.append((reduced + h_source - settled.h(node) + _part(end_cost, walked), node, direction))
             if limit == math.inf or (arrivals and min(arrivals)[0] <= limit + h_source - 2 * end_cost):
                 break
         for cost, node, direction in arrivals:
-            nodes = [node]
-            while (node := int(predecessors[node])) != source:
-                nodes.append(node)
-            nodes.reverse()
+            nodes = settled.unwind(node)
             # Leaving the start point towards u walks the start edge backwards, towards v forwards.
             towards_u = nodes[0] == start_u and (start_u != start_v or start_share <= 0.5)
-            path = [start_edge + edge_count if towards_u else start_edge]
-            for tail, head in zip(nodes, nodes[1:]):
-                between = self._node_pair_edges[(tail, head)]
-                path.append(between[0] if len(between) == 1 else min(between, key=directed_cost.__getitem__))
-            path.append(direction)
+            path = [start_edge + edge_count if towards_u else start_edge, *self._edges_between(nodes, directed_cost),
+                    direction]
             candidates.append((cost, path))
         if not candidates:
             return None
@@ -280,53 +301,124 @@ class Planner:
 
         # A* through Dijkstra on reduced costs w(a→b) - h(a) + h(b), h = straight-line metres to the end point times
         # the cheapest metre: a lower bound of any remaining cost, so reduced costs stay >= 0 and the answer exact.
-        end_x, end_y = end.x, end.y
-        dx, dy = self.graph.node_x - end_x, self.graph.node_y - end_y
-        h_node = np.sqrt(dx * dx + dy * dy) * costs.metre_cost
-        h = h_node[self.table.directed_to]
-        h_source = math.hypot(start.x - end_x, start.y - end_y) * costs.metre_cost
-        data = np.empty(len(self._indices))
-        np.subtract(h_node[self._arc_node_after], h_node[self._arc_node_between], out=data[:-2])
-        data[:-2] += costs.data
-        data[-2:] = (_part(start_cost, 1 - start_share) + h[start_edge] - h_source,
-                     _part(start_cost, start_share) + h[start_edge + edge_count] - h_source)
-        np.maximum(data, _EPSILON, out=data)
-        indices = self._indices.copy()
-        indices[-2:] = (start_edge, start_edge + edge_count)
-        matrix = csr_matrix((data, indices, self._indptr), shape=self._shape)
-        source = self._shape[0] - 1
+        metre_cost = costs.metre_cost
+        h_source = math.hypot(start.x - end.x, start.y - end.y) * metre_cost
+        start_arcs = ((start_edge, _part(start_cost, 1 - start_share)),
+                      (start_edge + edge_count, _part(start_cost, start_share)))
         # Arrival states cost at most the bound plus the end edge, and h there is at most the end edge's cost.
         bounded = upper_bound + 2 * end_cost - h_source + 1.0 if math.isfinite(upper_bound) else math.inf
         first_limit = min(costs.limit_factor * h_source + _LIMIT_SLACK, bounded)
+        directed_to = self.table.directed_to
         for limit in (first_limit, bounded):
-            reduced, predecessors = dijkstra(
-                matrix, directed=True, indices=source, return_predecessors=True, limit=limit
-            )
+            nodes = self._window(start, end, metre_cost, h_source, limit)
+            states = self._arriving[_positions(self._arriving_offsets[nodes], self._arriving_offsets[nodes + 1])]
+            arcs = _positions(self._block_offsets[nodes], self._block_offsets[nodes + 1])
+            settled = self._dijkstra(self._scratch("states"), states, self._block_heads[arcs],
+                                     self._state_arc_counts[states], costs.data[arcs],
+                                     self._h(directed_to[states], end, metre_cost), start_arcs,
+                                     (end_edge, end_edge + edge_count), h_source, limit)
             # Arriving on the end edge from its u end (forward) or v end (backward), minus the part not walked.
             arrivals = []
             for state, unwalked in ((end_edge, 1 - end_share), (end_edge + edge_count, end_share)):
-                if not (math.isfinite(reduced[state]) and math.isfinite(end_cost)):
+                reduced = settled.distance(state)
+                if not (math.isfinite(reduced) and math.isfinite(end_cost)):
                     continue  # not reached, or an impassable end edge
-                cost = reduced[state] + h_source - h[state] - _part(end_cost, unwalked)
-                if not (start_edge == end_edge and predecessors[state] == source):
+                cost = reduced + h_source - settled.h(state) - _part(end_cost, unwalked)
+                if not (start_edge == end_edge and settled.from_source(state)):
                     arrivals.append((cost, state))
             # Within the limit costs are exact; an arrival is surely best once no state beyond the limit can beat it
             # (such a state's arrival costs more than limit + h_source - 2 * end_cost).
             if limit == bounded or (arrivals and min(arrivals)[0] <= limit + h_source - 2 * end_cost):
                 break
-        candidates.extend((cost, self._unwind(predecessors, state, source)) for cost, state in arrivals)
+        candidates.extend((cost, settled.unwind(state)) for cost, state in arrivals)
         if not candidates:
             return None
         cost, directed = min(candidates, key=lambda item: item[0])
         return Path(directed=directed, start=start, end=end, cost=cost, length_m=self.path_length(directed, start, end))
 
-    @staticmethod
-    def _unwind(predecessors: np.ndarray, state: int, source: int) -> list[int]:
-        path = [state]
-        while (state := int(predecessors[state])) != source:
-            path.append(state)
-        path.reverse()
-        return path
+    def _build_grid(self) -> None:
+        """A grid of the nodes by their metric position: the nodes of cell c are _grid_nodes[offsets[c]:offsets[c+1]],
+        cells numbered row by row."""
+        x, y = self.graph.node_x, self.graph.node_y
+        self._grid_origin = (float(x.min()), float(y.min())) if len(x) else (0.0, 0.0)
+        column = ((x - self._grid_origin[0]) // _GRID_CELL_M).astype(np.int64)
+        row = ((y - self._grid_origin[1]) // _GRID_CELL_M).astype(np.int64)
+        self._grid_columns = int(column.max()) + 1 if len(x) else 1
+        self._grid_rows = int(row.max()) + 1 if len(x) else 1
+        cell = row * self._grid_columns + column
+        self._grid_nodes = np.argsort(cell, kind="stable").astype(np.int32)
+        self._grid_offsets = np.searchsorted(cell[self._grid_nodes], np.arange(self._grid_rows * self._grid_columns + 1))
+
+    def _window(self, start: Snap, end: Snap, metre_cost: float, h_source: float, limit: float) -> np.ndarray:
+        """The nodes at which a search bounded by `limit` may settle a state.
+
+        The reduced cost of reaching a node x is at least metre_cost * (|start - x| + |x - end|) - h_source: walking
+        to x costs at least its straight-line metres, and h(x) is the straight line on. States beyond the limit are
+        never settled, so the search runs on the ellipse of nodes within it (plus a margin) and gives what the search
+        on the whole graph gives.
+        """
+        graph = self.graph
+        if not (math.isfinite(limit) and metre_cost > 0):
+            return np.arange(graph.node_count)
+        reach = (limit + _WINDOW_MARGIN + h_source) / metre_cost  # the ellipse: |start - x| + |x - end| <= reach
+        centre_x, centre_y = (start.x + end.x) / 2, (start.y + end.y) / 2
+        origin_x, origin_y = self._grid_origin
+        first_column = max(int((centre_x - reach / 2 - origin_x) // _GRID_CELL_M), 0)
+        last_column = min(int((centre_x + reach / 2 - origin_x) // _GRID_CELL_M), self._grid_columns - 1)
+        first_row = max(int((centre_y - reach / 2 - origin_y) // _GRID_CELL_M), 0)
+        last_row = min(int((centre_y + reach / 2 - origin_y) // _GRID_CELL_M), self._grid_rows - 1)
+        if first_column > last_column or first_row > last_row:
+            return np.zeros(0, dtype=np.int64)
+        rows = np.arange(first_row, last_row + 1) * self._grid_columns
+        nodes = self._grid_nodes[_positions(self._grid_offsets[rows + first_column],
+                                            self._grid_offsets[rows + last_column + 1])]
+        x, y = graph.node_x[nodes], graph.node_y[nodes]
+        return nodes[np.hypot(x - start.x, y - start.y) + np.hypot(x - end.x, y - end.y) <= reach]
+
+    def _scratch(self, kind: str) -> np.ndarray:
+        """This thread's scratch array for `_dijkstra`, a zero per node ("nodes") or per state ("states")."""
+        scratch = self._thread_scratch.__dict__
+        if kind not in scratch:
+            scratch[kind] = np.zeros(self.graph.node_count if kind == "nodes" else self._shape[0], dtype=np.int64)
+        return scratch[kind]
+
+    def _h(self, nodes: np.ndarray, end: Snap, metre_cost: float) -> np.ndarray:
+        """The A* bound at nodes: straight-line metres to the end point times the cheapest metre."""
+        dx, dy = self.graph.node_x[nodes] - end.x, self.graph.node_y[nodes] - end.y
+        return np.sqrt(dx * dx + dy * dy) * metre_cost
+
+    def _dijkstra(self, scratch: np.ndarray, rows: np.ndarray, heads: np.ndarray, counts: np.ndarray,
+                  weights: np.ndarray, h: np.ndarray, start_arcs: tuple[tuple[int, float], ...],
+                  watched: tuple[int, ...], h_source: float, limit: float) -> _Settled:
+        """Dijkstra on reduced costs over a window: `rows` (ids of the whole graph), their arcs in order (`counts`
+        per row, `heads` as ids of the whole graph, `weights`) and their A* bounds `h`, from the start, which
+        reaches `start_arcs` (row, cost). Reduced costs below _EPSILON are raised to it.
+
+        The sub-graph numbers the window's rows 1..k in the order given and sends every arc leaving the window to
+        row 0, whose bound is infinite: such an arc is never taken within the limit, as in the whole graph, where
+        its head lies beyond the limit. Each row keeps its arcs' order, so the search does what it does on the
+        whole graph. `scratch` (zero everywhere, left so) maps ids of the whole graph to rows.
+        """
+        count = len(rows)
+        scratch[rows] = np.arange(1, count + 1)
+        local_heads = scratch[heads]
+        start_rows = scratch[[row for row, _ in start_arcs]].tolist()
+        watched_rows = dict(zip(watched, scratch[list(watched)].tolist()))
+        scratch[rows] = 0
+        bound = np.empty(count + 1)
+        bound[0], bound[1:] = math.inf, h
+        starts = [(local, cost + bound[local] - h_source) for local, (_, cost) in zip(start_rows, start_arcs) if local]
+        data = np.empty(len(heads) + len(starts))
+        np.subtract(bound[local_heads], np.repeat(h, counts), out=data[:len(heads)])
+        data[:len(heads)] += weights
+        data[len(heads):] = [cost for _, cost in starts]
+        np.maximum(data, _EPSILON, out=data)
+        indices = np.concatenate([local_heads, [local for local, _ in starts]]).astype(np.int32)
+        indptr = np.concatenate([[0, 0], np.cumsum(counts), [len(indices)]]).astype(np.int32)
+        source = count + 1
+        matrix = csr_matrix((data, indices, indptr), shape=(source + 1, source + 1))
+        reduced, predecessors = dijkstra(matrix, directed=True, indices=source, return_predecessors=True, limit=limit)
+        return _Settled(rows, reduced, predecessors, bound, watched_rows)
 
     def shares(self, path_edges: list[int], start: Snap, end: Snap) -> np.ndarray:
         """The fraction of each directed edge of a path that is walked: partial at the ends, whole between."""
@@ -409,6 +501,44 @@ class Planner:
             return self._prepare(arrays, preferred.blocked, _LIMIT_FACTOR_PREFERRED)
 
         return self._cached(("blend", prefs, obstacles, blend), make)
+
+
+@dataclass
+class _Settled:
+    """What one Dijkstra run on a window found, looked up by the whole graph's ids of the watched rows."""
+
+    rows: np.ndarray  # the window's rows: local row i + 1 is rows[i]; row 0 stands for outside, the last is the start
+    reduced: np.ndarray
+    predecessors: np.ndarray
+    bound: np.ndarray  # the A* bound h of each local row
+    watched: dict[int, int]  # local row of each watched id (0: outside the window)
+
+    def distance(self, row: int) -> float:
+        """Reduced cost of reaching a watched row; inf if it was not reached within the limit."""
+        local = self.watched[row]
+        return float(self.reduced[local]) if local else math.inf
+
+    def h(self, row: int) -> float:
+        return float(self.bound[self.watched[row]])
+
+    def from_source(self, row: int) -> bool:
+        """Whether a watched row was reached straight from the start."""
+        return int(self.predecessors[self.watched[row]]) == len(self.rows) + 1
+
+    def unwind(self, row: int) -> list[int]:
+        """The rows (ids of the whole graph) from the start to a watched row, in order."""
+        local, source = self.watched[row], len(self.rows) + 1
+        path = [local]
+        while (local := int(self.predecessors[local])) != source:
+            path.append(local)
+        path.reverse()
+        return self.rows[np.array(path) - 1].tolist()
+
+
+def _positions(starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+    """starts[0], ..., stops[0] - 1, starts[1], ..., stops[1] - 1, ... in one array."""
+    counts = (stops - starts).astype(np.int64)
+    return np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
 
 
 def _part(cost: float, share: float) -> float:

@@ -18,6 +18,10 @@ from routing import settings
 from routing.errors import CoordinateError, OffMapError
 from routing.graph import WalkGraph
 
+# Segments this much farther than the nearest are as near: two ways drawn over the same nodes (a pedestrian way and
+# a service road on one square) lie at one distance, give or take rounding.
+_TIE_M = 1e-3
+
 
 @dataclass(frozen=True)
 class Snap:
@@ -110,11 +114,12 @@ class EdgeIndex:
         lat_f, lon_f = check_coordinate(lat, lon)
         limit = self.limit_m if limit_m is None else limit_m
         x, y = self.project(lat_f, lon_f)
-        found = self._tree.query_nearest(shapely.Point(x, y), max_distance=limit, all_matches=False)
+        point = shapely.Point(x, y)
+        found, distances = self._tree.query_nearest(point, max_distance=limit, return_distance=True, all_matches=False)
         if len(found) == 0:
             distance = self._distance_anywhere(x, y)
             raise OffMapError(self._off_map_message(distance, lat_f, lon_f, limit), distance_m=distance, limit_m=limit)
-        segment = int(found[0])
+        segment = self._first_of_equally_near(point, float(distances[0]))
         dx, dy = self._dx[segment], self._dy[segment]
         squared = dx * dx + dy * dy
         t = 0.0 if squared == 0 else min(1.0, max(0.0, ((x - self._x0[segment]) * dx + (y - self._y0[segment]) * dy) / squared))
@@ -151,6 +156,17 @@ class EdgeIndex:
             x=foot_x[first],
             y=foot_y[first],
         )
+
+    def _first_of_equally_near(self, point: shapely.Point, nearest_m: float) -> int:
+        """Of the segments as near as the nearest (see _TIE_M), the one of the lowest way OSM id, then edge id.
+
+        The tree returns any one of equally near segments, and which depends on what else it holds; this choice
+        depends on the map alone, so a point snaps to the same way in a town as in a region that contains it.
+        """
+        near = self._tree.query(point, predicate="dwithin", distance=nearest_m + _TIE_M)
+        edges = self._edge[near]
+        ways = self.graph.way_osm_id[self.graph.edge_way[edges]]
+        return int(near[np.lexsort((near, edges, ways))[0]])
 
     def _distance_anywhere(self, x: float, y: float) -> float:
         nearest = self._tree.query_nearest(shapely.Point(x, y), return_distance=True, all_matches=False)

@@ -242,3 +242,32 @@ def test_bad_input_raises_osm_input_error(tmp_path, tmp_cache, kind, message):
     assert "Traceback" not in str(info.value)
     # Nothing half-built is cached.
     assert not tmp_cache.exists() or not any(tmp_cache.iterdir())
+
+
+# ----------------------------------------------------------------------------------------- several files
+
+CENTRE_OSM = SHARED_OSM / "kaiserslautern_cc.osm.gz"
+
+
+def test_several_files_are_one_region_graph_cached_once_whatever_their_order(tmp_cache):
+    centre, campus = load_graph(CENTRE_OSM, cache_dir=tmp_cache), load_graph(CAMPUS_OSM, cache_dir=tmp_cache)
+    region = load_graph([CENTRE_OSM, CAMPUS_OSM], cache_dir=tmp_cache)
+    assert region.meta["areas"] == ["kaiserslautern_cc.osm.gz", "kaiserslautern_uni.osm.gz"]
+    assert set(region.way_osm_id.tolist()) == set(centre.way_osm_id.tolist()) | set(campus.way_osm_id.tolist())
+    assert set(region.landmark_osm_id.tolist()) == set(centre.landmark_osm_id.tolist()) | set(
+        campus.landmark_osm_id.tolist())
+    assert len(set(region.node_osm_id.tolist())) == region.node_count  # a node in both extracts is one node
+    stages: list[str] = []
+    again = load_graph([str(CAMPUS_OSM), CENTRE_OSM], cache_dir=tmp_cache, progress=stages.append)
+    assert stages == []  # the same region, from the cache
+    assert again.meta["cache_file"] == region.meta["cache_file"]
+    assert len(list(tmp_cache.iterdir())) == 3
+
+
+def test_a_region_with_a_bad_file_names_it(tmp_path, tmp_cache):
+    broken = write_input(tmp_path, "not_xml")
+    with pytest.raises(OsmInputError, match=r"^map\.osm is not valid OSM XML \("):
+        load_graph([CENTRE_OSM, broken], cache_dir=tmp_cache)
+    with pytest.raises(OsmInputError, match=r"^Map file not found: .*nowhere\.osm$"):
+        load_graph([CENTRE_OSM, tmp_path / "nowhere.osm"], cache_dir=tmp_cache)
+    assert not tmp_cache.exists() or not any(tmp_cache.iterdir())

@@ -27,6 +27,7 @@ from routing.profiles import PreferenceError, resolve
 from routing.route import build_route
 from routing.spatial import Snap
 from tests.conftest import REPO
+from tests.graph_helpers import unwindowed_cost
 
 PAIRS_FILE = REPO / "bench" / "route_pairs.json"
 
@@ -220,6 +221,44 @@ def test_preferred_route_is_cheapest_under_its_own_costs(city_planner, largest_c
     assert city_planner.path_cost(preferred, costs) <= city_planner.path_cost(shortest, costs) + 1e-6
     assert city_planner.path_cost(preferred, costs) == pytest.approx(preferred.cost, abs=1e-3)
     assert shortest.length_m <= preferred.length_m + 1e-6
+
+
+def mid_edge_pairs(g: WalkGraph, nodes: np.ndarray, count: int, seed: int) -> list[tuple[Snap, Snap]]:
+    """Seeded pairs of points on different edges among `nodes`, 200-3000 m apart, each a third along its edge's first
+    segment (so a point lies on one edge, where a node lies on several)."""
+    rng = np.random.default_rng(seed)
+    edges = np.flatnonzero(np.isin(g.edge_u, nodes))
+
+    def point(edge: int) -> tuple[float, float]:
+        first = g.geom_offsets[edge]
+        return tuple(float(c[first] + (c[first + 1] - c[first]) / 3) for c in (g.geom_lat, g.geom_lon))
+
+    found = []
+    while len(found) < count:
+        a, b = (int(edge) for edge in rng.choice(edges, size=2))
+        first_a, first_b = g.geom_offsets[a], g.geom_offsets[b]
+        apart = math.hypot(g.geom_x[first_a] - g.geom_x[first_b], g.geom_y[first_a] - g.geom_y[first_b])
+        if a != b and 200 <= apart <= 3000:
+            found.append((point(a), point(b)))
+    return found
+
+
+def test_windowed_searches_cost_what_one_dijkstra_over_the_whole_graph_costs(city_planner, largest_component):
+    # The windows, the first limit and the upper bound only save work: every answer is the unwindowed optimum.
+    blind, length = city_planner.costs(resolve("blind")), city_planner.costs(None)
+    checked = 0
+    for pair in mid_edge_pairs(city_planner.graph, largest_component, 300, seed=16):
+        start, end = snaps(city_planner, pair)
+        if start.edge == end.edge:
+            continue
+        shortest = city_planner.search(start, end, length)
+        assert shortest.cost == pytest.approx(unwindowed_cost(city_planner, start, end, length), abs=1e-3), pair
+        bounded = city_planner.search(start, end, blind, upper_bound=city_planner.path_cost(shortest, blind))
+        reference = unwindowed_cost(city_planner, start, end, blind)
+        assert bounded.cost == pytest.approx(reference, abs=1e-3), pair
+        assert city_planner.search(start, end, blind).cost == pytest.approx(reference, abs=1e-3), pair
+        checked += 1
+    assert checked >= 295
 
 
 def test_path_cost_counts_zero_length_steps(city_planner, city_graph):

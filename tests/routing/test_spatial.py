@@ -88,6 +88,15 @@ def test_point_on_a_node_snaps_with_zero_distance(mini_graph, mini_index):
     )
 
 
+def test_a_point_equally_near_several_edges_snaps_to_the_way_of_the_lowest_osm_id(city_graph, city_index):
+    # At a junction node every edge there is 0 m away; the choice depends on the map, not on the tree's layout.
+    g = city_graph
+    junctions = np.flatnonzero(np.diff(g.adjacency_offsets) >= 3)[:300]
+    for n in junctions.tolist():
+        snap = city_index.snap(float(g.node_lat[n]), float(g.node_lon[n]))
+        assert int(g.way_osm_id[g.edge_way[snap.edge]]) == int(g.way_osm_id[g.edge_way[g.edges_at(n)]].min()), n
+
+
 def test_numeric_strings_are_accepted(mini_index):
     lat, lon = at(-95, 5)
     by_string = mini_index.snap(f"{lat:.8f}", f"{lon:.8f}")
