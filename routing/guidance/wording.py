@@ -8,12 +8,11 @@ Rules:
 - One instruction per spot (routing.guidance.maneuvers.at_spots): the maneuvers kept by the verbosity that lie
   within a few metres are said together, a turn and the crossing after it in one sentence; every crossing is said.
   brief: depart, turns, crossings (street, control, the acoustic signal at lights), steps, lifts, barriers,
-  warnings, arrive. normal: also straight-on changes into a named street, entering a pedestrian area or shared
-  street, bridges and underpasses, bus stops and stations, and one other named landmark in each stretch of more
-  than CONFIRM_GAP_M without an instruction, to confirm the position; crossing facts in full, the lanes of a road
-  of BIG_ROAD_LANES lanes or more in the crossing's sentence ("die Burgstraße mit 4 Fahrstreifen"), the kind of a
-  big road whose lanes are not known. A straight-on change of name where nothing else happens is left out at
-  normal (with something else at the spot it joins that instruction). detailed: every landmark, every known
+  warnings, arrive. normal: also straight-on changes into a named street where something else is said too,
+  entering a pedestrian area or shared street, bridges and underpasses, bus stops and stations, and one other named
+  landmark in each stretch of more than CONFIRM_GAP_M without an instruction, to confirm the position; crossing
+  facts in full, the lanes of a road of BIG_ROAD_LANES lanes or more in the crossing's sentence ("die Burgstraße
+  mit 4 Fahrstreifen"), the kind of a big road whose lanes are not known. detailed: every landmark, every known
   crossing fact (kerb, push button, speed limit too), every straight-on change of name and the size of every
   named road crossed.
 - Driveways (routing.guidance.maneuvers.driveway_runs): at brief and normal a run of unnamed service roads of

@@ -323,7 +323,8 @@ def test_crossings_at_one_spot_said_alike_are_one_sentence() -> None:
                         **facts)
 
     spot = [m("cross", 50, crossing=street("Wagnerstraße")), m("cross", 54, crossing=street("Rußgasse"))]
-    assert [i.text for i in instructions(spot, "de")] == ["Überqueren Sie die Wagnerstraße und die Rußgasse, ohne Angaben."]
+    assert [i.text for i in instructions(spot, "de")] == [
+        "Überqueren Sie die Wagnerstraße und die Rußgasse, ohne Angaben."]
     assert [i.text for i in instructions(spot, "en")] == ["Cross Wagnerstraße and Rußgasse, no data."]
     assert [i.text for i in instructions(spot, "de", BRIEF)] == ["Überqueren Sie die Wagnerstraße und die Rußgasse."]
     turn = m("turn", 48, street="Rußgasse", way="residential", modifier="left")
