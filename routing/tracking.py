@@ -406,7 +406,7 @@ class GuidanceSession:
         street = street_phrase(piece.name, "on", self.lang) if piece.name else self._way_phrase(piece.highway)
         heading = fix.heading_deg if fix and fix.heading_deg is not None else self._route_bearing()
         parts = [self.phrase("where_street", street=street, direction=self.phrase(f"compass_{compass(heading)}"))]
-        passed = [i for i in self.instructions[1:] if i.distance_m <= self.progress_m and i.type in ("landmark", "cross", "turn")]
+        passed = [i for i in self.instructions[1:] if i.distance_m <= self.progress_m and i.type in ("landmark", "cross", "driveways", "turn")]
         if passed:
             parts.append(self.phrase("where_last", text=passed[-1].text))
         next_m = self._next_maneuver_m()

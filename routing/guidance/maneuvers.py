@@ -7,7 +7,9 @@ Thresholds (degrees of change of walking direction; positive is to the right):
   direction ("keep left"). Where the way only bends (no other way to take) only bends of 120 degrees and more are
   said, because the cane and the way itself lead the walker round gentler ones.
 Crossings, steps, barriers, elevators, bridges, tunnels, entering a pedestrian zone or shared space, landmarks
-beside the way and reported obstacles each get their own maneuver.
+beside the way and reported obstacles each get their own maneuver. A run of driveways (`driveway_runs`): crossings
+of unnamed service roads of which nothing is known, one after another along the same walked way with nothing
+between them and at most RUN_GAP_M apart, can be told as one "driveways" maneuver at the first of them.
 
 One message per spot (`at_spots`): the maneuvers said at a verbosity that lie less than SPOT_M after the first of
 them are told together, the most important first (a turn, then crossings, then the rest, arriving last). Turns at
@@ -35,13 +37,15 @@ LANDMARK_OFF_LINE_M = 1.5  # a landmark nearer the walked line than this is on i
 ARRIVE_AHEAD_M = 3.0  # a destination this close to the way is "ahead", not to one side
 EDGE_POINT_M = 0.5  # a turn this close to the route's start or end is not said; nor a first piece this short
 SPOT_M = 10.0  # maneuvers this close after the first of a spot are told as one message
+RUN_GAP_M = 100.0  # driveways further apart than this are not one run: the walker would wait too long for the next
+DRIVEWAY_HIGHWAYS = frozenset({"service"})  # unnamed roads of these classes are driveways, entrances to yards
 DEPART_BEARING_M = 2.0  # the first direction is taken towards the route's first point at least this far away
 COMPASS = ("north", "northeast", "east", "southeast", "south", "southwest", "west", "northwest")
 # Areas whose start is said: walking there differs from walking on a sidewalk.
 AREAS = {"pedestrian": "pedestrian_zone", "living_street": "shared_space"}
 # Order of maneuvers at the same point of the route: what to do first, then what is there.
 _ORDER = {"depart": 0, "turn": 1, "continue": 1, "fork": 1, "enter": 2, "bridge": 2, "tunnel": 2, "warning": 3,
-          "barrier": 4, "elevator": 5, "steps": 5, "cross": 6, "landmark": 7, "arrive": 9}
+          "barrier": 4, "elevator": 5, "steps": 5, "cross": 6, "driveways": 6, "landmark": 7, "arrive": 9}
 
 
 @dataclass
@@ -59,7 +63,7 @@ class Maneuver:
     angle_deg: float | None = None
     clock: int | None = None  # 1..12: the direction as on a clock face, 12 straight ahead
     compass: str | None = None
-    crossing: dict[str, Any] | None = None
+    crossing: dict[str, Any] | None = None  # driveways: count, length_m, highway, distances_m, node_osm_ids
     steps: dict[str, Any] | None = None
     barrier: str | None = None
     area: str | None = None
@@ -74,7 +78,7 @@ class Maneuver:
 
 
 # The order in which the maneuvers of one spot are told: what to do, then what is crossed, then what is there.
-_SPOT_ORDER = {"depart": 0, "turn": 1, "continue": 1, "fork": 1, "cross": 2, "steps": 3, "elevator": 3,
+_SPOT_ORDER = {"depart": 0, "turn": 1, "continue": 1, "fork": 1, "cross": 2, "driveways": 2, "steps": 3, "elevator": 3,
                "barrier": 4, "warning": 4, "enter": 5, "bridge": 5, "tunnel": 5, "landmark": 6, "arrive": 9}
 
 
@@ -95,6 +99,11 @@ class Spot:
     @property
     def distance_m(self) -> float:
         return min(m.distance_m for m in self.maneuvers)
+
+    @property
+    def straight_on_only(self) -> bool:
+        """Nothing happens here but walking straight on into a way of another name."""
+        return all(m.type == "continue" for m in self.maneuvers)
 
 
 def at_spots(maneuvers: list[Maneuver]) -> list[Spot]:
@@ -210,7 +219,9 @@ def build_maneuvers(planner: Planner, route: Route, destination: tuple[float, fl
             maneuvers.append(Maneuver("elevator", at, lat, lon))
 
     for crossing in route.crossings:
-        maneuvers.append(Maneuver("cross", crossing.distance_m, crossing.lat, crossing.lon,
+        walked = _walked_to(edges, crossing.distance_m)
+        maneuvers.append(Maneuver("cross", crossing.distance_m, crossing.lat, crossing.lon, street=walked.name,
+                                  way=walked.highway,
                                   crossing={key: value for key, value in crossing.__dict__.items()
                                             if key not in ("distance_m", "lat", "lon")}))
     maneuvers.extend(_landmarks(planner, route))
@@ -220,6 +231,59 @@ def build_maneuvers(planner: Planner, route: Route, destination: tuple[float, fl
     for current, following in zip(maneuvers, maneuvers[1:]):
         current.then_m = round(following.distance_m - current.distance_m, 1)
     return maneuvers
+
+
+def _walked_to(edges: list, distance_m: float):
+    """The piece of the route walked up to a point (the first piece for the start)."""
+    return next((edge for edge in reversed(edges) if edge.start_m < distance_m), edges[0])
+
+
+def _is_driveway(maneuver: Maneuver) -> bool:
+    """A crossing of one unnamed service road of which nothing is known (no control, no junction lights, no tactile
+    paving, island or kerb): what a run of driveways may take in without leaving a known fact unsaid."""
+    facts = maneuver.crossing or {}
+    streets = facts.get("streets") or []
+    return (maneuver.type == "cross" and len(streets) == 1 and not streets[0].get("name")
+            and not streets[0].get("link_of") and streets[0].get("highway") in DRIVEWAY_HIGHWAYS
+            and facts.get("signals") != "yes"
+            and all(facts.get(fact, "unknown") == "unknown"
+                    for fact in ("control", "acoustic_signal", "vibration", "button_operated", "tactile_paving",
+                                 "island", "kerb")))
+
+
+def driveway_runs(maneuvers: list[Maneuver]) -> list[Maneuver]:
+    """The maneuvers with each run of two or more driveways (see `_is_driveway`) one after another along the same
+    walked way, at most RUN_GAP_M apart and with nothing between them, replaced by one "driveways" maneuver at the
+    first of them. The maneuvers given are not changed."""
+    result: list[Maneuver] = []
+    run: list[Maneuver] = []
+
+    def close_run() -> None:
+        if len(run) < 2:
+            result.extend(run)
+        else:
+            first, last = run[0], run[-1]
+            length = round(last.distance_m - first.distance_m, 1)
+            then_m = None if last.then_m is None else round(length + last.then_m, 1)
+            result.append(Maneuver("driveways", first.distance_m, first.lat, first.lon, then_m=then_m,
+                                   street=first.street, way=first.way, crossing={
+                                       "count": len(run), "length_m": length,
+                                       "highway": first.crossing["streets"][0]["highway"],
+                                       "distances_m": [m.distance_m for m in run],
+                                       "node_osm_ids": [m.crossing.get("node_osm_id") for m in run]}))
+        run.clear()
+
+    for maneuver in maneuvers:
+        joins = (run and _is_driveway(maneuver) and (maneuver.street, maneuver.way) == (run[-1].street, run[-1].way)
+                 and maneuver.distance_m - run[-1].distance_m <= RUN_GAP_M)
+        if not joins:
+            close_run()
+        if _is_driveway(maneuver):
+            run.append(maneuver)
+        else:
+            result.append(maneuver)
+    close_run()
+    return result
 
 
 # Crossing facts whose absence the route summary tells, in the order said.

@@ -8,11 +8,17 @@ Rules:
 - One instruction per spot (routing.guidance.maneuvers.at_spots): the maneuvers kept by the verbosity that lie
   within a few metres are said together, a turn and the crossing after it in one sentence; every crossing is said.
   brief: depart, turns, crossings (street, control, the acoustic signal at lights), steps, lifts, barriers,
-  warnings, arrive. normal: also straight-on changes into a named street, entering a pedestrian area or shared
-  street, bridges and underpasses, bus stops and stations, and one other named landmark in each stretch of more
-  than CONFIRM_GAP_M without an instruction, to confirm the position; crossing facts in full, the size of a main
-  road or one of BIG_ROAD_LANES lanes or more. detailed: every landmark, every known crossing fact (kerb, push
-  button, speed limit too) and the size of every named road crossed.
+  warnings, arrive. normal: also straight-on changes into a named street where something else is said too,
+  entering a pedestrian area or shared street, bridges and underpasses, bus stops and stations, and one other named
+  landmark in each stretch of more than CONFIRM_GAP_M without an instruction, to confirm the position; crossing
+  facts in full, the lanes of a road of BIG_ROAD_LANES lanes or more in the crossing's sentence ("die Burgstraße
+  mit 4 Fahrstreifen"), the kind of a big road whose lanes are not known. detailed: every landmark, every known
+  crossing fact (kerb, push button, speed limit too), every straight-on change of name and the size of every
+  named road crossed.
+- Driveways (routing.guidance.maneuvers.driveway_runs): at brief and normal a run of unnamed service roads of
+  which nothing is known is one sentence at the first ("Auf den nächsten 200 Metern überqueren Sie 6 Zufahrten,
+  ohne Angaben."); detailed says each. Crossings at one spot with nothing more to say than their main sentence,
+  said alike, are one sentence ("Überqueren Sie die Wagnerstraße und die Rußgasse, ohne Angaben.").
 - Unknown facts that matter for safety are said as unknown, once: the departure tells how many crossings lack
   their control, the acoustic signal at lights or tactile paving (normal and detailed); a crossing of which nothing
   is known is "ohne Angaben" / "no data" at normal; only detailed says every crossing's unknowns in full; brief
@@ -21,7 +27,8 @@ Rules:
 - Distances: 5 m steps under 100 m, 10 m steps above, "weniger als 10 Meter" below 10 m; with a step length, in
   paces instead ("etwa 170 Schritte"), rounded alike.
 - An instruction followed by THEN_MIN_M or more of walking to the next one ends with "Dann 120 Meter weiter." /
-  "Then walk on for 120 metres." (a sentence of its own, so it reads the same after any instruction).
+  "Then walk on for 120 metres." (a sentence of its own, so it reads the same after any instruction); after a run
+  of driveways, counted from the last of them.
 - A crossing of the same named streets as the crossing before is said with "noch einmal" / "again"; a landmark
   said within LANDMARK_REPEAT_M before is not said again.
 - No maneuver's text is longer than MAX_CHARS, no message of one spot longer than MAX_SPOT_CHARS: the walk on
@@ -38,7 +45,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 from routing import tags
-from routing.guidance.maneuvers import Maneuver, Spot, at_spots
+from routing.guidance.maneuvers import Maneuver, Spot, at_spots, driveway_runs
 from routing.guidance.names import expand_abbreviations, join_names, street_phrase
 from routing.phrases import LANGUAGES, load_table, plural
 from routing.route import round_metres
@@ -55,9 +62,10 @@ SAME_SPOT_M = 1.0
 
 # Maneuver types said at each verbosity (landmarks are chosen separately).
 _TYPES = {
-    "brief": frozenset({"depart", "turn", "fork", "cross", "steps", "elevator", "barrier", "warning", "arrive"}),
+    "brief": frozenset({"depart", "turn", "fork", "cross", "steps", "elevator", "barrier", "warning", "arrive",
+                        "driveways"}),
     "normal": frozenset({"depart", "turn", "fork", "continue", "cross", "steps", "elevator", "barrier", "warning",
-                         "arrive", "enter", "bridge", "tunnel"}),
+                         "arrive", "enter", "bridge", "tunnel", "driveways"}),
     "detailed": frozenset({"depart", "turn", "fork", "continue", "cross", "steps", "elevator", "barrier", "warning",
                            "arrive", "enter", "bridge", "tunnel"}),
 }
@@ -182,12 +190,13 @@ def _finish(sentences: Iterable[str]) -> str:
 
 # ------------------------------------------------------------------------------------------------ distances
 def say_distance(metres: float, lang: str, options: WordingOptions = DEFAULT_OPTIONS, form: str = "plain") -> str:
-    """A distance as said: form "plain" ("120 Meter", "120 metres") or "in" ("in 30 Metern", "in 30 metres").
+    """A distance as said: form "plain" ("120 Meter", "120 metres"), "in" ("in 30 Metern", "in 30 metres") or
+    "over" ("auf den nächsten 200 Metern", "over the next 200 metres").
 
     Rounded to 5 m under 100 m and 10 m above; under 10 m "weniger als 10 Meter" / "less than 10 metres". With
     `options.step_length_m`, in paces of that length ("etwa 170 Schritte", "about 170 paces"), rounded alike."""
-    if form not in ("plain", "in"):
-        raise ValueError(f"form must be 'plain' or 'in', not {form!r}")
+    if form not in ("plain", "in", "over"):
+        raise ValueError(f"form must be 'plain', 'in' or 'over', not {form!r}")
     table = _words(lang)["distance"]
     value = max(float(metres), 0.0)
     unit = ""
@@ -204,13 +213,19 @@ def instructions(maneuvers: list[Maneuver], lang: str, options: WordingOptions =
     """The instructions of a route in walking order, worded in `lang` ("de" or "en"): one per spot."""
     words = _words(lang)
     spots = at_spots(_choose(maneuvers, options.verbosity))
+    if options.verbosity == "normal":
+        # A change of name while walking straight on, with nothing else there, is no instruction at normal.
+        spots = [spot for spot in spots if not spot.straight_on_only]
     writer = _Writer(words, lang, options)
     result = []
     last = len(spots) - 1
     for i, spot in enumerate(spots):
         then_m = round(spots[i + 1].distance_m - spot.distance_m, 1) if i < last else None
-        then = words["then"].format(distance=say_distance(then_m, lang, options)) \
-            if then_m is not None and then_m >= THEN_MIN_M else ""
+        # After "over the next 200 metres" the walk on is said from the end of those metres.
+        walk_on = None if then_m is None else then_m - max(
+            (m.crossing or {}).get("length_m", 0.0) if m.type == "driveways" else 0.0 for m in spot.maneuvers)
+        then = words["then"].format(distance=say_distance(walk_on, lang, options)) \
+            if walk_on is not None and walk_on >= THEN_MIN_M else ""
         first = min(spot.maneuvers, key=lambda m: m.distance_m)
         lead = spot.lead
         result.append(Instruction(
@@ -251,7 +266,8 @@ def _choose(maneuvers: list[Maneuver], verbosity: str) -> list[Maneuver]:
             kept.append(maneuver)
     if candidates and kept:
         kept = _confirmations(kept, candidates)
-    return _without_repeated_landmarks(kept)
+    kept = _without_repeated_landmarks(kept)
+    return kept if verbosity == "detailed" else driveway_runs(kept)
 
 
 def _confirmations(kept: list[Maneuver], candidates: list[Maneuver]) -> list[Maneuver]:
@@ -306,6 +322,10 @@ class _Writer:
         # The street names of the crossing said last and of the one before it, for "noch einmal".
         self.crossed: list[str] = []
         self.crossed_before: list[str] = []
+        # Crossings said with nothing but their main sentence and no "noch einmal": their template, control and
+        # what is crossed, so crossings at one spot said alike can be one sentence; and the texts so joined.
+        self.heads: dict[int, tuple[str, str, str]] = {}
+        self.joined: set[int] = set()
 
     def parts(self, m: Maneuver) -> list[tuple[str, int]]:
         return getattr(self, f"_{m.type}")(m)
@@ -313,7 +333,7 @@ class _Writer:
     def spot(self, spot: Spot, then: str) -> str:
         """The one text of a spot: its maneuvers in order (a turn and the crossing after it in one sentence), then
         the walk to the next spot; within MAX_CHARS, the walk on and then the least important facts go first."""
-        worded = [(m, self.parts(m)) for m in spot.maneuvers]
+        worded = self._crossings_joined([(m, self.parts(m)) for m in spot.maneuvers])
         if spot.street is not None:
             self.street, self.way = spot.street, spot.way or ""
         texts = [_finish(part for part, _ in parts) for _, parts in worded]
@@ -330,6 +350,29 @@ class _Writer:
             if len(text) <= limit:
                 break
         return text
+
+    def _crossings_joined(self, worded: list[tuple[Maneuver, list[tuple[str, int]]]]
+                          ) -> list[tuple[Maneuver, list[tuple[str, int]]]]:
+        """Crossings one after another at a spot, each said in just its main sentence and alike (same control or
+        "ohne Angaben"), as one sentence that names all that is crossed: "Überqueren Sie die Wagnerstraße und die
+        Rußgasse, ohne Angaben." The joined text stands under the first crossing's maneuver."""
+        result: list[tuple[Maneuver, list[tuple[str, int]]]] = []
+        crossed: list[str] = []  # what the crossing said last at this spot and those joined with it cross
+        for m, parts in worded:
+            head = self.heads.get(id(m)) if m.type == "cross" and len(parts) == 1 else None
+            before = self.heads.get(id(result[-1][0])) if result and crossed else None
+            if head and before and head[:2] == before[:2]:
+                if head[2] not in crossed:  # two driveways at one spot, as before: identical words said once
+                    crossed.append(head[2])
+                template, control, _ = before
+                text = self.w["cross"][template].format(streets=join_names(crossed, self.lang), control=control,
+                                                        again="", lanes="")
+                self.joined.add(id(result[-1][0]))
+                result[-1] = (result[-1][0], [(text, _KEEP)])
+                continue
+            crossed = [head[2]] if head else []
+            result.append((m, parts))
+        return result
 
     def _join(self, worded: list[tuple[Maneuver, Any]], texts: list[str]) -> str:
         """Texts of one spot as said: a turn joined with the crossing right after it ("... ab und überqueren Sie
@@ -351,7 +394,7 @@ class _Writer:
 
     def shorter(self, m: Maneuver, parts: list[tuple[str, int]], limit: int) -> str:
         """The text of a maneuver within `limit` characters, leaving out the least important facts first."""
-        if m.type == "cross":
+        if m.type == "cross" and id(m) not in self.joined:
             for keep in range(len(_CROSSING_FACTS) - 1, -1, -1):
                 text = _finish(part for part, _ in self._cross(m, frozenset(_CROSSING_FACTS[:keep]), remember=False))
                 if len(text) <= limit:
@@ -454,12 +497,15 @@ class _Writer:
         # Lights at the junction are said as such; they do not tell that the walker's crossing has a light.
         junction = facts.get("control", "unknown") == "unknown" and facts.get("signals") == "yes"
         control = w["controls"].get("junction_signals" if junction else facts.get("control", "unknown"), "")
-        slots = {"streets": streets_said, "control": control, "again": w["again"] if again else ""}
+        lanes = self._lanes(streets[0]) if "size" in allowed and len(streets) == 1 and streets[0].get("name") else ""
+        slots = {"streets": streets_said, "control": control, "again": w["again"] if again else "", "lanes": lanes}
         nothing_known = not control and facts.get("tactile_paving", "unknown") == "unknown" and \
             facts.get("island", "unknown") == "unknown"
         template = "control" if control else "no_data" if nothing_known and not self.brief and not self.detailed \
             else "plain"
         parts = [(w[template].format(**slots), _KEEP)]
+        if remember and not again:
+            self.heads[id(m)] = (template, control, streets_said + lanes)
         if "size" in allowed and len(streets) == 1 and streets[0].get("name"):
             size = self._size(streets[0], "speed" in allowed)
             if size:
@@ -505,11 +551,19 @@ class _Writer:
         roads = self.w["roads"]
         return roads.get(highway or "", roads["default"])
 
+    def _lanes(self, street: dict[str, Any]) -> str:
+        """At normal verbosity, the lanes of a crossed road of BIG_ROAD_LANES or more, said with its name (" mit 4
+        Fahrstreifen"); fewer lanes tell the walker nothing a street name does not."""
+        lanes = street.get("lanes")
+        if self.brief or self.detailed or lanes is None or lanes < BIG_ROAD_LANES:
+            return ""
+        return plural(self.w["cross"]["lanes"], int(lanes))
+
     def _size(self, street: dict[str, Any], speed_allowed: bool = True) -> str:
-        """How big a crossed road is ("eine Hauptverkehrsstraße mit 4 Fahrstreifen"), when the verbosity says so."""
+        """How big a crossed road is ("eine Hauptverkehrsstraße mit 4 Fahrstreifen"), when the verbosity says so:
+        at normal only the kind of a big road whose lanes are not known (known lanes are said by `_lanes`)."""
         highway, lanes = street.get("highway"), street.get("lanes")
-        big = highway in tags.BIG_ROADS or (lanes is not None and lanes >= BIG_ROAD_LANES)
-        if self.brief or not (big or self.detailed):
+        if self.brief or not (self.detailed or (highway in tags.BIG_ROADS and lanes is None)):
             return ""
         words = self.w["road_features"]
         features = []
@@ -530,6 +584,14 @@ class _Writer:
         if lacks:
             return lacks_t.format(**{"not": _join(lacks, conjunction)})
         return ""
+
+    def _driveways(self, m: Maneuver) -> list[tuple[str, int]]:
+        """A run of driveways of which nothing is known: how many over how far ("ohne Angaben" but when brief)."""
+        facts = m.crossing or {}
+        self.crossed_before, self.crossed = self.crossed, [""]
+        distance = say_distance(facts.get("length_m", 0.0), self.lang, self.options, "over")
+        template = self.w["driveways"]["plain" if self.brief else "no_data"]
+        return [(template.format(distance=distance, count=facts.get("count", 2)), _KEEP)]
 
     # -------------------------------------------------------------------------------------- on the way
     def _steps(self, m: Maneuver) -> list[tuple[str, int]]:

@@ -327,4 +327,4 @@ def test_lights_of_a_junction_are_not_a_pedestrian_light(mini_planner):
     assert "Cross Fackelstraße at a junction with traffic lights." in " ".join(i.text for i in english.instructions)
     # The crossing footway 105 has its own light: said as a pedestrian light.
     signalled = route_of(mini_planner, OVER_SIGNALS).instructions[0].text
-    assert "Überqueren Sie die Mainzer Straße an der Ampel." in signalled
+    assert "Überqueren Sie die Mainzer Straße mit 4 Fahrstreifen an der Ampel." in signalled

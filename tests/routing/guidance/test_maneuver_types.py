@@ -110,6 +110,22 @@ SCENES = {
             "You have arrived.",
         ],
     }),
+    # Two driveways of which nothing is known one after another along the footway (one of them private), then a
+    # third with tactile paving: the two are one sentence, the third keeps its own with what is known.
+    "driveways": ((5000, 30), (5000, -130), {
+        "de": [
+            "Gehen Sie nach Süden auf dem Fußweg. Zu allen 3 Querungen fehlen Angaben zu Ampel oder Bodenindikatoren.",
+            "Auf den nächsten 50 Metern überqueren Sie 2 Zufahrten, ohne Angaben.",
+            "Überqueren Sie eine Zufahrt. Es gibt Bodenindikatoren.",
+            "Sie haben Ihr Ziel erreicht.",
+        ],
+        "en": [
+            "Walk south along the footway. For all 3 crossings, there is no data on traffic lights or tactile paving.",
+            "Over the next 50 metres you cross 2 access roads, no data.",
+            "Cross an access road. There is tactile paving.",
+            "You have arrived.",
+        ],
+    }),
 }
 
 

@@ -187,9 +187,23 @@ def test_turn_on_a_clock_face() -> None:
 
 def test_continue() -> None:
     straight = m("continue", 10, street="Marktstraße", way="pedestrian", modifier="straight", clock=12)
-    assert say(straight, "de") == "Gehen Sie geradeaus weiter in die Marktstraße."
-    assert say(straight, "en") == "Continue straight onto Marktstraße."
+    assert say(straight, "de", DETAILED) == "Gehen Sie geradeaus weiter in die Marktstraße."
+    assert say(straight, "en", DETAILED) == "Continue straight onto Marktstraße."
+    # At normal a change of name while walking straight on is said only with something else at that spot.
+    assert instructions([straight], "de") == []
     assert instructions([straight], "de", BRIEF) == []
+    unknown = crossing(streets=[{"name": "Parkstraße", "highway": "residential"}], control="unknown",
+                       signals="unknown")
+    spot = [straight, m("cross", 13, crossing=unknown)]
+    assert [i.text for i in instructions(spot, "de")] == [
+        "Gehen Sie geradeaus weiter in die Marktstraße und überqueren Sie die Parkstraße, ohne Angaben."]
+    assert [i.text for i in instructions(spot, "en")] == [
+        "Continue straight onto Marktstraße and cross Parkstraße, no data."]
+    # Left out, it leaves the walk on from the instruction before to the one after.
+    route = [m("depart", 0, street="Fackelstraße", way="pedestrian", compass="east"), straight,
+             m("arrive", 120, side="ahead", offset_m=0.0)]
+    assert [i.text for i in instructions(route, "de")] == [
+        "Gehen Sie nach Osten auf der Fackelstraße. Dann 120 Meter weiter.", "Sie haben Ihr Ziel erreicht."]
 
 
 # ---------------------------------------------------------------------------------------------- crossings
@@ -199,12 +213,11 @@ def test_crossing_at_lights_each_verbosity() -> None:
         acoustic_signal="yes", button_operated="yes", tactile_paving="yes", kerb="lowered"))
     assert say(lights, "de", BRIEF) == "Überqueren Sie die Lauterstraße an der Ampel. Die Ampel hat ein Blindensignal."
     assert say(lights, "en", BRIEF) == "Cross Lauterstraße at the traffic lights. The lights have an acoustic signal."
+    # At normal two lanes are not said: they tell nothing the street does not.
     assert say(lights, "de") == (
-        "Überqueren Sie die Lauterstraße an der Ampel. Das ist eine Hauptverkehrsstraße mit 2 Fahrstreifen. "
-        "Die Ampel hat ein Blindensignal. Es gibt Bodenindikatoren.")
+        "Überqueren Sie die Lauterstraße an der Ampel. Die Ampel hat ein Blindensignal. Es gibt Bodenindikatoren.")
     assert say(lights, "en") == (
-        "Cross Lauterstraße at the traffic lights. It is a main road with 2 lanes. "
-        "The lights have an acoustic signal. There is tactile paving.")
+        "Cross Lauterstraße at the traffic lights. The lights have an acoustic signal. There is tactile paving.")
     assert say(lights, "de", DETAILED) == (
         "Überqueren Sie die Lauterstraße an der Ampel. Das ist eine Hauptverkehrsstraße mit 2 Fahrstreifen und "
         "Tempo 50. Die Ampel hat ein Blindensignal und einen Taster. Es gibt Bodenindikatoren.")
@@ -232,13 +245,13 @@ def test_long_crossing_keeps_the_important_facts() -> None:
     for lang, options in (("de", NORMAL), ("de", DETAILED), ("en", DETAILED)):
         text = instructions(route, lang, options)[0].text
         assert len(text) <= MAX_CHARS
-    # German at normal: the walk on and the vibrating signal go first; signal, island, size and paving stay.
+    # At normal the lanes are said with the name, so every fact and the walk on fit.
     assert instructions(route, "de")[0].text == (
-        "Überqueren Sie die Mainzer Straße an der Ampel. Das ist eine Hauptverkehrsstraße mit 4 Fahrstreifen. "
-        "Die Ampel hat ein Blindensignal. Es gibt Bodenindikatoren und eine Mittelinsel.")
+        "Überqueren Sie die Mainzer Straße mit 4 Fahrstreifen an der Ampel. Die Ampel hat ein Blindensignal und "
+        "ein Vibrationssignal. Es gibt Bodenindikatoren und eine Mittelinsel. Dann 290 Meter weiter.")
     assert instructions(route, "en")[0].text == (
-        "Cross Mainzer Straße at the traffic lights. It is a main road with 4 lanes. The lights have an acoustic "
-        "signal and a vibrating signal. There is tactile paving and a traffic island.")
+        "Cross Mainzer Straße with 4 lanes at the traffic lights. The lights have an acoustic signal and a "
+        "vibrating signal. There is tactile paving and a traffic island. Then walk on for 290 metres.")
 
 
 def test_crossing_unknowns_by_verbosity() -> None:
@@ -257,12 +270,70 @@ def test_crossing_unknowns_by_verbosity() -> None:
     # What is known is said; what is not is left to the route summary below normal.
     acoustic = m("cross", 10, crossing=crossing(tactile_paving="no"))
     assert say(acoustic, "de") == (
-        "Überqueren Sie die Mainzer Straße an der Ampel. Das ist eine Hauptverkehrsstraße mit 4 Fahrstreifen. "
-        "Es gibt keine Bodenindikatoren.")
+        "Überqueren Sie die Mainzer Straße mit 4 Fahrstreifen an der Ampel. Es gibt keine Bodenindikatoren.")
     assert say(acoustic, "en") == (
-        "Cross Mainzer Straße at the traffic lights. It is a main road with 4 lanes. There is no tactile paving.")
+        "Cross Mainzer Straße with 4 lanes at the traffic lights. There is no tactile paving.")
     assert say(acoustic, "de", DETAILED).endswith(
         "Es gibt keine Bodenindikatoren. Ob es ein Blindensignal gibt, ist nicht bekannt.")
+
+
+def driveway(at: float, **facts: Any) -> Maneuver:
+    """A crossing of an unnamed service road, walked along the sidewalk of Parkstraße."""
+    return m("cross", at, street="", way="footway", crossing=crossing(
+        streets=[{"name": "", "highway": "service"}], control="unknown", signals="unknown", **facts))
+
+
+def test_a_run_of_driveways_is_one_sentence() -> None:
+    route = [m("depart", 0, street="", way="footway", compass="north"),
+             *(driveway(at) for at in (20, 65, 110, 160, 205, 248)), m("arrive", 300, side="ahead", offset_m=0.0)]
+    said = instructions(route, "de")
+    assert [i.text for i in said] == [
+        "Gehen Sie nach Norden auf dem Fußweg.",
+        "Auf den nächsten 230 Metern überqueren Sie 6 Zufahrten, ohne Angaben.",
+        "Sie haben Ihr Ziel erreicht.",
+    ]
+    assert said[1].type == "driveways" and said[1].maneuver["crossing"]["distances_m"] == [20, 65, 110, 160, 205, 248]
+    assert instructions(route, "en")[1].text == "Over the next 230 metres you cross 6 access roads, no data."
+    assert instructions(route, "de", BRIEF)[1].text == "Auf den nächsten 230 Metern überqueren Sie 6 Zufahrten."
+    assert instructions(route, "de", PACES)[1].text == (
+        "Auf den nächsten etwa 330 Schritten überqueren Sie 6 Zufahrten, ohne Angaben.")
+    # Detailed says every driveway with what is not known about it.
+    assert sum(i.type == "cross" for i in instructions(route, "de", DETAILED)) == 6
+
+
+def test_a_driveway_with_a_known_fact_breaks_the_run() -> None:
+    route = [m("depart", 0, street="", way="footway", compass="north"), driveway(20), driveway(65),
+             driveway(110, tactile_paving="yes"), driveway(160), driveway(205),
+             m("landmark", 230, landmark={"kind": "bus_stop", "name": "Parkstraße", "side": "left"}), driveway(250),
+             m("arrive", 400, side="ahead", offset_m=0.0)]
+    assert [i.text for i in instructions(route, "de")] == [
+        "Gehen Sie nach Norden auf dem Fußweg.",
+        "Auf den nächsten 45 Metern überqueren Sie 2 Zufahrten, ohne Angaben.",
+        "Überqueren Sie eine Zufahrt. Es gibt Bodenindikatoren.",
+        "Auf den nächsten 45 Metern überqueren Sie 2 Zufahrten, ohne Angaben.",
+        "Bushaltestelle Parkstraße links.",
+        "Überqueren Sie eine Zufahrt, ohne Angaben. Dann 150 Meter weiter.",
+        "Sie haben Ihr Ziel erreicht.",
+    ]
+
+
+def test_crossings_at_one_spot_said_alike_are_one_sentence() -> None:
+    def street(name: str, **facts: Any) -> dict[str, Any]:
+        return crossing(streets=[{"name": name, "highway": "residential"}], control="unknown", signals="unknown",
+                        **facts)
+
+    spot = [m("cross", 50, crossing=street("Wagnerstraße")), m("cross", 54, crossing=street("Rußgasse"))]
+    assert [i.text for i in instructions(spot, "de")] == [
+        "Überqueren Sie die Wagnerstraße und die Rußgasse, ohne Angaben."]
+    assert [i.text for i in instructions(spot, "en")] == ["Cross Wagnerstraße and Rußgasse, no data."]
+    assert [i.text for i in instructions(spot, "de", BRIEF)] == ["Überqueren Sie die Wagnerstraße und die Rußgasse."]
+    turn = m("turn", 48, street="Rußgasse", way="residential", modifier="left")
+    assert [i.text for i in instructions([turn, *spot], "de")] == [
+        "Biegen Sie links in die Rußgasse ab und überqueren Sie die Wagnerstraße und die Rußgasse, ohne Angaben."]
+    # A crossing with a fact of its own keeps its sentences.
+    paved = [spot[0], m("cross", 54, crossing=street("Rußgasse", tactile_paving="yes"))]
+    assert [i.text for i in instructions(paved, "de")] == [
+        "Überqueren Sie die Wagnerstraße, ohne Angaben. Überqueren Sie die Rußgasse. Es gibt Bodenindikatoren."]
 
 
 def test_route_summary_says_the_unknowns_once() -> None:
@@ -620,13 +691,20 @@ def _said_maneuvers(said: list[Instruction]) -> list[dict[str, Any]]:
     return [maneuver for i in said for maneuver in (i.maneuver, *i.also)]
 
 
+def _crossings_said(said: list[Instruction]) -> list[float]:
+    """Where the crossings told are: each crossing's, and each of a run of driveways'."""
+    maneuvers = _said_maneuvers(said)
+    return ([m["distance_m"] for m in maneuvers if m["type"] == "cross"]
+            + [at for m in maneuvers if m["type"] == "driveways" for at in m["crossing"]["distances_m"]])
+
+
 @pytest.mark.parametrize("lang", ["de", "en"])
 def test_benchmark_routes(bench_maneuvers, lang: str) -> None:
     assert len(bench_maneuvers) == 200
     for route, maneuvers in bench_maneuvers:
         said = instructions(maneuvers, lang)
         crossed = Counter(round(c.distance_m, 1) for c in route.crossings)
-        assert Counter(m["distance_m"] for m in _said_maneuvers(said) if m["type"] == "cross") == crossed
+        assert Counter(_crossings_said(said)) == crossed
         assert said[0].type == "depart" and said[-1].type == "arrive"
         assert [i.index for i in said] == list(range(len(said)))
         assert json.dumps([i.to_dict() for i in said])
@@ -644,6 +722,6 @@ def test_benchmark_routes_other_options(bench_maneuvers, options: WordingOptions
     for route, maneuvers in bench_maneuvers[::4]:
         for lang in ("de", "en"):
             said = instructions(maneuvers, lang, options)
-            assert sum(m["type"] == "cross" for m in _said_maneuvers(said)) == len(route.crossings)
+            assert len(_crossings_said(said)) == len(route.crossings)
             for i in said:
                 assert i.text.strip() and len(i.text) <= (MAX_SPOT_CHARS if i.also else MAX_CHARS), i.text
