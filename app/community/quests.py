@@ -4,6 +4,7 @@ an accepted fact (`app.community.facts` lays it over the graph)."""
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from flask import Blueprint, current_app, jsonify, request
@@ -40,6 +41,12 @@ def index():
         radius = math.nan
     if not 0 < radius <= RADIUS_MAX_M:
         raise LotseError(f'"radius" must be more than 0 and at most {RADIUS_MAX_M:.0f}', field="radius")
+    return jsonify(quests=open_quests(lat, lon, radius)[:QUEST_LIMIT])
+
+
+def open_quests(lat: float, lon: float, radius: float) -> list[dict[str, Any]]:
+    """The open quests within `radius` metres of `lat`,`lon`, nearest first (at most 10 × QUEST_LIMIT looked at):
+    not accepted, and not answered by the logged-in volunteer."""
     graph = current_app.extensions["lotse.graph"]
     x, y = current_app.extensions["lotse.index"].project(lat, lon)
     candidates = [quest_dict(graph, *found) for found in nearby(graph, x, y, radius)[:10 * QUEST_LIMIT]]
@@ -51,7 +58,7 @@ def index():
     if user is not None:
         done |= set(db_session.scalars(select(QuestAnswer.quest_id).where(QuestAnswer.user_id == user.id,
                                                                            QuestAnswer.quest_id.in_(ids))))
-    return jsonify(quests=[quest for quest in candidates if quest["id"] not in done][:QUEST_LIMIT])
+    return [quest for quest in candidates if quest["id"] not in done]
 
 
 def _quest(quest_id: object) -> tuple[FactKind, int]:
