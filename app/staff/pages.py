@@ -93,7 +93,9 @@ def login():
             security.log_in(user)
             return redirect(next_url, 303)
     status = 401 if error else 200
-    return _render("staff/login.html", error=error, next_url=next_url), status
+    # After an error the email stays (only the password is typed again).
+    return _render("staff/login.html", error=error, next_url=next_url,
+                   email=request.form.get("email", "")[:254]), status
 
 
 @bp.post("/logout")

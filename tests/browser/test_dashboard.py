@@ -336,3 +336,41 @@ def test_the_gap_map_draws_with_the_network_cut_off(staff_page):
     assert page.locator("#web-map .map-marker").count() > 5
     assert run_axe(page) == []
     assert page.errors == []
+
+
+# ------------------------------------------------------------------------------------------------ tables
+TABLE_PAGES = ("/staff/", "/staff/gaps", "/staff/reports?status=all", "/staff/reports/1")
+
+
+@pytest.mark.parametrize("width", [1280, 412])
+def test_tables_fit_without_sideways_scrolling_and_have_captions(staff_page, width):
+    page = staff_page(width=width)
+    for path in TABLE_PAGES:
+        page.goto(f"{page.base}{path}")
+        for details in page.locator("details").all():
+            details.evaluate("element => element.open = true")
+        tables = page.evaluate("""() => [...document.querySelectorAll('table')].map(t => ({
+            id: t.id, caption: t.caption ? t.caption.textContent.trim() : '',
+            wide: t.getBoundingClientRect().width - t.parentElement.clientWidth,
+            cut: [...t.querySelectorAll('td, th')].filter(c => c.scrollWidth > c.clientWidth + 1).length}))""")
+        assert tables, path
+        for table in tables:
+            assert table["caption"], (path, table)
+            assert table["wide"] <= 1 and table["cut"] == 0, (path, width, table)
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 1, (path, width, overflow)
+    page.goto(f"{page.base}/staff/gaps")
+    assert "Wohnstraße" in page.inner_text("#gaps-table") or "Kreisstraße" in page.inner_text("#gaps-table")
+    assert page.errors == []
+
+
+def test_a_failed_login_keeps_the_email(staff_page):
+    page = staff_page(login=False)
+    page.goto(f"{page.base}/staff/login")
+    page.fill("#email", "sam@example.org")
+    page.fill("#password", "falsch")
+    with page.expect_navigation():
+        page.press("#password", "Enter")
+    assert page.locator("#login-error").is_visible()
+    assert page.input_value("#email") == "sam@example.org"
+    assert page.evaluate("document.activeElement.id") == "password"  # the email stays, the password is retyped
