@@ -51,7 +51,7 @@
   function namedMarker(latlng, kind, glyph, name, popup) {
     var marker = L.marker(latlng, { keyboard: true, title: name, icon: L.divIcon({
       className: "map-marker gap-marker " + kind, html: '<span aria-hidden="true">' + glyph + "</span>",
-      iconSize: [28, 28], iconAnchor: [14, 14] }) });
+      iconSize: [32, 32], iconAnchor: [16, 16] }) });
     marker.bindPopup(popup);
     marker.on("add", function () { marker.getElement().setAttribute("aria-label", name); });
     return marker;
@@ -65,7 +65,7 @@
       var name = fill(texts.cluster, { n: p.count.toLocaleString(settings.lang), kind: kind });
       var args = Object.assign({}, settings.filters, { kind: p.kind, bbox: b.join(",") });
       delete args.cell;
-      return namedMarker(latlng, p.kind + " cluster", String(p.count), name,
+      return namedMarker(latlng, p.kind + " cluster", KIND_GLYPHS[p.kind] + "<br>" + p.count, name,
         popupOf([name], [link(settings.gap_table_url + "?" + query(args), texts.cluster_link)]));
     }
     var street = p.street || texts.unnamed;
@@ -108,7 +108,8 @@
     overlays[texts.kinds[kind]] = gapLayers[kind];
   });
   overlays[texts.reports] = reports.addTo(map);
-  var control = L.control.layers(null, overlays, { collapsed: false }).addTo(map);
+  // On a phone the open list would cover half the map: there it folds into its button.
+  var control = L.control.layers(null, overlays, { collapsed: element.clientWidth < 640 }).addTo(map);
   var list = control.getContainer();
   list.setAttribute("role", "group");
   list.setAttribute("aria-label", texts.layers);
@@ -129,7 +130,7 @@
 
   // Markers closer than this on the screen are moved apart along a spiral (as a spiderfied cluster would be), so
   // none hides another (WCAG 2.5.8); the popup still names the place.
-  var SPACING_PX = 32;
+  var SPACING_PX = 36; // markers are 32 px
   var data = { gaps: null, reports: null };
 
   function spread(features) {

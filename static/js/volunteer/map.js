@@ -179,6 +179,7 @@ export class VolunteerMap {
     const L = window.L;
     if (!this.place) {
       this.place = L.marker([lat, lon], { draggable: true, keyboard: false, autoPan: true, title: t("map_place"),
+        zIndexOffset: 1000, // above the reports already there
         icon: shapeIcon("place", "✚") }).addTo(this.map);
       this.place.on("add", () => this.place.getElement().setAttribute("aria-hidden", "true"));
       this.place.getElement().setAttribute("aria-hidden", "true"); // the lat/lon fields say where it is
