@@ -242,7 +242,8 @@ def test_summary(vapp, people):
 
 def test_openapi_describes_the_new_endpoints(vapp):
     paths = client_of(vapp).get("/api/openapi.json").get_json()["paths"]
-    assert {"/api/gaps", "/api/gaps/summary", "/api/reports", "/api/reports/{id}/work"} <= set(paths)
+    assert {"/api/gaps", "/api/gaps/summary", "/api/reports", "/api/reports/{id}/work", "/api/gaps/map",
+            "/api/map/config", "/api/map/graph", "/api/map/reports", "/api/map/quests"} <= set(paths)
     names = {parameter["name"] for parameter in paths["/api/reports"]["get"]["parameters"]}
     assert {"type", "status", "bbox", "since", "until", "include"} <= names
 
