@@ -318,8 +318,9 @@ def test_report_markers_open_the_report(staff_page):
     assert page.inner_text("h1").startswith("Meldung ")
 
 
-def test_the_gap_map_draws_with_the_network_cut_off(staff_page):
-    page = staff_page()
+@pytest.mark.parametrize("width", [1280, 412])
+def test_the_gap_map_draws_with_the_network_cut_off(staff_page, width):
+    page = staff_page(width=width)
     cut_off: list[str] = []
 
     def only_localhost(route: Any) -> None:
