@@ -1,6 +1,6 @@
 """Build a walk graph once per map source and keep it on disk, keyed by the source's hash and GRAPH_VERSION.
 
-The build (osmnx, pandas, pyproj) is heavy and runs only when no valid cached graph exists; loading the cache needs
+The build (pyosmium or osmnx, pyproj) is heavy and runs only when no valid cached graph exists; loading the cache needs
 numpy alone. A cached file that cannot be read (damaged, truncated, written by another layout) is rebuilt.
 """
 
@@ -19,6 +19,7 @@ from routing.graph import WalkGraph
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
+Counts = Callable[[str, int], None]  # as routing.osm_import.Counts: ("ways" | "nodes" | "edges", how many so far)
 BUILD_STAGES = ("read OSM file", "keep walkable ways", "build compact graph", "write cache")
 
 
@@ -47,23 +48,32 @@ def _source_key(osm_file: Path | None, place: str | None) -> tuple[str, str]:
     raise ValueError("Give a map file or a place name")
 
 
-def build_graph(osm_file: Path | None = None, place: str | None = None, progress: Progress | None = None) -> WalkGraph:
-    """Build a walk graph from an OSM file or (online) a place name, reporting each stage to `progress`."""
+def build_graph(osm_file: Path | None = None, place: str | None = None, progress: Progress | None = None,
+                counts: Counts | None = None) -> WalkGraph:
+    """Build a walk graph from an OSM file or (online) a place name, reporting each stage to `progress` and, while
+    a file is read, how many ways and nodes have been read to `counts`."""
     from routing import osm_import
-    from routing.graph import build_walk_graph
+    from routing.graph import build_walk_graph, compact_walk_graph
     from routing.spatial import place_landmarks
 
     report = progress or (lambda stage: None)
     key, source = _source_key(osm_file, place)
+    meta = {"source": source, "source_hash": key}
     started = time.perf_counter()
     report(BUILD_STAGES[0])
-    raw = osm_import.graph_from_file(osm_file) if osm_file is not None else osm_import.graph_from_place(place)
-    report(BUILD_STAGES[1])
-    walkable = osm_import.walkable_graph(raw)
-    report(BUILD_STAGES[2])
-    ways = osm_import.outlines(raw)
-    graph = build_walk_graph(walkable, osm_import.landmarks(raw, ways), osm_import.addresses(raw, ways),
-                             {"source": source, "source_hash": key})
+    if osm_file is not None:
+        network, landmarks, addresses, closed = osm_import.read_osm_file(osm_file, counts)
+        report(BUILD_STAGES[1])  # the reader kept the walkable ways as it read them
+        report(BUILD_STAGES[2])
+        graph = compact_walk_graph(network, landmarks, addresses, meta, closed)
+    else:
+        raw = osm_import.graph_from_place(place)
+        report(BUILD_STAGES[1])
+        walkable = osm_import.walkable_graph(raw)
+        report(BUILD_STAGES[2])
+        ways = osm_import.outlines(raw)
+        graph = build_walk_graph(walkable, osm_import.landmarks(raw, ways), osm_import.addresses(raw, ways), meta,
+                                 osm_import.closed_roads(raw))
     place_landmarks(graph)
     graph.meta["build_seconds"] = round(time.perf_counter() - started, 2)
     return graph
@@ -94,13 +104,15 @@ def load_graph(
     place: str | None = None,
     cache_dir: Path | None = None,
     progress: Progress | None = None,
+    counts: Counts | None = None,
 ) -> WalkGraph:
-    """The walk graph for a source: from the cache when it is there and sound, else built and cached."""
+    """The walk graph for a source: from the cache when it is there and sound, else built (reporting to `progress`
+    and `counts` as `build_graph` does) and cached."""
     graph = cached_graph(osm_file, place, cache_dir)
     if graph is not None:
         return graph
     osm_file = Path(osm_file) if osm_file is not None else None
-    graph = build_graph(osm_file, place, progress)
+    graph = build_graph(osm_file, place, progress, counts)
     (progress or (lambda stage: None))(BUILD_STAGES[3])
     path = cache_path(graph.meta["source_hash"], cache_dir)
     graph.save(path)

@@ -31,12 +31,13 @@ CROSSING_WEIGHT = {
 
 # What controls a crossing, as the planner distinguishes it.
 CONTROLS = ("signals_acoustic", "signals_no_acoustic", "signals_acoustic_unknown", "zebra", "marked", "unmarked",
-            "mapped_unknown", "unmapped")
+            "mapped_unknown", "unmapped", "junction_signals")
 _CONTROL = {name: code for code, name in enumerate(CONTROLS)}
 # The control as told to the walker: whether lights have sound is its own fact.
 _CONTROL_SAID = {"signals_acoustic": "traffic_signals", "signals_no_acoustic": "traffic_signals",
                  "signals_acoustic_unknown": "traffic_signals", "zebra": "zebra", "marked": "marked",
-                 "unmarked": "unmarked", "mapped_unknown": "unknown", "unmapped": "unknown"}
+                 "unmarked": "unmarked", "mapped_unknown": "unknown", "unmapped": "unknown",
+                 "junction_signals": "unknown"}
 
 # Turn classes by the absolute change of bearing in degrees; a bend below the first threshold is no turn.
 TURN_THRESHOLDS_DEG = (30.0, 120.0, 160.0)
@@ -58,7 +59,9 @@ def street_size(highway: str, lanes: int | None, maxspeed_kmh: float | None) -> 
 
 
 def crossing_control(graph: WalkGraph, node: int, edges: tuple[int | None, ...]) -> str:
-    """The control of the crossing at `node`, from the node's tags, else from a footway=crossing way walked on."""
+    """The control of the crossing at `node`, from the node's tags, else from a footway=crossing way walked on (its
+    tags, or a signal node on it). A junction node highway=traffic_signals alone is `junction_signals`: the junction
+    has lights, which says nothing sure about a light for the walker's crossing."""
     kind = tags.CROSSING_KINDS[graph.node_columns["crossing"][node]]
     acoustic = int(graph.node_columns["acoustic_signal"][node])
     if kind == "none":
@@ -67,13 +70,32 @@ def crossing_control(graph: WalkGraph, node: int, edges: tuple[int | None, ...])
                 way_kind = tags.CROSSING_KINDS[graph.way_columns["crossing"][graph.edge_way[edge]]]
                 if way_kind != "none":
                     kind = way_kind
+        if kind == "none":
+            signal = _signal_on_crossing_way(graph, node, edges)
+            if signal is not None:
+                kind, acoustic = "traffic_signals", int(graph.node_columns["acoustic_signal"][signal])
         if kind == "none" and graph.node_columns["traffic_signals"][node]:
-            kind = "traffic_signals"  # a signalled junction: pedestrian lights are likely but their sound unknown
+            return "junction_signals"
     if kind == "traffic_signals":
         return {tags.YES: "signals_acoustic", tags.NO: "signals_no_acoustic"}.get(acoustic, "signals_acoustic_unknown")
     if kind in ("zebra", "marked", "unmarked"):
         return kind
     return "mapped_unknown" if kind == "unknown" else "unmapped"
+
+
+def _signal_on_crossing_way(graph: WalkGraph, node: int, edges: tuple[int | None, ...]) -> int | None:
+    """The other end of a walked footway=crossing edge when that node is a pedestrian signal (highway=
+    traffic_signals or crossing=traffic_signals on the crossing way itself), else None."""
+    footway = graph.texts["footway"]
+    crossing_way = footway.index("crossing") if "crossing" in footway else -1
+    signal_kind = tags.CROSSING_KINDS.index("traffic_signals")
+    for edge in edges:
+        if edge is None or graph.way_columns["footway"][graph.edge_way[edge]] != crossing_way:
+            continue
+        other = int(graph.edge_v[edge] if graph.edge_u[edge] == node else graph.edge_u[edge])
+        if graph.node_columns["traffic_signals"][other] or graph.node_columns["crossing"][other] == signal_kind:
+            return other
+    return None
 
 
 def _bearing(dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
@@ -147,13 +169,17 @@ class ArcTable:
             return None
         control = crossing_control(graph, node, (edge_in, edge_out))
         facts = graph.node_attributes(node)
-        signals = "yes" if control.startswith("signals") else "no" if control in ("zebra", "marked", "unmarked") else "unknown"
+        # A junction's lights are signals at the node, but the control of the walker's crossing stays unknown.
+        signals = "yes" if control.startswith("signals") or control == "junction_signals" else \
+            "no" if control in ("zebra", "marked", "unmarked") else "unknown"
         return {
             "lat": facts["lat"],
             "lon": facts["lon"],
             "node_osm_id": facts["osm_id"],
+            # A slip road's dict also names the road it joins ("link_of"), where that is mapped.
             "streets": [{"name": street.name, "highway": street.highway, "lanes": street.lanes,
-                         "maxspeed_kmh": street.maxspeed_kmh, "way_osm_ids": list(street.way_osm_ids)}
+                         "maxspeed_kmh": street.maxspeed_kmh, "way_osm_ids": list(street.way_osm_ids),
+                         **({"link_of": street.link_of} if street.link_of else {})}
                         for street in streets],
             "mapped": kind != "none" or control != "unmapped",
             "control": _CONTROL_SAID[control],
@@ -188,7 +214,7 @@ class ArcTable:
         crossing_cache: dict[tuple[int, int, int], tuple[int, float, int]] = {}
         for directed, node in enumerate(directed_to.tolist()):
             edge_in = directed % edge_count
-            has_roads = bool(graph.roads_at(node))
+            has_roads = bool(graph.roads_at(node)) or bool(graph.closed_roads_at(node))
             for out in outgoing[node]:
                 edge_out = out % edge_count
                 if edge_out == edge_in and out != directed and graph.edge_u[edge_in] != graph.edge_v[edge_in]:
@@ -251,6 +277,7 @@ def _control_factors(prefs: Preferences) -> np.ndarray:
         "mapped_unknown": 1.2 if cautious else 0.9,
         "unmapped": 1.3 if cautious else 1.0,
     }
+    factors["junction_signals"] = factors["signals_acoustic_unknown"]  # lights at the junction, likely for walkers
     return np.array([factors[name] for name in CONTROLS])
 
 
@@ -258,7 +285,8 @@ def _barrier_penalties(prefs: Preferences) -> np.ndarray:
     """Metres added for passing a barrier (index tags.BARRIER_KINDS); scaled with how much crossings matter."""
     scale = prefs.crossing_penalty_m / 40
     penalty = {"none": 0, "bollard": 10, "gate": 20, "kerb": 15, "cycle_barrier": 20, "lift_gate": 10,
-               "turnstile": 30, "other": 15}
+               "turnstile": 30, "entrance": 0, "swing_gate": 20, "kissing_gate": 30, "chain": 15, "block": 10,
+               "stile": 40, "other": 15}
     return np.array([penalty[name] * scale for name in tags.BARRIER_KINDS])
 
 

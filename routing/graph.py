@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,6 +37,7 @@ class Street:
     lanes: int | None
     maxspeed_kmh: float | None
     way_osm_ids: tuple[int, ...]
+    link_of: str = ""  # an unnamed slip road (*_link): the name of the road it joins, where one is mapped
 
 
 @dataclass
@@ -72,6 +74,11 @@ class WalkGraph:
     address_number: np.ndarray  # index into texts["address_number"]
     address_lat: np.ndarray
     address_lon: np.ndarray
+    # Roads the walker may not use (routing.osm_import.is_closed_road), at the graph nodes where they are crossed.
+    closed_node: np.ndarray
+    closed_osm_id: np.ndarray
+    closed_name: np.ndarray  # index into texts["closed_name"]
+    closed_highway: np.ndarray  # index into texts["closed_highway"]
     node_columns: dict[str, np.ndarray]
     way_columns: dict[str, np.ndarray]
     texts: dict[str, list[str]]  # vocabulary of each text column (way columns, landmark kind and name)
@@ -80,6 +87,7 @@ class WalkGraph:
     adjacency_offsets: np.ndarray = field(init=False, repr=False)
     adjacency_edges: np.ndarray = field(init=False, repr=False)
     way_is_road: np.ndarray = field(init=False, repr=False)
+    _closed_at: dict[int, list[int]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         ends = np.concatenate([self.edge_u, self.edge_v])
@@ -90,6 +98,9 @@ class WalkGraph:
         highways = np.array(self.texts["highway"], dtype=object)
         road_highway = np.array([name in settings.ROAD_HIGHWAYS for name in highways], dtype=bool)
         self.way_is_road = road_highway[self.way_columns["highway"]] if len(highways) else np.zeros(0, bool)
+        self._closed_at = {}
+        for row, node in enumerate(self.closed_node.tolist()):
+            self._closed_at.setdefault(node, []).append(row)
 
     # ----------------------------------------------------------------------------------------------- sizes
     @property
@@ -168,6 +179,12 @@ class WalkGraph:
         name = self.way_text("name", way)
         return name or f"way:{int(self.way_osm_id[way])}"
 
+    def closed_roads_at(self, node: int) -> list[Street]:
+        """Roads the walker may not use that meet a node: crossed by walking past, never walked along."""
+        return [Street(name=self.texts["closed_name"][self.closed_name[row]],
+                       highway=self.texts["closed_highway"][self.closed_highway[row]], lanes=None, maxspeed_kmh=None,
+                       way_osm_ids=(int(self.closed_osm_id[row]),)) for row in self._closed_at.get(node, [])]
+
     def roads_at(self, node: int) -> list[int]:
         """Ways carrying motor traffic that meet at a node (each way once)."""
         ways = self.edge_way[self.edges_at(node)]
@@ -178,8 +195,9 @@ class WalkGraph:
 
         These are the roads meeting at the node other than the streets walked on: walking along one street past a
         junction crosses the side street; a footway passing through a road node crosses that road, mapped crossing
-        or not; turning from a footway into a street crosses nothing. Which sidewalk the walker is on is not mapped,
-        so at a junction every other arm is reported.
+        or not; turning from a footway into a street crosses nothing. Roads the walker may not use (a private
+        service road) are crossed like any other. Which sidewalk the walker is on is not mapped, so at a junction
+        every other arm is reported.
         """
         edges = [edge for edge in (in_edge, out_edge) if edge is not None]
         if self._is_crossing_place(node, edges) and len({bool(self.way_is_road[self.edge_way[e]]) for e in edges}) == 2:
@@ -191,7 +209,9 @@ class WalkGraph:
             key = self.street_key(way)
             if key not in walked:
                 streets.setdefault(key, []).append(way)
-        return [self._street(ways) for ways in streets.values()]
+        found = [self.street(ways) for ways in streets.values()]
+        names = {street.name for street in found if street.name} | {key for key in walked if not key.startswith("way:")}
+        return found + [road for road in self.closed_roads_at(node) if not road.name or road.name not in names]
 
     def _is_crossing_place(self, node: int, edges: list[int]) -> bool:
         """A crossing node, or a node where a footway=crossing way (or one with crossing tags) is walked."""
@@ -201,17 +221,31 @@ class WalkGraph:
         return any(self.way_columns["footway"][self.edge_way[e]] == crossing_way or
                    self.way_columns["crossing"][self.edge_way[e]] for e in edges)
 
-    def _street(self, ways: list[int]) -> Street:
+    def street(self, ways: list[int]) -> Street:
+        """The street that the given ways (of one name) make up, with its size facts."""
         lanes = [int(self.way_columns["lanes"][way]) for way in ways if self.way_columns["lanes"][way] >= 0]
         speeds = [float(self.way_columns["maxspeed_kmh"][way]) for way in ways]
         speeds = [speed for speed in speeds if not math.isnan(speed)]
+        name, highway = self.way_text("name", ways[0]), self.way_text("highway", ways[0])
         return Street(
-            name=self.way_text("name", ways[0]),
-            highway=self.way_text("highway", ways[0]),
+            name=name,
+            highway=highway,
             lanes=max(lanes) if lanes else None,
             maxspeed_kmh=max(speeds) if speeds else None,
             way_osm_ids=tuple(int(self.way_osm_id[way]) for way in ways),
+            link_of=self._joined_road(ways[0]) if highway.endswith("_link") and not name else "",
         )
+
+    def _joined_road(self, link: int) -> str:
+        """The name of the road of the slip road's class (primary for primary_link) that the slip road meets at one
+        of its nodes; "" when none is mapped (or two differently named ones)."""
+        main = self.way_text("highway", link).removesuffix("_link")
+        edges = np.flatnonzero(self.edge_way == link)
+        nodes = set(self.edge_u[edges].tolist()) | set(self.edge_v[edges].tolist())
+        names = {self.way_text("name", int(self.edge_way[edge])) for node in nodes for edge in self.edges_at(node)
+                 if self.way_text("highway", int(self.edge_way[edge])) == main}
+        names.discard("")
+        return names.pop() if len(names) == 1 else ""
 
     def unmapped_crossing_nodes(self) -> np.ndarray:
         """Nodes where a footway or path passes through a road without a mapped crossing: a street is crossed there."""
@@ -279,7 +313,8 @@ _CORE_ARRAYS = (
     "node_osm_id", "node_lat", "node_lon", "node_x", "node_y", "edge_u", "edge_v", "edge_way", "edge_length",
     "edge_forward", "geom_offsets", "geom_x", "geom_y", "geom_lat", "geom_lon", "geom_osm_id", "way_osm_id",
     "landmark_osm_id", "landmark_lat", "landmark_lon", "landmark_kind", "landmark_name", "landmark_edge",
-    "landmark_offset", "address_street", "address_number", "address_lat", "address_lon",
+    "landmark_offset", "address_street", "address_number", "address_lat", "address_lon", "closed_node",
+    "closed_osm_id", "closed_name", "closed_highway",
 )
 
 
@@ -303,19 +338,46 @@ def _first(value: Any) -> Any:
     return value[0] if isinstance(value, list) else value
 
 
-def build_walk_graph(graph: nx.MultiDiGraph, landmarks: list[dict[str, Any]], addresses: list[dict[str, Any]],
-                     meta: dict[str, Any]) -> WalkGraph:
-    """Turn a simplified two-way osmnx graph (from `routing.osm_import.walkable_graph`), the landmarks and the
-    addresses (`routing.osm_import.landmarks`, `addresses`) into a WalkGraph."""
-    from pyproj import Transformer
+# Roads a walker may not use but crosses, by the OSM id of the node where they meet the walk network: each road's
+# OSM way id, name and highway class.
+ClosedRoads = dict[int, list[dict[str, Any]]]
 
+
+@dataclass
+class WalkNetwork:
+    """The walkable network as flat sequences, before it becomes a WalkGraph (the layout of the module docstring).
+
+    Both readers produce it: the streaming one (`routing.osm_import.read_osm_file`) directly, the osmnx one through
+    `network_from_osmnx`. Each edge runs from its lower-indexed end node; its geometry is
+    geom_*[geom_offsets[e]:geom_offsets[e + 1]].
+    """
+
+    node_osm_id: Sequence[int]
+    node_lon: Sequence[float]
+    node_lat: Sequence[float]
+    node_tags: dict[int, Mapping[str, str]]  # by node index; nodes without a tag in settings.NODE_TAGS are absent
+    way_osm_id: Sequence[int]
+    way_tags: list[Mapping[str, str]]  # the tags of settings.WAY_TAGS of each way
+    edge_u: Sequence[int]
+    edge_v: Sequence[int]
+    edge_way: Sequence[int]
+    edge_forward: Sequence[bool]
+    geom_offsets: Sequence[int]
+    geom_osm_id: Sequence[int]
+    geom_lon: Sequence[float]
+    geom_lat: Sequence[float]
+
+
+def network_from_osmnx(graph: nx.MultiDiGraph) -> WalkNetwork:
+    """The WalkNetwork of a simplified two-way osmnx graph (from `routing.osm_import.walkable_graph`)."""
     osm_nodes = list(graph.nodes)
-    if not osm_nodes:
-        raise OsmInputError("The map contains no ways a pedestrian may walk on")
     index = {osm_id: i for i, osm_id in enumerate(osm_nodes)}
     node_data = [graph.nodes[osm_id] for osm_id in osm_nodes]
-    node_lon = np.array([data["x"] for data in node_data], dtype=np.float64)
-    node_lat = np.array([data["y"] for data in node_data], dtype=np.float64)
+    node_tags = {}
+    for i, data in enumerate(node_data):
+        kept = {key: value for key, value in data.items() if key in settings.NODE_TAGS}
+        if kept:
+            node_tags[i] = kept
 
     ways: dict[int, int] = {}
     way_tags: list[dict[str, Any]] = []
@@ -350,39 +412,95 @@ def build_walk_graph(graph: nx.MultiDiGraph, landmarks: list[dict[str, Any]], ad
         geom_lat.extend(lats)
         geom_osm_id.extend(node_ids if len(node_ids) == len(lons) else [u] + [-1] * (len(lons) - 2) + [v])
         geom_offsets.append(len(geom_lon))
+    return WalkNetwork(
+        node_osm_id=osm_nodes, node_lon=[data["x"] for data in node_data], node_lat=[data["y"] for data in node_data],
+        node_tags=node_tags, way_osm_id=list(ways), way_tags=way_tags, edge_u=edge_u, edge_v=edge_v,
+        edge_way=edge_way, edge_forward=edge_forward, geom_offsets=geom_offsets, geom_osm_id=geom_osm_id,
+        geom_lon=geom_lon, geom_lat=geom_lat,
+    )
 
+
+def _node_column(column: tags.Column, count: int, node_tags: dict[int, Mapping[str, str]]) -> np.ndarray:
+    """A node column: the value of no tags everywhere, read from the tags only where a node has some."""
+    values = np.full(count, column.read({}), dtype=_DTYPES[column.kind])
+    for node, node_tag_values in node_tags.items():
+        values[node] = column.read(node_tag_values)
+    return values
+
+
+def _way_columns(way_tags: list[Mapping[str, str]]) -> tuple[dict[str, np.ndarray], dict[str, list[str]]]:
+    """The way columns and the vocabulary of each text column; ways with the same tags are read once."""
+    distinct: dict[tuple[tuple[str, str], ...], int] = {}
+    way_kind = [distinct.setdefault(tuple(sorted(tag_values.items())), len(distinct)) for tag_values in way_tags]
+    kinds = [dict(items) for items in distinct]
+    way_kind = np.array(way_kind, dtype=np.int64)
+    way_columns, texts = {}, {}
+    for name, column in WAY_COLUMNS.items():
+        values = [column.read(tag_values) for tag_values in kinds]
+        if column.kind == "text":
+            texts[name] = sorted(set(values) | {""})
+            position = {word: i for i, word in enumerate(texts[name])}
+            values = [position[word] for word in values]
+        way_columns[name] = np.array(values, dtype=_DTYPES[column.kind])[way_kind]
+    return way_columns, texts
+
+
+def _codes(words: list[str]) -> tuple[list[str], dict[str, int]]:
+    """The sorted vocabulary of some words (with "") and each word's code in it."""
+    vocabulary = sorted(set(words) | {""})
+    return vocabulary, {word: code for code, word in enumerate(vocabulary)}
+
+
+def build_walk_graph(graph: nx.MultiDiGraph, landmarks: list[dict[str, Any]], addresses: list[dict[str, Any]],
+                     meta: dict[str, Any], closed: ClosedRoads | None = None) -> WalkGraph:
+    """Turn a simplified two-way osmnx graph (from `routing.osm_import.walkable_graph`), the landmarks, the
+    addresses and the closed roads by node (`routing.osm_import.landmarks`, `addresses`, `closed_roads`) into a
+    WalkGraph."""
+    return compact_walk_graph(network_from_osmnx(graph), landmarks, addresses, meta, closed)
+
+
+def compact_walk_graph(network: WalkNetwork, landmarks: list[dict[str, Any]], addresses: list[dict[str, Any]],
+                       meta: dict[str, Any], closed: ClosedRoads | None = None) -> WalkGraph:
+    """Turn a WalkNetwork, the landmarks, the addresses and the closed roads met by node OSM id into a WalkGraph:
+    project to UTM, measure the edges, encode the tags as columns (`routing.spatial.place_landmarks` then puts the
+    landmarks on the network)."""
+    from pyproj import Transformer
+
+    if not len(network.node_osm_id):
+        raise OsmInputError("The map contains no ways a pedestrian may walk on")
+    node_lon = np.asarray(network.node_lon, dtype=np.float64)
+    node_lat = np.asarray(network.node_lat, dtype=np.float64)
+    geom_lon = np.asarray(network.geom_lon, dtype=np.float64)
+    geom_lat = np.asarray(network.geom_lat, dtype=np.float64)
     epsg = utm_epsg(float(node_lon.mean()), float(node_lat.mean()))
     to_utm = Transformer.from_crs(4326, epsg, always_xy=True)
     node_x, node_y = to_utm.transform(node_lon, node_lat)
-    geom_x, geom_y = to_utm.transform(np.array(geom_lon), np.array(geom_lat))
-    offsets = np.array(geom_offsets, dtype=np.int32)
+    geom_x, geom_y = to_utm.transform(geom_lon, geom_lat)
+    offsets = np.asarray(network.geom_offsets, dtype=np.int32)
     segment = np.hypot(np.diff(geom_x), np.diff(geom_y))
     segment[offsets[1:-1] - 1] = 0.0  # the step from one edge's last point to the next edge's first is no segment
     cumulative = np.concatenate([[0.0], np.cumsum(segment)])
     edge_length = cumulative[offsets[1:] - 1] - cumulative[offsets[:-1]]
 
-    node_columns = {
-        name: np.array([column.read(data) for data in node_data], dtype=_DTYPES[column.kind])
-        for name, column in NODE_COLUMNS.items()
-    }
-    way_columns, texts = {}, {}
-    for name, column in WAY_COLUMNS.items():
-        values = [column.read(tag_values) for tag_values in way_tags]
-        if column.kind == "text":
-            texts[name] = sorted(set(values) | {""})
-            position = {word: i for i, word in enumerate(texts[name])}
-            values = [position[word] for word in values]
-        way_columns[name] = np.array(values, dtype=_DTYPES[column.kind])
+    node_count = len(node_lon)
+    node_columns = {name: _node_column(column, node_count, network.node_tags) for name, column in NODE_COLUMNS.items()}
+    way_columns, texts = _way_columns(network.way_tags)
 
-    kinds = sorted({landmark["kind"] for landmark in landmarks} | {""})
-    names = sorted({landmark["name"] for landmark in landmarks} | {""})
-    texts["landmark_kind"], texts["landmark_name"] = kinds, names
-    streets = sorted({address["street"] for address in addresses} | {""})
-    numbers = sorted({address["number"] for address in addresses} | {""})
-    texts["address_street"], texts["address_number"] = streets, numbers
-    street_code = {street: code for code, street in enumerate(streets)}
-    number_code = {number: code for code, number in enumerate(numbers)}
+    texts["landmark_kind"], kind_code = _codes([landmark["kind"] for landmark in landmarks])
+    texts["landmark_name"], name_code = _codes([landmark["name"] for landmark in landmarks])
+    texts["address_street"], street_code = _codes([address["street"] for address in addresses])
+    texts["address_number"], number_code = _codes([address["number"] for address in addresses])
+    node_index = {int(osm_id): i for i, osm_id in enumerate(network.node_osm_id)}
+    crossed_closed = [(node_index[node], road) for node, roads in (closed or {}).items() if node in node_index
+                      for road in roads]
+    texts["closed_name"] = sorted({road["name"] for _, road in crossed_closed} | {""})
+    texts["closed_highway"] = sorted({road["highway"] for _, road in crossed_closed} | {""})
     walk_graph = WalkGraph(
+        closed_node=np.array([node for node, _ in crossed_closed], dtype=np.int32),
+        closed_osm_id=np.array([road["osm_id"] for _, road in crossed_closed], dtype=np.int64),
+        closed_name=np.array([texts["closed_name"].index(road["name"]) for _, road in crossed_closed], dtype=np.int32),
+        closed_highway=np.array([texts["closed_highway"].index(road["highway"]) for _, road in crossed_closed],
+                                dtype=np.int32),
         address_street=np.array([street_code[a["street"]] for a in addresses], dtype=np.int32),
         address_number=np.array([number_code[a["number"]] for a in addresses], dtype=np.int32),
         address_lat=np.array([a["lat"] for a in addresses], dtype=np.float64),
@@ -390,27 +508,27 @@ def build_walk_graph(graph: nx.MultiDiGraph, landmarks: list[dict[str, Any]], ad
         landmark_osm_id=np.array([landmark["osm_id"] for landmark in landmarks], dtype=np.int64),
         landmark_lat=np.array([landmark["lat"] for landmark in landmarks], dtype=np.float64),
         landmark_lon=np.array([landmark["lon"] for landmark in landmarks], dtype=np.float64),
-        landmark_kind=np.array([kinds.index(landmark["kind"]) for landmark in landmarks], dtype=np.int32),
-        landmark_name=np.array([names.index(landmark["name"]) for landmark in landmarks], dtype=np.int32),
+        landmark_kind=np.array([kind_code[landmark["kind"]] for landmark in landmarks], dtype=np.int32),
+        landmark_name=np.array([name_code[landmark["name"]] for landmark in landmarks], dtype=np.int32),
         landmark_edge=np.full(len(landmarks), -1, dtype=np.int32),
         landmark_offset=np.zeros(len(landmarks), dtype=np.float32),
-        node_osm_id=np.array(osm_nodes, dtype=np.int64),
+        node_osm_id=np.asarray(network.node_osm_id, dtype=np.int64),
         node_lat=node_lat,
         node_lon=node_lon,
         node_x=np.asarray(node_x),
         node_y=np.asarray(node_y),
-        edge_u=np.array(edge_u, dtype=np.int32),
-        edge_v=np.array(edge_v, dtype=np.int32),
-        edge_way=np.array(edge_way, dtype=np.int32),
+        edge_u=np.asarray(network.edge_u, dtype=np.int32),
+        edge_v=np.asarray(network.edge_v, dtype=np.int32),
+        edge_way=np.asarray(network.edge_way, dtype=np.int32),
         edge_length=edge_length.astype(np.float32),
-        edge_forward=np.array(edge_forward, dtype=bool),
+        edge_forward=np.asarray(network.edge_forward, dtype=bool),
         geom_offsets=offsets,
         geom_x=np.asarray(geom_x),
         geom_y=np.asarray(geom_y),
-        geom_lat=np.array(geom_lat),
-        geom_lon=np.array(geom_lon),
-        geom_osm_id=np.array(geom_osm_id, dtype=np.int64),
-        way_osm_id=np.array(list(ways), dtype=np.int64),
+        geom_lat=geom_lat,
+        geom_lon=geom_lon,
+        geom_osm_id=np.asarray(network.geom_osm_id, dtype=np.int64),
+        way_osm_id=np.asarray(network.way_osm_id, dtype=np.int64),
         node_columns=node_columns,
         way_columns=way_columns,
         texts=texts,

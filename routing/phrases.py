@@ -29,7 +29,10 @@ def plural(entry: dict[str, str] | str, count: int, **slots: object) -> str:
 
 
 def join(items: list[str], lang: str) -> str:
-    """'a, b and c' in the language."""
+    """'a, b and c' in the language. Where the language wants it (German), an item ending in a relative clause
+    ("eine Überquerung, über die nichts bekannt ist") closes it with a comma before the last "und"."""
     if len(items) <= 1:
         return "".join(items)
-    return f"{', '.join(items[:-1])} {load_table(lang)['explanation']['and']} {items[-1]}"
+    words = load_table(lang)["explanation"]
+    last_but_one = items[-2] + ("," if words.get("close_clause_before_and") and ", " in items[-2] else "")
+    return f"{', '.join([*items[:-2], last_but_one])} {words['and']} {items[-1]}"

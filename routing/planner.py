@@ -41,10 +41,9 @@ class NoRouteError(LotseError):
 
     code = "no_route"
 
-    def __init__(self, message: str, reason: str, **params: object) -> None:
-        super().__init__(message, reason=reason, **params)
+    def __init__(self, message: str, *, reason: str, **params: object) -> None:
+        super().__init__(message, code=f"no_route_{reason}", reason=reason, **params)
         self.reason = reason
-        self.code = f"no_route_{reason}"
 
 
 @dataclass(frozen=True)
@@ -365,12 +364,12 @@ class Planner:
         start = self.index.snap(*origin)
         end = self.index.snap(*destination)
         if start.edge == end.edge and abs(start.offset_m - end.offset_m) < 1.0:
-            raise NoRouteError("Start and destination are the same place", "same_place")
+            raise NoRouteError("Start and destination are the same place", reason="same_place")
         shortest = self.search(start, end, self.costs(None, obstacles))
         if shortest is None:
             if obstacles and self.search(start, end, self.costs(None)) is not None:
-                raise NoRouteError("Every route is blocked by reported obstacles", "blocked")
-            raise NoRouteError("There is no walkable connection between start and destination", "no_connection")
+                raise NoRouteError("Every route is blocked by reported obstacles", reason="blocked")
+            raise NoRouteError("There is no walkable connection between start and destination", reason="no_connection")
         limit = shortest.length_m * prefs.max_detour + 1.0
         costs = self.costs(prefs, obstacles)
         preferred = self.search(start, end, costs, upper_bound=self.path_cost(shortest, costs))
@@ -381,11 +380,11 @@ class Planner:
             if candidate is not None and candidate.length_m <= limit:
                 return candidate, shortest
         if preferred is None:
-            raise NoRouteError("No route avoids what the preferences forbid (steps)", "no_connection")
+            raise NoRouteError("No route avoids what the preferences forbid (steps)", reason="no_connection")
         raise NoRouteError(
             f"Every route that fits the preferences is more than {round((prefs.max_detour - 1) * 100)} % longer than "
             f"the shortest walkable route ({shortest.length_m:.0f} m)",
-            "detour_limit",
+            reason="detour_limit",
             max_detour_percent=round((prefs.max_detour - 1) * 100),
             shortest_m=round(shortest.length_m),
         )

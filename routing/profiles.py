@@ -5,12 +5,12 @@ Penalties are in metres of walking a walker would rather add than face the thing
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from routing import settings
 from routing.errors import LotseError
+from routing.numbers import finite_number
 
 
 class PreferenceError(LotseError):
@@ -100,10 +100,11 @@ def _check_value(key: str, kind: str, value: Any) -> Any:
         if not isinstance(value, bool):
             raise PreferenceError(f"{key} must be true or false", name=key)
         return value
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    number = finite_number(value)
+    if number is None:
         raise PreferenceError(f"{key} must be a finite number", name=key)
     low, high = _LIMITS.get(key, (0.0, 10_000.0))
-    if not low <= value <= high:
+    if not low <= number <= high:
         raise PreferenceError(f"{key} must be between {low:g} and {high:g}", name=key)
-    return float(value)
+    return number
 

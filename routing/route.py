@@ -25,6 +25,11 @@ WAIT_AT_SIGNALS_S = 30.0
 WAIT_AT_CROSSING_S = 10.0
 SECONDS_PER_STEP = 0.8
 SECONDS_PER_UNKNOWN_STEPS = 10.0
+# A zigzag over a road: at most this much road between two footways, turns of at least ZIGZAG_TURN_DEG that leave a
+# net change of direction below ZIGZAG_STRAIGHT_DEG.
+ZIGZAG_M = 10.0
+ZIGZAG_TURN_DEG = 45.0
+ZIGZAG_STRAIGHT_DEG = 45.0
 
 
 @dataclass
@@ -52,7 +57,7 @@ class Crossing:
     streets: list[dict[str, Any]]
     mapped: bool  # a crossing mapped in OSM, or one inferred where a footway passes through a road
     control: str  # traffic_signals, zebra, marked, unmarked, unknown
-    signals: str
+    signals: str  # yes with control unknown: the junction has lights, a light for this crossing is not mapped
     acoustic_signal: str
     vibration: str
     button_operated: str
@@ -141,7 +146,41 @@ def _crossings(table: ArcTable, walk: _Walk) -> list[Crossing]:
         facts = table.crossing(table.arc_between(walk.directed[i - 1], walk.directed[i]))
         if facts is not None:
             crossings.append(Crossing(distance_m=round(starts[i], 1), **facts))
+        elif _zigzag_across(table, walk, i):
+            crossings.append(_zigzag_crossing(table, walk, i, round(starts[i], 1)))
     return crossings
+
+
+def _zigzag_across(table: ArcTable, walk: _Walk, i: int) -> bool:
+    """Whether piece i is a few metres of road between two footways that leave it on opposite sides (a turn one
+    way onto the road, the other way off it, a net straight line): the walker crosses that road there, although the
+    map joins the footways to it at two nodes instead of one."""
+    graph = table.graph
+    if i + 1 >= len(walk.directed) or walk.walked[i] >= ZIGZAG_M:
+        return False
+    roads = graph.way_is_road[walk.ways[i - 1: i + 2]]
+    if not roads[1] or roads[0] or roads[2]:
+        return False
+    arcs = [table.arc_between(walk.directed[j - 1], walk.directed[j]) for j in (i, i + 1)]
+    if min(arcs) < 0 or table.crossing(arcs[1]) is not None:
+        return False
+    onto, off = (float(table.arc_turn[arc]) for arc in arcs)
+    return onto * off < 0 and abs(onto + off) < ZIGZAG_STRAIGHT_DEG and min(abs(onto), abs(off)) >= ZIGZAG_TURN_DEG
+
+
+def _zigzag_crossing(table: ArcTable, walk: _Walk, i: int, distance_m: float) -> Crossing:
+    """The crossing of a zigzag over a road: nothing is mapped there, so every fact is unknown. (The planner does
+    not see it: its costs are per junction, and this crossing spans two.)"""
+    graph = table.graph
+    node = int(walk.entry_nodes[i])
+    road = graph.street([int(walk.ways[i])])
+    return Crossing(
+        distance_m=distance_m, lat=float(graph.node_lat[node]), lon=float(graph.node_lon[node]),
+        node_osm_id=int(graph.node_osm_id[node]),
+        streets=[{"name": road.name, "highway": road.highway, "lanes": road.lanes, "maxspeed_kmh": road.maxspeed_kmh,
+                  "way_osm_ids": list(road.way_osm_ids)}],
+        mapped=False, control="unknown", signals="unknown", acoustic_signal="unknown", vibration="unknown",
+        button_operated="unknown", tactile_paving="unknown", island="unknown", kerb="unknown")
 
 
 def build_route(planner: Planner, path: Path, profile: str, prefs: Preferences) -> Route:

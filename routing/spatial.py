@@ -35,8 +35,8 @@ class Snap:
 def check_coordinate(lat: object, lon: object) -> tuple[float, float]:
     """Return (lat, lon) as floats, or raise CoordinateError for non-numbers, NaN, infinity or out-of-range values."""
     try:
-        lat_f, lon_f = float(lat), float(lon)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+        lat_f, lon_f = float(lat), float(lon)  # type: ignore[arg-type]  # query strings too
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an integer too long for a float
         raise CoordinateError(f"Latitude and longitude must be numbers, got {lat!r}, {lon!r}") from None
     if isinstance(lat, bool) or isinstance(lon, bool) or not (math.isfinite(lat_f) and math.isfinite(lon_f)):
         raise CoordinateError(f"Latitude and longitude must be finite numbers, got {lat!r}, {lon!r}")

@@ -22,7 +22,9 @@ UNKNOWN, YES, NO = 0, 1, 2
 
 CROSSING_KINDS = ("none", "traffic_signals", "zebra", "marked", "unmarked", "unknown")
 KERB_KINDS = ("unknown", "yes", "raised", "lowered", "flush", "rolled", "no")
-BARRIER_KINDS = ("none", "bollard", "gate", "kerb", "cycle_barrier", "lift_gate", "turnstile", "other")
+# Barriers a walker can pass, each said as what it is; `other` for any kind not listed.
+BARRIER_KINDS = ("none", "bollard", "gate", "kerb", "cycle_barrier", "lift_gate", "turnstile", "entrance", "swing_gate",
+                 "kissing_gate", "chain", "block", "stile", "other")
 SIDEWALK_KINDS = ("unknown", "both", "left", "right", "yes", "no", "separate")
 SURFACE_CLASSES = ("unknown", "paved", "paving_stones", "cobblestone", "gravel", "unpaved")
 # Surfaces a cane catches on or a guide dog slows down on: profiles may avoid them, routes report their length.

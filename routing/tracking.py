@@ -12,7 +12,8 @@ Rules (see docs/protocol.md):
 - Off route: only when the distance to the route (smoothed over the last fixes, so one noisy fix neither raises
   nor cancels it) stays beyond max(25 m, 2 x accuracy) for two fixes and 5 s; an episode ends only when the walker
   is clearly back, a margin inside the threshold.
-- Arrival: within 10 m of the end (or the accuracy radius, if larger) while on the route.
+- Arrival: within 10 m of the end (or the accuracy radius, if larger) while on the route. Fixes after arrival
+  get an arrived progress and nothing is said again.
 """
 
 from __future__ import annotations
@@ -112,6 +113,7 @@ class Progress:
     remaining_m: float
     next_maneuver_m: float | None
     on_route: bool
+    arrived: bool = False
 
 
 @dataclass
@@ -198,7 +200,8 @@ class GuidanceSession:
     def update(self, fix: Fix) -> Update:
         """Match a fix to the route and return what to say about it."""
         result = Update()
-        if self.arrived:
+        if self.arrived:  # a fix still in flight, or a second device: answered, nothing said again
+            result.progress = Progress(0.0, None, True, arrived=True)
             return result
         dt = (fix.timestamp_ms - self.last_fix.timestamp_ms) / 1000 if self.last_fix else 0.0
         x, y = self.project(fix.lat, fix.lon)
@@ -239,7 +242,7 @@ class GuidanceSession:
             self.arrived = True
             result.arrived = self.instructions[-1].text
             self.last_text = result.arrived
-        result.progress = Progress(round(remaining, 1), self._next_maneuver_m(), on_route)
+        result.progress = Progress(round(remaining, 1), self._next_maneuver_m(), on_route, self.arrived)
         for announcement in result.announcements:
             self.last_text = announcement.text
         return result

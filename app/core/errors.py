@@ -32,9 +32,20 @@ def json_error(exc: LotseError, language: Language | None = None) -> tuple[Respo
     return response, exc.status
 
 
+ECHO_CHARS = 40  # of a client's text (a field name, a message type) echoed in an error message
+
+
 def frame_error(exc: LotseError, language: Language) -> dict[str, Any]:
-    """The WebSocket's `error` message."""
-    return {"type": "error", "code": exc.code, "message": language.message(exc.code, **exc.params)}
+    """The WebSocket's `error` message. Text echoed from the client is cut short and made encodable (a lone
+    surrogate cannot be sent as UTF-8)."""
+    params = {key: echo(value) if isinstance(value, str) else value for key, value in exc.params.items()}
+    return {"type": "error", "code": exc.code, "message": language.message(exc.code, **params)}
+
+
+def echo(text: str) -> str:
+    """A client's text, safe to repeat back: at most ECHO_CHARS characters, unencodable ones replaced."""
+    short = text if len(text) <= ECHO_CHARS else text[:ECHO_CHARS] + "…"
+    return short.encode("utf-8", "replace").decode("utf-8")
 
 
 def register(app: Flask) -> None:

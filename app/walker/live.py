@@ -7,6 +7,7 @@ its updates into messages. Bad frames get an `error` message and the session liv
 from __future__ import annotations
 
 import json
+import logging
 import math
 import threading
 import time
@@ -14,17 +15,18 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import current_app
-from flask_sock import Sock
+from flask_sock import ConnectionClosed, Sock
 
 from app.core.errors import frame_error
 from app.core.language import Language, current_language, resolve
 from app.walker.planning import RouteStore, StoredRoute, parse_route_request, plan_and_store, replan
 from app.walker.speech import audio_url
 from routing.errors import LotseError
+from routing.numbers import finite_number
 from routing.tracking import MAX_ACCURACY_M, Fix, GuidanceSession
 
+log = logging.getLogger(__name__)
 sock = Sock()
-
 
 
 class LiveConnection:
@@ -61,7 +63,7 @@ class LiveConnection:
                 raise LotseError("Frame too large", code="too_large")
             try:
                 message = json.loads(frame)
-            except (ValueError, UnicodeDecodeError):
+            except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: absurdly deep nesting
                 raise LotseError("Frame is not JSON", code="bad_json") from None
             if not isinstance(message, dict) or not isinstance(message.get("type"), str):
                 raise LotseError("A message is a JSON object with a type", code="bad_message")
@@ -71,6 +73,9 @@ class LiveConnection:
             handler(message)
         except LotseError as exc:
             self._error(exc)
+        except Exception:  # a bug must cost the walker one answer, never the session
+            log.exception("Live frame failed")
+            self._error(LotseError(code="internal", status=500))
 
     def _allow_frame(self) -> bool:
         """Token bucket of LIVE_FRAMES_PER_SECOND frames a second; beyond it frames are dropped with one error a
@@ -91,7 +96,9 @@ class LiveConnection:
         language = resolve(message.get("lang"), self.language, "bad_message")
         store: RouteStore = self.app.extensions["lotse.routes"]
         if "route_id" in message:
-            stored = store.get(str(message["route_id"]))
+            if not isinstance(message["route_id"], str):
+                raise LotseError("route_id must be a string", code="bad_field", field="route_id")
+            stored = store.get(message["route_id"])
             if stored is None:
                 raise LotseError("No route with this id (plan it again)", code="unknown_route")
             if stored.request.language != language and "lang" in message:
@@ -136,6 +143,7 @@ class LiveConnection:
         progress = update.progress
         self._send({"type": "progress", "remaining_m": progress.remaining_m,
                     "next_maneuver_m": progress.next_maneuver_m, "on_route": progress.on_route,
+                    "arrived": progress.arrived,
                     "server_ms": round((time.perf_counter() - started) * 1000, 3)})
 
     def _reroute(self, fix: Fix) -> None:
@@ -201,23 +209,24 @@ class LiveConnection:
         self._send(frame_error(exc, self.language))
 
     def _send(self, message: dict[str, Any]) -> None:
-        self.send_text(json.dumps(message, ensure_ascii=False))
+        # Lone surrogates (from a client's odd Unicode, echoed somewhere) cannot be sent as UTF-8: replace them.
+        self.send_text(json.dumps(message, ensure_ascii=False).encode("utf-8", "replace").decode("utf-8"))
 
 
 def _number(message: dict[str, Any], key: str, low: float, high: float, required: bool = True) -> float | None:
     value = message.get(key)
     if value is None and not required:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
-            or not low <= value <= high:
+    number = finite_number(value)
+    if number is None or not low <= number <= high:
         raise LotseError(f"{key} must be a number from {low:g} to {high:g}", code="bad_field", field=key)
-    return float(value)
+    return number
 
 
 def _fix(message: dict[str, Any]) -> Fix:
     lat, lon = _number(message, "lat", -90, 90), _number(message, "lon", -180, 180)
-    accuracy = message.get("accuracy_m")
-    if isinstance(accuracy, (int, float)) and not isinstance(accuracy, bool) and accuracy > MAX_ACCURACY_M:
+    accuracy = finite_number(message.get("accuracy_m"))
+    if accuracy is not None and accuracy > MAX_ACCURACY_M:
         raise LotseError("Accuracy too low to guide", code="imprecise_position", limit_m=round(MAX_ACCURACY_M))
     return Fix(
         lat=lat,
@@ -254,5 +263,9 @@ def guide(ws: Any) -> None:
             if frame is None:
                 break
             connection.handle(frame)
+    except ConnectionClosed:
+        pass
+    except Exception:  # never let Flask answer with HTTP on a socket that is already a WebSocket
+        log.exception("Live connection failed")
     finally:
         connections.discard(connection)

@@ -3,7 +3,6 @@ count" so that every planned route can be started on and is counted once."""
 
 from __future__ import annotations
 
-import math
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, replace
@@ -15,6 +14,7 @@ from app.core.language import Language
 from app.core.usage import route_planned
 from routing.errors import LotseError
 from routing.guidance.wording import VERBOSITIES, WordingOptions
+from routing.numbers import finite_number
 from routing.plan import plan_route
 from routing.route import Route
 
@@ -92,8 +92,8 @@ def parse_wording(options: object, field_code: str = "bad_field") -> WordingOpti
 
 
 def _is_number_in(value: object, low: float, high: float) -> bool:
-    return (not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
-            and low <= value <= high)
+    number = finite_number(value)
+    return number is not None and low <= number <= high
 
 
 def _position(body: dict[str, Any], key: str, field_code: str) -> tuple[Any, Any]:

@@ -3,10 +3,15 @@
 Thresholds (degrees of change of walking direction; positive is to the right):
 - below 30: straight on; 30 to 60: slight; 60 to 120: turn; 120 to 160: sharp; 160 and more: U-turn.
 - At a junction (a node where the walker could go another way) a turn is said from 45 degrees on, or whenever
-  the street name changes. Where the way only bends (no other way to take) only bends of 120 degrees and more are
+  the street name changes; below that, a fork where another way leaves within 30 degrees of the route's
+  direction ("keep left"). Where the way only bends (no other way to take) only bends of 120 degrees and more are
   said, because the cane and the way itself lead the walker round gentler ones.
 Crossings, steps, barriers, elevators, bridges, tunnels, entering a pedestrian zone or shared space, landmarks
-beside the way and reported obstacles each get their own maneuver; none is merged with another.
+beside the way and reported obstacles each get their own maneuver.
+
+One message per spot (`at_spots`): the maneuvers said at a verbosity that lie less than SPOT_M after the first of
+them are told together, the most important first (a turn, then crossings, then the rest, arriving last). Turns at
+one spot are one net turn: a right-then-left zigzag across a street is the crossing and straight on.
 """
 
 from __future__ import annotations
@@ -17,22 +22,25 @@ from typing import Any
 
 import numpy as np
 
-from routing import tags
+from routing import settings, tags
 from routing.planner import Obstacle, Planner
 from routing.route import Route
 
 SLIGHT_DEG, TURN_DEG, SHARP_DEG, UTURN_DEG = 30.0, 60.0, 120.0, 160.0
 JUNCTION_TURN_DEG = 45.0
+FORK_DEG = 30.0  # another way within this of the route's direction at a junction makes it a fork
 BEND_TURN_DEG = 120.0
+LANDMARK_OFF_LINE_M = 1.5  # a landmark nearer the walked line than this is on it, on no side
 ARRIVE_AHEAD_M = 3.0  # a destination this close to the way is "ahead", not to one side
 EDGE_POINT_M = 0.5  # a turn this close to the route's start or end is not said; nor a first piece this short
+SPOT_M = 10.0  # maneuvers this close after the first of a spot are told as one message
 DEPART_BEARING_M = 2.0  # the first direction is taken towards the route's first point at least this far away
 COMPASS = ("north", "northeast", "east", "southeast", "south", "southwest", "west", "northwest")
 # Areas whose start is said: walking there differs from walking on a sidewalk.
 AREAS = {"pedestrian": "pedestrian_zone", "living_street": "shared_space"}
-# Order of maneuvers at the same spot: what to do first, then what is there.
-_ORDER = {"depart": 0, "turn": 1, "continue": 1, "enter": 2, "bridge": 2, "tunnel": 2, "warning": 3, "barrier": 4,
-          "elevator": 5, "steps": 5, "cross": 6, "landmark": 7, "arrive": 9}
+# Order of maneuvers at the same point of the route: what to do first, then what is there.
+_ORDER = {"depart": 0, "turn": 1, "continue": 1, "fork": 1, "enter": 2, "bridge": 2, "tunnel": 2, "warning": 3,
+          "barrier": 4, "elevator": 5, "steps": 5, "cross": 6, "landmark": 7, "arrive": 9}
 
 
 @dataclass
@@ -58,9 +66,68 @@ class Maneuver:
     warning: dict[str, Any] | None = None
     side: str | None = None  # arrive: left, right or ahead
     offset_m: float | None = None  # arrive: how far the destination lies beside the way
+    unknowns: dict[str, Any] | None = None  # depart: what the map does not say about the route's crossings
 
     def to_dict(self) -> dict[str, Any]:
         return {key: value for key, value in asdict(self).items() if value is not None}
+
+
+# The order in which the maneuvers of one spot are told: what to do, then what is crossed, then what is there.
+_SPOT_ORDER = {"depart": 0, "turn": 1, "continue": 1, "fork": 1, "cross": 2, "steps": 3, "elevator": 3,
+               "barrier": 4, "warning": 4, "enter": 5, "bridge": 5, "tunnel": 5, "landmark": 6, "arrive": 9}
+
+
+@dataclass
+class Spot:
+    """The maneuvers told as one message, in the order they are said; `street` and `way` are the way walked on
+    after the spot when a net-straight zigzag left no turn to say it (else None)."""
+
+    maneuvers: list[Maneuver]
+    street: str | None = None
+    way: str | None = None
+
+    @property
+    def lead(self) -> Maneuver:
+        """The maneuver that names the message: arriving if the spot is the destination, else the first said."""
+        return next((m for m in self.maneuvers if m.type == "arrive"), self.maneuvers[0])
+
+    @property
+    def distance_m(self) -> float:
+        return min(m.distance_m for m in self.maneuvers)
+
+
+def at_spots(maneuvers: list[Maneuver]) -> list[Spot]:
+    """Maneuvers in walking order grouped into spots: each spot takes every maneuver less than SPOT_M after its
+    first one (anything after the arrival is told before it). Within a spot the
+    turns (and forks) become one net turn, and a net turn below SLIGHT_DEG where a street is crossed is no turn at
+    all."""
+    groups: list[list[Maneuver]] = []
+    for maneuver in maneuvers:
+        if groups and (maneuver.distance_m - groups[-1][0].distance_m < SPOT_M or groups[-1][-1].type == "arrive"):
+            groups[-1].append(maneuver)
+        else:
+            groups.append([maneuver])
+    return [_spot(group) for group in groups]
+
+
+def _spot(group: list[Maneuver]) -> Spot:
+    # A fork at the spot of a turn is part of that turn: the net direction says which way to take.
+    ways_taken = ("turn", "continue", "fork")
+    turns = [m for m in group if m.type in ways_taken]
+    spot = Spot([m for m in group if m.type not in ways_taken])
+    if len(turns) > 1:
+        net = (sum(t.angle_deg or 0.0 for t in turns) + 180) % 360 - 180
+        first, last = turns[0], turns[-1]
+        crossed = any(m.type == "cross" for m in group)
+        if abs(net) < SLIGHT_DEG and crossed:
+            spot.street, spot.way = last.street, last.way
+            turns = []
+        else:
+            turns = [Maneuver("continue" if abs(net) < SLIGHT_DEG else "turn", first.distance_m, first.lat, first.lon,
+                              street=last.street, way=last.way, modifier=modifier(net), angle_deg=round(net, 1),
+                              clock=clock(net))]
+    spot.maneuvers = sorted(turns + spot.maneuvers, key=lambda m: _SPOT_ORDER[m.type])
+    return spot
 
 
 def modifier(angle: float) -> str:
@@ -103,6 +170,7 @@ def build_maneuvers(planner: Planner, route: Route, destination: tuple[float, fl
     directed = [e.edge if e.forward else e.edge + edge_count for e in edges]
     ways = [int(graph.edge_way[e.edge]) for e in edges]
     maneuvers = [_depart(route, edges, heading_deg)]
+    maneuvers[0].unknowns = crossing_unknowns(route)
 
     previous_steps_way = -1
     for i, edge in enumerate(edges):
@@ -116,6 +184,10 @@ def build_maneuvers(planner: Planner, route: Route, destination: tuple[float, fl
             before_end = route.distance_m - at >= EDGE_POINT_M
             if at >= EDGE_POINT_M and before_end:
                 turn = _turn(planner, directed[i - 1], directed[i], node, edges[i - 1], edge, at, lat, lon)
+                if turn is not None:
+                    # Turning onto a crossing's few metres of footway is turning into the way beyond it.
+                    beyond = _beyond_crossing_way(graph, edges, ways, i)
+                    turn.street, turn.way = beyond.name, beyond.highway
                 if turn is not None:
                     maneuvers.append(turn)
             barrier = tags.BARRIER_KINDS[graph.node_columns["barrier"][node]]
@@ -149,6 +221,26 @@ def build_maneuvers(planner: Planner, route: Route, destination: tuple[float, fl
     return maneuvers
 
 
+# Crossing facts whose absence the route summary tells, in the order said.
+UNKNOWN_CROSSING_FACTS = ("control", "acoustic_signal", "tactile_paving")
+
+
+def crossing_unknowns(route: Route) -> dict[str, Any]:
+    """How many of the route's crossings lack a fact that matters for safety, and which facts are lacking (a
+    crossing's control, the acoustic signal of its lights, its tactile paving)."""
+    lacking, facts = 0, set()
+    for crossing in route.crossings:
+        missing = {"control"} if crossing.control == "unknown" else set()
+        if crossing.control == "traffic_signals" and crossing.acoustic_signal == "unknown":
+            missing.add("acoustic_signal")
+        if crossing.tactile_paving == "unknown":
+            missing.add("tactile_paving")
+        lacking += bool(missing)
+        facts |= missing
+    return {"crossings": len(route.crossings), "lacking": lacking,
+            "facts": [fact for fact in UNKNOWN_CROSSING_FACTS if fact in facts]}
+
+
 def _depart(route: Route, edges: list, heading_deg: float | None) -> Maneuver:
     lat, lon = float(route.lat[0]), float(route.lon[0])
     # Bearing over the first few metres, so a snap point right at a vertex (a first piece of no length) still
@@ -176,11 +268,47 @@ def _turn(planner: Planner, before: int, after: int, node: int, edge_before, edg
     renamed = edge_before.name != edge_after.name
     junction = len(planner.graph.edges_at(node)) > 2
     threshold = JUNCTION_TURN_DEG if junction else BEND_TURN_DEG
+    # No forks on a pedestrian square or zone: its ways are lines across an open area the walker crosses freely.
+    if abs(angle) < threshold and junction and "pedestrian" not in (edge_before.highway, edge_after.highway):
+        side = _fork_side(planner, before, arc, angle, edge_before.highway)
+        if side is not None:
+            return Maneuver("fork", at, lat, lon, street=edge_after.name, way=edge_after.highway, modifier=side,
+                            angle_deg=round(angle, 1), clock=clock(angle))
     if abs(angle) < threshold and not (junction and renamed):
         return None
     kind = "continue" if abs(angle) < SLIGHT_DEG else "turn"
     return Maneuver(kind, at, lat, lon, street=edge_after.name, way=edge_after.highway, modifier=modifier(angle),
                     angle_deg=round(angle, 1), clock=clock(angle))
+
+
+def _beyond_crossing_way(graph, edges: list, ways: list[int], i: int):
+    """The piece walked after piece i and any footway=crossing pieces that follow it within SPOT_M."""
+    footway = graph.texts["footway"]
+    crossing_way = footway.index("crossing") if "crossing" in footway else -1
+    j = i
+    while (j + 1 < len(edges) and graph.way_columns["footway"][ways[j]] == crossing_way
+           and edges[j + 1].start_m - edges[i].start_m < SPOT_M):
+        j += 1
+    return edges[j]
+
+
+def _fork_side(planner: Planner, before: int, arc: int, angle: float, highway: str) -> str | None:
+    """`keep_left` or `keep_right` where another way leaves the junction within FORK_DEG of the route's direction
+    (so the walker could take it by mistake), else None. A road met from a footway is no such way: it is crossed."""
+    table, graph = planner.table, planner.graph
+    on_road = highway in settings.ROAD_HIGHWAYS
+    others = []
+    for other in table.row_arcs[table.row_offsets[before]:table.row_offsets[before + 1]].tolist():
+        way = int(graph.edge_way[int(table.arc_to[other]) % graph.edge_count])
+        if other == arc or (bool(graph.way_is_road[way]) and not on_road):
+            continue
+        turn = float(table.arc_turn[other])
+        if abs(turn - angle) < FORK_DEG:
+            others.append(turn)
+    if not others:
+        return None
+    # The other way lies to the right of the route's: keep left (and the other way round).
+    return "keep_left" if min(others, key=lambda t: abs(t - angle)) > angle else "keep_right"
 
 
 def _steps(route: Route, at: float, lat: float, lon: float, edge) -> Maneuver:
@@ -230,12 +358,13 @@ def _landmarks(planner: Planner, route: Route) -> list[Maneuver]:
         if distance is None:
             continue
         lat, lon = float(graph.landmark_lat[landmark]), float(graph.landmark_lon[landmark])
-        side, _ = _side_of(planner, edge, offset, walked[edge].forward, lat, lon)
+        side, away = _side_of(planner, edge, offset, walked[edge].forward, lat, lon)
         found.append(Maneuver("landmark", distance, lat, lon, landmark={
             "kind": graph.texts["landmark_kind"][graph.landmark_kind[landmark]],
             "name": graph.texts["landmark_name"][graph.landmark_name[landmark]],
             "osm_id": int(graph.landmark_osm_id[landmark]),
-            "side": side,
+            # On the walked line (a stop position on the road walked along, a node of the way) no side is known.
+            "side": side if away >= LANDMARK_OFF_LINE_M else "on_way",
         }))
     return found
 
@@ -262,8 +391,8 @@ def _warnings(planner: Planner, route: Route, obstacles: tuple[Obstacle, ...]) -
 
 def _cumulative(route: Route) -> np.ndarray:
     """Metres from the start at each point of the route's geometry (approximate: flat earth over a city)."""
-    dy = np.diff(route.lat) * 111_320.0
-    dx = np.diff(route.lon) * 111_320.0 * math.cos(math.radians(float(route.lat[0])))
+    dy = np.diff(route.lat) * tags.METRES_PER_DEGREE
+    dx = np.diff(route.lon) * tags.METRES_PER_DEGREE * math.cos(math.radians(float(route.lat[0])))
     return np.concatenate([[0.0], np.cumsum(np.hypot(dx, dy))])
 
 

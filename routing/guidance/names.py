@@ -69,6 +69,8 @@ def expand_abbreviations(name: str, lang: str) -> str:
         text = pattern.sub(lambda match: expansions[match.group(0).lower()], text)
     for symbol, spoken in symbols.items():
         text = text.replace(symbol, spoken)
+    # "Uni- Shop": a hyphen with a space after it joins the words, unless a conjunction follows ("Nord- und Süd").
+    text = re.sub(r"(?<=\w)- +(?!(?:und|oder|bis|sowie|and|or)\b)(?=\w)", "-", text)
     # Symbol replacements leave doubled spaces and stray commas behind.
     text = re.sub(r"\s+", " ", text)
     text = re.sub(r"\s+,", ",", text)
@@ -149,15 +151,14 @@ def _decline(words: list[str], gender: str, case: str, data: dict[str, Any]) -> 
 
 def _article_phrase(spoken: str, role: str, data: dict[str, Any]) -> str:
     frames = data["frames"][role]
-    if has_own_preposition(spoken):
-        # "in die Am Altenhof" is impossible: put a neutral noun in front.
+    found = None if has_own_preposition(spoken) else _classify(spoken)
+    if found is None:
+        # "in die Am Altenhof" is impossible, and a name of unknown gender has no article: put a neutral noun in
+        # front ("in die Straße Bahnheim"), never "in Richtung", which would send the walker towards it.
         frame = data["own_preposition_frame"]
         gender, noun_class = frame["gender"], frame["class"]
         words, tail = [frame["noun"]], spoken
     else:
-        found = _classify(spoken)
-        if found is None:
-            return data["fallback"][role].format(name=spoken)
         (gender, noun_class), words, tail = found, spoken.split(" "), ""
     preposition, case = frames.get(noun_class, frames["default"])
     lead = f"{preposition} {data['articles'][case][gender]}".strip()

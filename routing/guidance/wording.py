@@ -5,24 +5,28 @@ Street names go through routing/guidance/names.py (abbreviations written out, Ge
 the name's gender); unnamed ways are named by their highway class ("in den Fußweg", "onto the footway").
 
 Rules:
-- One instruction per maneuver kept by the verbosity; none is merged with another, so every crossing is said.
-  brief: depart, turns, crossings (street, control, the acoustic signal at lights, the unknowns that matter), steps,
-  lifts, barriers, warnings, arrive. normal: also straight-on street changes, entering a pedestrian area or shared
+- One instruction per spot (routing.guidance.maneuvers.at_spots): the maneuvers kept by the verbosity that lie
+  within a few metres are said together, a turn and the crossing after it in one sentence; every crossing is said.
+  brief: depart, turns, crossings (street, control, the acoustic signal at lights), steps, lifts, barriers,
+  warnings, arrive. normal: also straight-on changes into a named street, entering a pedestrian area or shared
   street, bridges and underpasses, bus stops and stations, and one other named landmark in each stretch of more
   than CONFIRM_GAP_M without an instruction, to confirm the position; crossing facts in full, the size of a main
   road or one of BIG_ROAD_LANES lanes or more. detailed: every landmark, every known crossing fact (kerb, push
   button, speed limit too) and the size of every named road crossed.
-- Unknown facts that matter for safety are said as unknown: a crossing's control, the acoustic signal at lights,
-  tactile paving, which way steps go; at normal and detailed also the step count and handrail. Nothing ever says
-  when to cross: the walker judges that.
+- Unknown facts that matter for safety are said as unknown, once: the departure tells how many crossings lack
+  their control, the acoustic signal at lights or tactile paving (normal and detailed); a crossing of which nothing
+  is known is "ohne Angaben" / "no data" at normal; only detailed says every crossing's unknowns in full; brief
+  leaves them out. That it is unknown which way steps go is said at every verbosity, that their count and handrail
+  are unknown only when detailed. Known facts are always said. Nothing ever says when to cross: the walker judges that.
 - Distances: 5 m steps under 100 m, 10 m steps above, "weniger als 10 Meter" below 10 m; with a step length, in
   paces instead ("etwa 170 Schritte"), rounded alike.
 - An instruction followed by THEN_MIN_M or more of walking to the next one ends with "Dann 120 Meter weiter." /
   "Then walk on for 120 metres." (a sentence of its own, so it reads the same after any instruction).
-- A text that would repeat the one before is said with "noch einmal" / "again"; a landmark said within
-  LANDMARK_REPEAT_M before is not said again.
-- No text is longer than MAX_CHARS: the least important facts go first (for a crossing in the order of
-  _CROSSING_FACTS); what is not known is never left out.
+- A crossing of the same named streets as the crossing before is said with "noch einmal" / "again"; a landmark
+  said within LANDMARK_REPEAT_M before is not said again.
+- No maneuver's text is longer than MAX_CHARS, no message of one spot longer than MAX_SPOT_CHARS: the walk on
+  goes first, then the least important facts (for a crossing in the order of _CROSSING_FACTS); what is not known
+  is never left out.
 """
 
 from __future__ import annotations
@@ -34,27 +38,28 @@ from functools import cache, lru_cache
 from typing import Any
 
 from routing import tags
-from routing.guidance.maneuvers import Maneuver
+from routing.guidance.maneuvers import Maneuver, Spot, at_spots
 from routing.guidance.names import expand_abbreviations, join_names, street_phrase
-from routing.phrases import load_table, plural
+from routing.phrases import LANGUAGES, load_table, plural
 from routing.route import round_metres
 
 VERBOSITIES = ("brief", "normal", "detailed")
 SHORT_M = 10  # below this a distance is "less than 10 metres" (or paces)
-THEN_MIN_M = 30.0  # an instruction followed by at least this much walking says how far to go on
+THEN_MIN_M = 80.0  # an instruction followed by at least this much walking says how far to go on
 CONFIRM_GAP_M = 80.0  # normal verbosity: a stretch longer than this gets one landmark to confirm the position
 LANDMARK_REPEAT_M = 100.0  # the same landmark within this distance is said once
 BIG_ROAD_LANES = 3  # normal verbosity says the size of a crossed road from this many lanes (or a main road)
-MAX_CHARS = 200
+MAX_CHARS = 200  # the longest text of one maneuver
+MAX_SPOT_CHARS = 360  # the longest message of several maneuvers at one spot
 SAME_SPOT_M = 1.0
 
 # Maneuver types said at each verbosity (landmarks are chosen separately).
 _TYPES = {
-    "brief": frozenset({"depart", "turn", "cross", "steps", "elevator", "barrier", "warning", "arrive"}),
-    "normal": frozenset({"depart", "turn", "continue", "cross", "steps", "elevator", "barrier", "warning", "arrive",
-                         "enter", "bridge", "tunnel"}),
-    "detailed": frozenset({"depart", "turn", "continue", "cross", "steps", "elevator", "barrier", "warning", "arrive",
-                           "enter", "bridge", "tunnel"}),
+    "brief": frozenset({"depart", "turn", "fork", "cross", "steps", "elevator", "barrier", "warning", "arrive"}),
+    "normal": frozenset({"depart", "turn", "fork", "continue", "cross", "steps", "elevator", "barrier", "warning",
+                         "arrive", "enter", "bridge", "tunnel"}),
+    "detailed": frozenset({"depart", "turn", "fork", "continue", "cross", "steps", "elevator", "barrier", "warning",
+                           "arrive", "enter", "bridge", "tunnel"}),
 }
 # Landmarks said at normal verbosity wherever they are: they are where a walker can check the position.
 _ALWAYS_LANDMARKS = frozenset({"bus_stop", "station", "bus_station"})
@@ -64,8 +69,9 @@ _ALWAYS_LANDMARKS = frozenset({"bus_stop", "station", "bus_station"})
 _KEEP, _UNKNOWN, _FACT, _THEN = 0, 0, 1, 2
 # The facts of a crossing from the most to the least important, for a text that must be shortened: what is not
 # known is never dropped; "then" stands for the walk to the next instruction.
-_CROSSING_FACTS = ("acoustic_signal", "island", "size", "tactile_paving", "then", "vibration", "speed",
-                   "button_operated", "kerb")
+_CROSSING_FACTS = ("acoustic_signal", "island", "size", "tactile_paving", "vibration", "speed", "button_operated",
+                   "kerb")
+_JOIN_SLACK = 6  # characters that joining a turn and a crossing into one sentence may add
 
 
 @dataclass(frozen=True)
@@ -88,8 +94,9 @@ DEFAULT_OPTIONS = WordingOptions()
 
 @dataclass
 class Instruction:
-    """One thing said to the walker: where it applies (`distance_m` from the start, lat/lon), what (`type`, the
-    maneuver's data) and the full text; `then_m` is the walk to the next instruction (None for the last)."""
+    """One message to the walker: where it applies (`distance_m` from the start, lat/lon), what (`type` and data of
+    the leading maneuver, `also` the others at that spot) and the full text; `then_m` is the walk to the next
+    instruction (None for the last)."""
 
     index: int
     type: str
@@ -99,11 +106,12 @@ class Instruction:
     text: str
     then_m: float | None
     maneuver: dict[str, Any]
+    also: list[dict[str, Any]]  # the other maneuvers told in the same message, in the order said
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "index": self.index, "type": self.type, "distance_m": self.distance_m, "lat": self.lat,
-            "lon": self.lon, "text": self.text, "then_m": self.then_m, "maneuver": self.maneuver,
+            "lon": self.lon, "text": self.text, "then_m": self.then_m, "maneuver": self.maneuver, "also": self.also,
         }
 
 
@@ -193,40 +201,30 @@ def say_distance(metres: float, lang: str, options: WordingOptions = DEFAULT_OPT
 
 # ------------------------------------------------------------------------------------------------ instructions
 def instructions(maneuvers: list[Maneuver], lang: str, options: WordingOptions = DEFAULT_OPTIONS) -> list[Instruction]:
-    """The instructions of a route in walking order, worded in `lang` ("de" or "en")."""
+    """The instructions of a route in walking order, worded in `lang` ("de" or "en"): one per spot."""
     words = _words(lang)
-    chosen = _choose(maneuvers, options.verbosity)
+    spots = at_spots(_choose(maneuvers, options.verbosity))
     writer = _Writer(words, lang, options)
     result = []
-    previous = ""
-    last = len(chosen) - 1
-    for i, maneuver in enumerate(chosen):
-        then_m = round(chosen[i + 1].distance_m - maneuver.distance_m, 1) if i < last else None
+    last = len(spots) - 1
+    for i, spot in enumerate(spots):
+        then_m = round(spots[i + 1].distance_m - spot.distance_m, 1) if i < last else None
         then = words["then"].format(distance=say_distance(then_m, lang, options)) \
             if then_m is not None and then_m >= THEN_MIN_M else ""
-        again = False
-        parts = writer.parts(maneuver)
-        base = _finish(text for text, _ in parts)
-        if base == previous:
-            again = True
-            parts = writer.again(maneuver, parts)
-            base = _finish(text for text, _ in parts)
-        previous = base
-        text = _finish((base, then))
-        if len(text) > MAX_CHARS:
-            text = writer.shorter(maneuver, parts, then, again)
+        first = min(spot.maneuvers, key=lambda m: m.distance_m)
+        lead = spot.lead
         result.append(Instruction(
-            index=i, type=maneuver.type, distance_m=round(maneuver.distance_m, 1), lat=maneuver.lat,
-            lon=maneuver.lon, text=text, then_m=then_m,
-            maneuver={key: value for key, value in maneuver.__dict__.items() if value is not None},
+            index=i, type=lead.type, distance_m=round(spot.distance_m, 1), lat=first.lat, lon=first.lon,
+            text=writer.spot(spot, then), then_m=then_m, maneuver=lead.to_dict(),
+            also=[m.to_dict() for m in spot.maneuvers if m is not lead],
         ))
     return result
 
 
-def _fit(parts: list[tuple[str, int]]) -> str:
-    """The text of the parts, dropping the least important ones while it is longer than MAX_CHARS."""
+def _fit(parts: list[tuple[str, int]], limit: int = MAX_CHARS) -> str:
+    """The text of the parts, dropping the least important ones while it is longer than `limit`."""
     text = _finish(part for part, _ in parts)
-    while len(text) > MAX_CHARS:
+    while len(text) > limit:
         rank = max(rank for _, rank in parts)
         if rank == _KEEP:
             break
@@ -247,6 +245,8 @@ def _choose(maneuvers: list[Maneuver], verbosity: str) -> list[Maneuver]:
                 kept.append(maneuver)
             elif verbosity == "normal" and maneuver.landmark["name"]:
                 candidates.append(maneuver)
+        elif maneuver.type == "continue" and verbosity == "normal" and not maneuver.street:
+            continue  # straight on into an unnamed way: nothing to do, and no name to confirm the position by
         elif maneuver.type in types:
             kept.append(maneuver)
     if candidates and kept:
@@ -303,27 +303,61 @@ class _Writer:
         self.brief = options.verbosity == "brief"
         self.street = ""
         self.way = ""
+        # The street names of the crossing said last and of the one before it, for "noch einmal".
+        self.crossed: list[str] = []
+        self.crossed_before: list[str] = []
 
     def parts(self, m: Maneuver) -> list[tuple[str, int]]:
         return getattr(self, f"_{m.type}")(m)
 
-    def again(self, m: Maneuver, parts: list[tuple[str, int]]) -> list[tuple[str, int]]:
-        """The parts of a maneuver whose text would repeat the one before."""
-        if m.type == "cross":
-            return self._cross(m, again=True)
-        return [(self.w["again"].format(text=parts[0][0]), _KEEP), *parts[1:]]
+    def spot(self, spot: Spot, then: str) -> str:
+        """The one text of a spot: its maneuvers in order (a turn and the crossing after it in one sentence), then
+        the walk to the next spot; within MAX_CHARS, the walk on and then the least important facts go first."""
+        worded = [(m, self.parts(m)) for m in spot.maneuvers]
+        if spot.street is not None:
+            self.street, self.way = spot.street, spot.way or ""
+        texts = [_finish(part for part, _ in parts) for _, parts in worded]
+        texts = [text if len(text) <= MAX_CHARS else self.shorter(*worded[k], MAX_CHARS)
+                 for k, text in enumerate(texts)]
+        limit = MAX_CHARS if len(worded) == 1 else MAX_SPOT_CHARS
+        text = self._join(worded, texts)
+        if len(_finish((text, then))) <= limit:
+            return _finish((text, then))
+        for k in range(len(worded) - 1, -1, -1):  # shorten the last said first
+            others = len(self._join(worded, [t if j != k else "" for j, t in enumerate(texts)]))
+            texts[k] = self.shorter(*worded[k], limit - others - _JOIN_SLACK)
+            text = self._join(worded, texts)
+            if len(text) <= limit:
+                break
+        return text
 
-    def shorter(self, m: Maneuver, parts: list[tuple[str, int]], then: str, again: bool) -> str:
-        """The text of a maneuver within MAX_CHARS, leaving out the least important facts first."""
+    def _join(self, worded: list[tuple[Maneuver, Any]], texts: list[str]) -> str:
+        """Texts of one spot as said: a turn joined with the crossing right after it ("... ab und überqueren Sie
+        ..."), identical texts (two bollards) said once."""
+        said: list[str] = []
+        conjunction = self.w["and"]
+        for i, text in enumerate(texts):
+            if not text or text in said:
+                continue
+            before = worded[i - 1][0].type if i else ""
+            if (worded[i][0].type == "cross" and before in ("turn", "continue") and said and said[-1] == texts[i - 1]
+                    and "," not in said[-1] and f" {conjunction} " not in said[-1] and said[-1].endswith(".")):
+                first, _, rest = text.partition(". ")
+                joined = f"{said[-1][:-1]} {conjunction} {first[:1].lower()}{first[1:]}"
+                said[-1] = f"{joined}. {rest}" if rest else joined
+                continue
+            said.append(text)
+        return _finish(said)
+
+    def shorter(self, m: Maneuver, parts: list[tuple[str, int]], limit: int) -> str:
+        """The text of a maneuver within `limit` characters, leaving out the least important facts first."""
         if m.type == "cross":
             for keep in range(len(_CROSSING_FACTS) - 1, -1, -1):
-                allowed = frozenset(_CROSSING_FACTS[:keep])
-                text = _finish([*(part for part, _ in self._cross(m, again, allowed)),
-                                then if "then" in allowed else ""])
-                if len(text) <= MAX_CHARS:
+                text = _finish(part for part, _ in self._cross(m, frozenset(_CROSSING_FACTS[:keep]), remember=False))
+                if len(text) <= limit:
                     return text
             return text
-        return _fit([*parts, (then, _THEN)])
+        return _fit(parts, limit)
 
     # -------------------------------------------------------------------------------------- ways
     def _walk_on(self, m: Maneuver) -> None:
@@ -339,7 +373,17 @@ class _Writer:
             text = templates["ahead"].format(along=along)
         else:
             text = templates["clock"].format(hour=m.clock, along=along)
-        return [(text, _KEEP)]
+        return [(text, _KEEP), *self._route_unknowns(m.unknowns or {})]
+
+    def _route_unknowns(self, unknowns: dict[str, Any]) -> list[tuple[str, int]]:
+        """What the map does not say about the route's crossings, once for the whole route (not when brief)."""
+        lacking, total = unknowns.get("lacking", 0), unknowns.get("crossings", 0)
+        if self.brief or not lacking:
+            return []
+        w = self.w["route_unknowns"]
+        form = "one" if total == 1 else "all" if lacking == total else "some"
+        items = _join([w["items"][fact] for fact in unknowns["facts"]], self.w["or"])
+        return [(w[form].format(count=lacking, total=total, items=items), _UNKNOWN)]
 
     def _turn(self, m: Maneuver) -> list[tuple[str, int]]:
         templates = self.w["turn"]
@@ -363,28 +407,59 @@ class _Writer:
             text = templates[prefix + "into"].format(direction=direction, into=_street(street, way, "into", self.lang))
         return [(text, _KEEP)]
 
+    def _fork(self, m: Maneuver) -> list[tuple[str, int]]:
+        """Keep left or right where another way goes on nearly as straight: to stay on the street, or into another."""
+        templates = self.w["fork"]
+        street, way = m.street or "", m.way or ""
+        stays = bool(street) and street == self.street
+        plain = not street and not self.street and way == self.way
+        self._walk_on(m)
+        side = self.w["keep"][m.modifier or "keep_left"]
+        if plain:
+            return [(templates["plain"].format(keep=side), _KEEP)]
+        if stays:
+            return [(templates["stay"].format(keep=side, on=_street(street, way, "on", self.lang)), _KEEP)]
+        return [(templates["into"].format(keep=side, into=_street(street, way, "into", self.lang)), _KEEP)]
+
     def _continue(self, m: Maneuver) -> list[tuple[str, int]]:
         self._walk_on(m)
         return [(self.w["continue"].format(into=_street(m.street or "", m.way or "", "into", self.lang)), _KEEP)]
 
     # -------------------------------------------------------------------------------------- crossings
-    def _cross(self, m: Maneuver, again: bool = False,
-               allowed: frozenset[str] = frozenset(_CROSSING_FACTS)) -> list[tuple[str, int]]:
-        """A crossing: the street(s) and the control, then what is known and what is not (`allowed`: which of the
-        optional facts may be said, for a text that must be shortened)."""
+    def _cross(self, m: Maneuver, allowed: frozenset[str] = frozenset(_CROSSING_FACTS),
+               remember: bool = True) -> list[tuple[str, int]]:
+        """A crossing: the street(s) and the control, then what is known; what is not known in full only when
+        detailed, as "ohne Angaben" at normal when nothing is known (the route summary says the rest). `allowed`:
+        which optional facts may be said, for a text that must be shortened; "noch einmal" when the same named
+        streets were crossed last."""
         w = self.w["cross"]
         facts = m.crossing or {}
         streets = facts.get("streets") or []
         objects: list[str] = []
+        names = sorted({street.get("name") or "" for street in streets})
         for street in streets:
             name = speakable(street.get("name") or "", self.lang)
-            said = _street(name, "", "object", self.lang) if name else self._road(street.get("highway"))
+            if name:
+                said = _street(name, "", "object", self.lang)
+            elif street.get("link_of"):
+                said = w["link_of"].format(to=_street(speakable(street["link_of"], self.lang), "", "to", self.lang))
+            else:
+                said = self._road(street.get("highway"))
             if said not in objects:
                 objects.append(said)
+        if remember:
+            self.crossed_before, self.crossed = self.crossed, names
+        again = bool(names) and "" not in names and names == self.crossed_before
         streets_said = join_names(objects, self.lang) if objects else w["no_street"]
-        control = w["controls"].get(facts.get("control", "unknown"), "")
+        # Lights at the junction are said as such; they do not tell that the walker's crossing has a light.
+        junction = facts.get("control", "unknown") == "unknown" and facts.get("signals") == "yes"
+        control = w["controls"].get("junction_signals" if junction else facts.get("control", "unknown"), "")
         slots = {"streets": streets_said, "control": control, "again": w["again"] if again else ""}
-        parts = [(w["control" if control else "plain"].format(**slots), _KEEP)]
+        nothing_known = not control and facts.get("tactile_paving", "unknown") == "unknown" and \
+            facts.get("island", "unknown") == "unknown"
+        template = "control" if control else "no_data" if nothing_known and not self.brief and not self.detailed \
+            else "plain"
+        parts = [(w[template].format(**slots), _KEEP)]
         if "size" in allowed and len(streets) == 1 and streets[0].get("name"):
             size = self._size(streets[0], "speed" in allowed)
             if size:
@@ -412,13 +487,15 @@ class _Writer:
                 parts.append((place, _FACT))
         unknown: list[str] = []
         items = w["unknown_items"]
-        if facts.get("control", "unknown") == "unknown":
+        if junction:
+            unknown += items["pedestrian_light"]
+        elif facts.get("control", "unknown") == "unknown":
             unknown += items["control"]
         elif facts.get("control") == "traffic_signals" and facts.get("acoustic_signal", "unknown") == "unknown":
             unknown += items["acoustic_signal"]
         if facts.get("tactile_paving", "unknown") == "unknown":
             unknown += items["tactile_paving"]
-        if unknown:
+        if unknown and self.detailed:
             parts.append((w["unknown"].format(items=_join(unknown, self.w["or"])), _UNKNOWN))
         if detailed and "kerb" in allowed and facts.get("kerb") in w["kerb"]:
             parts.append((w["kerb"][facts["kerb"]], _FACT))
@@ -472,10 +549,10 @@ class _Writer:
         said = self._has_lacks(there["has"], there["not"], there["mixed"], has, lacks)
         if said:
             parts.append((said, _FACT))
-        # Which way steps go matters at every verbosity; their count and handrail from normal on.
+        # Which way steps go matters at every verbosity; that their count and handrail are unknown only in detail.
         items = w["unknown_items"]
         unknown = [items["direction"]] if direction == "unknown" else []
-        if not self.brief:
+        if self.detailed:
             unknown += [items[fact] for fact, missing in (("count", not count), ("handrail", handrail == "unknown"))
                         if missing]
         if unknown:
@@ -507,7 +584,11 @@ class _Writer:
         name = speakable(facts.get("name") or "", self.lang)
         if not name:
             return [(w["unnamed"].format(a=a, side=side), _KEEP)]
-        if not kind or kind.lower() in name.lower():
+        # A name that says its kind already ("Pfalztheater", "Stadtbibliothek"), in any of the languages (names are
+        # German), is not preceded by the kind: not "Theatre Pfalztheater".
+        said_kinds = {_words(lang)["landmark_kinds"].get(facts.get("kind") or "", ["", ""])[0].lower()
+                      for lang in LANGUAGES} | {kind.lower()}
+        if not kind or any(word and word in name.lower() for word in said_kinds):
             return [(w["self_named"].format(name=name, side=side), _KEEP)]
         return [(w["named"].format(kind=kind, name=name, side=side), _KEEP)]
 

@@ -102,7 +102,7 @@ def test_import_of_a_file_with_another_suffix(tmp_path):
     notes = tmp_path / "notes.txt"
     notes.write_text("hello", encoding="utf-8")
     line = assert_clean_failure(run_lotse("import", "--osm", str(notes), "--cache-dir", str(tmp_path), cwd=tmp_path))
-    assert line == "Error: notes.txt is not an OSM XML file (expected .osm, .osm.gz or .osm.bz2)"
+    assert line == "Error: notes.txt is not an OSM file (expected .osm, .osm.gz, .osm.bz2 or .osm.pbf)"
 
 
 def test_import_without_a_source_is_a_usage_error(tmp_path):

@@ -223,8 +223,8 @@ def write_input(tmp_path: Path, kind: str) -> Path:
     [
         ("missing", r"^Map file not found: .*nowhere\.osm$"),
         ("directory", r"^Map file not found: .*folder\.osm$"),
-        ("txt", r"^map\.txt is not an OSM XML file \(expected \.osm, \.osm\.gz or \.osm\.bz2\)$"),
-        ("pbf", r"^kaiserslautern\.osm\.pbf is an OSM PBF file, which Lotse does not read; .*osmium cat"),
+        ("txt", r"^map\.txt is not an OSM file \(expected \.osm, \.osm\.gz, \.osm\.bz2 or \.osm\.pbf\)$"),
+        ("pbf", r"^kaiserslautern\.osm\.pbf is not a valid OSM PBF file, or it is damaged \("),
         ("not_xml", r"^map\.osm is not valid OSM XML \("),
         ("truncated_gz", r"^campus\.osm\.gz cannot be read, it may be truncated or damaged \("),
         ("empty_gz", r"^empty\.osm\.gz is not valid OSM XML \("),

@@ -280,7 +280,7 @@ def test_explain_a_longer_route_names_the_extra_metres_and_what_it_avoids(mini_p
     german = explain(route_summary(longer), route_summary(shorter), "de")
     assert german["text"] == (
         "80 Meter länger als der kürzeste Weg mit 60 Metern. Er vermeidet eine Überquerung ohne Ampel "
-        f"{street_phrase('Rosenweg', 'across', 'de')}, eine Überquerung, über die nichts bekannt ist und eine "
+        f"{street_phrase('Rosenweg', 'across', 'de')}, eine Überquerung, über die nichts bekannt ist, und eine "
         "Straßenüberquerung."
     )
     assert "über den Rosenweg" in german["text"]
@@ -310,3 +310,21 @@ def test_a_real_blind_detour_is_explained_in_metres(city_planner):
         "It avoids ")
     shortest_route = build_route(city_planner, shortest, "blind", prefs)
     assert len(shortest_route.crossings) > len(route.crossings)
+
+
+def test_lights_of_a_junction_are_not_a_pedestrian_light(mini_planner):
+    # Along Mainzer Straße past node 4 (highway=traffic_signals, no crossing tags): Fackelstraße is crossed at a
+    # junction with lights, but whether the walker's crossing has a light of its own is not mapped.
+    route = route_of(mini_planner, (at(70, -30), at(70, 40)))
+    assert [c.node_osm_id for c in route.crossings] == [4]
+    crossing = route.crossings[0]
+    assert crossing.streets[0]["name"] == "Fackelstraße"
+    assert (crossing.control, crossing.signals) == ("unknown", "yes")
+    texts = [i.text for i in route.instructions]
+    assert "Überqueren Sie die Fackelstraße an einer Kreuzung mit Ampel." in texts
+    assert not any("an der Ampel" in text for text in texts)
+    english = route_of(mini_planner, (at(70, -30), at(70, 40)), lang="en")
+    assert "Cross Fackelstraße at a junction with traffic lights." in " ".join(i.text for i in english.instructions)
+    # The crossing footway 105 has its own light: said as a pedestrian light.
+    signalled = route_of(mini_planner, OVER_SIGNALS).instructions[0].text
+    assert "Überqueren Sie die Mainzer Straße an der Ampel." in signalled

@@ -285,7 +285,9 @@ def test_signal_aids_columns():
         ({"barrier": "bollard"}, "unknown", "bollard"),
         ({"barrier": "gate"}, "unknown", "gate"),
         ({"barrier": "cycle_barrier"}, "unknown", "cycle_barrier"),
-        ({"barrier": "chain"}, "unknown", "other"),
+        ({"barrier": "chain"}, "unknown", "chain"),
+        ({"barrier": "entrance"}, "unknown", "entrance"),
+        ({"barrier": "log"}, "unknown", "other"),
         ({}, "unknown", "none"),
     ],
 )
@@ -297,7 +299,7 @@ def test_kerb_and_barrier_codes(osm_tags, kerb, barrier):
 def test_kerb_and_barrier_stored_codes_index_their_value_lists():
     assert NODE["kerb"].read({"kerb": "lowered"}) == tags.KERB_KINDS.index("lowered") == 3
     assert NODE["barrier"].read({"barrier": "bollard"}) == 1
-    assert NODE["barrier"].read({"barrier": "chain"}) == len(tags.BARRIER_KINDS) - 1
+    assert NODE["barrier"].read({"barrier": "log"}) == len(tags.BARRIER_KINDS) - 1
 
 
 @pytest.mark.parametrize(("value", "expected"), [("0.02", 0.02), ("2 cm", 0.02), ("0,03", 0.03), ("high", None)])

@@ -15,6 +15,7 @@ from tests.conftest import REPO
 PAIRS = json.loads((REPO / "bench" / "route_pairs.json").read_text())
 ORIGIN = {"lat": 49.4447, "lon": 7.7690}  # Am Altenhof, by the Stiftskirche
 DESTINATION = {"lat": 49.4380, "lon": 7.7660}
+HUGE = "1" + "0" * 400  # a JSON integer too long for a float
 
 
 @pytest.fixture(scope="module")
@@ -157,6 +158,20 @@ def test_positions_get_progress_and_the_session_answers_requests(walker):
         (json.dumps({"type": "start", "from": ORIGIN, "to": DESTINATION, "lang": "fr"}), "bad_message"),
         (json.dumps({"type": "start", "from": ORIGIN, "to": DESTINATION, "profile": "car"}), "bad_preference"),
         ("x" * (65 * 1024), "too_large"),
+        # Frames that used to close the socket: a crash there made the server write HTTP onto the WebSocket.
+        (json.dumps({"type": "start", "from": ORIGIN, "to": DESTINATION, "profile": ["blind"]}), "bad_field"),
+        (json.dumps({"type": "start", "route_id": ["abc"]}), "bad_field"),
+        (json.dumps(position()).replace("49.44469", HUGE), "bad_field"),
+        (json.dumps({"type": "start", "from": {"lat": 1, "lon": 7.7}, "to": DESTINATION}).replace(": 1,", f": {HUGE},"),
+         "bad_coordinate"),
+        (json.dumps({"type": "start", "from": ORIGIN, "to": DESTINATION, "guidance": {"step_length_m": 1}})
+         .replace(": 1}", f": {HUGE}}}"), "bad_field"),
+        (json.dumps({"type": "start", "from": ORIGIN, "to": DESTINATION, "prefs": {"max_detour_percent": 1}})
+         .replace(": 1}", f": {HUGE}}}"), "bad_preference"),
+        ("[" * 5000 + "]" * 5000, "bad_json"),
+        ('{"type": "\\ud800"}', "unknown_type"),
+        (json.dumps({"type": "start", "from": ORIGIN, "to": DESTINATION, "guidance": {"\ud800" * 500: 1}}),
+         "bad_field"),
     ],
 )
 def test_a_bad_frame_gets_an_error_and_the_session_lives_on(walker, frame, code):
@@ -164,7 +179,7 @@ def test_a_bad_frame_gets_an_error_and_the_session_lives_on(walker, frame, code)
     walker.send(frame)
     error = walker.receive()
     assert error == {"type": "error", "code": code, "message": error["message"]}
-    assert error["message"] and "{" not in error["message"]
+    assert error["message"] and "{" not in error["message"] and len(error["message"]) < 200
     walker.send(position())  # still guided
     assert walker.until("progress")[-1]["on_route"] is True
 
@@ -293,3 +308,42 @@ def test_a_walk_under_way_resumes_where_it_was_without_repeating(live_app, serve
         assert client.receive()["code"] == "bad_field"
     finally:
         client.close()
+
+
+def test_an_echoed_lone_surrogate_is_replaced(walker):
+    walker.send('{"type": "\\ud800x"}')
+    assert walker.receive()["message"] == "Die Nachrichtenart „?x“ ist unbekannt."
+
+
+def test_a_huge_resume_point_is_a_bad_field(live_app, walker):
+    route_id = live_app.test_client().post("/api/route", json={"from": ORIGIN, "to": DESTINATION}).json["route_id"]
+    walker.send(f'{{"type": "start", "route_id": "{route_id}", "progress_m": {HUGE}}}')
+    error = walker.receive()
+    assert error["code"] == "bad_field" and "progress_m" in error["message"]
+
+
+def test_positions_after_arrival_are_answered_and_nothing_is_said_again(live_app, walker):
+    planned = live_app.test_client().post("/api/route", json={"from": ORIGIN, "to": DESTINATION}).json
+    walker.send({"type": "start", "route_id": planned["route_id"], "progress_m": planned["distance_m"] - 12})
+    walker.until("started")
+    end = planned["geometry"]["coordinates"][-1]
+    messages = []
+    for second in range(1, 6):  # at the door, then fixes still in flight
+        walker.send(position(lat=end[1], lon=end[0], accuracy=5, timestamp=1_700_000_000_000 + second * 1000))
+        messages += walker.until("progress")
+    assert [m["type"] for m in messages].count("arrived") == 1
+    progresses = [m for m in messages if m["type"] == "progress"]
+    assert progresses[-1]["arrived"] is True and progresses[-1]["remaining_m"] == 0
+    after = messages[[m["type"] for m in messages].index("arrived") + 1:]
+    assert not [m for m in after if m["type"] == "instruction"]
+    walker.send({"type": "where_am_i"})  # the socket is still open and answers
+    assert walker.receive()["type"] == "instruction"
+
+
+@pytest.mark.parametrize("kind", ["repeat", "where_am_i", "pause", "resume"])
+def test_requests_before_start_get_not_started_and_the_session_lives_on(walker, kind):
+    walker.send({"type": kind})
+    assert walker.receive()["code"] == "not_started"
+    assert walker.start()["type"] == "started"
+    walker.send({"type": kind})
+    assert walker.receive()["type"] == "instruction"

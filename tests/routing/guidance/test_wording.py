@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 
-from routing.guidance.maneuvers import Maneuver, build_maneuvers
+from routing.guidance.maneuvers import SPOT_M, Maneuver, build_maneuvers
 from routing.guidance.wording import (
     MAX_CHARS,
+    MAX_SPOT_CHARS,
     Instruction,
     WordingOptions,
     instructions,
@@ -134,6 +135,7 @@ def test_depart(maneuver: Maneuver, de: str, en: str) -> None:
         ("", "footway", "left", "Biegen Sie links in den Fußweg ab.", "Turn left onto the footway."),
         ("", "steps", "right", "Biegen Sie rechts zur Treppe ab.", "Turn right to the steps."),
         ("", "service", "left", "Biegen Sie links in die Zufahrt ab.", "Turn left onto the access road."),
+        ("", "primary_link", "right", "Biegen Sie rechts in die Abbiegespur ab.", "Turn right onto the slip road."),
         ("Fackelstraße", "pedestrian", "uturn", "Kehren Sie um und gehen Sie auf der Fackelstraße weiter.",
          "Turn around and continue along Fackelstraße."),
     ],
@@ -157,6 +159,23 @@ def test_turn_keeping_the_street_or_the_way() -> None:
     uturn = m("turn", 10, street="", way="footway", modifier="uturn", clock=6)
     assert instructions([footway, uturn], "de")[1].text == "Kehren Sie um."
     assert instructions([footway, uturn], "en")[1].text == "Turn around."
+
+
+def test_fork() -> None:
+    start = m("depart", street="Hohenecker Straße", way="secondary", compass="west")
+    stay = m("fork", 50, street="Hohenecker Straße", way="secondary", modifier="keep_right", angle_deg=8.0, clock=12)
+    into = m("fork", 50, street="Pirmasenser Straße", way="pedestrian", modifier="keep_left", angle_deg=-12.0,
+             clock=12)
+    assert instructions([start, stay], "de")[1].text == \
+        "Halten Sie sich rechts, um auf der Hohenecker Straße zu bleiben."
+    assert instructions([start, stay], "en")[1].text == "Keep right to stay on Hohenecker Straße."
+    assert instructions([start, into], "de", BRIEF)[1].text == \
+        "Halten Sie sich links und gehen Sie in die Pirmasenser Straße."
+    assert instructions([start, into], "en")[1].text == "Keep left onto Pirmasenser Straße."
+    footway = m("depart", street="", way="footway", compass="north")
+    plain = m("fork", 50, street="", way="footway", modifier="keep_left", angle_deg=-5.0, clock=12)
+    assert instructions([footway, plain], "de")[1].text == "Halten Sie sich links."
+    assert instructions([footway, plain], "en")[1].text == "Keep left."
 
 
 def test_turn_on_a_clock_face() -> None:
@@ -213,31 +232,59 @@ def test_long_crossing_keeps_the_important_facts() -> None:
     for lang, options in (("de", NORMAL), ("de", DETAILED), ("en", DETAILED)):
         text = instructions(route, lang, options)[0].text
         assert len(text) <= MAX_CHARS
-    # German at normal: the vibrating signal and the walk on go first; signal, island, size and paving stay.
+    # German at normal: the walk on and the vibrating signal go first; signal, island, size and paving stay.
     assert instructions(route, "de")[0].text == (
         "Überqueren Sie die Mainzer Straße an der Ampel. Das ist eine Hauptverkehrsstraße mit 4 Fahrstreifen. "
         "Die Ampel hat ein Blindensignal. Es gibt Bodenindikatoren und eine Mittelinsel.")
     assert instructions(route, "en")[0].text == (
         "Cross Mainzer Straße at the traffic lights. It is a main road with 4 lanes. The lights have an acoustic "
-        "signal. There is tactile paving and a traffic island. Then walk on for 290 metres.")
+        "signal and a vibrating signal. There is tactile paving and a traffic island.")
 
 
-def test_crossing_unknowns_are_said() -> None:
+def test_crossing_unknowns_by_verbosity() -> None:
     unknown = m("cross", 10, crossing=crossing(streets=[{"name": "Parkstraße", "highway": "residential"}],
                                                control="unknown", signals="unknown"))
-    for options in (BRIEF, NORMAL):
-        assert say(unknown, "de", options) == (
-            "Überqueren Sie die Parkstraße. Ob es eine Ampel, einen Zebrastreifen oder Bodenindikatoren gibt, "
-            "ist nicht bekannt.")
-        assert say(unknown, "en", options) == (
-            "Cross Parkstraße. It is not known whether there is a traffic light, a zebra crossing or tactile paving.")
+    assert say(unknown, "de", DETAILED) == (
+        "Überqueren Sie die Parkstraße. Das ist eine Wohnstraße. Ob es eine Ampel, einen Zebrastreifen oder "
+        "Bodenindikatoren gibt, ist nicht bekannt.")
+    assert say(unknown, "en", DETAILED) == (
+        "Cross Parkstraße. It is a residential street. It is not known whether there is a traffic light, a zebra "
+        "crossing or tactile paving.")
+    assert say(unknown, "de") == "Überqueren Sie die Parkstraße, ohne Angaben."
+    assert say(unknown, "en") == "Cross Parkstraße, no data."
+    assert say(unknown, "de", BRIEF) == "Überqueren Sie die Parkstraße."
+    assert say(unknown, "en", BRIEF) == "Cross Parkstraße."
+    # What is known is said; what is not is left to the route summary below normal.
     acoustic = m("cross", 10, crossing=crossing(tactile_paving="no"))
     assert say(acoustic, "de") == (
         "Überqueren Sie die Mainzer Straße an der Ampel. Das ist eine Hauptverkehrsstraße mit 4 Fahrstreifen. "
-        "Es gibt keine Bodenindikatoren. Ob es ein Blindensignal gibt, ist nicht bekannt.")
+        "Es gibt keine Bodenindikatoren.")
     assert say(acoustic, "en") == (
-        "Cross Mainzer Straße at the traffic lights. It is a main road with 4 lanes. There is no tactile paving. "
-        "It is not known whether there is an acoustic signal.")
+        "Cross Mainzer Straße at the traffic lights. It is a main road with 4 lanes. There is no tactile paving.")
+    assert say(acoustic, "de", DETAILED).endswith(
+        "Es gibt keine Bodenindikatoren. Ob es ein Blindensignal gibt, ist nicht bekannt.")
+
+
+def test_route_summary_says_the_unknowns_once() -> None:
+    def depart(lacking: int, total: int, facts: list[str]) -> Maneuver:
+        return m("depart", street="Fackelstraße", way="pedestrian", compass="east",
+                 unknowns={"crossings": total, "lacking": lacking, "facts": facts})
+
+    both = ["control", "tactile_paving"]
+    assert say(depart(12, 15, both), "de") == (
+        "Gehen Sie nach Osten auf der Fackelstraße. Zu 12 der 15 Querungen fehlen Angaben zu Ampel oder "
+        "Bodenindikatoren.")
+    assert say(depart(12, 15, both), "en") == (
+        "Walk east along Fackelstraße. For 12 of the 15 crossings, there is no data on traffic lights or tactile "
+        "paving.")
+    assert say(depart(3, 3, ["acoustic_signal"]), "de") == (
+        "Gehen Sie nach Osten auf der Fackelstraße. Zu allen 3 Querungen fehlen Angaben zu Blindensignal.")
+    assert say(depart(1, 1, ["tactile_paving"]), "en", DETAILED) == (
+        "Walk east along Fackelstraße. For the one crossing, there is no data on tactile paving.")
+    assert say(depart(1, 1, ["tactile_paving"]), "de") == (
+        "Gehen Sie nach Osten auf der Fackelstraße. Zur einzigen Querung fehlen Angaben zu Bodenindikatoren.")
+    assert say(depart(12, 15, both), "de", BRIEF) == "Gehen Sie nach Osten auf der Fackelstraße."
+    assert say(depart(0, 15, []), "de") == "Gehen Sie nach Osten auf der Fackelstraße."
 
 
 def test_crossing_lights_without_acoustic_signal() -> None:
@@ -276,20 +323,31 @@ def test_crossing_several_and_unnamed_streets() -> None:
                               {"name": "", "highway": "service"}], tactile_paving="no")
     assert say(m("cross", 10, crossing=facts), "de") == (
         "Überqueren Sie die Rosenstraße, die Alleestraße und eine Zufahrt an der Ampel. Es gibt keine "
-        "Bodenindikatoren. Ob es ein Blindensignal gibt, ist nicht bekannt.")
+        "Bodenindikatoren.")
     assert say(m("cross", 10, crossing=facts), "en").startswith(
         "Cross Rosenstraße, Alleestraße and an access road at the traffic lights.")
+    link = crossing(streets=[{"name": "", "highway": "secondary_link"}], control="zebra", signals="no",
+                    acoustic_signal="no", tactile_paving="yes")
+    assert say(m("cross", 10, crossing=link), "de") == (
+        "Überqueren Sie eine Abbiegespur am Zebrastreifen. Es gibt Bodenindikatoren.")
     nothing = crossing(streets=[], control="zebra", signals="no", acoustic_signal="no", tactile_paving="no")
     assert say(m("cross", 10, crossing=nothing), "de") == (
         "Überqueren Sie die Fahrbahn am Zebrastreifen. Es gibt keine Bodenindikatoren.")
 
 
 def test_crossing_the_same_street_again() -> None:
-    facts = crossing(streets=[{"name": "Brahmsstraße", "highway": "residential"}], control="unknown")
+    facts = crossing(streets=[{"name": "Brahmsstraße", "highway": "residential"}], control="zebra")
     said = instructions([m("cross", 10, crossing=facts), m("cross", 20, crossing=dict(facts))], "de")
-    assert said[1].text.startswith("Überqueren Sie noch einmal die Brahmsstraße.")
+    assert said[1].text.startswith("Überqueren Sie noch einmal die Brahmsstraße am Zebrastreifen.")
     said = instructions([m("cross", 10, crossing=facts), m("cross", 20, crossing=dict(facts))], "en")
-    assert said[1].text.startswith("Cross Brahmsstraße again.")
+    assert said[1].text.startswith("Cross Brahmsstraße again at the zebra crossing.")
+    # Another street, or an unnamed road after an unnamed road, is no "again".
+    other = crossing(streets=[{"name": "Parkstraße", "highway": "residential"}], control="zebra")
+    said = instructions([m("cross", 10, crossing=facts), m("cross", 20, crossing=other)], "de")
+    assert said[1].text.startswith("Überqueren Sie die Parkstraße am Zebrastreifen.")
+    service = crossing(streets=[{"name": "", "highway": "service"}], control="zebra")
+    said = instructions([m("cross", 10, crossing=service), m("cross", 20, crossing=dict(service))], "de")
+    assert [i.text for i in said] == ["Überqueren Sie eine Zufahrt am Zebrastreifen."] * 2
 
 
 # ---------------------------------------------------------------------------------------------- steps
@@ -299,9 +357,11 @@ def test_crossing_the_same_street_again() -> None:
         ({"direction": "up", "step_count": 12, "handrail": "yes", "ramp": "unknown"}, NORMAL,
          "Gehen Sie die Treppe mit 12 Stufen hinauf. Es gibt einen Handlauf.",
          "Go up a flight of 12 steps. There is a handrail."),
-        ({"direction": "down", "step_count": None, "handrail": "unknown", "ramp": "unknown"}, NORMAL,
+        ({"direction": "down", "step_count": None, "handrail": "unknown", "ramp": "unknown"}, DETAILED,
          "Gehen Sie die Treppe hinunter. Nicht bekannt ist, wie viele Stufen es sind und ob es einen Handlauf gibt.",
          "Go down the steps. It is not known how many steps there are and whether there is a handrail."),
+        ({"direction": "down", "step_count": None, "handrail": "unknown", "ramp": "unknown"}, NORMAL,
+         "Gehen Sie die Treppe hinunter.", "Go down the steps."),
         ({"direction": "down", "step_count": None, "handrail": "unknown", "ramp": "unknown"}, BRIEF,
          "Gehen Sie die Treppe hinunter.", "Go down the steps."),
         ({"direction": "down", "step_count": 1, "handrail": "no", "ramp": "yes"}, NORMAL,
@@ -310,7 +370,9 @@ def test_crossing_the_same_street_again() -> None:
         ({"direction": "unknown", "step_count": 39, "handrail": "unknown", "ramp": "unknown"}, BRIEF,
          "Achtung, eine Treppe mit 39 Stufen. Nicht bekannt ist, ob es hinauf oder hinunter geht.",
          "Caution, a flight of 39 steps. It is not known whether you go up or down."),
-        ({}, NORMAL,
+        ({}, NORMAL, "Achtung, eine Treppe. Nicht bekannt ist, ob es hinauf oder hinunter geht.",
+         "Caution, steps. It is not known whether you go up or down."),
+        ({}, DETAILED,
          ("Achtung, eine Treppe. Nicht bekannt ist, ob es hinauf oder hinunter geht, wie viele Stufen es sind und "
           "ob es einen Handlauf gibt."),
          ("Caution, steps. It is not known whether you go up or down, how many steps there are and whether there "
@@ -333,6 +395,9 @@ def test_steps(facts: dict[str, Any], options: WordingOptions, de: str, en: str)
         (m("barrier", 10, barrier="kerb"), "Achtung, Bordstein.", "Caution, kerb."),
         (m("barrier", 10, barrier="something_new"), "Achtung, ein Hindernis auf dem Weg.",
          "Caution, an obstacle on the way."),
+        (m("barrier", 10, barrier="entrance"), "Sie gehen durch einen Durchgang in einer Mauer oder einem Zaun.",
+         "You go through an opening in a wall or fence."),
+        (m("barrier", 10, barrier="chain"), "Achtung, Absperrkette.", "Caution, a chain across the way."),
         (m("enter", 10, area="pedestrian_zone", street="Fackelstraße", way="pedestrian"),
          "Sie betreten einen Fußgängerbereich.", "You enter a pedestrian area."),
         (m("enter", 10, area="shared_space", street="Frachtstraße", way="living_street"),
@@ -367,15 +432,21 @@ def test_other_maneuvers(maneuver: Maneuver, de: str, en: str) -> None:
         ({"kind": "bus_stop", "name": "Rathaus", "side": "left"}, "Bushaltestelle Rathaus links.",
          "Bus stop Rathaus on your left."),
         ({"kind": "pharmacy", "name": "Markt-Apotheke", "side": "right"}, "Markt-Apotheke rechts.",
-         "Pharmacy Markt-Apotheke on your right."),
+         "Markt-Apotheke on your right."),
         ({"kind": "doctors", "name": "Dr. Rahimi", "side": "right"}, "Arztpraxis Doktor Rahimi rechts.",
          "Doctor's practice Doktor Rahimi on your right."),
         ({"kind": "shop", "name": "H&M", "side": "left"}, "Geschäft H und M links.", "Shop H and M on your left."),
         ({"kind": "restaurant", "name": "21 - twentyone.", "side": "left"}, "Restaurant 21, twentyone links.",
          "Restaurant 21, twentyone on your left."),
         ({"kind": "entrance", "name": "", "side": "right"}, "Ein Eingang rechts.", "An entrance on your right."),
+        ({"kind": "theatre", "name": "Pfalztheater", "side": "left"}, "Pfalztheater links.",
+         "Pfalztheater on your left."),
+        ({"kind": "library", "name": "Stadtbibliothek", "side": "right"}, "Stadtbibliothek rechts.",
+         "Stadtbibliothek on your right."),
+        ({"kind": "bus_stop", "name": "Rathaus", "side": "on_way"}, "Bushaltestelle Rathaus am Weg.",
+         "Bus stop Rathaus along the way."),
         ({"kind": "station", "name": "Kaiserslautern Hbf", "side": "left"}, "Kaiserslautern Hauptbahnhof links.",
-         "Station Kaiserslautern Hauptbahnhof on your left."),
+         "Kaiserslautern Hauptbahnhof on your left."),
     ],
 )
 def test_landmark(landmark: dict[str, Any], de: str, en: str) -> None:
@@ -397,13 +468,13 @@ def test_landmarks_by_verbosity() -> None:
     assert kinds["brief"] == ["Gehen Sie nach Osten auf der Fackelstraße. Dann 200 Meter weiter.",
                               "Sie haben Ihr Ziel erreicht."]
     # A bus stop always; in each stretch over 80 m one named landmark nearest its middle; a stop said twice once.
-    assert kinds["normal"] == ["Gehen Sie nach Osten auf der Fackelstraße. Dann 50 Meter weiter.",
-                               "Geschäft Depot links. Dann 50 Meter weiter.",
-                               "Bushaltestelle Rathaus links. Dann 50 Meter weiter.",
-                               "Café Bremer links. Dann 50 Meter weiter.",
+    assert kinds["normal"] == ["Gehen Sie nach Osten auf der Fackelstraße.",
+                               "Geschäft Depot links.",
+                               "Bushaltestelle Rathaus links.",
+                               "Café Bremer links.",
                                "Sie haben Ihr Ziel erreicht."]
     assert len(kinds["detailed"]) == 7
-    assert "Ein Eingang links. Dann 30 Meter weiter." in kinds["detailed"]
+    assert "Ein Eingang links." in kinds["detailed"]
 
 
 # ---------------------------------------------------------------------------------------------- whole lists
@@ -416,23 +487,62 @@ def test_then_is_said_when_the_next_instruction_is_far() -> None:
     said = instructions(route, "de")
     assert [i.text for i in said] == [
         "Gehen Sie nach Osten auf der Fackelstraße.",
-        "Biegen Sie links in die Marktstraße ab.",
-        "Sie betreten einen Fußgängerbereich. Dann 120 Meter weiter.",
-        "Biegen Sie rechts auf den Stiftsplatz ab.",
+        "Biegen Sie links in die Marktstraße ab. Sie betreten einen Fußgängerbereich. Dann 120 Meter weiter.",
+        "Biegen Sie rechts auf den Stiftsplatz ab. Sie haben Ihr Ziel erreicht.",
+    ]
+    assert [i.then_m for i in said] == [20.0, 123.0, None]
+    assert [i.type for i in said] == ["depart", "turn", "arrive"]
+    assert instructions(route, "en")[1].text == \
+        "Turn left onto Marktstraße. You enter a pedestrian area. Then walk on for 120 metres."
+    assert instructions(route, "de", PACES)[1].text.endswith(
+        "Sie betreten einen Fußgängerbereich. Dann etwa 180 Schritte weiter.")
+
+
+def test_one_message_per_spot() -> None:
+    lights = crossing(streets=[{"name": "Eisenbahnstraße", "highway": "tertiary"}], acoustic_signal="yes")
+    route = [m("depart", street="Fackelstraße", way="pedestrian", compass="east"),
+             m("enter", 40, area="pedestrian_zone", street="Marktstraße", way="pedestrian"),
+             m("cross", 37, crossing=lights),
+             m("turn", 35, street="Marktstraße", way="pedestrian", modifier="right", angle_deg=90.0, clock=3),
+             m("barrier", 60, barrier="bollard"), m("barrier", 62, barrier="bollard"),
+             m("arrive", 150, side="ahead", offset_m=0.0)]
+    said = instructions(route, "de")
+    assert [i.text for i in said] == [
+        "Gehen Sie nach Osten auf der Fackelstraße.",
+        "Biegen Sie rechts in die Marktstraße ab und überqueren Sie die Eisenbahnstraße an der Ampel. Die Ampel hat "
+        "ein Blindensignal. Sie betreten einen Fußgängerbereich.",
+        "Achtung, Poller. Dann 90 Meter weiter.",
         "Sie haben Ihr Ziel erreicht.",
     ]
-    assert [i.then_m for i in said] == [20.0, 0.0, 123.0, 7.0, None]
-    assert instructions(route, "en")[2].text == "You enter a pedestrian area. Then walk on for 120 metres."
-    assert instructions(route, "de", PACES)[2].text == \
-        "Sie betreten einen Fußgängerbereich. Dann etwa 180 Schritte weiter."
+    assert said[1].type == "turn" and said[1].distance_m == 35
+    assert [a["type"] for a in said[1].also] == ["cross", "enter"]
+    assert instructions(route, "en")[1].text == (
+        "Turn right onto Marktstraße and cross Eisenbahnstraße at the traffic lights. The lights have an acoustic "
+        "signal. You enter a pedestrian area.")
 
 
-def test_repeated_text_is_said_again() -> None:
-    route = [m("barrier", 10, barrier="bollard"), m("barrier", 15, barrier="bollard"),
-             m("barrier", 18, barrier="bollard")]
-    assert [i.text for i in instructions(route, "de")] == ["Achtung, Poller.", "Noch einmal: Achtung, Poller.",
-                                                           "Achtung, Poller."]
-    assert instructions(route, "en")[1].text == "Again: Caution, bollard."
+def test_a_zigzag_across_a_street_is_one_crossing() -> None:
+    zebra = crossing(streets=[{"name": "Donnersbergstraße", "highway": "residential"}], control="zebra",
+                     signals="no", acoustic_signal="no", vibration="no")
+    route = [m("depart", street="", way="footway", compass="south"),
+             m("turn", 50, street="Donnersbergstraße", way="residential", modifier="right", angle_deg=88.0, clock=3),
+             m("cross", 51, crossing=zebra),
+             m("turn", 51.3, street="", way="footway", modifier="left", angle_deg=-85.0, clock=9),
+             m("turn", 150, street="Parkstraße", way="residential", modifier="left", angle_deg=-80.0, clock=9),
+             m("arrive", 200, side="ahead", offset_m=0.0)]
+    for lang, crossed, turned in (
+            ("de", "Überqueren Sie die Donnersbergstraße am Zebrastreifen. Dann 100 Meter weiter.",
+             "Biegen Sie links in die Parkstraße ab."),
+            ("en", "Cross Donnersbergstraße at the zebra crossing. Then walk on for 100 metres.",
+             "Turn left onto Parkstraße.")):
+        said = instructions(route, lang)
+        assert [i.text for i in said][1:3] == [crossed, turned]
+    # Two turns at one spot that do not cancel out are one turn.
+    sharp = [m("depart", street="", way="footway", compass="south"),
+             m("turn", 50, street="", way="service", modifier="right", angle_deg=50.0, clock=2),
+             m("turn", 53, street="Parkstraße", way="residential", modifier="right", angle_deg=45.0, clock=2),
+             m("arrive", 200, side="ahead", offset_m=0.0)]
+    assert instructions(sharp, "de")[1].text == "Biegen Sie rechts in die Parkstraße ab. Dann 150 Meter weiter."
 
 
 def test_instruction_fields() -> None:
@@ -442,9 +552,10 @@ def test_instruction_fields() -> None:
     assert isinstance(first, Instruction)
     assert first.to_dict() == {
         "index": 0, "type": "depart", "distance_m": 0.0, "lat": 49.44, "lon": 7.77,
-        "text": "Walk east along Fackelstraße. Then walk on for 40 metres.", "then_m": 42.0,
+        "text": "Walk east along Fackelstraße.", "then_m": 42.0,
         "maneuver": {"type": "depart", "distance_m": 0.0, "lat": 49.44, "lon": 7.77, "street": "Fackelstraße",
                      "way": "pedestrian", "compass": "east"},
+        "also": [],
     }
     assert json.dumps([i.to_dict() for i in instructions(route, "de")], ensure_ascii=False)
 
@@ -502,22 +613,25 @@ def bench_maneuvers(guidance_planner) -> list[tuple[Any, list[Maneuver]]]:
     return routes
 
 
+def _said_maneuvers(said: list[Instruction]) -> list[dict[str, Any]]:
+    return [maneuver for i in said for maneuver in (i.maneuver, *i.also)]
+
+
 @pytest.mark.parametrize("lang", ["de", "en"])
 def test_benchmark_routes(bench_maneuvers, lang: str) -> None:
     assert len(bench_maneuvers) == 200
     for route, maneuvers in bench_maneuvers:
         said = instructions(maneuvers, lang)
-        texts = [i.text for i in said]
         crossed = Counter(round(c.distance_m, 1) for c in route.crossings)
-        assert Counter(i.distance_m for i in said if i.type == "cross") == crossed
+        assert Counter(m["distance_m"] for m in _said_maneuvers(said) if m["type"] == "cross") == crossed
         assert said[0].type == "depart" and said[-1].type == "arrive"
         assert [i.index for i in said] == list(range(len(said)))
         assert json.dumps([i.to_dict() for i in said])
-        assert all(a.distance_m <= b.distance_m for a, b in zip(said, said[1:]))
-        for before, after in zip(texts, texts[1:]):
-            assert before != after
-        for text in texts:
-            assert text.strip() and len(text) <= MAX_CHARS, text
+        # One message per spot: the next one comes at least SPOT_M later.
+        assert all(b.distance_m - a.distance_m >= SPOT_M for a, b in zip(said, said[1:]))
+        for i in said:
+            text = i.text
+            assert text.strip() and len(text) <= (MAX_SPOT_CHARS if i.also else MAX_CHARS), text
             assert not TIMING.search(text), text
             assert not any(raw in text for raw in RAW), text
 
@@ -527,8 +641,6 @@ def test_benchmark_routes_other_options(bench_maneuvers, options: WordingOptions
     for route, maneuvers in bench_maneuvers[::4]:
         for lang in ("de", "en"):
             said = instructions(maneuvers, lang, options)
-            assert sum(i.type == "cross" for i in said) == len(route.crossings)
-            for before, after in zip(said, said[1:]):
-                assert before.text != after.text
+            assert sum(m["type"] == "cross" for m in _said_maneuvers(said)) == len(route.crossings)
             for i in said:
-                assert i.text.strip() and len(i.text) <= MAX_CHARS, i.text
+                assert i.text.strip() and len(i.text) <= (MAX_SPOT_CHARS if i.also else MAX_CHARS), i.text

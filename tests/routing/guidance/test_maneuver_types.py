@@ -1,0 +1,152 @@
+"""Golden texts per maneuver type on small hand-made maps (tests/fixtures/guidance.osm, laid out in
+guidance_osm.md), as osrm-text-instructions keeps them: each scene one combination, the exact German and English
+text of every instruction written by hand, not taken from the program's output.
+
+Positions are metres east/north of (49.4500, 7.7500); node numbers are the map's OSM ids.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from routing.cache import load_graph
+from routing.guidance.wording import WordingOptions
+from routing.plan import plan_route
+from routing.planner import Planner
+from routing.spatial import EdgeIndex
+
+MAP = Path(__file__).resolve().parents[2] / "fixtures" / "guidance.osm"
+ORIGIN_LAT, ORIGIN_LON = 49.4500, 7.7500
+M_PER_DEG_LAT, M_PER_DEG_LON = 111194.9, 72304.0
+
+
+def at(x: float, y: float) -> tuple[float, float]:
+    return ORIGIN_LAT + y / M_PER_DEG_LAT, ORIGIN_LON + x / M_PER_DEG_LON
+
+
+@pytest.fixture(scope="module")
+def planner(cache_dir) -> Planner:
+    graph = load_graph(MAP, cache_dir=cache_dir)
+    return Planner(graph, EdgeIndex(graph))
+
+
+SCENES = {
+    # A turn, the crossing right after it at a pedestrian light with sound, and the pedestrian zone beyond it:
+    # one message, turn first, named after the street beyond the crossing's few metres of footway.
+    "turn_cross_enter": ((-50, 4), (0, -90), {
+        "de": [
+            "Gehen Sie nach Osten auf dem Fußweg. Zur einzigen Querung fehlen Angaben zu Bodenindikatoren.",
+            "Biegen Sie rechts in die Marktstraße ab und überqueren Sie die Eisenbahnstraße an der Ampel. Die Ampel "
+            "hat ein Blindensignal. Sie betreten einen Fußgängerbereich. Dann 95 Meter weiter.",
+            "Sie haben Ihr Ziel erreicht.",
+        ],
+        "en": [
+            "Walk east along the footway. For the one crossing, there is no data on tactile paving.",
+            "Turn right onto Marktstraße and cross Eisenbahnstraße at the traffic lights. The lights have an "
+            "acoustic signal. You enter a pedestrian area. Then walk on for 95 metres.",
+            "You have arrived.",
+        ],
+    }),
+    # A footway meets the street, 1.5 m of street, and the footway goes on on the other side: a left-then-right
+    # zigzag that is one crossing and no turn.
+    "zigzag": ((1000, 50), (1001.5, -50), {
+        "de": [
+            "Gehen Sie nach Süden auf dem Fußweg. Zur einzigen Querung fehlen Angaben zu Ampel oder Bodenindikatoren.",
+            "Überqueren Sie die Donnersbergstraße, ohne Angaben.",
+            "Sie haben Ihr Ziel erreicht.",
+        ],
+        "en": [
+            "Walk south along the footway. For the one crossing, there is no data on traffic lights or tactile paving.",
+            "Cross Donnersbergstraße, no data.",
+            "You have arrived.",
+        ],
+    }),
+    # A footway through a junction node highway=traffic_signals (no crossing tags): a junction with lights, not a
+    # pedestrian light; then a passable barrier=entrance; the name keeps its article and declines.
+    "junction_lights_entrance": ((2000, 30), (2000, -45), {
+        "de": [
+            "Gehen Sie nach Süden auf dem Fußweg. Zur einzigen Querung fehlen Angaben zu Ampel oder Bodenindikatoren.",
+            "Überqueren Sie den Freien Wasen an einer Kreuzung mit Ampel. Das ist eine Hauptverkehrsstraße.",
+            "Sie gehen durch einen Durchgang in einer Mauer oder einem Zaun.",
+            "Sie haben Ihr Ziel erreicht.",
+        ],
+        "en": [
+            "Walk south along the footway. For the one crossing, there is no data on traffic lights or tactile paving.",
+            "Cross Freier Wasen at a junction with traffic lights. It is a main road.",
+            "You go through an opening in a wall or fence.",
+            "You have arrived.",
+        ],
+    }),
+    # An unnamed slip road crossed (named after the road it joins), a fork where the other footway leaves 19
+    # degrees from the route's, and a bus stop mapped on the walked way itself (no side can be known).
+    "slip_road_fork_stop": ((3000, 50), (2991.7, -95), {
+        "de": [
+            "Gehen Sie nach Süden auf dem Fußweg. Zur einzigen Querung fehlen Angaben zu Ampel oder Bodenindikatoren.",
+            "Überqueren Sie die Abbiegespur zur Pariser Straße, ohne Angaben.",
+            "Halten Sie sich rechts und gehen Sie in die Kottenschanze.",
+            "Bushaltestelle Lothringer Eck am Weg.",
+            "Sie haben Ihr Ziel erreicht.",
+        ],
+        "en": [
+            "Walk south along the footway. For the one crossing, there is no data on traffic lights or tactile paving.",
+            "Cross the slip road to Pariser Straße, no data.",
+            "Keep right onto Kottenschanze.",
+            "Bus stop Lothringer Eck along the way.",
+            "You have arrived.",
+        ],
+    }),
+    # A service road the walker may not use (access=private): left out of the walk graph, still crossed.
+    "private_road": ((4000, 40), (4000, -40), {
+        "de": [
+            "Gehen Sie nach Süden auf dem Fußweg. Zur einzigen Querung fehlen Angaben zu Ampel oder Bodenindikatoren.",
+            "Überqueren Sie eine Zufahrt, ohne Angaben.",
+            "Sie haben Ihr Ziel erreicht.",
+        ],
+        "en": [
+            "Walk south along the footway. For the one crossing, there is no data on traffic lights or tactile paving.",
+            "Cross an access road, no data.",
+            "You have arrived.",
+        ],
+    }),
+}
+
+
+@pytest.mark.parametrize("scene", list(SCENES))
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_scene(planner: Planner, scene: str, lang: str) -> None:
+    start, end, texts = SCENES[scene]
+    route = plan_route(planner, at(*start), at(*end), "blind", lang=lang)
+    assert [i.text for i in route.instructions] == texts[lang]
+
+
+def test_verbosity_levels_differ(planner: Planner) -> None:
+    start, end, _ = SCENES["turn_cross_enter"]
+    said = {verbosity: [i.text for i in plan_route(planner, at(*start), at(*end), "blind", lang="de",
+                                                   wording=WordingOptions(verbosity=verbosity)).instructions]
+            for verbosity in ("brief", "detailed")}
+    assert said["brief"] == [
+        "Gehen Sie nach Osten auf dem Fußweg.",
+        "Biegen Sie rechts in die Marktstraße ab und überqueren Sie die Eisenbahnstraße an der Ampel. Die Ampel hat "
+        "ein Blindensignal. Dann 95 Meter weiter.",
+        "Sie haben Ihr Ziel erreicht.",
+    ]
+    assert said["detailed"] == [
+        "Gehen Sie nach Osten auf dem Fußweg. Zur einzigen Querung fehlen Angaben zu Bodenindikatoren.",
+        "Biegen Sie rechts in die Marktstraße ab und überqueren Sie die Eisenbahnstraße an der Ampel. Das ist eine "
+        "mittelgroße Straße. Die Ampel hat ein Blindensignal. Ob es Bodenindikatoren gibt, ist nicht bekannt. Sie "
+        "betreten einen Fußgängerbereich. Dann 95 Meter weiter.",
+        "Sie haben Ihr Ziel erreicht.",
+    ]
+    start, end, _ = SCENES["zigzag"]
+    english = {verbosity: [i.text for i in plan_route(planner, at(*start), at(*end), "blind", lang="en",
+                                                      wording=WordingOptions(verbosity=verbosity)).instructions]
+               for verbosity in ("brief", "detailed")}
+    assert english["brief"] == ["Walk south along the footway.", "Cross Donnersbergstraße.", "You have arrived."]
+    assert english["detailed"] == [
+        "Walk south along the footway. For the one crossing, there is no data on traffic lights or tactile paving.",
+        "Cross Donnersbergstraße. It is a residential street. It is not known whether there is a traffic light, a "
+        "zebra crossing or tactile paving.",
+        "You have arrived.",
+    ]
