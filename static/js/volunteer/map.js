@@ -17,8 +17,9 @@ const MARKER_SPACING_PX = 40; // markers are 32 px: this keeps 24 px targets apa
 
 let config = null;
 
+/** The server's map settings, asked once; null while the server cannot be reached (asked again next time). */
 async function mapConfig() {
-  if (!config) config = fetchJson("/api/map/config");
+  if (!config) config = fetchJson("/api/map/config").catch(() => { config = null; return null; });
   return config;
 }
 
@@ -55,6 +56,7 @@ export class VolunteerMap {
       return true;
     }
     const settings = await mapConfig();
+    if (!settings || this.map) return Boolean(this.map); // no server: the fields and lists work without a map
     const L = window.L;
     const [south, west, north, east] = settings.bounds;
     // The attribution goes under the map as text (the map's own corner links would be tiny targets).
