@@ -41,7 +41,7 @@ def create_app(config: dict[str, Any] | None = None, graph: WalkGraph | None = N
     )
 
     from app import staff
-    from app.community import accounts, facts, quests, reports
+    from app.community import accounts, facts, map_api, quests, reports
     from app.core import db, errors, headers, inputs, security, usage
     from app.walker import api, live, speech
 
@@ -61,6 +61,7 @@ def create_app(config: dict[str, Any] | None = None, graph: WalkGraph | None = N
     app.register_blueprint(accounts.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(quests.bp)
+    app.register_blueprint(map_api.bp)  # the web maps' own layers as GeoJSON
     app.register_blueprint(speech.bp)
     live.register(app)
     usage.init_app(app)  # anonymous route-usage counts (lotse.route_listeners)

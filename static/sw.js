@@ -2,7 +2,7 @@
 // the app opens and guides without network. The API and the live WebSocket always go to the network; the route
 // of a guidance in progress is kept by the page itself.
 
-const CACHE = "lotse-shell-v4";
+const CACHE = "lotse-shell-v5";
 const SHELL = [
   "/",
   "/manifest.webmanifest",
@@ -28,6 +28,7 @@ const SHELL = [
   "/static/volunteer.html",
   "/static/volunteer.css",
   "/static/js/volunteer/main.js",
+  "/static/js/volunteer/map.js",
   "/static/js/volunteer/api.js",
   "/static/js/volunteer/nearby.js",
   "/static/js/volunteer/position.js",
@@ -35,6 +36,8 @@ const SHELL = [
   "/static/js/volunteer/ui.js",
   "/static/i18n/volunteer.de.json",
   "/static/i18n/volunteer.en.json",
+  "/static/vendor/leaflet/leaflet.js",
+  "/static/vendor/leaflet/leaflet.css",
   "/static/icons/icon.svg",
   "/static/icons/icon-192.png",
   "/static/icons/icon-512.png",

@@ -3,6 +3,8 @@ an accepted fact (`app.community.facts` lays it over the graph)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy import select
@@ -40,6 +42,12 @@ def index():
     radius = finite(request.args.get("radius", str(RADIUS_DEFAULT_M)))
     if radius is None or not 0 < radius <= RADIUS_MAX_M:
         raise LotseError(f'"radius" must be more than 0 and at most {RADIUS_MAX_M:.0f}', field="radius")
+    return jsonify(quests=open_quests(lat, lon, radius)[:QUEST_LIMIT])
+
+
+def open_quests(lat: float, lon: float, radius: float) -> list[dict[str, Any]]:
+    """The open quests within `radius` metres of `lat`,`lon`, nearest first (at most 10 × QUEST_LIMIT looked at):
+    not accepted, and not answered by the logged-in volunteer."""
     graph = current_app.extensions["lotse.graph"]
     x, y = current_app.extensions["lotse.index"].project(lat, lon)
     candidates = [quest_dict(graph, *found) for found in nearby(graph, x, y, radius)[:10 * QUEST_LIMIT]]
@@ -51,7 +59,7 @@ def index():
     if user is not None:
         done |= set(db_session.scalars(select(QuestAnswer.quest_id).where(QuestAnswer.user_id == user.id,
                                                                            QuestAnswer.quest_id.in_(ids))))
-    return jsonify(quests=[quest for quest in candidates if quest["id"] not in done][:QUEST_LIMIT])
+    return [quest for quest in candidates if quest["id"] not in done]
 
 
 def _quest(quest_id: object) -> tuple[FactKind, int]:

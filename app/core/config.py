@@ -21,6 +21,9 @@ DEFAULTS: dict[str, Any] = {
     "PLACE": None,  # or a place osmnx downloads
     "CACHE_DIR": None,  # built graphs; default routing.settings.CACHE_DIR
     "SNAP_LIMIT_M": domain.SNAP_LIMIT_M,
+    # Web maps of volunteers and staff: background tiles under the app's own layers; empty = none (works offline)
+    "TILE_URL": "",  # e.g. "https://tile.openstreetmap.org/{z}/{x}/{y}.png" (mind the tile server's usage policy)
+    "TILE_ATTRIBUTION": "© OpenStreetMap-Mitwirkende",  # shown on the map whenever tiles are drawn
     # HTTP
     "MAX_CONTENT_LENGTH": 64 * 1024,
     "SECRET_KEY": None,  # signs sessions; default: a key kept in the instance folder

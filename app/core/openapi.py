@@ -158,8 +158,38 @@ def _json_errors(*statuses: str) -> dict[str, Any]:
             "default": {"description": "Any other error", "content": body}}
 
 
+def _map_paths(bbox: dict[str, Any], zoom: dict[str, Any], geojson: dict[str, Any]) -> dict[str, Any]:
+    """The web maps' own layers (app.community.map_api)."""
+    box = dict(bbox, required=True)
+    return {
+        "/api/map/config": {"get": {
+            "summary": "Background tiles (null: none, the maps draw offline) and the extent",
+            "responses": {"200": {"description": "The web maps' settings", "content": {"application/json": {"schema": {
+                "type": "object",
+                "required": ["bounds", "tile_url", "tile_attribution", "min_zoom", "max_zoom", "graph_min_zoom"],
+                "properties": {
+                    "bounds": {"type": "array", "items": {"type": "number"}, "minItems": 4, "maxItems": 4,
+                               "description": "south, west, north, east of the map"},
+                    "tile_url": {"type": ["string", "null"]}, "tile_attribution": {"type": "string"},
+                    "min_zoom": {"type": "integer"}, "max_zoom": {"type": "integer"},
+                    "graph_min_zoom": {"type": "integer"}}}}}}}}},
+        "/api/map/graph": {"get": {
+            "summary": "The walk graph in a box as lines (kind road, path or steps), simplified for the zoom",
+            "description": "Empty below zoom 14; at most 4000 lines, roads first (`truncated`).",
+            "parameters": [box, zoom], "responses": {"200": geojson, **_json_errors("400")}}},
+        "/api/map/reports": {"get": {
+            "summary": "Reports in force in a box as points (id, type, severity, status; no reporters)",
+            "parameters": [box], "responses": {"200": geojson, **_json_errors("400")}}},
+        "/api/map/quests": {"get": {
+            "summary": "Open quests in a box of at most 1 km across as points, at most 20",
+            "parameters": [box], "responses": {"200": geojson, **_json_errors("400")}}},
+    }
+
+
 def _staff_paths() -> dict[str, Any]:
     bbox = _query("bbox", {"type": "string"}, "south,west,north,east in degrees")
+    zoom = _query("zoom", {"type": "integer", "minimum": 10, "maximum": 20, "default": 16}, "The map's zoom level")
+    geojson = {"description": "A GeoJSON FeatureCollection", "content": {"application/geo+json": {}}}
     statuses = ["active", "new", "confirmed", "resolved", "fixed", "rejected", "expired", "all"]
     return {
         "/api/gaps": {"get": {
@@ -182,6 +212,18 @@ def _staff_paths() -> dict[str, Any]:
                                       "gaps": {"type": "array", "items": {"$ref": "#/components/schemas/Gap"}}}}}}},
                           **_json_errors("400")},
         }},
+        "/api/gaps/map": {"get": {
+            "summary": "Gaps in a box as GeoJSON points for the staff map, grouped at low zoom",
+            "description": "The filters of /api/gaps; below zoom 17 the gaps of one kind in each 64 px square are one "
+                           "point with `count` and the `bbox` of its gaps.",
+            "parameters": [dict(bbox, required=True), zoom,
+                           _query("kind", {"type": "string"}, "One or more gap kinds, comma-separated"),
+                           _query("value", {"type": "string", "enum": ["no", "unknown"]}, "Only gaps with this value"),
+                           _query("cell", {"type": "string"}, "A 500 m grid cell such as H3"),
+                           _query("street", {"type": "string"}, "A street name (exact)")],
+            "responses": {"200": geojson, **_json_errors("400")},
+        }},
+        **_map_paths(bbox, zoom, geojson),
         "/api/gaps/summary": {"get": {
             "summary": "Gap counts by kind, grid cell and street; coverage per attribute now and per week; reports "
                        "by status, type, work status, age and week (no reporters)",

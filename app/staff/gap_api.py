@@ -1,18 +1,27 @@
-"""The gap API for city staff tools: `/api/gaps` (the gaps, filtered and sorted) and `/api/gaps/summary`."""
+"""The gap API for city staff tools: `/api/gaps` (the gaps, filtered and sorted), `/api/gaps/summary`, and
+`/api/gaps/map` (the gaps as GeoJSON for the staff map, grouped into clusters at low zoom)."""
 
 from __future__ import annotations
 
+import math
+from collections import defaultdict
+from typing import Any
+
 from flask import Blueprint, jsonify, request
 
+from app.community.map_api import bbox_arg, feature_collection, metres_per_pixel, point, zoom_arg
 from app.core import db, usage
 from app.staff.filters import filtered_gaps, gap_filters, int_arg
 from app.staff.stats import summary
+from routing import tags
 from routing.gaps import CELL_M
 
 api_bp = Blueprint("gaps_api", __name__, url_prefix="/api/gaps")
 
 API_LIMIT_DEFAULT = 100
 API_LIMIT_MAX = 5000
+CLUSTER_BELOW_ZOOM = 17  # from this zoom on every gap is its own marker
+CLUSTER_PX = 64  # gaps of one kind within a square this many screen pixels wide make one cluster
 
 
 @api_bp.get("")
@@ -30,3 +39,35 @@ def api_gaps():
 def api_summary():
     """Counts of gaps by kind, grid cell and street; coverage now and per week; reports by status, type, age."""
     return jsonify(summary(db.session()))
+
+
+@api_bp.get("/map")
+def api_gap_map():
+    """The gaps in `bbox` (and the table filters `kind`, `value`, `cell`, `street`) as GeoJSON points; below zoom
+    CLUSTER_BELOW_ZOOM the gaps of one kind in each square of CLUSTER_PX pixels are one point with a `count` and
+    the `bbox` of its gaps (for a link to them in the table)."""
+    bbox = bbox_arg()
+    zoom = zoom_arg()
+    selected = filtered_gaps({**gap_filters(request.args), "bbox": bbox})
+    if zoom >= CLUSTER_BELOW_ZOOM:
+        return jsonify(feature_collection([_gap_feature(gap) for gap in selected], clustered=False))
+    size_lat = metres_per_pixel(zoom, (bbox[0] + bbox[2]) / 2) * CLUSTER_PX / tags.METRES_PER_DEGREE
+    size_lon = size_lat / math.cos(math.radians((bbox[0] + bbox[2]) / 2))
+    squares: dict[tuple[str, int, int], list[dict[str, Any]]] = defaultdict(list)
+    for gap in selected:
+        squares[(gap["kind"], math.floor(gap["lat"] / size_lat), math.floor(gap["lon"] / size_lon))].append(gap)
+    features = []
+    for (kind, _, _), gaps in squares.items():
+        if len(gaps) == 1:
+            features.append(_gap_feature(gaps[0]))
+            continue
+        lats, lons = [gap["lat"] for gap in gaps], [gap["lon"] for gap in gaps]
+        features.append(point(sum(lats) / len(lats), sum(lons) / len(lons), {
+            "kind": kind, "count": len(gaps),
+            "bbox": [round(min(lats), 6), round(min(lons), 6), round(max(lats), 6), round(max(lons), 6)]}))
+    return jsonify(feature_collection(features, clustered=True))
+
+
+def _gap_feature(gap: dict[str, Any]) -> dict[str, Any]:
+    keys = ("id", "kind", "value", "street", "highway", "cell", "rank", "element", "osm_id")
+    return point(gap["lat"], gap["lon"], {"count": 1, **{key: gap[key] for key in keys}})

@@ -35,6 +35,7 @@ bp = Blueprint("staff", __name__, url_prefix="/staff", template_folder="../../te
 
 PAGE_SIZE = 100
 MAP_REPORT_LIMIT = 2000
+MAP_FILTERS = ("kind", "value", "cell", "street")  # the gap table's filters, which the web map's gap layers share
 _PUBLIC_ENDPOINTS = frozenset({"staff.login"})
 
 
@@ -100,7 +101,9 @@ def login():
             security.log_in(user)
             return redirect(next_url, 303)
     status = 401 if error else 200
-    return _render("staff/login.html", error=error, next_url=next_url), status
+    # After an error the email stays (only the password is typed again).
+    return _render("staff/login.html", error=error, next_url=next_url,
+                   email=request.form.get("email", "")[:254]), status
 
 
 @bp.post("/logout")
@@ -148,8 +151,32 @@ def map_page():
         .order_by(Report.created_at.desc()).limit(MAP_REPORT_LIMIT)))
     svg, shown_gaps, shown_reports = map_svg(analysis, selected, open_reports, filters.get("cell"))
     cells = sorted({gap["cell"] for gap in analysis.gaps}, key=_cell_order)
+    bounds = analysis.grid.bbox(filters["cell"]) if filters.get("cell") else current_app.extensions["lotse.index"].bounds
     return _render("staff/map.html", svg=svg, shown_gaps=shown_gaps, shown_reports=shown_reports, filters=filters,
-                   cells=cells, args=request.args.to_dict())
+                   cells=cells, args=request.args.to_dict(), web_map=_web_map_settings(list(bounds)))
+
+
+def _web_map_settings(bounds: list[float]) -> dict[str, Any]:
+    """What static/staff/map.js needs: where to look, the table's filters for the gap layers, the layers' URLs, the
+    tiles (if any) and its texts in the page language."""
+    t = current_language().table("staff")
+    return {
+        "bounds": bounds, "lang": current_language().code, "kinds": list(KINDS),  # in order: tojson sorts keys
+        "filters": {key: value for key, value in request.args.items() if key in MAP_FILTERS and value},
+        "tile_url": current_app.config["TILE_URL"] or None, "tile_attribution": current_app.config["TILE_ATTRIBUTION"],
+        "gaps_url": url_for("gaps_api.api_gap_map"), "graph_url": url_for("map_api.graph"),
+        "reports_url": url_for("map_api.reports"), "gap_table_url": url_for("staff.gap_page"),
+        "report_url": url_for("staff.report_detail", report_id=0)[:-1],
+        "texts": {
+            "kinds": {kind: t[f"kind_short_{kind}"] for kind in KINDS},
+            "values": {value: t[f"value_{value}"] for value in ("no", "unknown")},
+            "highways": {key[len("highway_"):]: label for key, label in t.items() if key.startswith("highway_")},
+            "types": {report_type: t[f"type_{report_type}"] for report_type in REPORT_TYPES},
+            **{key: t[f"web_map_{key}"] for key in ("reports", "graph", "cluster", "cluster_link", "row_link",
+                                                    "report_link", "zoom_in", "zoom_out", "layers")},
+            "unnamed": t["unnamed"],
+        },
+    }
 
 
 def _cell_order(label: str) -> tuple[int, str]:

@@ -37,6 +37,22 @@
     }
   }
 
+  // Each cell carries its column's name, shown beside the value when a phone stacks the rows (staff.css).
+  function labelCells() {
+    Array.prototype.forEach.call(document.querySelectorAll(".table-wrap table"), function (table) {
+      var headers = table.tHead ? Array.prototype.map.call(table.tHead.rows[0].cells, function (th) {
+        return th.textContent.trim();
+      }) : [];
+      Array.prototype.forEach.call(table.querySelectorAll("tbody tr, tfoot tr"), function (row) {
+        Array.prototype.forEach.call(row.cells, function (cell, i) {
+          if (headers[i] && cell.tagName === "TD") cell.setAttribute("data-label", headers[i]);
+        });
+      });
+    });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", labelCells);
+  else labelCells();
+
   document.addEventListener("click", function (event) {
     var button = event.target.closest ? event.target.closest("th button.sort") : null;
     if (!button) return;

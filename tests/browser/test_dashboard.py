@@ -30,7 +30,10 @@ PAGES = ("/staff/", "/staff/gaps", "/staff/map", "/staff/reports", "/staff/repor
 def staff_server(city_graph, tmp_path_factory) -> Iterator[str]:
     """The app on the city with a staff account, a volunteer's reports and some route counts, on a free port."""
     database = tmp_path_factory.mktemp("staff-db") / "lotse.db"
-    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{database}"}, graph=city_graph)
+    # Every test of the module logs the same staff member in from this one address: lift the login limits.
+    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{database}", "RATE_LIMIT_LOGIN_IP": "1000/minute",
+                      "RATE_LIMIT_LOGIN": "1000/minute"},
+                     graph=city_graph)
     make_user(app, "Sam", "staff")
     reporter = client_of(app, make_user(app, "Vera"))
     for report_type, lat, lon in (("construction", 49.4447, 7.7690), ("damaged_surface", 49.4450, 7.7700),
@@ -74,6 +77,12 @@ def staff_page(browser, staff_server) -> Iterator[Callable[..., Any]]:
     yield open_page
     for context in contexts:
         context.close()
+
+
+def web_map_drawn(page: Any) -> None:
+    """Wait until the web map drew the graph, the gaps and the reports of its view."""
+    for layer in ("graph", "gaps", "reports"):
+        page.wait_for_selector(f"#web-map[data-{layer}-drawn=true]")
 
 
 def active(page: Any) -> dict[str, str]:
@@ -175,6 +184,8 @@ def test_axe_finds_no_violations_on_any_page(staff_page, lang, scheme):
         separator = "&" if "?" in path else "?"
         page.goto(f"{page.base}{path}{separator}lang={lang}")
         assert page.get_attribute("html", "lang") == lang
+        if path.startswith("/staff/map"):
+            web_map_drawn(page)
         for details in page.locator("details").all():  # the chart tables too
             details.evaluate("element => element.open = true")
         violations = run_axe(page)
@@ -211,15 +222,28 @@ def test_works_at_200_percent_zoom(staff_page):
     screenshot(page, "staff-overview-zoom-200")
 
 
-def test_the_map_and_charts_have_text_and_tables(staff_page):
+def test_the_map_and_charts_have_text_and_tables(staff_page, browser, staff_server):
     page = staff_page("en")
     page.goto(f"{page.base}/staff/map?lang=en")
-    svg = page.locator("svg.city-map")
-    assert svg.get_attribute("role") == "img"
+    web_map_drawn(page)
     caption = page.inner_text("#map-caption")
     assert "gaps" in caption and "open reports" in caption
     assert page.locator("#map-caption a").count() == 2  # to the tables with the same information
-    assert svg.bounding_box()["width"] > 600
+    assert page.locator("#web-map").bounding_box()["width"] > 600
+    assert page.locator("svg.city-map").is_hidden()  # the web map took the drawn map's place
+    # Without JavaScript the drawn map of the city is there instead.
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 900})
+    plain = context.new_page()
+    plain.goto(f"{staff_server}/staff/login?lang=en")
+    plain.fill("#email", "sam@example.org")
+    plain.fill("#password", PASSWORD)
+    with plain.expect_navigation():
+        plain.press("#password", "Enter")
+    plain.goto(f"{staff_server}/staff/map?lang=en")
+    svg = plain.locator("svg.city-map")
+    assert svg.get_attribute("role") == "img" and svg.bounding_box()["width"] > 600
+    assert plain.locator("#web-map").is_hidden()
+    context.close()
     page.goto(f"{page.base}/staff/?lang=en")
     for chart in ("chart-coverage-title", "chart-reports-title"):
         assert page.locator(f"svg[aria-labelledby={chart}]").count() == 1
@@ -235,3 +259,122 @@ def test_an_export_downloads_and_parses(staff_page):
     rows = list(csv.DictReader(io.StringIO(download.value.path().read_text(encoding="utf-8"))))
     assert {row["type"] for row in rows} >= {"construction", "damaged_surface"}
     assert download.value.suggested_filename == "lotse-reports.csv"
+
+
+# ------------------------------------------------------------------------------------------------ the web map
+def test_the_gap_map_has_a_layer_per_kind_clusters_and_popups_to_the_table(staff_page):
+    page = staff_page()
+    page.goto(f"{page.base}/staff/map")
+    web_map_drawn(page)
+    layers = page.locator("#web-map .leaflet-control-layers-overlays label")
+    names = [text.strip() for text in layers.all_inner_texts()]
+    assert names == ["Wegenetz", "Bodenindikatoren", "Akustisches Signal", "Handlauf", "Stufenzahl", "Gehweg",
+                     "Offene Meldungen"]
+    # The whole city: gaps grouped; a group's popup links to exactly those gaps in the table.
+    assert page.get_attribute("#web-map", "data-clustered") == "true"
+    sidewalks = page.locator("#web-map .map-marker.sidewalk.cluster")
+    assert sidewalks.count() > 0
+    shown = page.locator("#web-map .map-marker").count()
+    page.locator("#web-map .leaflet-control-layers-overlays label", has_text="Gehweg").locator("input").uncheck()
+    assert page.locator("#web-map .map-marker.sidewalk").count() == 0
+    assert page.locator("#web-map .map-marker").count() < shown
+    page.locator("#web-map .leaflet-control-layers-overlays label", has_text="Gehweg").locator("input").check()
+    cluster = page.locator("#web-map .map-marker.sidewalk.cluster").first
+    count = int(cluster.inner_text().split()[-1])  # the kind's glyph, then how many
+    assert "Lücken: Gehweg" in cluster.get_attribute("aria-label")
+    cluster.focus()
+    page.keyboard.press("Enter")  # a marker is a button: its popup opens from the keyboard too
+    popup_link = page.locator("#web-map .leaflet-popup a", has_text="Diese Lücken in der Tabelle")
+    with page.expect_navigation():
+        popup_link.click()
+    assert page.url.startswith(f"{page.base}/staff/gaps?")
+    assert int(page.locator("#gaps-table tbody tr").count()) >= min(count, 100)
+    assert page.inner_text("#gaps-table tbody tr:first-child td:nth-child(2)") == "Gehweg"
+
+    # One cell, zoomed in: every gap its own marker, its popup links to its row in the table.
+    page.goto(f"{page.base}/staff/map?cell=H3&kind=crossing_tactile_paving")
+    web_map_drawn(page)
+    for _ in range(2):
+        with page.expect_response("**/api/gaps/map**"):
+            page.click("#web-map .leaflet-control-zoom-in")
+    page.wait_for_selector("#web-map[data-clustered=false]")
+    marker = page.locator("#web-map .map-marker.crossing_tactile_paving:not(.cluster)").first
+    marker.click()
+    row_link = page.locator("#web-map .leaflet-popup a", has_text="Zeile in der Tabelle")
+    href = row_link.get_attribute("href")
+    gap_id = href.split("#gap-")[1]
+    with page.expect_navigation():
+        row_link.click()
+    assert page.locator(f'#gaps-table tr[id="gap-{gap_id}"]').count() == 1
+    assert page.errors == []
+
+
+def test_report_markers_open_the_report(staff_page):
+    page = staff_page()
+    page.goto(f"{page.base}/staff/map?cell=H3")
+    web_map_drawn(page)
+    marker = page.locator("#web-map .map-marker.report").first
+    marker.click()
+    link = page.locator("#web-map .leaflet-popup a", has_text="Meldung")
+    with page.expect_navigation():
+        link.click()
+    assert page.inner_text("h1").startswith("Meldung ")
+
+
+@pytest.mark.parametrize("width", [1280, 412])
+def test_the_gap_map_draws_with_the_network_cut_off(staff_page, width):
+    page = staff_page(width=width)
+    cut_off: list[str] = []
+
+    def only_localhost(route: Any) -> None:
+        if route.request.url.startswith(page.base):
+            route.continue_()
+        else:
+            cut_off.append(route.request.url)
+            route.abort("internetdisconnected")
+
+    page.context.route("**/*", only_localhost)
+    page.goto(f"{page.base}/staff/map?cell=H3")
+    web_map_drawn(page)
+    assert page.locator("#web-map path.map-road").count() > 20
+    assert page.locator("#web-map .map-marker").count() > 5
+    assert run_axe(page) == []
+    assert page.errors == []
+
+
+# ------------------------------------------------------------------------------------------------ tables
+TABLE_PAGES = ("/staff/", "/staff/gaps", "/staff/reports?status=all", "/staff/reports/1")
+
+
+@pytest.mark.parametrize("width", [1280, 412])
+def test_tables_fit_without_sideways_scrolling_and_have_captions(staff_page, width):
+    page = staff_page(width=width)
+    for path in TABLE_PAGES:
+        page.goto(f"{page.base}{path}")
+        for details in page.locator("details").all():
+            details.evaluate("element => element.open = true")
+        tables = page.evaluate("""() => [...document.querySelectorAll('table')].map(t => ({
+            id: t.id, caption: t.caption ? t.caption.textContent.trim() : '',
+            wide: t.getBoundingClientRect().width - t.parentElement.clientWidth,
+            cut: [...t.querySelectorAll('td, th')].filter(c => c.scrollWidth > c.clientWidth + 1).length}))""")
+        assert tables, path
+        for table in tables:
+            assert table["caption"], (path, table)
+            assert table["wide"] <= 1 and table["cut"] == 0, (path, width, table)
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 1, (path, width, overflow)
+    page.goto(f"{page.base}/staff/gaps")
+    assert "Wohnstraße" in page.inner_text("#gaps-table") or "Kreisstraße" in page.inner_text("#gaps-table")
+    assert page.errors == []
+
+
+def test_a_failed_login_keeps_the_email(staff_page):
+    page = staff_page(login=False)
+    page.goto(f"{page.base}/staff/login")
+    page.fill("#email", "sam@example.org")
+    page.fill("#password", "falsch")
+    with page.expect_navigation():
+        page.press("#password", "Enter")
+    assert page.locator("#login-error").is_visible()
+    assert page.input_value("#email") == "sam@example.org"
+    assert page.evaluate("document.activeElement.id") == "password"  # the email stays, the password is retyped

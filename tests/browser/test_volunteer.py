@@ -10,6 +10,7 @@ rate limit can be shown without filing thirty reports.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
@@ -352,3 +353,201 @@ def test_every_screen_passes_axe_and_looks_right(open_volunteer, lang, scheme):
         screenshot(page, f"volunteer-{screen}-{lang}-{scheme}-200")
     assert not problems, json.dumps(problems, indent=1, ensure_ascii=False)
     assert not page.errors
+
+
+# ---------------------------------------------------------------------------------------------------- the map
+MAP_ZOOM = 17  # static/js/volunteer/map.js START_ZOOM: the map opens at this zoom
+
+
+def pixel_to_latlon(lat: float, lon: float, dx: float, dy: float, zoom: int = MAP_ZOOM) -> tuple[float, float]:
+    """The point `dx`, `dy` screen pixels east and south of `lat`, `lon` on a web-mercator map at `zoom`."""
+    world = 256 * 2 ** zoom
+    x = (lon + 180) / 360 * world + dx
+    y = (1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * world + dy
+    return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * y / world)))), x / world * 360 - 180
+
+
+def place_marker_centre(page: Any) -> tuple[float, float]:
+    """Where the place marker is on the screen (the map scrolled into view; no scrolling by a later click)."""
+    page.locator("#report-map").scroll_into_view_if_needed()
+    box = page.locator("#report-map .map-marker-place").bounding_box()
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+def report_map_ready(page: Any) -> None:
+    page.wait_for_selector("#report-map[data-graph-drawn=true] path.map-road")
+    page.wait_for_selector("#report-map .map-marker-place")
+
+
+def test_place_a_report_by_clicking_the_map_in_three_actions(open_volunteer, volunteer_server):
+    page = open_volunteer("de")
+    register(page, "Mara")
+    report_map_ready(page)
+    lat0, lon0 = float(page.input_value("#report-lat")), float(page.input_value("#report-lon"))
+    page.click("label[for=type-construction]")  # 1: what
+    x0, y0 = place_marker_centre(page)
+    dx, dy = 70, -40  # about 55 m east and 30 m north of the device's position
+    clicked = pixel_to_latlon(lat0, lon0, dx, dy)
+    expected = api(volunteer_server, "/api/snap", lat=clicked[0], lon=clicked[1])
+    with page.expect_response("**/api/snap**"):
+        page.mouse.click(x0 + dx, y0 + dy)  # 2: where
+    street = expected["edge"]["name"]
+    page.wait_for_function("(street) => document.getElementById('position-state').textContent.includes(street)",
+                           arg=street)
+    assert abs(float(page.input_value("#report-lat")) - expected["snap"]["lat"]) < 2e-6
+    assert abs(float(page.input_value("#report-lon")) - expected["snap"]["lon"]) < 2e-6
+    wait_said(page, f"Ort auf der Karte gesetzt: {street}", politeness="polite")
+    # The marker moved to the snapped point: a few pixels from where the map was clicked at most.
+    x1, y1 = place_marker_centre(page)
+    assert math.hypot(x1 - (x0 + dx), y1 - (y0 + dy)) <= expected["snap"]["distance_m"] / 0.7 + 3
+    page.click("#report-submit")  # 3: send
+    page.wait_for_selector("#report-done:not([hidden])")
+    report = api(volunteer_server, f"/api/reports/{page.get_attribute('#report-done', 'data-report-id')}")["report"]
+    assert abs(report["lat"] - expected["snap"]["lat"]) < 1e-5 and abs(report["lon"] - expected["snap"]["lon"]) < 1e-5
+    assert report["type"] == "construction"
+    assert not page.errors
+
+
+def test_dragging_the_marker_moves_the_place_and_the_fields(open_volunteer, volunteer_server):
+    page = open_volunteer("en")
+    register(page, "Drago")
+    report_map_ready(page)
+    lat0, lon0 = float(page.input_value("#report-lat")), float(page.input_value("#report-lon"))
+    x0, y0 = place_marker_centre(page)
+    dropped = pixel_to_latlon(lat0, lon0, -60, 50)
+    expected = api(volunteer_server, "/api/snap", lat=dropped[0], lon=dropped[1])
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    for step in range(1, 11):
+        page.mouse.move(x0 - 6 * step, y0 + 5 * step)
+    with page.expect_response("**/api/snap**"):
+        page.mouse.up()
+    page.wait_for_function("document.getElementById('position-state').textContent.startsWith('Place set on the map')")
+    # Where the drag ends is known to a pixel or two (under a metre here).
+    assert abs(float(page.input_value("#report-lat")) - expected["snap"]["lat"]) < 2e-5
+    assert abs(float(page.input_value("#report-lon")) - expected["snap"]["lon"]) < 2e-5
+    assert expected["edge"]["name"] in page.inner_text("#position-state") or expected["edge"]["name"] == ""
+    # Typing a position moves the marker back: the fields are the place, the map shows them.
+    page.fill("#report-lat", f"{lat0:.6f}")
+    page.fill("#report-lon", f"{lon0:.6f}")
+    page.press("#report-lon", "Tab")
+    x2, y2 = place_marker_centre(page)
+    assert math.hypot(x2 - x0, y2 - y0) < 3
+    assert page.inner_text("#position-state") == "The position you entered is used."
+    assert not page.errors
+
+
+def test_place_a_report_by_keyboard_without_the_map_in_three_key_presses(open_volunteer, volunteer_server):
+    page = open_volunteer("de")
+    register(page, "Kai")
+    page.wait_for_function("document.getElementById('report-lat').value !== ''")
+    assert focused_id(page) == "h-report"
+    page.keyboard.press("Tab")  # 1: to the first kind of obstacle
+    page.keyboard.press("Space")  # 2: choose it
+    page.keyboard.press("Enter")  # 3: send (the device's position is filled in)
+    page.wait_for_selector("#report-done:not([hidden])")
+    report = api(volunteer_server, f"/api/reports/{page.get_attribute('#report-done', 'data-report-id')}")["report"]
+    assert report["type"] == "construction"
+    assert abs(report["lat"] - START["latitude"]) < 5e-4 and abs(report["lon"] - START["longitude"]) < 5e-4
+    assert not page.errors
+
+
+def test_current_position_uses_the_known_fix_at_once_and_says_when_it_waits(open_volunteer):
+    page = open_volunteer("de")
+    register(page, "Uwe")
+    page.wait_for_function("document.getElementById('report-lat').value !== ''")
+    page.fill("#report-lat", "49.4")
+    page.fill("#report-lon", "7.7")
+    started = page.evaluate("Date.now()")
+    page.click("#use-position")
+    wait_said(page, "Aktueller Standort eingetragen", politeness="polite", timeout=1000)
+    assert page.evaluate("Date.now()") - started < 1000
+    assert abs(float(page.input_value("#report-lat")) - START["latitude"]) < 1e-5
+    assert not page.errors
+
+
+def test_current_position_without_a_fix_says_at_once_that_it_waits(browser, volunteer_server):
+    context = browser.new_context(locale="de-DE", viewport={"width": 412, "height": 915}, service_workers="block")
+    context.add_init_script(RECORD_ANNOUNCEMENTS)
+    page = context.new_page()
+    page.goto(f"{volunteer_server}/static/volunteer.html#/account")
+    page.wait_for_selector("body[data-ready=true]")
+    register(page, "Ida")
+    page.click("#use-position")  # no permission for the position: nothing is known
+    said_now = page.evaluate("window.__said.map(s => s.text)")
+    assert "Ihr Standort wird gesucht, bitte warten …" in said_now  # at once, before any answer of the device
+    assert_error(page, "report", "Lotse darf Ihren Standort nicht verwenden. Erlauben Sie den Zugriff in den "
+                                 "Einstellungen des Browsers, oder tragen Sie Breite und Länge selbst ein.")
+    context.close()
+
+
+def test_markers_lead_to_the_same_cards_as_the_lists(open_volunteer, volunteer_server):
+    reporter = open_volunteer("de")
+    register(reporter, "Rita")
+    reporter.check("#type-damaged_surface")
+    reporter.click("#report-submit")
+    reporter.wait_for_selector("#report-done:not([hidden])")
+    report_id = reporter.get_attribute("#report-done", "data-report-id")
+
+    page = open_volunteer("de")
+    register(page, "Mats")
+    go(page, "reports")
+    page.wait_for_selector(f'li[data-report-id="{report_id}"]')
+    names = page.eval_on_selector_all("#reports-map .map-marker[role=button]",
+                                      "els => els.map(e => e.getAttribute('aria-label'))")
+    assert any("Beschädigter Belag" in name for name in names), names
+    page.locator("#reports-map .map-marker[role=button][aria-label*='Beschädigter Belag']").first.focus()
+    page.keyboard.press("Enter")  # a marker is a button: Enter opens its card as a click does
+    page.wait_for_function("document.activeElement.closest('li[data-report-id]') !== null")
+    card = page.evaluate("document.activeElement.closest('li[data-report-id]').dataset.reportId")
+    assert page.locator(f'li[data-report-id="{card}"] button[data-vote]').count() == 3  # the answer buttons
+
+    go(page, "quests")
+    page.wait_for_selector("#quest-list li button[data-answer]")
+    page.locator("#quests-map .map-marker-quest[role=button]").first.click()
+    page.wait_for_function("document.activeElement.closest('li[data-quest-id]') !== null")
+    assert page.evaluate("document.activeElement.tagName") == "H2"
+    assert not page.errors and not reporter.errors
+
+
+@pytest.fixture(scope="module")
+def tiled_server(city_graph) -> Iterator[str]:
+    """A server that names a tile server on the internet (which the offline test cuts off)."""
+    app = create_app({"TESTING": True, "TILE_URL": "https://tiles.example.org/{z}/{x}/{y}.png",
+                      "TILE_ATTRIBUTION": "Kacheln: Beispiel"}, graph=city_graph)
+    ws_base, stop = serve_in_thread(app)
+    yield "http" + ws_base[len("ws"):]
+    stop()
+    app.extensions["lotse.db"].engine.dispose()
+
+
+def test_the_map_draws_from_the_apps_own_data_with_the_network_cut_off(browser, tiled_server):
+    context = browser.new_context(locale="de-DE", geolocation=START, permissions=["geolocation"],
+                                  viewport={"width": 412, "height": 915}, service_workers="block")
+    context.add_init_script(RECORD_ANNOUNCEMENTS)
+    cut_off: list[str] = []
+
+    def only_localhost(route: Any) -> None:
+        if route.request.url.startswith(tiled_server):
+            route.continue_()
+        else:
+            cut_off.append(route.request.url)
+            route.abort("internetdisconnected")
+
+    context.route("**/*", only_localhost)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{tiled_server}/static/volunteer.html#/account")
+    page.wait_for_selector("body[data-ready=true]")
+    register(page, "Olaf")
+    report_map_ready(page)
+    assert page.locator("#report-map path.map-road").count() > 20
+    assert page.locator("#report-map path.map-path").count() > 20
+    assert any(url.startswith("https://tiles.example.org/") for url in cut_off)  # it tried, and drew without
+    assert page.inner_text("#screen-report .map-attribution") == "Kacheln: Beispiel"
+    assert run_axe(page) == []
+    go(page, "reports")
+    page.wait_for_selector("#reports-map[data-graph-drawn=true] path.map-road")
+    assert not errors
+    context.close()

@@ -78,6 +78,11 @@ export async function vote(reportId, answer) {
   return (await request("POST", `/api/reports/${reportId}/votes`, { body: { answer } })).report;
 }
 
+/** The nearest walkable way to a point: {snap: {lat, lon, distance_m}, edge: {name, highway, ...}}. */
+export async function snap(lat, lon) {
+  return request("GET", "/api/snap", { query: { lat: lat.toFixed(7), lon: lon.toFixed(7) } });
+}
+
 export async function nearbyQuests(lat, lon, radius = 250) {
   const query = { lat: lat.toFixed(6), lon: lon.toFixed(6), radius: String(radius) };
   return (await request("GET", "/api/quests", { query })).quests;

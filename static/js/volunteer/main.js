@@ -1,6 +1,7 @@
 // Lotse for volunteers: a page of the same PWA with four screens (report an obstacle, nearby reports, nearby quests,
 // account), switched by the URL hash. As on the walker screens: focus moves to each new screen's heading, results are
-// announced politely, errors (the server's own words, in the UI language) assertively, and nothing needs a map.
+// announced politely, errors (the server's own words, in the UI language) assertively, and nothing needs the map
+// (it is an addition for sighted helpers: static/js/volunteer/map.js).
 
 import * as api from "./api.js";
 import { applyTranslations, loadLanguage, language, t } from "../i18n.js";
@@ -67,6 +68,7 @@ function showScreen(name, { focus = true } = {}) {
   if (name === "quests" && questList.quests === null) questList.load();
   if (name === "reports") reportList.render();
   if (name === "quests") questList.render();
+  if (name === "report") reportForm.showMap();
   if (focus) {
     window.scrollTo(0, 0);
     $(`h-${name}`).focus();

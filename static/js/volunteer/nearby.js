@@ -1,9 +1,11 @@
 // "Nearby reports" (confirm: is the obstacle still there?) and "Nearby quests" (facts the map lacks). Both lists are
-// read around the device's position, or around the position typed on the report screen.
+// read around the device's position, or around the position typed on the report screen, and shown on a map too:
+// a marker leads to its card in the list, with the same facts and answer buttons.
 
 import * as api from "./api.js";
 import { dateTime, language, number, t } from "../i18n.js";
 import { bearing } from "../geo.js";
+import { VolunteerMap } from "./map.js";
 import { compassWord, whereWords } from "./position.js";
 import { typeName } from "./report.js";
 import { $, announce, clearError, el, showError } from "./ui.js";
@@ -16,6 +18,19 @@ function renderWhere(id, centre) {
   if (!centre) where.textContent = t("where_unknown");
   else if (centre.typed) where.textContent = t("around_typed", { lat: centre.lat.toFixed(5), lon: centre.lon.toFixed(5) });
   else where.textContent = t("around_device", { accuracy: number(Math.max(1, Math.round(centre.accuracy || 0))) });
+}
+
+/** The list's items as map markers; choosing one moves focus to its card's heading (the card is the detail). */
+function showOnMap(map, screen, items) {
+  if ($(`screen-${screen}`).hidden) return; // a hidden map cannot be measured: drawn when the screen is shown
+  map.show(items.centre).then((shown) => {
+    if (!shown) return;
+    map.setMarkers(items.map(({ lat, lon, kind, glyph, name, card }) => ({ lat, lon, kind, glyph, name,
+      onSelect: () => {
+        card.scrollIntoView({ block: "start" });
+        card.querySelector("h2").focus();
+      } })));
+  });
 }
 
 function fact(term, value, attrs = {}) {
@@ -31,6 +46,7 @@ export class ReportList {
     this.centre = null;
     this.myVotes = new Map(); // report id -> answer given in this visit
     this.loading = false;
+    this.map = new VolunteerMap($("reports-map"));
     $("reports-refresh").addEventListener("click", () => this.load({ announceResult: true }));
   }
 
@@ -62,8 +78,14 @@ export class ReportList {
     renderWhere("reports-where", this.ctx.centre());
     const list = $("report-list");
     if (this.reports === null) return;
-    list.replaceChildren(...this.reports.map((report) => this.card(report)));
+    const cards = this.reports.map((report) => this.card(report));
+    list.replaceChildren(...cards);
     $("reports-empty").hidden = this.reports.length > 0;
+    const markers = this.reports.map((report, i) => ({ lat: report.lat, lon: report.lon, kind: "report", glyph: "!",
+      card: cards[i], name: t("map_report_marker", { type: typeName(report.type),
+        where: whereWords(this.centre, report.lat, report.lon, report.distance_m) }) }));
+    markers.centre = this.centre;
+    showOnMap(this.map, "reports", markers);
   }
 
   card(report) {
@@ -134,6 +156,7 @@ export class QuestList {
     this.quests = null;
     this.centre = null;
     this.loading = false;
+    this.map = new VolunteerMap($("quests-map"));
     $("quests-refresh").addEventListener("click", () => this.load({ announceResult: true }));
   }
 
@@ -164,8 +187,20 @@ export class QuestList {
   render() {
     renderWhere("quests-where", this.ctx.centre());
     if (this.quests === null) return;
-    $("quest-list").replaceChildren(...this.quests.map((quest, index) => this.card(quest, index)));
+    const cards = this.quests.map((quest, index) => this.card(quest, index));
+    $("quest-list").replaceChildren(...cards);
     $("quests-empty").hidden = this.quests.length > 0;
+    this.showMarkers();
+  }
+
+  showMarkers() {
+    const lang = language();
+    const cards = [...$("quest-list").children];
+    const markers = this.quests.map((quest, i) => ({ lat: quest.lat, lon: quest.lon, kind: "quest", glyph: "?",
+      card: cards[i], name: t("map_quest_marker", { question: quest.question[lang] || quest.question.de,
+        where: whereWords(this.centre, quest.lat, quest.lon, quest.distance_m) }) }));
+    markers.centre = this.centre;
+    showOnMap(this.map, "quests", markers);
   }
 
   card(quest, index) {
@@ -221,6 +256,7 @@ export class QuestList {
       const next = item.nextElementSibling || item.previousElementSibling;
       item.remove();
       $("quests-empty").hidden = this.quests.length > 0;
+      this.showMarkers();
       (next ? next.querySelector("h2") : $("h-quests")).focus();
       announce(t(result.accepted ? "quest_accepted" : "quest_saved"));
     } catch (error) {

@@ -31,6 +31,10 @@ export function parseDegree(text) {
   return Number(cleaned);
 }
 
+function fixOf(position) {
+  return { lat: position.coords.latitude, lon: position.coords.longitude, accuracy: position.coords.accuracy };
+}
+
 /** Watches the device's position; `onFix({lat, lon, accuracy})`, `onError(message)` in plain words. */
 export class PositionWatch {
   constructor({ onFix, onError }) {
@@ -48,7 +52,7 @@ export class PositionWatch {
     if (this.id !== null) return;
     this.id = navigator.geolocation.watchPosition(
       (position) => {
-        this.fix = { lat: position.coords.latitude, lon: position.coords.longitude, accuracy: position.coords.accuracy };
+        this.fix = fixOf(position);
         this.onFix(this.fix);
       },
       (error) => {
@@ -64,7 +68,13 @@ export class PositionWatch {
     this.id = null;
   }
 
-  /** One fresh fix now (for "use my current position"). */
+  /** The position the device gave last while the watch runs (it reports every move, so this is where it is now);
+   * null when there is none. */
+  known() {
+    return this.id !== null ? this.fix : null;
+  }
+
+  /** One fresh fix now (for "use my current position" when the watch has none). */
   current() {
     return new Promise((resolve, reject) => {
       if (!("geolocation" in navigator)) {
@@ -73,7 +83,7 @@ export class PositionWatch {
       }
       navigator.geolocation.getCurrentPosition(
         (position) => {
-          this.fix = { lat: position.coords.latitude, lon: position.coords.longitude, accuracy: position.coords.accuracy };
+          this.fix = fixOf(position);
           resolve(this.fix);
         },
         (error) => reject(new Error(t(error.code === 1 ? "error_geolocation_denied" : "error_geolocation_unavailable"))),

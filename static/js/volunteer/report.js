@@ -1,9 +1,11 @@
 // "Report an obstacle": type, severity, description, how long it lasts, and where (the device's position, prefilled
-// and editable as latitude and longitude for people who pick the place another way).
+// and editable as latitude and longitude for people who pick the place another way, or a tap on the map, snapped to
+// the nearest walkable way and named; the marker can be dragged). The fields are the place: the map shows them.
 
 import * as api from "./api.js";
 import { dateTime, number, t } from "../i18n.js";
-import { parseDegree } from "./position.js";
+import { VolunteerMap } from "./map.js";
+import { distanceWords, parseDegree } from "./position.js";
 import { $, announce, clearError, el, showError } from "./ui.js";
 
 // How long a report lasts unless the reporter says: the server applies these (REPORT_TYPES in app/reports.py);
@@ -47,14 +49,19 @@ export class ReportForm {
     this.form = $("report-form");
     this.lat = $("report-lat");
     this.lon = $("report-lon");
-    this.edited = false; // the person typed a position: the device's fixes no longer overwrite it
+    this.edited = false; // the person typed or picked a position: the device's fixes no longer overwrite it
+    this.placed = null; // {street} when the position came from the map
     this.busy = false;
+    this.map = new VolunteerMap($("report-map"), { onClick: (lat, lon) => this.placeAt(lat, lon),
+      layers: ["graph", "reports"] });
     this.build();
     for (const input of [this.lat, this.lon]) {
       input.addEventListener("input", () => {
         this.edited = true;
+        this.placed = null;
         this.renderPositionState();
       });
+      input.addEventListener("change", () => this.showPlace());
     }
     this.form.addEventListener("change", (event) => {
       if (event.target.name === "type") this.renderValidityHint();
@@ -104,6 +111,7 @@ export class ReportForm {
     }
     this.renderValidityHint();
     this.renderPositionState();
+    this.map.translate();
   }
 
   renderValidityHint() {
@@ -133,29 +141,75 @@ export class ReportForm {
     this.lat.value = fix.lat.toFixed(6);
     this.lon.value = fix.lon.toFixed(6);
     this.edited = false;
+    this.placed = null;
+    this.showPlace();
+  }
+
+  /** The map (built when the screen is first shown), centred on the position in the fields. */
+  async showMap() {
+    if (await this.map.show(this.typedPosition())) this.showPlace();
+  }
+
+  /** The map's marker where the fields say. */
+  showPlace() {
+    const position = this.typedPosition();
+    if (position) this.map.setPlace(position.lat, position.lon, (lat, lon) => this.placeAt(lat, lon));
+  }
+
+  /** A tap on the map or a dropped marker: the nearest walkable way's point goes into the fields, its street is said. */
+  async placeAt(lat, lon) {
+    clearError("report");
+    try {
+      const { snap, edge } = await api.snap(lat, lon);
+      this.lat.value = snap.lat.toFixed(6);
+      this.lon.value = snap.lon.toFixed(6);
+      this.edited = true;
+      this.placed = { street: edge.name || t("map_unnamed_way"), distance: snap.distance_m };
+      this.showPlace();
+      this.renderPositionState();
+      announce($("position-state").textContent);
+    } catch (error) {
+      this.showPlace(); // a dragged marker goes back to the place in the fields
+      showError("report", error);
+    }
   }
 
   renderPositionState() {
     const state = $("position-state");
     const fix = this.ctx.watch.fix;
-    state.classList.toggle("problem", !fix && Boolean(this.positionError));
-    if (this.edited) state.textContent = t("position_typed");
+    state.classList.toggle("problem", !fix && !this.edited && Boolean(this.positionError));
+    if (this.placed) {
+      state.textContent = t(this.placed.distance < 5 ? "position_map_on" : "position_map", {
+        street: this.placed.street, distance: distanceWords(this.placed.distance) });
+    } else if (this.waiting) state.textContent = t("position_waiting");
+    else if (this.edited) state.textContent = t("position_typed");
     else if (fix) state.textContent = t("position_device", { accuracy: number(Math.max(1, Math.round(fix.accuracy))) });
     else if (this.positionError) state.textContent = this.positionError;
     else state.textContent = t("position_searching");
   }
 
+  /** The position the page already has goes in at once; without one, it says it is waiting, then fills it in. */
   async useCurrentPosition() {
     clearError("report");
-    try {
-      const fix = await this.ctx.watch.current();
-      this.fill(fix);
+    let fix = this.ctx.watch.known();
+    if (!fix) {
+      if (this.waiting) return;
+      this.waiting = true;
       this.renderPositionState();
-      announce(t("position_filled", { accuracy: number(Math.max(1, Math.round(fix.accuracy))) }));
-    } catch (error) {
-      this.onPositionError(error.message);
-      showError("report", error, this.lat);
+      announce(t("position_waiting"));
+      try {
+        fix = await this.ctx.watch.current();
+      } catch (error) {
+        this.onPositionError(error.message);
+        showError("report", error, this.lat);
+        return;
+      } finally {
+        this.waiting = false;
+      }
     }
+    this.fill(fix);
+    this.renderPositionState();
+    announce(t("position_filled", { accuracy: number(Math.max(1, Math.round(fix.accuracy))) }));
   }
 
   /** The typed position, when it is one; null otherwise. */
@@ -219,6 +273,7 @@ export class ReportForm {
     $("report-done-text").textContent = text;
     this.form.reset();
     this.edited = false;
+    this.placed = null;
     if (this.ctx.watch.fix) this.fill(this.ctx.watch.fix);
     this.renderValidityHint();
     this.renderPositionState();

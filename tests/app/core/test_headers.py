@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from app.core.headers import CONTENT_SECURITY_POLICY
+from app import create_app
+from app.core.headers import content_security_policy
 from tests.app.volunteer_helpers import client_of, volunteer
 from tests.conftest import REPO
 
@@ -16,11 +17,19 @@ STAFF_PAGES = ("/staff/", "/staff/gaps", "/staff/map", "/staff/reports")
 
 def assert_html_headers(response) -> None:
     assert response.mimetype == "text/html"
-    assert response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
-    assert "frame-ancestors 'none'" in CONTENT_SECURITY_POLICY and "'unsafe-inline'" not in CONTENT_SECURITY_POLICY
+    policy = content_security_policy()
+    assert response.headers["Content-Security-Policy"] == policy
+    assert "frame-ancestors 'none'" in policy and "'unsafe-inline'" not in policy
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_map_tiles_of_the_configured_server_are_allowed_as_images(mini_graph):
+    app = create_app({"TESTING": True, "TILE_URL": "https://{s}.tiles.example.org/{z}/{x}/{y}.png"}, graph=mini_graph)
+    policy = app.test_client().get("/static/volunteer.html").headers["Content-Security-Policy"]
+    assert "img-src 'self' data: https://*.tiles.example.org;" in policy
+    assert "script-src 'self';" in policy and "connect-src 'self';" in policy
 
 
 def test_every_html_page_sends_the_headers(vapp):

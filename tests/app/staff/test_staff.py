@@ -242,7 +242,8 @@ def test_summary(vapp, people):
 
 def test_openapi_describes_the_new_endpoints(vapp):
     paths = client_of(vapp).get("/api/openapi.json").get_json()["paths"]
-    assert {"/api/gaps", "/api/gaps/summary", "/api/reports", "/api/reports/{id}/work"} <= set(paths)
+    assert {"/api/gaps", "/api/gaps/summary", "/api/reports", "/api/reports/{id}/work", "/api/gaps/map",
+            "/api/map/config", "/api/map/graph", "/api/map/reports", "/api/map/quests"} <= set(paths)
     names = {parameter["name"] for parameter in paths["/api/reports"]["get"]["parameters"]}
     assert {"type", "status", "bbox", "since", "until", "include"} <= names
 
@@ -360,3 +361,24 @@ def test_osmchange_export_of_accepted_answers(mini_graph):
                                                                                      "source": "/nowhere.osm"}))
     response = client_of(missing, make_user(missing, "Stadt", "staff")).get("/staff/export/facts.osc")
     assert response.status_code == 404 and 'role="alert"' in response.get_data(as_text=True)
+
+
+def test_every_highway_value_of_the_city_has_a_label_in_both_languages(city_graph):
+    values = {value for value in city_graph.texts["highway"] if value}
+    for code in ("de", "en"):
+        staff = language(code).table("staff")
+        missing = sorted(value for value in values if f"highway_{value}" not in staff)
+        assert missing == [], (code, missing)
+    assert language("de").table("staff")["highway_tertiary"] == "Kreisstraße"
+
+
+def test_the_map_page_hands_the_table_filters_to_the_web_map(vapp, people):
+    html = people["staff"].get("/staff/map?kind=sidewalk&value=unknown&street=Marktstra%C3%9Fe&sort=size&lang=en")
+    assert html.status_code == 200
+    text = html.get_data(as_text=True)
+    settings = json.loads(re.search(r'<script type="application/json" id="web-map-settings">(.*?)</script>', text,
+                                    re.S).group(1))
+    assert settings["filters"] == {"kind": "sidewalk", "value": "unknown", "street": "Marktstraße"}
+    assert settings["lang"] == "en" and settings["kinds"] == list(KINDS) and settings["tile_url"] is None
+    assert settings["texts"]["highways"]["residential"] == "Residential street"
+    assert 'id="svg-map"' in text  # the drawn map for a browser without JavaScript
