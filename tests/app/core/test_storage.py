@@ -23,10 +23,12 @@ from app import create_app
 from app.cli import main
 from app.core.db import MIGRATIONS_DIR, Base, make_engine, normalise_url
 from app.core.models import Report
+from routing.obstacles import REPORT_TYPES
 from tests.conftest import MINI_OSM
 
 LOTSE = Path(sys.executable).parent / "lotse"
 ON_MINI_MAP = {"lat": 49.44405, "lon": 7.7685}  # beside Fackelstraße on tests/fixtures/mini.osm
+REPORT_KINDS = list(REPORT_TYPES)
 
 
 def head_revision() -> str:
@@ -129,9 +131,12 @@ def test_no_acknowledged_report_is_lost_when_the_server_is_killed(database_url, 
 
         def burst(session: requests.Session) -> None:
             for n in range(10_000):
+                # Apart in type and place: reports of one type a few metres apart would merge into one.
+                spot = {"lat": 49.4430 + (n % 20) * 0.00015, "lon": ON_MINI_MAP["lon"]}
+                kind = REPORT_KINDS[(n // 20) % len(REPORT_KINDS)]
                 try:
                     response = session.post(f"{base}/api/reports", timeout=10,
-                                            json={"type": "other", "description": f"burst {n}", **ON_MINI_MAP})
+                                            json={"type": kind, "description": f"burst {n}", **spot})
                 except requests.RequestException:
                     return  # the server is gone
                 if response.status_code == 201:
