@@ -294,8 +294,8 @@ def create():
     """`{"type", "lat", "lon", "severity", "description"?, "valid_from"?, "valid_until"?}` → the report (201), or
     the open report of the same type on the same way a few metres away that it merged into (200, `merged`)."""
     user = security.require_user()
+    security.rate_limit("reports", str(user.id))  # every attempt counts, a refused one too
     body = parse_body(NewReport, codes={"lat": "bad_coordinate", "lon": "bad_coordinate"})
-    security.rate_limit("reports", str(user.id))
     report_type, severity, description = body.type, body.severity, body.description
     now = utcnow()
     valid_from, valid_until = _validity(body, report_type, now)
