@@ -15,8 +15,8 @@ import shapely
 from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy import select
 
-from app.community.reports import parse_bbox, status_clauses
 from app.community.quests import QUEST_LIMIT, open_quests
+from app.community.reports import parse_bbox, status_clauses
 from app.core import db
 from app.core.models import Report, utcnow
 from app.staff.gaps import per_graph

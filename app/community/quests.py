@@ -3,20 +3,20 @@ an accepted fact (`app.community.facts` lays it over the graph)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify
+from pydantic import Field
 from sqlalchemy import select
 
 from app.community import facts
 from app.core import db, security
-from app.core.inputs import Body, Text, ascii_int, finite, parse_body
+from app.core.inputs import Body, Query, Text, ascii_int, parse_body, parse_query
 from app.core.models import AcceptedFact, QuestAnswer, utcnow
 from routing.errors import LotseError
 from routing.facts import FACT_KINDS, FactKind
 from routing.quests import AGREEING_ANSWERS, QUEST_ELEMENTS, answer_value, nearby, quest_dict
-from routing.spatial import check_coordinate
 
 bp = Blueprint("quests", __name__, url_prefix="/api/quests")
 security.protect(bp)
@@ -24,6 +24,13 @@ security.protect(bp)
 QUEST_LIMIT = 20
 RADIUS_DEFAULT_M = 250.0
 RADIUS_MAX_M = 1000.0
+
+
+class QuestQuery(Query):
+    lat: Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
+    lon: Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
+    radius: Annotated[float, Field(gt=0, le=RADIUS_MAX_M, allow_inf_nan=False,
+                                   description="Metres around the point")] = RADIUS_DEFAULT_M
 
 
 class QuestAnswerBody(Body):
@@ -38,10 +45,8 @@ def index():
 
     Quests already accepted, or answered by the logged-in volunteer, are left out.
     """
-    lat, lon = check_coordinate(request.args.get("lat"), request.args.get("lon"))
-    radius = finite(request.args.get("radius", str(RADIUS_DEFAULT_M)))
-    if radius is None or not 0 < radius <= RADIUS_MAX_M:
-        raise LotseError(f'"radius" must be more than 0 and at most {RADIUS_MAX_M:.0f}', field="radius")
+    query = parse_query(QuestQuery, codes={"lat": "bad_coordinate", "lon": "bad_coordinate"})
+    lat, lon, radius = query.lat, query.lon, query.radius
     return jsonify(quests=open_quests(lat, lon, radius)[:QUEST_LIMIT])
 
 

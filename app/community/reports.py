@@ -22,13 +22,12 @@ from datetime import datetime, timedelta, timezone
 from typing import Annotated, Any, Literal
 
 from flask import Blueprint, Flask, current_app, jsonify, request, url_for
+from pydantic import Field
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from pydantic import Field
-
 from app.core import db, security
-from app.core.inputs import Body, Id, Number, Text, finite, parse_body, validate
+from app.core.inputs import Body, Id, Number, Query, Text, finite, parse_body, parse_query, validate
 from app.core.models import Report, ReportEvent, ReportVote, User, iso_utc, utcnow
 from routing import tags
 from routing.errors import LotseError
@@ -172,6 +171,19 @@ class NewReport(Body):
     valid_until: Text | None = None  # default: the type's usual validity
 
 
+class ReportQuery(Query):
+    lat: Number | None = Field(None, description="With lon: reports within radius_m, nearest first")
+    lon: Number | None = Field(None, description="See lat")
+    radius_m: Annotated[float, Field(gt=0, le=RADIUS_MAX_M, allow_inf_nan=False)] = 500.0
+    bbox: str | None = Field(None, description="south,west,north,east in degrees")
+    status: Literal[STATUSES] = "active"
+    type: str | None = Field(None, description="One or more report types, comma-separated")
+    work_status: Literal[WORK_STATUSES] | None = None
+    since: str | None = Field(None, description="Reported at or after: a date (2024-05-01) or an ISO 8601 time")
+    until: str | None = Field(None, description="Reported before: an ISO 8601 time, or a date (to its end)")
+    include: Literal["staff"] | None = Field(None, description="Staff only: add reporter, assignee, work note")
+
+
 class Vote(Body):
     answer: Literal[VOTES]
 
@@ -208,16 +220,6 @@ def _validity(body: NewReport, report_type: str, now: datetime) -> tuple[datetim
     if not valid_from < valid_until <= valid_from + MAX_VALIDITY:
         raise LotseError('"valid_until" must be after "valid_from", within a year', field="valid_until")
     return valid_from, valid_until
-
-
-def _float_arg(name: str, default: float | None = None) -> float | None:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    value = finite(raw)
-    if value is None:
-        raise LotseError(f'"{name}" must be a number', field=name)
-    return value
 
 
 # ---------------------------------------------------------------------------------------------- output
@@ -291,8 +293,8 @@ def create():
     """`{"type", "lat", "lon", "severity", "description"?, "valid_from"?, "valid_until"?}` → the report (201), or
     the open report of the same type on the same way a few metres away that it merged into (200, `merged`)."""
     user = security.require_user()
+    security.rate_limit("reports", str(user.id))  # every attempt counts, a refused one too
     body = parse_body(NewReport, codes={"lat": "bad_coordinate", "lon": "bad_coordinate"})
-    security.rate_limit("reports", str(user.id))
     report_type, severity, description = body.type, body.severity, body.description
     now = utcnow()
     valid_from, valid_until = _validity(body, report_type, now)
@@ -358,29 +360,23 @@ def index():
     `include=staff` (staff only) adds who reported each report, its assignee and the latest work note.
     """
     now = utcnow()
-    status = request.args.get("status", "active")
-    if status not in STATUSES:
-        raise LotseError(f'"status" must be one of {", ".join(STATUSES)}', field="status")
-    include = request.args.get("include", "")
-    if include not in ("", "staff"):
-        raise LotseError('"include" must be "staff"', field="include")
+    query = parse_query(ReportQuery, codes={"lat": "bad_coordinate", "lon": "bad_coordinate"})
+    include = query.include
     if include:
         security.require_staff()
-    clauses = status_clauses(status, now) + filter_clauses()
-    lat, lon = _float_arg("lat"), _float_arg("lon")
+    clauses = status_clauses(query.status, now) + filter_clauses()
+    lat, lon = query.lat, query.lon
     centre = None
     if lat is not None or lon is not None:
         if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
             raise LotseError(code="bad_coordinate", status=400)
-        radius = _float_arg("radius_m", 500.0)
-        if not 0 < radius <= RADIUS_MAX_M:
-            raise LotseError(f'"radius_m" must be more than 0 and at most {RADIUS_MAX_M:.0f}', field="radius_m")
+        radius = query.radius_m
         centre = (lat, lon, radius)
         dlat = radius / tags.METRES_PER_DEGREE
         dlon = dlat / max(math.cos(math.radians(lat)), 0.01)
         clauses += [Report.lat.between(lat - dlat, lat + dlat), Report.lon.between(lon - dlon, lon + dlon)]
-    elif "bbox" in request.args:
-        south, west, north, east = parse_bbox(request.args["bbox"])
+    elif query.bbox is not None:
+        south, west, north, east = parse_bbox(query.bbox)
         clauses += [Report.lat.between(south, north), Report.lon.between(west, east)]
     db_session = db.session()
     query = select(Report).where(*clauses).order_by(Report.created_at.desc(), Report.id.desc())

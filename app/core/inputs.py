@@ -113,7 +113,40 @@ class Body(BaseModel):
     lang: Literal[tuple(LANGUAGES)] | None = None
 
 
+class Query(BaseModel):
+    """A query string: the declared parameters, each text parsed as its declared type ("49.4" is a number, "²" is
+    not); parameters not declared are ignored (browsers and caches add their own)."""
+
+    model_config = ConfigDict(extra="ignore", str_max_length=2000)
+
+    lang: Literal[tuple(LANGUAGES)] | None = None
+
+
 Model = TypeVar("Model", bound=BaseModel)
+
+
+def parse_query(model: type[Model], codes: dict[str, str] | None = None) -> Model:
+    """The request's query string as `model`, or a 400 naming the first wrong parameter."""
+    return validate(model, request.args.to_dict(), codes)
+
+
+def query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
+    """The OpenAPI parameters of a `Query` model (an optional parameter is absent, never null)."""
+    schema = model.model_json_schema()
+    required = set(schema.get("required", ()))
+    parameters = []
+    for name, prop in schema["properties"].items():
+        prop = dict(prop)
+        options = [option for option in prop.pop("anyOf", ()) if option.get("type") != "null"]
+        if len(options) == 1:
+            prop.update(options[0])
+        prop.pop("title", None)
+        if prop.get("default", 0) is None:
+            del prop["default"]
+        description = prop.pop("description", "")
+        parameters.append({"name": name, "in": "query", "required": name in required, "schema": prop,
+                           **({"description": description} if description else {})})
+    return parameters
 
 
 def parse_body(model: type[Model], codes: dict[str, str] | None = None) -> Model:

@@ -187,10 +187,12 @@ def _map_paths(bbox: dict[str, Any], zoom: dict[str, Any], geojson: dict[str, An
 
 
 def _staff_paths() -> dict[str, Any]:
+    from app.community.reports import ReportQuery
+    from app.core.inputs import query_parameters
+
     bbox = _query("bbox", {"type": "string"}, "south,west,north,east in degrees")
     zoom = _query("zoom", {"type": "integer", "minimum": 10, "maximum": 20, "default": 16}, "The map's zoom level")
     geojson = {"description": "A GeoJSON FeatureCollection", "content": {"application/geo+json": {}}}
-    statuses = ["active", "new", "confirmed", "resolved", "fixed", "rejected", "expired", "all"]
     return {
         "/api/gaps": {"get": {
             "summary": "Accessibility gaps in the map data, most urgent first",
@@ -230,20 +232,8 @@ def _staff_paths() -> dict[str, Any]:
             "responses": {"200": {"description": "The summary the staff overview shows"}},
         }},
         "/api/reports": {"get": {
-            "summary": "Obstacle reports near a point or in a box, with filters",
-            "parameters": [
-                _query("lat", {"type": "number"}, "With lon: reports within radius_m, nearest first"),
-                _query("lon", {"type": "number"}, "See lat"),
-                _query("radius_m", {"type": "number", "default": 500, "maximum": 5000}, "Search radius"), bbox,
-                _query("status", {"type": "string", "enum": statuses, "default": "active"}, "Status"),
-                _query("type", {"type": "string"}, "One or more report types, comma-separated"),
-                _query("work_status", {"type": "string", "enum": ["new", "in_progress", "fixed"]},
-                       "The city's work status"),
-                _query("since", {"type": "string"}, "Reported at or after: a date (2024-05-01) or ISO 8601 time"),
-                _query("until", {"type": "string"}, "Reported before: an ISO 8601 time, or a date (to its end)"),
-                _query("include", {"type": "string", "enum": ["staff"]},
-                       "Staff only: add reporter (id, name, email), assignee and the latest work note"),
-            ],
+            "summary": "Obstacle reports near a point or in a box, with filters (no reporter, unless staff)",
+            "parameters": query_parameters(ReportQuery),
             "responses": {"200": {"description": "`{reports: [...]}`, at most 200"},
                           **_json_errors("400", "401", "403")},
         },
@@ -284,7 +274,8 @@ def _operation(summary: str, body: str | None, ok: tuple[str, ...], errors: tupl
 
 
 def _volunteer_paths() -> dict[str, Any]:
-    from app.core.inputs import ID_MAX
+    from app.community.quests import QuestQuery
+    from app.core.inputs import ID_MAX, query_parameters
 
     report_id = [{"name": "id", "in": "path", "required": True,
                   "schema": {"type": "integer", "minimum": 1, "maximum": ID_MAX}}]
@@ -311,13 +302,8 @@ def _volunteer_paths() -> dict[str, Any]:
         "/api/reports/{id}/work": {"post": _operation(
             "Staff: the city's workflow (new, in_progress, fixed), assignee and a note; fixed closes the report",
             "WorkChange", ("200",), staff_post, report_id)},
-        "/api/quests": {"get": _operation("Up to 20 open quests near a point", None, ("200",), ("400",), [
-            {"name": "lat", "in": "query", "required": True, "schema": {"type": "number", "minimum": -90,
-                                                                        "maximum": 90}},
-            {"name": "lon", "in": "query", "required": True, "schema": {"type": "number", "minimum": -180,
-                                                                        "maximum": 180}},
-            {"name": "radius", "in": "query", "schema": {"type": "number", "exclusiveMinimum": 0, "maximum": 1000}},
-        ])},
+        "/api/quests": {"get": _operation("Up to 20 open quests near a point", None, ("200",), ("400",),
+                                          query_parameters(QuestQuery))},
         "/api/quests/answer": {"post": _operation("Answer a quest; two agreeing volunteers make a fact",
                                                   "QuestAnswer", ("200",), ("400", "401", "403", "404", "409"))},
     }

@@ -204,11 +204,10 @@ def rate_limit(name: str, key: str) -> None:
     """Count one event of `key`; raise 429 with `Retry-After` when it is over a limit in config
     `RATE_LIMIT_<NAME>` (Flask-Limiter notation: `"10/minute"`, `"8/minute;40/hour"`)."""
     limiter: Limiter = current_app.extensions["lotse.rate_limiter"]
-    # The counts are kept under the app's prefix: apps sharing one Redis (tests, two deployments) keep their own.
-    identifiers = (current_app.config["RATELIMIT_KEY_PREFIX"], name, key)
+    scope = (current_app.config["RATELIMIT_KEY_PREFIX"], name, key)  # the prefix keeps apps on one Redis apart
     for item in parse_many(current_app.config[f"RATE_LIMIT_{name.upper()}"]):
-        if not limiter.limiter.hit(item, *identifiers):
-            reset_at = limiter.limiter.get_window_stats(item, *identifiers).reset_time
+        if not limiter.limiter.hit(item, *scope):
+            reset_at = limiter.limiter.get_window_stats(item, *scope).reset_time
             retry_after = max(1, math.ceil(reset_at - time.time()))
             raise LotseError(code="rate_limited", status=429, headers={"Retry-After": str(retry_after)},
                              retry_after_s=retry_after)

@@ -8,7 +8,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import Any
 
-from flask import Flask, has_request_context, request as http_request
+from flask import Flask, has_request_context
+from flask import request as http_request
 
 from app.core.language import Language
 from app.core.usage import route_planned

@@ -88,6 +88,7 @@ def open_app(browser, live_server) -> Iterator[Callable[..., Any]]:
 
     def open_page(lang: str = "de", scheme: str = "light", service_workers: str = "block", path: str = "/") -> Any:
         context = browser.new_context(
+            bypass_csp=True,  # the harness's own probes are inline scripts; the pages' CSP: tests/browser/test_csp.py
             locale="de-DE" if lang == "de" else "en-GB",
             color_scheme=scheme,
             reduced_motion="reduce",

@@ -30,10 +30,8 @@ PAGES = ("/staff/", "/staff/gaps", "/staff/map", "/staff/reports", "/staff/repor
 def staff_server(city_graph, tmp_path_factory) -> Iterator[str]:
     """The app on the city with a staff account, a volunteer's reports and some route counts, on a free port."""
     database = tmp_path_factory.mktemp("staff-db") / "lotse.db"
-    # Every test of the module logs the same staff member in from this one address: lift the login limits.
-    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{database}", "RATE_LIMIT_LOGIN_IP": "1000/minute",
-                      "RATE_LIMIT_LOGIN": "1000/minute"},
-                     graph=city_graph)
+    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{database}",  # one address logs in for every test
+                      "RATE_LIMIT_LOGIN": "1000/minute", "RATE_LIMIT_LOGIN_IP": "1000/minute"}, graph=city_graph)
     make_user(app, "Sam", "staff")
     reporter = client_of(app, make_user(app, "Vera"))
     for report_type, lat, lon in (("construction", 49.4447, 7.7690), ("damaged_surface", 49.4450, 7.7700),
@@ -57,7 +55,8 @@ def staff_page(browser, staff_server) -> Iterator[Callable[..., Any]]:
     contexts = []
 
     def open_page(lang: str = "de", scheme: str = "light", width: int = 1280, login: bool = True) -> Any:
-        context = browser.new_context(locale="de-DE" if lang == "de" else "en-GB", color_scheme=scheme,
+        context = browser.new_context(bypass_csp=True,  # the harness's own probes are inline scripts; the pages' CSP: tests/browser/test_csp.py
+                                      locale="de-DE" if lang == "de" else "en-GB", color_scheme=scheme,
                                       reduced_motion="reduce", viewport={"width": width, "height": 900},
                                       accept_downloads=True)
         context.set_default_timeout(15_000)

@@ -33,6 +33,7 @@ MESSAGES = {lang: json.loads((REPO / "data" / "messages" / f"{lang}.json").read_
 @pytest.fixture(scope="module")
 def volunteer_server(city_graph) -> Iterator[str]:
     app = create_app({"TESTING": True, "RATE_LIMIT_REPORTS": "2/hour", "RATE_LIMIT_REGISTER": "1000/hour",
+                      "RATE_LIMIT_LOGIN": "1000/minute", "RATE_LIMIT_LOGIN_IP": "1000/minute",
                       "OVERLAY_REBUILD_INTERVAL_S": 0}, graph=city_graph)
     ws_base, stop = serve_in_thread(app)
     yield "http" + ws_base[len("ws"):]
@@ -47,6 +48,7 @@ def open_volunteer(browser, volunteer_server) -> Iterator[Callable[..., Any]]:
 
     def open_page(lang: str = "de", scheme: str = "light", screen: str = "account") -> Any:
         context = browser.new_context(
+            bypass_csp=True,  # the harness's own probes are inline scripts; the pages' CSP: tests/browser/test_csp.py
             locale="de-DE" if lang == "de" else "en-GB", color_scheme=scheme, reduced_motion="reduce",
             geolocation=START, permissions=["geolocation"], viewport={"width": 412, "height": 915},
             service_workers="block",

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from routing.guidance.wording import WordingOptions
+from routing.phrases import load_table
 from routing.plan import plan_route
 from routing.planner import Planner
-from routing.phrases import load_table
 from routing.tracking import Fix, GuidanceSession, tracking_rules
 
 PAIRS = json.loads((Path(__file__).resolve().parents[2] / "bench" / "route_pairs.json").read_text())

@@ -28,6 +28,7 @@ from tests.conftest import MINI_OSM
 
 LOTSE = Path(sys.executable).parent / "lotse"
 ON_MINI_MAP = {"lat": 49.44405, "lon": 7.7685}  # beside Fackelstraße on tests/fixtures/mini.osm
+REPORT_KINDS = list(REPORT_TYPES)
 
 
 def head_revision() -> str:
@@ -119,14 +120,6 @@ def logged_in(base: str, name: str) -> requests.Session:
     return session
 
 
-def distinct_report(n: int) -> dict:
-    """The n-th report of a burst: the types and places vary so that no two merge (routing.obstacles.merges)."""
-    types = list(REPORT_TYPES)
-    place = (n // len(types)) % 8  # 8 places 14.5 m apart along the street, beyond the merge radius
-    return {"type": types[n % len(types)], "description": f"burst {n}", "lat": ON_MINI_MAP["lat"],
-            "lon": ON_MINI_MAP["lon"] + (place - 4) * 0.0002}
-
-
 def test_no_acknowledged_report_is_lost_when_the_server_is_killed(database_url, tmp_path):
     url = f"sqlite:///{tmp_path / 'kill.db'}" if database_url.startswith("sqlite") else database_url
     port = free_port()
@@ -138,8 +131,12 @@ def test_no_acknowledged_report_is_lost_when_the_server_is_killed(database_url, 
 
         def burst(session: requests.Session) -> None:
             for n in range(10_000):
+                # Apart in type and place: reports of one type a few metres apart would merge into one.
+                spot = {"lat": 49.4430 + (n % 20) * 0.00015, "lon": ON_MINI_MAP["lon"]}
+                kind = REPORT_KINDS[(n // 20) % len(REPORT_KINDS)]
                 try:
-                    response = session.post(f"{base}/api/reports", timeout=10, json=distinct_report(n))
+                    response = session.post(f"{base}/api/reports", timeout=10,
+                                            json={"type": kind, "description": f"burst {n}", **spot})
                 except requests.RequestException:
                     return  # the server is gone
                 if response.status_code == 201:

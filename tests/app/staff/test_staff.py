@@ -10,6 +10,7 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta, timezone
+from html import unescape as html_unescape
 
 import pytest
 
@@ -376,8 +377,7 @@ def test_the_map_page_hands_the_table_filters_to_the_web_map(vapp, people):
     html = people["staff"].get("/staff/map?kind=sidewalk&value=unknown&street=Marktstra%C3%9Fe&sort=size&lang=en")
     assert html.status_code == 200
     text = html.get_data(as_text=True)
-    settings = json.loads(re.search(r'<script type="application/json" id="web-map-settings">(.*?)</script>', text,
-                                    re.S).group(1))
+    settings = json.loads(html_unescape(re.search(r'<div id="web-map"[^>]* data-settings="([^"]*)"', text).group(1)))
     assert settings["filters"] == {"kind": "sidewalk", "value": "unknown", "street": "Marktstraße"}
     assert settings["lang"] == "en" and settings["kinds"] == list(KINDS) and settings["tile_url"] is None
     assert settings["texts"]["highways"]["residential"] == "Residential street"

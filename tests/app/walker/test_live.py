@@ -439,7 +439,9 @@ def test_a_reconnect_mid_turn_says_nothing_twice(replay_server):
                      "said": [m["id"] for m in said] + ["another-route-3:now"]})
         second.until("started")
         again = second.drain()
-        again += _walk(second, planned, turn["distance_m"] - 10, turn["distance_m"] + 80, 1_700_000_500_000)
+        # On to the instruction after the turn, which must still be said.
+        following = next(i for i in planned["instructions"] if i["distance_m"] > turn["distance_m"] + 1)
+        again += _walk(second, planned, turn["distance_m"] - 10, following["distance_m"] + 5, 1_700_000_500_000)
     finally:
         second.close()
     ids = [m["id"] for m in said + again if m["type"] == "instruction"]
