@@ -17,7 +17,6 @@ import argparse
 import json
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,14 +26,9 @@ from collections import Counter
 from pathlib import Path
 
 import requests
+from serving import free_port, wait_until_healthy
 
 ROUTE = {"from": {"lat": 49.44801, "lon": 7.77744}, "to": {"lat": 49.45263, "lon": 7.78354}}
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def start_server(osm: Path, workdir: Path, **settings: str) -> tuple[subprocess.Popen, str]:
@@ -46,17 +40,8 @@ def start_server(osm: Path, workdir: Path, **settings: str) -> tuple[subprocess.
         process = subprocess.Popen([sys.executable, "-c", "from app.cli import main; main()", "serve", "--osm", str(osm), "--port", str(port)],
                                    cwd=Path(__file__).resolve().parent.parent, env=env, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"lotse serve exited: {(workdir / 'server.log').read_text()[-2000:]}")
-        try:
-            if requests.get(f"{base}/api/health", timeout=2).ok:
-                return process, base
-        except requests.ConnectionError:
-            time.sleep(0.3)
-    process.kill()
-    raise SystemExit("lotse serve did not start")
+    wait_until_healthy(process, base, workdir / "server.log", 180)
+    return process, base
 
 
 def memory_mb(pid: int, field: str) -> float:

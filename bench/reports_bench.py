@@ -22,7 +22,6 @@ import json
 import os
 import random
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 import requests
+from serving import free_port, wait_until_healthy
 from sqlalchemy import create_engine, func, select
 
 from app.community.facts import FACT_KINDS
@@ -64,12 +64,6 @@ main(sys.argv[2:])
 """
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def start_server(osm: Path, url: str, workdir: Path) -> tuple[subprocess.Popen, str, Path]:
     port = free_port()
     probe_log = workdir / "listener.log"
@@ -80,17 +74,8 @@ def start_server(osm: Path, url: str, workdir: Path) -> tuple[subprocess.Popen, 
         process = subprocess.Popen([sys.executable, "-c", PROBE, str(probe_log), "serve", "--osm", str(osm),
                                     "--port", str(port)], cwd=workdir, env=env, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"lotse serve exited: {(workdir / 'server.log').read_text()[-2000:]}")
-        try:
-            if requests.get(f"{base}/api/health", timeout=2).ok:
-                return process, base, probe_log
-        except requests.ConnectionError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit("lotse serve did not answer within 120 s")
+    wait_until_healthy(process, base, workdir / "server.log", 120)
+    return process, base, probe_log
 
 
 def volunteer_session(base: str, name: str) -> tuple[requests.Session, int]:

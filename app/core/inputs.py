@@ -10,7 +10,6 @@ from what the server accepts.
 from __future__ import annotations
 
 import json
-import math
 from typing import Annotated, Any, Literal, TypeVar
 
 from flask import Flask, request
@@ -19,6 +18,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from werkzeug.routing import IntegerConverter
 
 from routing.errors import LotseError
+from routing.numbers import finite_number
 from routing.phrases import LANGUAGES
 
 ID_MAX = 2**31 - 1  # PostgreSQL `integer`, the id columns' type: a larger id cannot name a row
@@ -98,10 +98,9 @@ def finite(text: str | None) -> float | None:
     if text is None or not text.isascii() or len(text) > 64:
         return None
     try:
-        value = float(text)
+        return finite_number(float(text))
     except ValueError:
         return None
-    return value if math.isfinite(value) else None
 
 
 # ----------------------------------------------------------------------------------------------- models
