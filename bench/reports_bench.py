@@ -35,11 +35,11 @@ import requests
 from serving import free_port, wait_until_healthy
 from sqlalchemy import create_engine, func, select
 
-from app.community.facts import FACT_KINDS
-from app.community.quests import QUEST_ELEMENTS
 from app.core.db import make_engine
 from app.core.models import AcceptedFact, QuestAnswer, Report, ReportVote
 from routing.cache import load_graph
+from routing.facts import FACT_KINDS
+from routing.quests import QUEST_ELEMENTS
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_OSM = REPO.parent / "shared" / "osm" / "kaiserslautern.osm.gz"
