@@ -1,0 +1,296 @@
+"""Several real `lotse serve` processes sharing one PostgreSQL and one Redis (app.core.shared): a walk moves from one
+process to another, a report confirmed on one reaches the walkers of another, a process killed mid-walk loses the
+walker nothing, usage counts add up, and processes started at once all migrate and serve."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import redis
+import requests
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+
+from routing.cache import load_graph
+from tests.app.conftest import POSTGRES_ADMIN_URL
+from tests.app.core.test_storage import free_port, head_revision, logged_in
+from tests.app.walker.test_live import DESTINATION, ORIGIN, Walker, _walk, position
+from tests.conftest import SHARED_OSM
+
+LOTSE = Path(sys.executable).parent / "lotse"
+CENTRE_OSM = SHARED_OSM / "kaiserslautern_cc.osm.gz"
+REDIS_URL = os.environ.get("LOTSE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+STARTUP_S = 120  # four processes loading the map at once on a small machine
+TOLD_WITHIN_S = 2.0  # a report confirmed on one process reaches a walker on another (issue 17)
+
+
+@contextmanager
+def new_database() -> Iterator[str]:
+    """An empty PostgreSQL database of this test's own, dropped afterwards."""
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        connection = admin.connect()
+    except OperationalError as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is not running at {POSTGRES_ADMIN_URL}: {exc.orig}")
+        pytest.skip(f"PostgreSQL is not running at {POSTGRES_ADMIN_URL}")
+    name = f"lotse_shared_{os.getpid()}_{secrets.token_hex(4)}"
+    connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield admin.url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.close()
+        admin.dispose()
+
+
+class Server:
+    """One `lotse serve` process on a free port, in a process group of its own (so kill -9 takes its workers too,
+    whichever server runs the app)."""
+
+    def __init__(self, environment: dict[str, str], workdir: Path, name: str) -> None:
+        self.port = free_port()
+        self.http, self.ws = f"http://127.0.0.1:{self.port}", f"ws://127.0.0.1:{self.port}"
+        self.log = workdir / f"{name}.log"
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [str(LOTSE), "serve", "--osm", str(CENTRE_OSM), "--cache-dir", str(workdir / "cache"),
+                 "--port", str(self.port)],
+                cwd=workdir, env=environment, stdout=log, stderr=log, start_new_session=True)
+
+    def wait_until_healthy(self) -> None:
+        deadline = time.monotonic() + STARTUP_S
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, self.log.read_text()[-3000:]
+            try:
+                if requests.get(f"{self.http}/api/health", timeout=2).ok:
+                    return
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        pytest.fail(f"lotse serve did not answer within {STARTUP_S} s: {self.log.read_text()[-3000:]}")
+
+    def kill(self) -> None:
+        """kill -9, no goodbye."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def environment(database_url: str, prefix: str, workdir: Path) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("LOTSE_")}
+    env.update(LOTSE_DATABASE_URL=database_url, LOTSE_REDIS_URL=REDIS_URL, LOTSE_REDIS_PREFIX=prefix,
+               LOTSE_SECRET_KEY="one key for every process", LOTSE_SESSION_COOKIE_SECURE="false",
+               LOTSE_LIVE_FRAMES_PER_SECOND="100000", LOTSE_RATE_LIMIT_REGISTER="1000/minute",
+               LOTSE_RATE_LIMIT_REPORTS="1000/hour", LOTSE_USAGE_FLUSH_INTERVAL_S="0.2",
+               LOTSE_SPEECH_ENGINES="espeak", LOTSE_SPEECH_CACHE_DIR=str(workdir / "speech"))
+    return env
+
+
+@contextmanager
+def servers(count: int, database_url: str, prefix: str, workdir: Path, name: str) -> Iterator[list[Server]]:
+    """`count` processes started at once, each answering; stopped afterwards."""
+    started = [Server(environment(database_url, prefix, workdir), workdir, f"{name}{n}") for n in range(count)]
+    try:
+        for server in started:
+            server.wait_until_healthy()
+        yield started
+    finally:
+        for server in started:
+            server.stop()
+
+
+@pytest.fixture(scope="module")
+def redis_prefix():
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"Redis is not running at {REDIS_URL}: {exc}")
+        pytest.skip(f"Redis is not running at {REDIS_URL}")
+    prefix = f"lotse-test-{os.getpid()}-{secrets.token_hex(4)}"
+    yield prefix
+    keys = list(client.scan_iter(match=f"{prefix}:*"))
+    if keys:
+        client.delete(*keys)
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    path = tmp_path_factory.mktemp("shared")
+    load_graph(CENTRE_OSM, cache_dir=path / "cache")  # built once here, then every server loads it
+    return path
+
+
+@pytest.fixture(scope="module")
+def centre_graph(workdir):
+    return load_graph(CENTRE_OSM, cache_dir=workdir / "cache")
+
+
+@pytest.fixture(scope="module")
+def database():
+    with new_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def pair(database, redis_prefix, workdir):
+    """Two processes on one database and one Redis."""
+    with servers(2, database, redis_prefix, workdir, "pair") as started:
+        yield started
+
+
+def http() -> requests.Session:
+    session = requests.Session()
+    session.trust_env = False  # the local servers, whatever proxy the environment names
+    return session
+
+
+def plan(server: Server) -> dict:
+    response = http().post(f"{server.http}/api/route", json={"from": ORIGIN, "to": DESTINATION}, timeout=30)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def instruction_ids(messages: list[dict]) -> list[str]:
+    return [m["id"] for m in messages if m["type"] == "instruction"]
+
+
+def test_a_walk_planned_on_one_process_is_started_and_resumed_on_the_other(pair):
+    one, other = pair
+    planned = plan(one)
+    turn = next(i for i in planned["instructions"] if i["type"] == "turn" and i["distance_m"] > 120)
+    first = Walker(other.ws)
+    try:
+        first.send({"type": "start", "route_id": planned["route_id"]})
+        started = first.until("started")[-1]
+        assert started["route"] == planned  # the same route, to the last digit
+        said = [m for m in first.drain() if m["type"] == "instruction"]
+        assert said[0]["text"] == planned["instructions"][0]["text"]
+        said += _walk(first, planned, 0.0, turn["distance_m"] - 1, 1_700_000_001_000)
+    finally:
+        first.close()
+    assert f"{turn['id']}:now" in instruction_ids(said)
+    second = Walker(one.ws)  # and back to the process that planned it
+    try:
+        second.send({"type": "start", "route_id": planned["route_id"], "progress_m": turn["distance_m"] - 12,
+                     "said": instruction_ids(said)})
+        second.until("started")
+        again = second.drain()
+        following = next(i for i in planned["instructions"] if i["distance_m"] > turn["distance_m"] + 1)
+        again += _walk(second, planned, turn["distance_m"] - 10, following["distance_m"] + 5, 1_700_000_500_000)
+    finally:
+        second.close()
+    ids = instruction_ids(said + again)
+    assert len(ids) == len(set(ids)), "an instruction was said twice"
+    assert not [m for m in again if m.get("instruction_index") == turn["index"]]
+    assert instruction_ids(again), "guidance goes on after the move"
+
+
+def test_a_report_confirmed_on_one_process_reroutes_a_walker_on_the_other(pair, centre_graph):
+    one, other = pair
+    walker = Walker(other.ws)
+    try:
+        started = walker.start()
+        walker.send(position())
+        walker.until("progress")
+        piece = started["route"]["edges"][len(started["route"]["edges"]) // 2]
+        (lat1, lon1), (lat2, lon2) = centre_graph.edge_latlon(piece["edge"])[:2]
+        reporter, confirmer = (logged_in(one.http, f"{name}{secrets.token_hex(3)}") for name in ("rita", "carl"))
+        report = reporter.post(f"{one.http}/api/reports", timeout=10, json={
+            "type": "head_height_object", "lat": (lat1 + lat2) / 2, "lon": (lon1 + lon2) / 2, "severity": "high",
+        }).json()["report"]
+        assert report["edge"] == piece["edge"] and report["status"] == "new"
+        voted = time.monotonic()
+        vote = confirmer.post(f"{one.http}/api/reports/{report['id']}/votes", json={"answer": "yes"}, timeout=10)
+        assert vote.json()["report"]["status"] == "confirmed"
+        messages = walker.until("rerouted")
+        took = time.monotonic() - voted
+        warning = next(m for m in messages if m["type"] == "instruction")
+    finally:
+        walker.close()
+    assert took < TOLD_WITHIN_S, f"the walker on the other process heard it after {took:.2f} s"
+    assert warning["kind"] == "warning" and warning["text"].startswith("Neue Meldung auf Ihrem Weg.")
+    rerouted = messages[-1]["route"]
+    assert piece["edge"] not in {e["edge"] for e in rerouted["edges"]}  # the other process plans around it
+
+
+def test_a_walker_whose_process_is_killed_resumes_on_another_without_repeats(pair, database, redis_prefix,
+                                                                             workdir):
+    _, survivor = pair
+    with servers(1, database, redis_prefix, workdir, "doomed") as (doomed,):
+        walker = Walker(doomed.ws)
+        walker.send({"type": "start", "from": ORIGIN, "to": DESTINATION})  # planned and stored by the doomed one
+        planned = walker.until("started")[-1]["route"]
+        turn = next(i for i in planned["instructions"] if i["type"] == "turn" and i["distance_m"] > 120)
+        said = [m for m in walker.drain() if m["type"] == "instruction"]
+        said += _walk(walker, planned, 0.0, turn["distance_m"] - 1, 1_700_000_001_000)
+        doomed.kill()  # mid-walk, the socket still open
+    resumed = Walker(survivor.ws)
+    try:
+        resumed.send({"type": "start", "route_id": planned["route_id"], "progress_m": turn["distance_m"] - 12,
+                      "said": instruction_ids(said)})
+        assert resumed.until("started")[-1]["route"]["route_id"] == planned["route_id"]
+        again = resumed.drain()
+        following = next(i for i in planned["instructions"] if i["distance_m"] > turn["distance_m"] + 1)
+        again += _walk(resumed, planned, turn["distance_m"] - 10, following["distance_m"] + 5, 1_700_000_900_000)
+    finally:
+        resumed.close()
+    ids = instruction_ids(said + again)
+    assert len(ids) == len(set(ids)), "an instruction was said twice"
+    assert instruction_ids(again), "guidance goes on after the move"
+
+
+def test_usage_counts_of_every_process_add_up(pair, database):
+    engine = create_engine(database)
+
+    def routes_counted() -> int:
+        with engine.connect() as connection:
+            return connection.execute(text(
+                "SELECT coalesce(sum(count), 0) FROM route_usage WHERE kind = 'total'")).scalar()
+
+    try:
+        deadline = time.monotonic() + 10  # what earlier tests planned is written first
+        before = routes_counted()
+        while time.monotonic() < deadline:
+            time.sleep(1.0)
+            if (now := routes_counted()) == before:
+                break
+            before = now
+        for _ in range(5):
+            for server in pair:
+                plan(server)
+        deadline = time.monotonic() + 10
+        while routes_counted() < before + 10 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert routes_counted() == before + 10
+    finally:
+        engine.dispose()
+
+
+def test_four_processes_started_at_once_all_migrate_and_serve(redis_prefix, workdir):
+    with new_database() as url, servers(4, url, redis_prefix, workdir, "four") as started:
+        for server in started:
+            assert plan(server)["distance_m"] > 0
+        engine = create_engine(url)
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == [
+                head_revision()]
+        engine.dispose()
