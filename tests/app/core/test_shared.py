@@ -15,42 +15,19 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import redis
 import requests
 from sqlalchemy import create_engine, text
-from sqlalchemy.exc import OperationalError
 
 from routing.cache import load_graph
-from tests.app.conftest import POSTGRES_ADMIN_URL
+from tests.app.conftest import REDIS_URL, new_postgres_database, redis_prefix
 from tests.app.core.test_storage import free_port, head_revision, logged_in
 from tests.app.walker.test_live import DESTINATION, ORIGIN, Walker, _walk, position
 from tests.conftest import SHARED_OSM
 
 LOTSE = Path(sys.executable).parent / "lotse"
 CENTRE_OSM = SHARED_OSM / "kaiserslautern_cc.osm.gz"
-REDIS_URL = os.environ.get("LOTSE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 STARTUP_S = 120  # four processes loading the map at once on a small machine
 TOLD_WITHIN_S = 2.0  # a report confirmed on one process reaches a walker on another (issue 17)
-
-
-@contextmanager
-def new_database() -> Iterator[str]:
-    """An empty PostgreSQL database of this test's own, dropped afterwards."""
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        connection = admin.connect()
-    except OperationalError as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is not running at {POSTGRES_ADMIN_URL}: {exc.orig}")
-        pytest.skip(f"PostgreSQL is not running at {POSTGRES_ADMIN_URL}")
-    name = f"lotse_shared_{os.getpid()}_{secrets.token_hex(4)}"
-    connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield admin.url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.close()
-        admin.dispose()
 
 
 class Server:
@@ -117,19 +94,9 @@ def servers(count: int, database_url: str, prefix: str, workdir: Path, name: str
 
 
 @pytest.fixture(scope="module")
-def redis_prefix():
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"Redis is not running at {REDIS_URL}: {exc}")
-        pytest.skip(f"Redis is not running at {REDIS_URL}")
-    prefix = f"lotse-test-{os.getpid()}-{secrets.token_hex(4)}"
-    yield prefix
-    keys = list(client.scan_iter(match=f"{prefix}:*"))
-    if keys:
-        client.delete(*keys)
+def prefix(redis_url):
+    with redis_prefix(redis_url) as name:
+        yield name
 
 
 @pytest.fixture(scope="module")
@@ -146,14 +113,14 @@ def centre_graph(workdir):
 
 @pytest.fixture(scope="module")
 def database():
-    with new_database() as url:
+    with new_postgres_database() as url:
         yield url
 
 
 @pytest.fixture(scope="module")
-def pair(database, redis_prefix, workdir):
+def pair(database, prefix, workdir):
     """Two processes on one database and one Redis."""
-    with servers(2, database, redis_prefix, workdir, "pair") as started:
+    with servers(2, database, prefix, workdir, "pair") as started:
         yield started
 
 
@@ -173,35 +140,51 @@ def instruction_ids(messages: list[dict]) -> list[str]:
     return [m["id"] for m in messages if m["type"] == "instruction"]
 
 
-def test_a_walk_planned_on_one_process_is_started_and_resumed_on_the_other(pair):
-    one, other = pair
-    planned = plan(one)
-    turn = next(i for i in planned["instructions"] if i["type"] == "turn" and i["distance_m"] > 120)
-    first = Walker(other.ws)
+def first_turn(route: dict) -> dict:
+    return next(i for i in route["instructions"] if i["type"] == "turn" and i["distance_m"] > 120)
+
+
+def walk_to_the_turn(walker: Walker, route: dict) -> list[dict]:
+    """After `started`: the instructions heard walking up to the first turn, whose "now" is said just before it."""
+    said = [m for m in walker.drain() if m["type"] == "instruction"]
+    said += _walk(walker, route, 0.0, first_turn(route)["distance_m"] - 1, 1_700_000_001_000)
+    assert f"{first_turn(route)['id']}:now" in instruction_ids(said)
+    return said
+
+
+def resume_past_the_turn(server: Server, route: dict, said: list[dict]) -> list[dict]:
+    """A phone that reconnects to `server` at the turn (its estimate 12 m behind) with what it has said, and walks
+    on past the next instruction: what it hears. Nothing is said twice and guidance goes on."""
+    turn = first_turn(route)
+    walker = Walker(server.ws)
     try:
-        first.send({"type": "start", "route_id": planned["route_id"]})
-        started = first.until("started")[-1]
-        assert started["route"] == planned  # the same route, to the last digit
-        said = [m for m in first.drain() if m["type"] == "instruction"]
-        assert said[0]["text"] == planned["instructions"][0]["text"]
-        said += _walk(first, planned, 0.0, turn["distance_m"] - 1, 1_700_000_001_000)
-    finally:
-        first.close()
-    assert f"{turn['id']}:now" in instruction_ids(said)
-    second = Walker(one.ws)  # and back to the process that planned it
-    try:
-        second.send({"type": "start", "route_id": planned["route_id"], "progress_m": turn["distance_m"] - 12,
+        walker.send({"type": "start", "route_id": route["route_id"], "progress_m": turn["distance_m"] - 12,
                      "said": instruction_ids(said)})
-        second.until("started")
-        again = second.drain()
-        following = next(i for i in planned["instructions"] if i["distance_m"] > turn["distance_m"] + 1)
-        again += _walk(second, planned, turn["distance_m"] - 10, following["distance_m"] + 5, 1_700_000_500_000)
+        assert walker.until("started")[-1]["route"] == route
+        again = walker.drain()
+        following = next(i for i in route["instructions"] if i["distance_m"] > turn["distance_m"] + 1)
+        again += _walk(walker, route, turn["distance_m"] - 10, following["distance_m"] + 5, 1_700_000_500_000)
     finally:
-        second.close()
+        walker.close()
     ids = instruction_ids(said + again)
     assert len(ids) == len(set(ids)), "an instruction was said twice"
     assert not [m for m in again if m.get("instruction_index") == turn["index"]]
     assert instruction_ids(again), "guidance goes on after the move"
+    return again
+
+
+def test_a_walk_planned_on_one_process_is_started_and_resumed_on_the_other(pair):
+    one, other = pair
+    planned = plan(one)
+    walker = Walker(other.ws)
+    try:
+        walker.send({"type": "start", "route_id": planned["route_id"]})
+        assert walker.until("started")[-1]["route"] == planned  # the same route, to the last digit
+        said = walk_to_the_turn(walker, planned)
+    finally:
+        walker.close()
+    assert said[0]["text"] == planned["instructions"][0]["text"]
+    resume_past_the_turn(one, planned, said)  # and back to the process that planned it
 
 
 def test_a_report_confirmed_on_one_process_reroutes_a_walker_on_the_other(pair, centre_graph):
@@ -232,30 +215,15 @@ def test_a_report_confirmed_on_one_process_reroutes_a_walker_on_the_other(pair, 
     assert piece["edge"] not in {e["edge"] for e in rerouted["edges"]}  # the other process plans around it
 
 
-def test_a_walker_whose_process_is_killed_resumes_on_another_without_repeats(pair, database, redis_prefix,
-                                                                             workdir):
+def test_a_walker_whose_process_is_killed_resumes_on_another_without_repeats(pair, database, prefix, workdir):
     _, survivor = pair
-    with servers(1, database, redis_prefix, workdir, "doomed") as (doomed,):
+    with servers(1, database, prefix, workdir, "doomed") as (doomed,):
         walker = Walker(doomed.ws)
         walker.send({"type": "start", "from": ORIGIN, "to": DESTINATION})  # planned and stored by the doomed one
         planned = walker.until("started")[-1]["route"]
-        turn = next(i for i in planned["instructions"] if i["type"] == "turn" and i["distance_m"] > 120)
-        said = [m for m in walker.drain() if m["type"] == "instruction"]
-        said += _walk(walker, planned, 0.0, turn["distance_m"] - 1, 1_700_000_001_000)
+        said = walk_to_the_turn(walker, planned)
         doomed.kill()  # mid-walk, the socket still open
-    resumed = Walker(survivor.ws)
-    try:
-        resumed.send({"type": "start", "route_id": planned["route_id"], "progress_m": turn["distance_m"] - 12,
-                      "said": instruction_ids(said)})
-        assert resumed.until("started")[-1]["route"]["route_id"] == planned["route_id"]
-        again = resumed.drain()
-        following = next(i for i in planned["instructions"] if i["distance_m"] > turn["distance_m"] + 1)
-        again += _walk(resumed, planned, turn["distance_m"] - 10, following["distance_m"] + 5, 1_700_000_900_000)
-    finally:
-        resumed.close()
-    ids = instruction_ids(said + again)
-    assert len(ids) == len(set(ids)), "an instruction was said twice"
-    assert instruction_ids(again), "guidance goes on after the move"
+    resume_past_the_turn(survivor, planned, said)
 
 
 def test_usage_counts_of_every_process_add_up(pair, database):
@@ -285,8 +253,8 @@ def test_usage_counts_of_every_process_add_up(pair, database):
         engine.dispose()
 
 
-def test_four_processes_started_at_once_all_migrate_and_serve(redis_prefix, workdir):
-    with new_database() as url, servers(4, url, redis_prefix, workdir, "four") as started:
+def test_four_processes_started_at_once_all_migrate_and_serve(prefix, workdir):
+    with new_postgres_database() as url, servers(4, url, prefix, workdir, "four") as started:
         for server in started:
             assert plan(server)["distance_m"] > 0
         engine = create_engine(url)

@@ -3,9 +3,6 @@ live, and what happens when Redis does not answer. Two server processes sharing 
 
 from __future__ import annotations
 
-import os
-import secrets
-
 import pytest
 import redis
 
@@ -13,35 +10,18 @@ from app import create_app
 from app.walker.planning import RouteStore
 from app.walker.route_store import RedisRouteStore, dump_stored, load_stored
 from routing.tracking import GuidanceSession
-
-REDIS_URL = os.environ.get("LOTSE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-ORIGIN = {"lat": 49.4447, "lon": 7.7690}
-DESTINATION = {"lat": 49.4380, "lon": 7.7660}
-
-
-@pytest.fixture(scope="module")
-def redis_url():
-    try:
-        redis.Redis.from_url(REDIS_URL).ping()
-    except redis.exceptions.ConnectionError as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"Redis is not running at {REDIS_URL}: {exc}")
-        pytest.skip(f"Redis is not running at {REDIS_URL}")
-    return REDIS_URL
+from tests.app.conftest import redis_prefix
+from tests.app.walker.test_live import DESTINATION, ORIGIN
 
 
 @pytest.fixture()
 def shared_app(redis_url, city_graph):
-    """An app on Redis under a prefix of its own, small bounds; its keys are deleted afterwards."""
-    prefix = f"lotse-test-{os.getpid()}-{secrets.token_hex(4)}"
-    app = create_app({"TESTING": True, "REDIS_URL": redis_url, "REDIS_PREFIX": prefix, "ROUTE_STORE_SIZE": 30,
-                      "ROUTE_STORE_TTL_S": 600}, graph=city_graph)
-    yield app
-    app.extensions["lotse.bus"].stop()
-    client = redis.Redis.from_url(redis_url)
-    keys = list(client.scan_iter(match=f"{prefix}:*"))
-    if keys:
-        client.delete(*keys)
+    """An app on Redis under a prefix of its own, small bounds."""
+    with redis_prefix(redis_url) as prefix:
+        app = create_app({"TESTING": True, "REDIS_URL": redis_url, "REDIS_PREFIX": prefix, "ROUTE_STORE_SIZE": 30,
+                          "ROUTE_STORE_TTL_S": 600}, graph=city_graph)
+        yield app
+        app.extensions["lotse.bus"].stop()
 
 
 def plan(app, client_address: str = "127.0.0.1", **body) -> dict:
