@@ -52,7 +52,7 @@ class Bus:
         self._origin = uuid.uuid4().hex  # this process: its own news comes back and is skipped
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self.subscribed = threading.Event()  # set while the listener is subscribed (tests wait for it)
+        self.subscribed = threading.Event()  # set while the listener is subscribed (bench/shared_bench.py waits)
 
     def on(self, kind: str, handler: Handler) -> None:
         """Call `handler(data)` for each piece of news of `kind` from another process."""
