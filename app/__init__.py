@@ -42,7 +42,7 @@ def create_app(config: dict[str, Any] | None = None, graph: WalkGraph | None = N
 
     from app import staff
     from app.community import accounts, facts, map_api, quests, reports
-    from app.core import db, errors, headers, inputs, security, usage
+    from app.core import db, errors, headers, inputs, security, shared, usage
     from app.walker import api, live, speech
 
     inputs.init_app(app)  # the JSON reader and the <id:...> URL converter, before any blueprint
@@ -54,6 +54,7 @@ def create_app(config: dict[str, Any] | None = None, graph: WalkGraph | None = N
         current_language()  # once, at the edge: an unsupported `lang` is a 400 before any work
     app.config["DATABASE_URL"] = app.config["DATABASE_URL"] or db.default_url(app.instance_path, app.testing)
     db.init_app(app)
+    shared.init_app(app)  # Redis when REDIS_URL is set: routes and news shared by every server process
     security.init_app(app)
     facts.init_app(app)
     reports.init_app(app)  # sets lotse.obstacles: the reported obstacles in force now

@@ -1,7 +1,8 @@
 """Accepted volunteer facts in the running app: read from the database and laid over the graph (`routing.facts`).
 
 The app keeps the graph as loaded (`lotse.base_graph`) and serves a copy with every accepted fact applied
-(`lotse.graph`, with its planner), rebuilt in the background when a fact is accepted.
+(`lotse.graph`, with its planner), rebuilt in the background when a fact is accepted, in this process and, by the
+news bus (app.core.shared), in every other.
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ from dataclasses import dataclass, field
 from flask import Flask
 from sqlalchemy import select
 
-from app.core import db
+from app.core import db, shared
 from app.core.models import AcceptedFact
 from routing.facts import Fact, overlay
 from routing.graph import WalkGraph
 from routing.planner import Planner
 
 log = logging.getLogger(__name__)
+FACTS_ACCEPTED = "facts_accepted"  # news to the other server processes
 
 
 @dataclass
@@ -42,6 +44,15 @@ def init_app(app: Flask) -> None:
         any_fact = db_session.scalar(select(AcceptedFact.id).limit(1)) is not None
     if any_fact:
         apply_accepted_facts(app)
+    bus = shared.bus_of(app)
+    bus.on(FACTS_ACCEPTED, lambda _: refresh_later(app))
+    bus.on(shared.RECONNECTED, lambda _: refresh_later(app))  # facts may have been accepted meanwhile
+
+
+def fact_accepted(app: Flask) -> None:
+    """After a commit that accepted a fact: every process rebuilds its graph soon."""
+    refresh_later(app)
+    shared.bus_of(app).publish(FACTS_ACCEPTED)
 
 
 def accepted_facts(db_session) -> list[Fact]:

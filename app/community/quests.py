@@ -121,5 +121,5 @@ def answer():
                                     value=value, accepted_at=now))
     db_session.commit()
     if accepted:
-        facts.refresh_later(current_app._get_current_object())
+        facts.fact_accepted(current_app._get_current_object())
     return jsonify(quest=quest_id, answer=value, accepted=accepted)

@@ -26,7 +26,7 @@ from pydantic import Field
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from app.core import db, security
+from app.core import db, security, shared
 from app.core.inputs import Body, Id, Number, Query, Text, finite, parse_body, parse_query, validate
 from app.core.models import Report, ReportEvent, ReportVote, User, iso_utc, utcnow
 from routing import tags
@@ -55,6 +55,9 @@ security.protect(bp)
 log = logging.getLogger(__name__)
 
 ReportListener = Callable[[dict[str, Any]], None]
+# News to the other server processes (app.core.shared): their obstacles and their walkers
+REPORTS_CHANGED = "reports_changed"
+REPORT_CONFIRMED = "report_confirmed"
 
 STATUSES = ("active", "new", "confirmed", "resolved", "fixed", "rejected", "expired", "all")
 DESCRIPTION_MAX = 1000
@@ -137,19 +140,36 @@ class ActiveObstacles:
 
 def init_app(app: Flask) -> None:
     """Feed active reports to the planner; listeners in `lotse.report_listeners` are called with the report's dict
-    after a report became confirmed (live guidance subscribes to announce it and re-plan)."""
-    app.extensions["lotse.obstacles"] = ActiveObstacles(app)
+    after a report became confirmed (live guidance subscribes to announce it and re-plan), in this process and,
+    by the news bus, in every other."""
+    obstacles = app.extensions["lotse.obstacles"] = ActiveObstacles(app)
     app.extensions.setdefault("lotse.report_listeners", [])
+    bus = shared.bus_of(app)
+
+    def confirmed_elsewhere(report: dict[str, Any]) -> None:
+        obstacles.invalidate()  # the re-planned routes must go around it
+        _tell_listeners(app, report)
+
+    bus.on(REPORTS_CHANGED, lambda _: obstacles.invalidate())
+    bus.on(shared.RECONNECTED, lambda _: obstacles.invalidate())  # changes may have been missed meanwhile
+    bus.on(REPORT_CONFIRMED, confirmed_elsewhere)
 
 
 def _changed() -> None:
-    """After a commit that changed a report: routes planned from now on see it."""
+    """After a commit that changed a report: routes planned from now on see it, in every process."""
     current_app.extensions["lotse.obstacles"].invalidate()
+    shared.bus_of(current_app).publish(REPORTS_CHANGED)
 
 
 def notify_confirmed(report: dict[str, Any]) -> None:
-    """Tell every listener; one that fails is logged and does not stop the others or the request."""
-    listeners: list[ReportListener] = current_app.extensions["lotse.report_listeners"]
+    """Tell every listener, here and in the other server processes."""
+    _tell_listeners(current_app, report)
+    shared.bus_of(current_app).publish(REPORT_CONFIRMED, report)
+
+
+def _tell_listeners(app: Flask, report: dict[str, Any]) -> None:
+    """One that fails is logged and does not stop the others or the request."""
+    listeners: list[ReportListener] = app.extensions["lotse.report_listeners"]
     for listener in list(listeners):
         try:
             listener(report)

@@ -41,7 +41,11 @@ DEFAULTS: dict[str, Any] = {
     "SPEECH_PROCESSES": 2,  # eSpeak NG processes at once
     "SPEECH_QUEUE": 8,  # renders waiting for one; beyond, 503 busy with Retry-After
     "SPEECH_PRERENDER_QUEUE": 1000,  # texts queued to render ahead (the oldest go first)
-    "REDIS_URL": None,  # e.g. redis://127.0.0.1:6379/0: rate limits shared by every server process
+    # Shared state of several server processes: rate limits, planned routes and news of reports and facts, in Redis
+    "REDIS_URL": None,  # e.g. redis://127.0.0.1:6379/0; unset: each process keeps its own (one process serves)
+    "REDIS_PREFIX": "lotse",  # every key and channel starts with it: apps sharing one Redis stay apart
+    "REDIS_TIMEOUT_S": 0.5,  # a Redis that does not answer within this costs a request no more (then local)
+    "ROUTE_STORE_TTL_S": 12 * 3600,  # a planned route in Redis outlives its last start or resume by this
     # Volunteers
     "RATE_LIMIT_LOGIN": "5/minute",  # per IP and email
     "RATE_LIMIT_LOGIN_IP": "8/minute;40/hour",  # per IP, whatever the emails

@@ -15,13 +15,14 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from flask import Flask, current_app, g, request
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 _READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+MIGRATION_LOCK = "lotse-migrations"  # the advisory lock every migrating process takes first
 
 
 class Base(DeclarativeBase):
@@ -131,16 +132,23 @@ def app_session(app: Flask, write: bool = False) -> Iterator[Session]:
         yield db_session
 
 
-def lock(db_session: Session, key: str) -> None:
+def lock(db_session: Session | Connection, key: str) -> None:
     """Serialise writers on `key` until the transaction ends (SQLite writers are serialised already)."""
-    if db_session.get_bind().dialect.name == "postgresql":
+    bind = db_session.get_bind() if isinstance(db_session, Session) else db_session
+    if bind.dialect.name == "postgresql":
         db_session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema up to `revision` with the migrations in `migrations/`."""
+    """Bring the schema up to `revision` with the migrations in `migrations/`.
+
+    Server processes started at once migrate one after the other: on PostgreSQL the first takes a lock for the
+    transaction, the others wait and then find the schema up to date (DDL is transactional there). (The embedded
+    SQLite serves one process.)
+    """
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     with engine.begin() as connection:
+        lock(connection, MIGRATION_LOCK)
         config.attributes["connection"] = connection
         command.upgrade(config, revision)

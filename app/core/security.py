@@ -89,7 +89,7 @@ def init_app(app: Flask) -> None:
     _ensure_secret_key(app)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     app.config.setdefault("RATELIMIT_STRATEGY", "moving-window")
-    app.config.setdefault("RATELIMIT_KEY_PREFIX", "lotse")
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", app.config["REDIS_PREFIX"])
     # Limits are applied where the key is known (`rate_limit`); Flask-Limiter keeps the counts and decides.
     app.extensions["lotse.rate_limiter"] = Limiter(get_remote_address, app=app, default_limits=[])
     app.extensions["lotse.hash_slots"] = threading.BoundedSemaphore(app.config["PASSWORD_HASHES_AT_ONCE"])

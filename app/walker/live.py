@@ -20,6 +20,7 @@ from flask_sock import ConnectionClosed, Sock
 from app.core.errors import frame_error
 from app.core.language import Language, current_language, resolve
 from app.walker.planning import RouteStore, StoredRoute, parse_route_request, plan_and_store, replan
+from app.walker.route_store import route_store
 from app.walker.speech import Prerender, audio_url
 from routing.errors import LotseError
 from routing.matching import WalkNetwork
@@ -260,7 +261,7 @@ def _fix(message: dict[str, Any]) -> Fix:
 
 def register(app: Any) -> None:
     """Attach the WebSocket route and the live-guidance state to the app."""
-    app.extensions["lotse.routes"] = RouteStore(int(app.config["ROUTE_STORE_SIZE"]))
+    app.extensions["lotse.routes"] = route_store(app)  # in Redis when REDIS_URL is set: every process sees them
     app.extensions["lotse.connections"] = set()
     app.extensions["lotse.network"] = WalkNetwork(app.extensions["lotse.index"])  # for map matching the walkers
     def tell_walkers(report: dict[str, Any]) -> None:

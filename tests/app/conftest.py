@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
+import redis
 from sqlalchemy import create_engine
 from sqlalchemy.exc import OperationalError
 
@@ -13,19 +16,24 @@ from app import create_app
 from app.core.db import Base
 
 POSTGRES_ADMIN_URL = os.environ.get("LOTSE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("LOTSE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
-@pytest.fixture(scope="session")
-def postgres_url():
-    """A database of this test session's own in the PostgreSQL server, dropped at the end (runs do not collide)."""
+def missing(message: str) -> None:
+    """A server the tests need is not running: a failure in CI, else a skip."""
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@contextmanager
+def new_postgres_database() -> Iterator[str]:
+    """An empty database of its own in the PostgreSQL server, dropped afterwards (runs do not collide)."""
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     try:
         connection = admin.connect()
     except OperationalError as exc:
-        message = f"PostgreSQL is not running at {POSTGRES_ADMIN_URL} (.ci/run starts it): {exc.orig}"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        missing(f"PostgreSQL is not running at {POSTGRES_ADMIN_URL} (.ci/run starts it): {exc.orig}")
     name = f"lotse_test_{os.getpid()}_{secrets.token_hex(4)}"
     connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
     try:
@@ -34,6 +42,36 @@ def postgres_url():
         connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         connection.close()
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A database of this test session's own."""
+    with new_postgres_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The Redis server of the tests (each test keeps to a key prefix of its own)."""
+    try:
+        redis.Redis.from_url(REDIS_URL).ping()
+    except redis.exceptions.ConnectionError as exc:
+        missing(f"Redis is not running at {REDIS_URL} (.ci/run starts it): {exc}")
+    return REDIS_URL
+
+
+@contextmanager
+def redis_prefix(url: str) -> Iterator[str]:
+    """A key prefix of its own (REDIS_PREFIX) on the tests' Redis; its keys are deleted afterwards."""
+    prefix = f"lotse-test-{os.getpid()}-{secrets.token_hex(4)}"
+    try:
+        yield prefix
+    finally:
+        client = redis.Redis.from_url(url)
+        keys = list(client.scan_iter(match=f"{prefix}:*"))
+        if keys:
+            client.delete(*keys)
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import secrets
 import time
 
-import pytest
 from click.testing import CliRunner
 
 from app import create_app
 from app.cli import main
+from tests.app.conftest import redis_prefix
 from tests.app.volunteer_helpers import PASSWORD, client_of, error_of, make_user, volunteer
 
 NEW = {"name": "Vera Freiwillig", "email": " Vera@Example.org ", "password": "eine lange Passphrase"}
@@ -191,23 +189,16 @@ def test_staff_only_actions_are_403_for_volunteers(vapp):
     assert staff.get(f"/api/reports/{report_id}/events").status_code == 200
 
 
-def test_two_processes_share_the_login_limit_through_redis(city_graph):
+def test_two_processes_share_the_login_limit_through_redis(city_graph, redis_url):
     """With LOTSE_REDIS_URL the limits live in Redis: a flood spread over two server processes is one flood."""
-    import redis
-
-    url = os.environ.get("LOTSE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-    try:
-        redis.Redis.from_url(url).ping()
-    except redis.exceptions.ConnectionError as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"Redis is not running at {url}: {exc}")
-        pytest.skip(f"Redis is not running at {url}")
-    prefix = f"lotse-test-{secrets.token_hex(4)}"
-    apps = [create_app({"TESTING": True, "REDIS_URL": url, "RATELIMIT_KEY_PREFIX": prefix}, graph=city_graph)
-            for _ in range(2)]
-    statuses = []
-    for i in range(12):
-        client = fresh_client(apps[i % 2])
-        statuses.append(client.post("/api/accounts/login", json={"email": f"u{i}@example.org",
-                                                                  "password": "x" * 12}).status_code)
+    with redis_prefix(redis_url) as prefix:
+        apps = [create_app({"TESTING": True, "REDIS_URL": redis_url, "REDIS_PREFIX": prefix}, graph=city_graph)
+                for _ in range(2)]
+        statuses = []
+        for i in range(12):
+            client = fresh_client(apps[i % 2])
+            statuses.append(client.post("/api/accounts/login", json={"email": f"u{i}@example.org",
+                                                                      "password": "x" * 12}).status_code)
+        for app in apps:
+            app.extensions["lotse.bus"].stop()
     assert statuses[:8] == [401] * 8 and statuses[8:] == [429] * 4
