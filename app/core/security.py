@@ -14,6 +14,7 @@ neither exhaust the memory nor slow down route planning.
 from __future__ import annotations
 
 import hmac
+import logging
 import math
 import secrets
 import threading
@@ -29,12 +30,17 @@ from flask import Blueprint, Flask, current_app, g, has_app_context, request, se
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from limits import parse_many
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+from redis.exceptions import RedisError
 from sqlalchemy import select
 
 from app.core import db
 from app.core.inputs import is_text
 from app.core.models import User
 from routing.errors import LotseError
+
+log = logging.getLogger(__name__)
 
 _HASHER = PasswordHasher()
 PASSWORD_MAX_LENGTH = 1024  # hashing a megabyte "password" is a cheap way to burn the server's time
@@ -92,6 +98,8 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_KEY_PREFIX", app.config["REDIS_PREFIX"])
     # Limits are applied where the key is known (`rate_limit`); Flask-Limiter keeps the counts and decides.
     app.extensions["lotse.rate_limiter"] = Limiter(get_remote_address, app=app, default_limits=[])
+    # While the shared storage (Redis) is down, each process counts for itself: limits still hold, per process.
+    app.extensions["lotse.local_rate_limiter"] = MovingWindowRateLimiter(MemoryStorage())
     app.extensions["lotse.hash_slots"] = threading.BoundedSemaphore(app.config["PASSWORD_HASHES_AT_ONCE"])
 
 
@@ -203,11 +211,17 @@ def protect(blueprint: Blueprint) -> None:
 def rate_limit(name: str, key: str) -> None:
     """Count one event of `key`; raise 429 with `Retry-After` when it is over a limit in config
     `RATE_LIMIT_<NAME>` (Flask-Limiter notation: `"10/minute"`, `"8/minute;40/hour"`)."""
-    limiter: Limiter = current_app.extensions["lotse.rate_limiter"]
+    strategy = current_app.extensions["lotse.rate_limiter"].limiter
     scope = (current_app.config["RATELIMIT_KEY_PREFIX"], name, key)  # the prefix keeps apps on one Redis apart
     for item in parse_many(current_app.config[f"RATE_LIMIT_{name.upper()}"]):
-        if not limiter.limiter.hit(item, *scope):
-            reset_at = limiter.limiter.get_window_stats(item, *scope).reset_time
+        try:
+            allowed = strategy.hit(item, *scope)
+        except RedisError as exc:
+            log.warning("rate-limit storage unreachable (%s); counting in this process", exc)
+            strategy = current_app.extensions["lotse.local_rate_limiter"]
+            allowed = strategy.hit(item, *scope)
+        if not allowed:
+            reset_at = strategy.get_window_stats(item, *scope).reset_time
             retry_after = max(1, math.ceil(reset_at - time.time()))
             raise LotseError(code="rate_limited", status=429, headers={"Retry-After": str(retry_after)},
                              retry_after_s=retry_after)

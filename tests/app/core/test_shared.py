@@ -363,6 +363,14 @@ def test_with_redis_down_guidance_goes_on_and_news_flows_again_when_it_is_back(o
             assert elsewhere.receive()["code"] == "unknown_route"  # plan again: the phone still has the destination
         finally:
             elsewhere.close()
+        # Rate limits count in each process meanwhile: a login flood is still answered, and still limited.
+        login = requests.Session()
+        login.trust_env = False
+        login.headers["X-CSRF-Token"] = login.get(f"{one.http}/api/csrf", timeout=10).json()["csrf_token"]
+        answers = [login.post(f"{one.http}/api/accounts/login", timeout=10,
+                              json={"email": f"flood{n}@example.org", "password": "falsch falsch"}).status_code
+                   for n in range(10)]
+        assert 500 not in answers and 429 in answers, answers
 
         own_redis.start()
         own_redis.wait_for_listeners(f"{prefix}:news", 2)
