@@ -292,17 +292,19 @@ UNKNOWN_CROSSING_FACTS = ("control", "acoustic_signal", "tactile_paving")
 
 def crossing_unknowns(route: Route) -> dict[str, Any]:
     """How many of the route's crossings lack a fact that matters for safety, and which facts are lacking (a
-    crossing's control, the acoustic signal of its lights, its tactile paving)."""
-    lacking, facts = 0, set()
+    crossing's control, the acoustic signal of its lights, its tactile paving). Arms of one junction on one side of
+    the walk count one each: each is a road with cars to cross."""
+    lacking, total, facts = 0, 0, set()
     for crossing in route.crossings:
+        total += crossing.arms
         missing = {"control"} if crossing.control == "unknown" else set()
         if crossing.control == "traffic_signals" and crossing.acoustic_signal == "unknown":
             missing.add("acoustic_signal")
         if crossing.tactile_paving == "unknown":
             missing.add("tactile_paving")
-        lacking += bool(missing)
+        lacking += crossing.arms if missing else 0
         facts |= missing
-    return {"crossings": len(route.crossings), "lacking": lacking,
+    return {"crossings": total, "lacking": lacking,
             "facts": [fact for fact in UNKNOWN_CROSSING_FACTS if fact in facts]}
 
 

@@ -26,9 +26,13 @@ Rules:
   are unknown only when detailed. Known facts are always said. Nothing ever says when to cross: the walker judges that.
 - Distances: 5 m steps under 100 m, 10 m steps above, "weniger als 10 Meter" below 10 m; with a step length, in
   paces instead ("etwa 170 Schritte"), rounded alike.
-- An instruction followed by THEN_MIN_M or more of walking to the next one ends with "Dann 120 Meter weiter." /
-  "Then walk on for 120 metres." (a sentence of its own, so it reads the same after any instruction); after a run
-  of driveways, counted from the last of them.
+- An instruction followed by THEN_MIN_M (by verbosity: 300 m brief, 200 m normal, 80 m detailed) or more of walking
+  to the next one ends with "Dann 240 Meter weiter." / "Then walk on for 240 metres." (a sentence of its own, so it
+  reads the same after any instruction); after a run of driveways, counted from the last of them. Shorter walks
+  are not said: the next instruction's early message comes soon and tells its distance.
+- A turn or fork that keeps the walker on the street walked is said without the street's name ("Biegen Sie links
+  ab."), but when detailed ("... und bleiben Sie auf der Marktstraße."): the name was said when the walker turned
+  into it.
 - A crossing of the same named streets as the crossing before is said with "noch einmal" / "again"; a landmark
   said within LANDMARK_REPEAT_M before is not said again.
 - No maneuver's text is longer than MAX_CHARS, no message of one spot longer than MAX_SPOT_CHARS: the walk on
@@ -52,7 +56,10 @@ from routing.route import round_metres
 
 VERBOSITIES = ("brief", "normal", "detailed")
 SHORT_M = 10  # below this a distance is "less than 10 metres" (or paces)
-THEN_MIN_M = 80.0  # an instruction followed by at least this much walking says how far to go on
+# An instruction followed by at least this much walking says how far to go on, by verbosity. Below it the next
+# instruction's early message ("In 40 Metern: ...") follows soon and tells its distance; the walk on is said where
+# the walker would otherwise go long without a word.
+THEN_MIN_M = {"brief": 300.0, "normal": 200.0, "detailed": 80.0}
 CONFIRM_GAP_M = 80.0  # normal verbosity: a stretch longer than this gets one landmark to confirm the position
 LANDMARK_REPEAT_M = 100.0  # the same landmark within this distance is said once
 BIG_ROAD_LANES = 3  # normal verbosity says the size of a crossed road from this many lanes (or a main road)
@@ -225,7 +232,7 @@ def instructions(maneuvers: list[Maneuver], lang: str, options: WordingOptions =
         walk_on = None if then_m is None else then_m - max(
             (m.crossing or {}).get("length_m", 0.0) if m.type == "driveways" else 0.0 for m in spot.maneuvers)
         then = words["then"].format(distance=say_distance(walk_on, lang, options)) \
-            if walk_on is not None and walk_on >= THEN_MIN_M else ""
+            if walk_on is not None and walk_on >= THEN_MIN_M[options.verbosity] else ""
         first = min(spot.maneuvers, key=lambda m: m.distance_m)
         lead = spot.lead
         result.append(Instruction(
@@ -431,8 +438,9 @@ class _Writer:
     def _turn(self, m: Maneuver) -> list[tuple[str, int]]:
         templates = self.w["turn"]
         street, way = m.street or "", m.way or ""
-        stays = bool(street) and street == self.street
-        plain = not street and way == self.way and not self.street
+        same = bool(street) and street == self.street
+        stays = same and self.detailed  # the street kept is named again only when detailed
+        plain = (not street and way == self.way and not self.street) or (same and not self.detailed)
         self._walk_on(m)
         if m.modifier == "uturn":
             if plain:
@@ -454,8 +462,9 @@ class _Writer:
         """Keep left or right where another way goes on nearly as straight: to stay on the street, or into another."""
         templates = self.w["fork"]
         street, way = m.street or "", m.way or ""
-        stays = bool(street) and street == self.street
-        plain = not street and not self.street and way == self.way
+        same = bool(street) and street == self.street
+        stays = same and self.detailed  # the street kept is named again only when detailed
+        plain = (not street and not self.street and way == self.way) or (same and not self.detailed)
         self._walk_on(m)
         side = self.w["keep"][m.modifier or "keep_left"]
         if plain:
@@ -494,10 +503,15 @@ class _Writer:
             self.crossed_before, self.crossed = self.crossed, names
         again = bool(names) and "" not in names and names == self.crossed_before
         streets_said = join_names(objects, self.lang) if objects else w["no_street"]
+        arms = facts.get("arms", 1)
+        if arms > 1:  # arms of one junction on the walker's side: each its own crossing, said how many
+            template = w["arms"] if arms == len(objects) else w["arms_counted"]
+            streets_said = template.format(count=arms, streets=streets_said)
         # Lights at the junction are said as such; they do not tell that the walker's crossing has a light.
         junction = facts.get("control", "unknown") == "unknown" and facts.get("signals") == "yes"
         control = w["controls"].get("junction_signals" if junction else facts.get("control", "unknown"), "")
-        lanes = self._lanes(streets[0]) if "size" in allowed and len(streets) == 1 and streets[0].get("name") else ""
+        lanes = self._lanes(streets[0]) if "size" in allowed and len(streets) == 1 and arms == 1 and \
+            streets[0].get("name") else ""
         slots = {"streets": streets_said, "control": control, "again": w["again"] if again else "", "lanes": lanes}
         nothing_known = not control and facts.get("tactile_paving", "unknown") == "unknown" and \
             facts.get("island", "unknown") == "unknown"
