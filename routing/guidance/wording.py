@@ -220,8 +220,8 @@ def instructions(maneuvers: list[Maneuver], lang: str, options: WordingOptions =
     """The instructions of a route in walking order, worded in `lang` ("de" or "en"): one per spot."""
     words = _words(lang)
     spots = at_spots(_choose(maneuvers, options.verbosity))
-    if options.verbosity == "normal":
-        # A change of name while walking straight on, with nothing else there, is no instruction at normal.
+    if options.verbosity != "detailed":
+        # A change of name while walking straight on, with nothing else there, is no instruction but when detailed.
         spots = [spot for spot in spots if not spot.straight_on_only]
     writer = _Writer(words, lang, options)
     result = []
@@ -246,7 +246,7 @@ def instructions(maneuvers: list[Maneuver], lang: str, options: WordingOptions =
 def _fit(parts: list[tuple[str, int]], limit: int = MAX_CHARS) -> str:
     """The text of the parts, dropping the least important ones while it is longer than `limit`."""
     text = _finish(part for part, _ in parts)
-    while len(text) > limit:
+    while len(text) > limit and parts:
         rank = max(rank for _, rank in parts)
         if rank == _KEEP:
             break
@@ -474,7 +474,12 @@ class _Writer:
         return [(templates["into"].format(keep=side, into=_street(street, way, "into", self.lang)), _KEEP)]
 
     def _continue(self, m: Maneuver) -> list[tuple[str, int]]:
+        """Straight on into a way of another name; nothing below detailed when the walker was last told of the
+        same way (a stretch of another name between them was not said)."""
+        same = (m.street or "", m.way or "") == (self.street, self.way)
         self._walk_on(m)
+        if same and not self.detailed:
+            return []
         return [(self.w["continue"].format(into=_street(m.street or "", m.way or "", "into", self.lang)), _KEEP)]
 
     # -------------------------------------------------------------------------------------- crossings

@@ -735,3 +735,37 @@ def test_benchmark_routes_other_options(bench_maneuvers, options: WordingOptions
             assert len(_crossings_said(said)) == len(route.crossings)
             for i in said:
                 assert i.text.strip() and len(i.text) <= (MAX_SPOT_CHARS if i.also else MAX_CHARS), i.text
+
+
+def test_a_turn_at_the_start_is_the_way_to_set_off() -> None:
+    """A turn a few metres from the start (a start snapped just past a corner) is not "walk north-west ... turn
+    around": the walker sets off the way the route goes after it. With steps before the turn it stays a turn."""
+    route = [m("depart", 0, street="", way="footway", compass="northwest", bearing_deg=315.0),
+             m("turn", 3, street="Fischerstraße", way="residential", modifier="uturn", angle_deg=180.0, clock=6),
+             m("arrive", 100, side="ahead", offset_m=0.0)]
+    assert [i.text for i in instructions(route, "de")] == [
+        "Gehen Sie nach Südosten auf der Fischerstraße.", "Sie haben Ihr Ziel erreicht."]
+    assert [i.text for i in instructions(route, "en")] == ["Walk southeast along Fischerstraße.", "You have arrived."]
+    steps = m("steps", 0, street="", way="steps", steps={"direction": "down", "step_count": None, "handrail": "yes"})
+    said = instructions([route[0], steps, route[1], route[2]], "de")[0].text
+    assert said.startswith("Gehen Sie nach Nordwesten auf dem Fußweg.")
+    assert "Kehren Sie um und gehen Sie auf der Fischerstraße weiter." in said
+
+
+def test_straight_on_into_the_street_already_said_is_not_said_again() -> None:
+    """A stretch of another name passed straight on is not said below detailed, so straight on back into the
+    street walked is no news: only the crossing there is said."""
+    route = [m("depart", 0, street="Pariser Straße", way="primary", compass="east"),
+             m("continue", 100, street="Georg-Rittersbacher-Platz", way="pedestrian", modifier="straight"),
+             m("continue", 150, street="Pariser Straße", way="primary", modifier="straight"),
+             m("cross", 152, crossing=crossing(streets=[{"name": "", "highway": "service"}], control="unknown",
+                                               signals="unknown")),
+             m("arrive", 180, side="ahead", offset_m=0.0)]
+    assert [i.text for i in instructions(route, "de")] == [
+        "Gehen Sie nach Osten auf der Pariser Straße.", "Überqueren Sie eine Zufahrt, ohne Angaben.",
+        "Sie haben Ihr Ziel erreicht."]
+    assert [i.text for i in instructions(route, "en")][1] == "Cross an access road, no data."
+    assert [i.text for i in instructions(route, "de", DETAILED)][1:3] == [
+        "Gehen Sie geradeaus weiter auf den Georg-Rittersbacher-Platz.",
+        "Gehen Sie geradeaus weiter in die Pariser Straße und überqueren Sie eine Zufahrt. Ob es eine Ampel, einen "
+        "Zebrastreifen oder Bodenindikatoren gibt, ist nicht bekannt."]
