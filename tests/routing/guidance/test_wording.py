@@ -769,3 +769,23 @@ def test_straight_on_into_the_street_already_said_is_not_said_again() -> None:
         "Gehen Sie geradeaus weiter auf den Georg-Rittersbacher-Platz.",
         "Gehen Sie geradeaus weiter in die Pariser Straße und überqueren Sie eine Zufahrt. Ob es eine Ampel, einen "
         "Zebrastreifen oder Bodenindikatoren gibt, ist nicht bekannt."]
+
+
+def test_arms_of_one_junction_on_one_side() -> None:
+    """Arms of one junction all on the walker's side are separate crossings: each street named in the order met,
+    and the number of carriageways said where a street has more than one (a dual carriageway)."""
+    three = crossing(streets=[{"name": "Ulmenweg", "highway": "residential"},
+                              {"name": "Birkenstraße", "highway": "residential"},
+                              {"name": "", "highway": "service"}], control="unknown", signals="unknown",
+                     arms=3, arms_side="right")
+    assert say(m("cross", 10, crossing=three)) == (
+        "Überqueren Sie nacheinander den Ulmenweg, die Birkenstraße und eine Zufahrt, ohne Angaben.")
+    assert say(m("cross", 10, crossing=three), "en") == (
+        "Cross Ulmenweg, Birkenstraße and an access road one after another, no data.")
+    dual = crossing(streets=[{"name": "Trippstadter Straße", "highway": "secondary", "lanes": 4}], control="unknown",
+                    signals="unknown", arms=2, arms_side="left")
+    # The lanes of the whole street are not said for one of its carriageways.
+    assert say(m("cross", 10, crossing=dual)) == (
+        "Überqueren Sie nacheinander 2 Fahrbahnen: die Trippstadter Straße, ohne Angaben.")
+    assert say(m("cross", 10, crossing=dual), "en") == (
+        "Cross 2 carriageways one after another: Trippstadter Straße, no data.")
