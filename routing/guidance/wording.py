@@ -17,8 +17,11 @@ Rules:
   named road crossed.
 - Driveways (routing.guidance.maneuvers.driveway_runs): at brief and normal a run of unnamed service roads of
   which nothing is known is one sentence at the first ("Auf den nächsten 200 Metern überqueren Sie 6 Zufahrten,
-  ohne Angaben."); detailed says each. Crossings at one spot with nothing more to say than their main sentence,
-  said alike, are one sentence ("Überqueren Sie die Wagnerstraße und die Rußgasse, ohne Angaben.").
+  ohne Angaben."); detailed says each. Arms of one junction that all lie on one side of the walk (routing.costs)
+  are separate crossings, said in the order met ("Überqueren Sie nacheinander den Ulmenweg, die Birkenstraße und
+  die Ahornstraße, ohne Angaben."), with their number where a street has several carriageways there. Crossings
+  at one spot with nothing more to say than their main sentence, said alike, are one sentence ("Überqueren Sie
+  die Wagnerstraße und die Rußgasse, ohne Angaben.").
 - Unknown facts that matter for safety are said as unknown, once: the departure tells how many crossings lack
   their control, the acoustic signal at lights or tactile paving (normal and detailed); a crossing of which nothing
   is known is "ohne Angaben" / "no data" at normal; only detailed says every crossing's unknowns in full; brief
