@@ -19,7 +19,9 @@ Rules:
   which nothing is known is one sentence at the first ("Auf den nächsten 200 Metern überqueren Sie 6 Zufahrten,
   ohne Angaben."); detailed says each. Arms of one junction that all lie on one side of the walk (routing.costs)
   are separate crossings, said in the order met ("Überqueren Sie nacheinander den Ulmenweg, die Birkenstraße und
-  die Ahornstraße, ohne Angaben."), with their number where a street has several carriageways there. Crossings
+  die Ahornstraße, ohne Angaben."), with their number where a street has several carriageways there. Walking
+  along a road past streets on both sides, the walker crosses only those on the sidewalk walked: "Überqueren Sie
+  die Albrechtstraße links oder die Wormser Straße rechts, ohne Angaben." Crossings
   at one spot with nothing more to say than their main sentence, said alike, are one sentence ("Überqueren Sie
   die Wagnerstraße und die Rußgasse, ohne Angaben.").
 - Unknown facts that matter for safety are said as unknown, once: the departure tells how many crossings lack
@@ -496,6 +498,8 @@ class _Writer:
         facts = m.crossing or {}
         streets = facts.get("streets") or []
         objects: list[str] = []
+        # By the side of the walk, where a walk along a road passes streets on both sides (see ArcTable._arms).
+        by_side: dict[str, list[str]] = {"both": [], "left": [], "right": []}
         names = sorted({street.get("name") or "" for street in streets})
         for street in streets:
             name = speakable(street.get("name") or "", self.lang)
@@ -507,10 +511,18 @@ class _Writer:
                 said = self._road(street.get("highway"))
             if said not in objects:
                 objects.append(said)
+            side = by_side[street.get("side", "both")]
+            if said not in side:
+                side.append(said)
         if remember:
             self.crossed_before, self.crossed = self.crossed, names
         again = bool(names) and "" not in names and names == self.crossed_before
         streets_said = join_names(objects, self.lang) if objects else w["no_street"]
+        if by_side["left"] and by_side["right"]:  # the walker crosses the streets on the sidewalk's side only
+            sided = w["by_side"].format(left=join_names(by_side["left"], self.lang),
+                                        right=join_names(by_side["right"], self.lang))
+            always = join_names(by_side["both"], self.lang)
+            streets_said = f"{always} {self.w['and']} {sided}" if always else sided
         arms = facts.get("arms", 1)
         if arms > 1:  # arms of one junction on the walker's side: each its own crossing, said how many
             template = w["arms"] if arms == len(objects) else w["arms_counted"]

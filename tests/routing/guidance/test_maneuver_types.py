@@ -178,6 +178,22 @@ SCENES = {
             "You have arrived.",
         ],
     }),
+    # Walking along Hauptstraße (no sidewalk mapped) past Nordstraße on the left and Südstraße on the right: the
+    # walker crosses the one on the side walked, not both.
+    "side_streets_both_sides": ((8920, 0), (9080, 0), {
+        "de": [
+            "Gehen Sie nach Osten auf der Hauptstraße. Zur einzigen Querung fehlen Angaben zu Ampel oder "
+            "Bodenindikatoren.",
+            "Überqueren Sie die Nordstraße links oder die Südstraße rechts, ohne Angaben.",
+            "Sie haben Ihr Ziel erreicht.",
+        ],
+        "en": [
+            "Walk east along Hauptstraße. For the one crossing, there is no data on traffic lights or tactile "
+            "paving.",
+            "Cross Nordstraße on the left or Südstraße on the right, no data.",
+            "You have arrived.",
+        ],
+    }),
 }
 
 
