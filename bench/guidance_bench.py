@@ -30,17 +30,48 @@ CLOSE_M = 10.0
 # sentence), the short mention at one crossing, and about steps.
 UNKNOWN_SENTENCE = {"de": re.compile(r"fehlen Angaben|gibt, ist nicht bekannt"),
                     "en": re.compile(r"no data on|It is not known whether there is")}
-UNKNOWN_SHORT = {"de": re.compile(r"ohne Angaben"), "en": re.compile(r"no data\.")}
-UNKNOWN_STEPS = {"de": re.compile(r"Nicht bekannt ist"), "en": re.compile(r"It is not known (whether you|how many)")}
-_SENTENCE = {"de": re.compile(r"nicht bekannt|fehlen Angaben", re.IGNORECASE),
-                    "en": re.compile(r"not known|no data on", re.IGNORECASE)}
 UNKNOWN_SHORT = {"de": re.compile(r"ohne Angaben"), "en": re.compile(r"no data\b(?! on)")}
+UNKNOWN_STEPS = {"de": re.compile(r"Nicht bekannt ist"), "en": re.compile(r"It is not known (whether you|how many)")}
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
+# Where the words go, by the kind of sentence (German and English, the start of each kind's main sentence): a
+# sentence of no kind (the facts after a crossing, the unknowns of steps) counts with the sentence before it; a turn
+# joined with a crossing ("... ab und überqueren Sie ...") counts as a turn up to the conjunction. Landmarks are
+# the sentences that end on a side.
+KINDS = {
+    "de": {"depart": r"Gehen Sie (nach \w+ |geradeaus .* los)|Drehen Sie sich", "route_unknowns": r"Zu(r)? .*Querung",
+           "turn": r"Biegen Sie|Kehren Sie|Halten Sie sich|Gehen Sie geradeaus weiter",
+           "cross": r"Überqueren Sie|Auf den nächsten", "then": r"Dann .* weiter\.",
+           "steps": r"Gehen Sie (eine|die) (Stufe|Treppe)|Achtung, eine (Stufe|Treppe)",
+           "arrive": r"Sie haben Ihr Ziel", "area": r"Sie betreten|Sie gehen (über|durch) ",
+           "barrier_warning": r"Achtung|Unbestätigte|Nehmen Sie", "landmark": r".* (links|rechts|am Weg)\.$"},
+    "en": {"depart": r"Walk \w+ (along|to|on|onto|through)|Walk straight ahead|Turn to \d", "route_unknowns": r"For .*crossing",
+           "turn": r"Turn|Keep|Continue straight", "cross": r"Cross |Over the next", "then": r"Then walk on",
+           "steps": r"Go (up|down)|Caution, (one step|a flight|steps)", "arrive": r"You have arrived",
+           "area": r"You (enter|cross a bridge|go through an)", "barrier_warning": r"Caution|Unconfirmed|Take the lift",
+           "landmark": r".* (on your left|on your right|along the way)\.$"},
+}
+JOINED_CROSSING = {"de": " und überqueren Sie ", "en": " and cross "}
 
 
-def _figures(routes: list[tuple[list, float]], lang: str, verbosity: str) -> dict[str, float]:
+def _kind(sentence: str, lang: str, before: str) -> str:
+    """The kind of a sentence (see KINDS); `before` for one of no kind of its own."""
+    return next((kind for kind, pattern in _KIND_PATTERNS[lang].items() if pattern.match(sentence)), before)
+
+
+_KIND_PATTERNS = {lang: {kind: re.compile(pattern) for kind, pattern in kinds.items()} for lang, kinds in KINDS.items()}
+
+
+def _crossings_said(instruction) -> int:
+    """How many crossings an instruction tells of: one per crossing maneuver, a run of driveways by its count."""
+    maneuvers = [instruction.maneuver, *instruction.also]
+    return sum(m["crossing"]["count"] if m["type"] == "driveways" else m["crossing"].get("arms", 1)
+               for m in maneuvers if m["type"] in ("cross", "driveways"))
+
+
+def _figures(routes: list[tuple[list, float]], lang: str, verbosity: str) -> dict[str, object]:
     options = WordingOptions(verbosity=verbosity)
-    words = said = close = unknown = short = steps = 0
+    words = said = close = unknown = short = steps = crossings = 0
+    by_kind: dict[str, int] = {kind: 0 for kind in KINDS[lang]}
     km = sum(length for _, length in routes) / 1000
     for maneuvers, _ in routes:
         texts = instructions(maneuvers, lang, options)
@@ -49,14 +80,24 @@ def _figures(routes: list[tuple[list, float]], lang: str, verbosity: str) -> dic
             close += current.distance_m - previous.distance_m < CLOSE_M
         for instruction in texts:
             words += len(instruction.text.split())
+            crossings += _crossings_said(instruction)
+            kind = "depart"
             for sentence in _SENTENCE.split(instruction.text):
                 unknown += bool(UNKNOWN_SENTENCE[lang].search(sentence))
                 short += bool(UNKNOWN_SHORT[lang].search(sentence))
                 steps += bool(UNKNOWN_STEPS[lang].search(sentence))
+                turn, joined, crossing = sentence.partition(JOINED_CROSSING[lang])
+                kind = _kind(turn, lang, kind)
+                by_kind[kind] += len(turn.split())
+                if joined:
+                    kind = "cross"
+                    by_kind[kind] += len((joined + crossing).split())
     count = len(routes)
     return {
         "words_per_km": round(words / km, 1),
+        "words_per_km_by_kind": {kind: round(number / km, 1) for kind, number in by_kind.items()},
         "instructions_per_km": round(said / km, 2),
+        "crossings_said_per_route": round(crossings / count, 2),
         "close_pairs_per_route": round(close / count, 2),
         "unknown_sentences_per_route": round(unknown / count, 2),
         "short_unknown_mentions_per_route": round(short / count, 2),

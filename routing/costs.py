@@ -167,6 +167,7 @@ class ArcTable:
         streets = graph.crossed_streets(node, edge_in, edge_out) if self.arc_crossings[arc] or kind != "none" else []
         if not streets and not (kind != "none" and on_footways):
             return None
+        streets, arms, side, street_sides = self._arms(arc, node, streets)
         control = crossing_control(graph, node, (edge_in, edge_out))
         facts = graph.node_attributes(node)
         # A junction's lights are signals at the node, but the control of the walker's crossing stays unknown.
@@ -179,8 +180,11 @@ class ArcTable:
             # A slip road's dict also names the road it joins ("link_of"), where that is mapped.
             "streets": [{"name": street.name, "highway": street.highway, "lanes": street.lanes,
                          "maxspeed_kmh": street.maxspeed_kmh, "way_osm_ids": list(street.way_osm_ids),
-                         **({"link_of": street.link_of} if street.link_of else {})}
-                        for street in streets],
+                         **({"link_of": street.link_of} if street.link_of else {}),
+                         **({"side": street_sides[index]} if street_sides else {})}
+                        for index, street in enumerate(streets)],
+            "arms": arms,
+            "arms_side": side,
             "mapped": kind != "none" or control != "unmapped",
             "control": _CONTROL_SAID[control],
             "signals": signals,
@@ -191,6 +195,51 @@ class ArcTable:
             "island": facts["crossing_island"],
             "kerb": facts["kerb"],
         }
+
+    def _arms(self, arc: int, node: int, streets: list) -> tuple[list, int, str, list[str] | None]:
+        """The arms of the junction that a walk over `arc` crosses (each arm a road with cars of its own).
+
+        Returns the crossed streets, in the order a walker on the side of the arms meets them when all arms lie on
+        one side of the walk; the number of separate crossings there (every arm when they lie on one side, else 1:
+        a road passed straight through is one crossing); that side ("left", "right", or "both", also when a road
+        without geometry in the graph, one the walker may not use, is among them); and, for a walk along a road
+        past arms on both sides, the side of each street ("left", "right", or "both" for one whose arms lie on both
+        sides): a walker on one sidewalk crosses only the streets on that side, and the map does not say which
+        sidewalk is walked. None where that does not apply."""
+        graph = self.graph
+        edge_count = graph.edge_count
+        arriving, leaving = int(self.arc_from[arc]), int(self.arc_to[arc])
+        heading = float(self.end_bearing[arriving])
+        turn = (float(self.start_bearing[leaving]) - heading + 180) % 360 - 180
+        street_of = {way: index for index, street in enumerate(streets) for way in street.way_osm_ids}
+        first_met: dict[int, float] = {}
+        sides_of: dict[int, set[str]] = {}
+        arms = 0
+        for edge in graph.edges_at(node).tolist():
+            street = street_of.get(int(graph.way_osm_id[graph.edge_way[edge]]))
+            if street is None or edge in (arriving % edge_count, leaving % edge_count):
+                continue
+            directed = edge if int(graph.edge_u[edge]) == node else edge + edge_count
+            angle = (float(self.start_bearing[directed]) - heading + 180) % 360 - 180
+            right = angle > turn
+            sides_of.setdefault(street, set()).add("right" if right else "left")
+            arms += 1
+            # Met first: on the right the arm nearest behind the walker (the largest angle), on the left the smallest.
+            first_met[street] = min(first_met.get(street, 360.0), -angle if right else angle)
+        sides = set().union(*sides_of.values())
+        if len(first_met) < len(streets) or not sides:
+            return streets, 1, "both", None
+        if len(sides) == 1:
+            return [streets[index] for index in sorted(first_met, key=first_met.get)], arms, sides.pop(), None
+        ways = graph.edge_way
+        along_road = (bool(graph.way_is_road[ways[arriving % edge_count]])
+                      and graph.street_key(int(ways[arriving % edge_count])) == graph.street_key(
+                          int(ways[leaving % edge_count])))
+        one_sided = {side for street_sides in sides_of.values() if len(street_sides) == 1 for side in street_sides}
+        if not along_road or one_sided != {"left", "right"}:
+            return streets, 1, "both", None
+        said = [next(iter(sides_of[i])) if len(sides_of[i]) == 1 else "both" for i in range(len(streets))]
+        return streets, 1, "both", said
 
     @classmethod
     def build(cls, graph: WalkGraph) -> ArcTable:

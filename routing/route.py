@@ -64,6 +64,8 @@ class Crossing:
     tactile_paving: str
     island: str
     kerb: str
+    arms: int = 1  # separate crossings here: each arm of a junction whose crossed arms all lie on one side
+    arms_side: str = "both"  # left or right: every arm crossed lies on that side of the walk
 
 
 @dataclass

@@ -109,7 +109,11 @@ def openapi_document() -> dict[str, Any]:
                 "distance_m": {"type": "number"}, "streets": {"type": "array"}, "mapped": {"type": "boolean"},
                 "control": {"type": "string", "enum": ["traffic_signals", "zebra", "marked", "unmarked", "unknown"]},
                 "signals": _TRI, "acoustic_signal": _TRI, "vibration": _TRI, "button_operated": _TRI,
-                "tactile_paving": _TRI, "island": _TRI}},
+                "tactile_paving": _TRI, "island": _TRI,
+                "arms": {"type": "integer", "minimum": 1,
+                         "description": "Separate crossings here: each arm of a junction whose arms all lie on one "
+                                        "side of the walk"},
+                "arms_side": {"type": "string", "enum": ["left", "right", "both"]}}},
             "Route": {"type": "object",
                       "required": ["route_id", "distance_m", "duration_s", "geometry", "crossings", "steps",
                                    "data_gaps", "explanation", "instructions"],

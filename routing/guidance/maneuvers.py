@@ -13,13 +13,15 @@ between them and at most RUN_GAP_M apart, can be told as one "driveways" maneuve
 
 One message per spot (`at_spots`): the maneuvers said at a verbosity that lie less than SPOT_M after the first of
 them are told together, the most important first (a turn, then crossings, then the rest, arriving last). Turns at
-one spot are one net turn: a right-then-left zigzag across a street is the crossing and straight on.
+one spot are one net turn: a right-then-left zigzag across a street is the crossing and straight on. Turns at the
+start's spot are the direction to set off in ("Gehen Sie nach Südosten auf der Fischerstraße.", not "Gehen Sie nach
+Nordwesten ... Kehren Sie um.").
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -63,6 +65,7 @@ class Maneuver:
     angle_deg: float | None = None
     clock: int | None = None  # 1..12: the direction as on a clock face, 12 straight ahead
     compass: str | None = None
+    bearing_deg: float | None = None  # depart: the first direction, degrees clockwise from north
     crossing: dict[str, Any] | None = None  # driveways: count, length_m, highway, distances_m, node_osm_ids
     steps: dict[str, Any] | None = None
     barrier: str | None = None
@@ -80,6 +83,10 @@ class Maneuver:
 # The order in which the maneuvers of one spot are told: what to do, then what is crossed, then what is there.
 _SPOT_ORDER = {"depart": 0, "turn": 1, "continue": 1, "fork": 1, "cross": 2, "driveways": 2, "steps": 3, "elevator": 3,
                "barrier": 4, "warning": 4, "enter": 5, "bridge": 5, "tunnel": 5, "landmark": 6, "arrive": 9}
+
+
+# What may lie between the start and a turn in the start's spot without it having to be said first.
+_SAID_WITH_DEPART = frozenset({"depart", "landmark", "enter", "bridge", "tunnel"})
 
 
 @dataclass
@@ -125,6 +132,13 @@ def _spot(group: list[Maneuver]) -> Spot:
     ways_taken = ("turn", "continue", "fork")
     turns = [m for m in group if m.type in ways_taken]
     spot = Spot([m for m in group if m.type not in ways_taken])
+    start = next((i for i, m in enumerate(spot.maneuvers) if m.type == "depart"), None)
+    if start is not None and turns and all(t.type != "fork" for t in turns) and not any(
+            m.type not in _SAID_WITH_DEPART and m.distance_m <= turns[0].distance_m for m in spot.maneuvers):
+        # A turn a few metres from the start, with nothing to pass before it, is no turn to make but the way to set
+        # off (a fork stays: which of two ways close together to take is not told by a direction alone).
+        spot.maneuvers[start] = _set_off_after(spot.maneuvers[start], turns)
+        turns = []
     if len(turns) > 1:
         net = (sum(t.angle_deg or 0.0 for t in turns) + 180) % 360 - 180
         first, last = turns[0], turns[-1]
@@ -138,6 +152,18 @@ def _spot(group: list[Maneuver]) -> Spot:
                               clock=clock(net))]
     spot.maneuvers = sorted(turns + spot.maneuvers, key=lambda m: _SPOT_ORDER[m.type])
     return spot
+
+
+def _set_off_after(depart: Maneuver, turns: list[Maneuver]) -> Maneuver:
+    """The departure in the direction and onto the way the route takes after the turns at its start."""
+    net = sum(t.angle_deg or 0.0 for t in turns)
+    bearing = ((depart.bearing_deg or 0.0) + net) % 360
+    last = turns[-1]
+    turned = replace(depart, street=last.street, way=last.way, compass=compass(bearing), bearing_deg=round(bearing, 1))
+    if depart.angle_deg is not None:
+        relative = (depart.angle_deg + net + 180) % 360 - 180
+        turned.angle_deg, turned.clock, turned.modifier = round(relative, 1), clock(relative), modifier(relative)
+    return turned
 
 
 def modifier(angle: float) -> str:
@@ -292,17 +318,19 @@ UNKNOWN_CROSSING_FACTS = ("control", "acoustic_signal", "tactile_paving")
 
 def crossing_unknowns(route: Route) -> dict[str, Any]:
     """How many of the route's crossings lack a fact that matters for safety, and which facts are lacking (a
-    crossing's control, the acoustic signal of its lights, its tactile paving)."""
-    lacking, facts = 0, set()
+    crossing's control, the acoustic signal of its lights, its tactile paving). Arms of one junction on one side of
+    the walk count one each: each is a road with cars to cross."""
+    lacking, total, facts = 0, 0, set()
     for crossing in route.crossings:
+        total += crossing.arms
         missing = {"control"} if crossing.control == "unknown" else set()
         if crossing.control == "traffic_signals" and crossing.acoustic_signal == "unknown":
             missing.add("acoustic_signal")
         if crossing.tactile_paving == "unknown":
             missing.add("tactile_paving")
-        lacking += bool(missing)
+        lacking += crossing.arms if missing else 0
         facts |= missing
-    return {"crossings": len(route.crossings), "lacking": lacking,
+    return {"crossings": total, "lacking": lacking,
             "facts": [fact for fact in UNKNOWN_CROSSING_FACTS if fact in facts]}
 
 
@@ -316,7 +344,7 @@ def _depart(route: Route, edges: list, heading_deg: float | None) -> Maneuver:
     # The first piece that has a length: a start snapped onto a junction walks a piece of no length first.
     first = next((edge for edge in edges if edge.length_m >= EDGE_POINT_M), edges[0])
     maneuver = Maneuver("depart", 0.0, lat, lon, street=first.name, way=first.highway, compass=compass(bearing),
-                        angle_deg=None)
+                        bearing_deg=round(bearing, 1), angle_deg=None)
     if heading_deg is not None and math.isfinite(heading_deg):
         relative = (bearing - heading_deg + 180) % 360 - 180
         maneuver.angle_deg = round(relative, 1)

@@ -17,8 +17,13 @@ Rules:
   named road crossed.
 - Driveways (routing.guidance.maneuvers.driveway_runs): at brief and normal a run of unnamed service roads of
   which nothing is known is one sentence at the first ("Auf den nächsten 200 Metern überqueren Sie 6 Zufahrten,
-  ohne Angaben."); detailed says each. Crossings at one spot with nothing more to say than their main sentence,
-  said alike, are one sentence ("Überqueren Sie die Wagnerstraße und die Rußgasse, ohne Angaben.").
+  ohne Angaben."); detailed says each. Arms of one junction that all lie on one side of the walk (routing.costs)
+  are separate crossings, said in the order met ("Überqueren Sie nacheinander den Ulmenweg, die Birkenstraße und
+  die Ahornstraße, ohne Angaben."), with their number where a street has several carriageways there. Walking
+  along a road past streets on both sides, the walker crosses only those on the sidewalk walked: "Überqueren Sie
+  die Albrechtstraße links oder die Wormser Straße rechts, ohne Angaben." Crossings
+  at one spot with nothing more to say than their main sentence, said alike, are one sentence ("Überqueren Sie
+  die Wagnerstraße und die Rußgasse, ohne Angaben.").
 - Unknown facts that matter for safety are said as unknown, once: the departure tells how many crossings lack
   their control, the acoustic signal at lights or tactile paving (normal and detailed); a crossing of which nothing
   is known is "ohne Angaben" / "no data" at normal; only detailed says every crossing's unknowns in full; brief
@@ -26,9 +31,13 @@ Rules:
   are unknown only when detailed. Known facts are always said. Nothing ever says when to cross: the walker judges that.
 - Distances: 5 m steps under 100 m, 10 m steps above, "weniger als 10 Meter" below 10 m; with a step length, in
   paces instead ("etwa 170 Schritte"), rounded alike.
-- An instruction followed by THEN_MIN_M or more of walking to the next one ends with "Dann 120 Meter weiter." /
-  "Then walk on for 120 metres." (a sentence of its own, so it reads the same after any instruction); after a run
-  of driveways, counted from the last of them.
+- An instruction followed by THEN_MIN_M (by verbosity: 300 m brief, 200 m normal, 80 m detailed) or more of walking
+  to the next one ends with "Dann 240 Meter weiter." / "Then walk on for 240 metres." (a sentence of its own, so it
+  reads the same after any instruction); after a run of driveways, counted from the last of them. Shorter walks
+  are not said: the next instruction's early message comes soon and tells its distance.
+- A turn or fork that keeps the walker on the street walked is said without the street's name ("Biegen Sie links
+  ab."), but when detailed ("... und bleiben Sie auf der Marktstraße."): the name was said when the walker turned
+  into it.
 - A crossing of the same named streets as the crossing before is said with "noch einmal" / "again"; a landmark
   said within LANDMARK_REPEAT_M before is not said again.
 - No maneuver's text is longer than MAX_CHARS, no message of one spot longer than MAX_SPOT_CHARS: the walk on
@@ -52,7 +61,10 @@ from routing.route import round_metres
 
 VERBOSITIES = ("brief", "normal", "detailed")
 SHORT_M = 10  # below this a distance is "less than 10 metres" (or paces)
-THEN_MIN_M = 80.0  # an instruction followed by at least this much walking says how far to go on
+# An instruction followed by at least this much walking says how far to go on, by verbosity. Below it the next
+# instruction's early message ("In 40 Metern: ...") follows soon and tells its distance; the walk on is said where
+# the walker would otherwise go long without a word.
+THEN_MIN_M = {"brief": 300.0, "normal": 200.0, "detailed": 80.0}
 CONFIRM_GAP_M = 80.0  # normal verbosity: a stretch longer than this gets one landmark to confirm the position
 LANDMARK_REPEAT_M = 100.0  # the same landmark within this distance is said once
 BIG_ROAD_LANES = 3  # normal verbosity says the size of a crossed road from this many lanes (or a main road)
@@ -213,8 +225,8 @@ def instructions(maneuvers: list[Maneuver], lang: str, options: WordingOptions =
     """The instructions of a route in walking order, worded in `lang` ("de" or "en"): one per spot."""
     words = _words(lang)
     spots = at_spots(_choose(maneuvers, options.verbosity))
-    if options.verbosity == "normal":
-        # A change of name while walking straight on, with nothing else there, is no instruction at normal.
+    if options.verbosity != "detailed":
+        # A change of name while walking straight on, with nothing else there, is no instruction but when detailed.
         spots = [spot for spot in spots if not spot.straight_on_only]
     writer = _Writer(words, lang, options)
     result = []
@@ -225,7 +237,7 @@ def instructions(maneuvers: list[Maneuver], lang: str, options: WordingOptions =
         walk_on = None if then_m is None else then_m - max(
             (m.crossing or {}).get("length_m", 0.0) if m.type == "driveways" else 0.0 for m in spot.maneuvers)
         then = words["then"].format(distance=say_distance(walk_on, lang, options)) \
-            if walk_on is not None and walk_on >= THEN_MIN_M else ""
+            if walk_on is not None and walk_on >= THEN_MIN_M[options.verbosity] else ""
         first = min(spot.maneuvers, key=lambda m: m.distance_m)
         lead = spot.lead
         result.append(Instruction(
@@ -239,7 +251,7 @@ def instructions(maneuvers: list[Maneuver], lang: str, options: WordingOptions =
 def _fit(parts: list[tuple[str, int]], limit: int = MAX_CHARS) -> str:
     """The text of the parts, dropping the least important ones while it is longer than `limit`."""
     text = _finish(part for part, _ in parts)
-    while len(text) > limit:
+    while len(text) > limit and parts:
         rank = max(rank for _, rank in parts)
         if rank == _KEEP:
             break
@@ -431,8 +443,9 @@ class _Writer:
     def _turn(self, m: Maneuver) -> list[tuple[str, int]]:
         templates = self.w["turn"]
         street, way = m.street or "", m.way or ""
-        stays = bool(street) and street == self.street
-        plain = not street and way == self.way and not self.street
+        same = bool(street) and street == self.street
+        stays = same and self.detailed  # the street kept is named again only when detailed
+        plain = (not street and way == self.way and not self.street) or (same and not self.detailed)
         self._walk_on(m)
         if m.modifier == "uturn":
             if plain:
@@ -454,8 +467,9 @@ class _Writer:
         """Keep left or right where another way goes on nearly as straight: to stay on the street, or into another."""
         templates = self.w["fork"]
         street, way = m.street or "", m.way or ""
-        stays = bool(street) and street == self.street
-        plain = not street and not self.street and way == self.way
+        same = bool(street) and street == self.street
+        stays = same and self.detailed  # the street kept is named again only when detailed
+        plain = (not street and not self.street and way == self.way) or (same and not self.detailed)
         self._walk_on(m)
         side = self.w["keep"][m.modifier or "keep_left"]
         if plain:
@@ -465,7 +479,12 @@ class _Writer:
         return [(templates["into"].format(keep=side, into=_street(street, way, "into", self.lang)), _KEEP)]
 
     def _continue(self, m: Maneuver) -> list[tuple[str, int]]:
+        """Straight on into a way of another name; nothing below detailed when the walker was last told of the
+        same way (a stretch of another name between them was not said)."""
+        same = (m.street or "", m.way or "") == (self.street, self.way)
         self._walk_on(m)
+        if same and not self.detailed:
+            return []
         return [(self.w["continue"].format(into=_street(m.street or "", m.way or "", "into", self.lang)), _KEEP)]
 
     # -------------------------------------------------------------------------------------- crossings
@@ -479,6 +498,8 @@ class _Writer:
         facts = m.crossing or {}
         streets = facts.get("streets") or []
         objects: list[str] = []
+        # By the side of the walk, where a walk along a road passes streets on both sides (see ArcTable._arms).
+        by_side: dict[str, list[str]] = {"both": [], "left": [], "right": []}
         names = sorted({street.get("name") or "" for street in streets})
         for street in streets:
             name = speakable(street.get("name") or "", self.lang)
@@ -490,14 +511,27 @@ class _Writer:
                 said = self._road(street.get("highway"))
             if said not in objects:
                 objects.append(said)
+            side = by_side[street.get("side", "both")]
+            if said not in side:
+                side.append(said)
         if remember:
             self.crossed_before, self.crossed = self.crossed, names
         again = bool(names) and "" not in names and names == self.crossed_before
         streets_said = join_names(objects, self.lang) if objects else w["no_street"]
+        if by_side["left"] and by_side["right"]:  # the walker crosses the streets on the sidewalk's side only
+            sided = w["by_side"].format(left=join_names(by_side["left"], self.lang),
+                                        right=join_names(by_side["right"], self.lang))
+            always = join_names(by_side["both"], self.lang)
+            streets_said = f"{always} {self.w['and']} {sided}" if always else sided
+        arms = facts.get("arms", 1)
+        if arms > 1:  # arms of one junction on the walker's side: each its own crossing, said how many
+            template = w["arms"] if arms == len(objects) else w["arms_counted"]
+            streets_said = template.format(count=arms, streets=streets_said)
         # Lights at the junction are said as such; they do not tell that the walker's crossing has a light.
         junction = facts.get("control", "unknown") == "unknown" and facts.get("signals") == "yes"
         control = w["controls"].get("junction_signals" if junction else facts.get("control", "unknown"), "")
-        lanes = self._lanes(streets[0]) if "size" in allowed and len(streets) == 1 and streets[0].get("name") else ""
+        lanes = self._lanes(streets[0]) if "size" in allowed and len(streets) == 1 and arms == 1 and \
+            streets[0].get("name") else ""
         slots = {"streets": streets_said, "control": control, "again": w["again"] if again else "", "lanes": lanes}
         nothing_known = not control and facts.get("tactile_paving", "unknown") == "unknown" and \
             facts.get("island", "unknown") == "unknown"

@@ -27,7 +27,8 @@ FAR_AWAY = {"lat": 49.62, "lon": 7.7690}  # about 20 km north of the extract
 STEPS_ORIGIN = {"lat": 49.43236, "lon": 7.78408}
 STEPS_DESTINATION = {"lat": 49.43526, "lon": 7.78621}
 CROSSING_KEYS = {"distance_m", "lat", "lon", "node_osm_id", "streets", "mapped", "control", "signals",
-                 "acoustic_signal", "vibration", "button_operated", "tactile_paving", "island", "kerb"}
+                 "acoustic_signal", "vibration", "button_operated", "tactile_paving", "island", "kerb", "arms",
+                 "arms_side"}
 
 
 @pytest.fixture(scope="module")

@@ -34,18 +34,19 @@ def planner(cache_dir) -> Planner:
 
 SCENES = {
     # A turn, the crossing right after it at a pedestrian light with sound, and the pedestrian zone beyond it:
-    # one message, turn first, named after the street beyond the crossing's few metres of footway.
+    # one message, turn first, named after the street beyond the crossing's few metres of footway. The 95 m to the
+    # end are said only when detailed (the walk on is said from 200 m at normal).
     "turn_cross_enter": ((-50, 4), (0, -90), {
         "de": [
             "Gehen Sie nach Osten auf dem Fußweg. Zur einzigen Querung fehlen Angaben zu Bodenindikatoren.",
             "Biegen Sie rechts in die Marktstraße ab und überqueren Sie die Eisenbahnstraße an der Ampel. Die Ampel "
-            "hat ein Blindensignal. Sie betreten einen Fußgängerbereich. Dann 95 Meter weiter.",
+            "hat ein Blindensignal. Sie betreten einen Fußgängerbereich.",
             "Sie haben Ihr Ziel erreicht.",
         ],
         "en": [
             "Walk east along the footway. For the one crossing, there is no data on tactile paving.",
             "Turn right onto Marktstraße and cross Eisenbahnstraße at the traffic lights. The lights have an "
-            "acoustic signal. You enter a pedestrian area. Then walk on for 95 metres.",
+            "acoustic signal. You enter a pedestrian area.",
             "You have arrived.",
         ],
     }),
@@ -126,6 +127,73 @@ SCENES = {
             "You have arrived.",
         ],
     }),
+    # Walking along Gartenstraße past a junction where three streets leave on the right: each is a road with cars
+    # of its own, so a walker on that side crosses three roads, in the order met, and the route counts three.
+    "arms_on_one_side": ((5920, 0), (6080, 0), {
+        "de": [
+            "Gehen Sie nach Osten auf der Gartenstraße. Zu allen 3 Querungen fehlen Angaben zu Ampel oder "
+            "Bodenindikatoren.",
+            "Überqueren Sie nacheinander den Ulmenweg, die Birkenstraße und die Ahornstraße, ohne Angaben.",
+            "Sie haben Ihr Ziel erreicht.",
+        ],
+        "en": [
+            "Walk east along Gartenstraße. For all 3 crossings, there is no data on traffic lights or tactile paving.",
+            "Cross Ulmenweg, Birkenstraße and Ahornstraße one after another, no data.",
+            "You have arrived.",
+        ],
+    }),
+    # A turn at a junction that keeps the walker on the named footway: at normal without the name said again. Steps
+    # up with their count and handrail, a bollard, and a destination 15 m to the left of the way.
+    "stay_steps_bollard": ((7000, 50), (7130, 15), {
+        "de": [
+            "Gehen Sie nach Süden auf dem Lindenweg.",
+            "Biegen Sie links ab.",
+            "Gehen Sie die Treppe mit 12 Stufen hinauf. Es gibt einen Handlauf.",
+            "Achtung, Poller.",
+            "Sie haben Ihr Ziel erreicht. Es liegt links, 15 Meter vom Weg entfernt.",
+        ],
+        "en": [
+            "Walk south along Lindenweg.",
+            "Turn left.",
+            "Go up a flight of 12 steps. There is a handrail.",
+            "Caution, bollard.",
+            "You have arrived. Your destination is on your left, 15 metres from the path.",
+        ],
+    }),
+    # A zebra crossing with tactile paving and an island (all known: no unknowns summary), then 400 m of footway:
+    # the shop nearest the middle confirms the position, and the 250 m from there to the living street are said.
+    "zebra_landmark_shared_space": ((8000, 50), (8000, -440), {
+        "de": [
+            "Gehen Sie nach Süden auf dem Fußweg.",
+            "Überqueren Sie die Schulstraße am Zebrastreifen. Es gibt Bodenindikatoren und eine Mittelinsel.",
+            "Geschäft Bäckerei Klein links. Dann 250 Meter weiter.",
+            "Sie betreten einen verkehrsberuhigten Bereich. Hier fahren auch Autos, im Schritttempo.",
+            "Sie haben Ihr Ziel erreicht.",
+        ],
+        "en": [
+            "Walk south along the footway.",
+            "Cross Schulstraße at the zebra crossing. There is tactile paving and a traffic island.",
+            "Shop Bäckerei Klein on your left. Then walk on for 250 metres.",
+            "You enter a shared street. Cars also drive here, at walking pace.",
+            "You have arrived.",
+        ],
+    }),
+    # Walking along Hauptstraße (no sidewalk mapped) past Nordstraße on the left and Südstraße on the right: the
+    # walker crosses the one on the side walked, not both.
+    "side_streets_both_sides": ((8920, 0), (9080, 0), {
+        "de": [
+            "Gehen Sie nach Osten auf der Hauptstraße. Zur einzigen Querung fehlen Angaben zu Ampel oder "
+            "Bodenindikatoren.",
+            "Überqueren Sie die Nordstraße links oder die Südstraße rechts, ohne Angaben.",
+            "Sie haben Ihr Ziel erreicht.",
+        ],
+        "en": [
+            "Walk east along Hauptstraße. For the one crossing, there is no data on traffic lights or tactile "
+            "paving.",
+            "Cross Nordstraße on the left or Südstraße on the right, no data.",
+            "You have arrived.",
+        ],
+    }),
 }
 
 
@@ -145,7 +213,7 @@ def test_verbosity_levels_differ(planner: Planner) -> None:
     assert said["brief"] == [
         "Gehen Sie nach Osten auf dem Fußweg.",
         "Biegen Sie rechts in die Marktstraße ab und überqueren Sie die Eisenbahnstraße an der Ampel. Die Ampel hat "
-        "ein Blindensignal. Dann 95 Meter weiter.",
+        "ein Blindensignal.",
         "Sie haben Ihr Ziel erreicht.",
     ]
     assert said["detailed"] == [
@@ -166,3 +234,13 @@ def test_verbosity_levels_differ(planner: Planner) -> None:
         "zebra crossing or tactile paving.",
         "You have arrived.",
     ]
+
+
+def test_turn_on_the_same_street_detailed(planner: Planner) -> None:
+    """Only detailed says again the name of the street a turn keeps the walker on."""
+    start, end, _ = SCENES["stay_steps_bollard"]
+    said = {lang: [i.text for i in plan_route(planner, at(*start), at(*end), "blind", lang=lang,
+                                              wording=WordingOptions(verbosity="detailed")).instructions]
+            for lang in ("de", "en")}
+    assert said["de"][1] == "Biegen Sie links ab und bleiben Sie auf dem Lindenweg."
+    assert said["en"][1] == "Turn left, staying on Lindenweg."

@@ -149,9 +149,12 @@ def test_turn(street: str, way: str, modifier: str, de: str, en: str) -> None:
 def test_turn_keeping_the_street_or_the_way() -> None:
     start = m("depart", street="Fackelstraße", way="pedestrian", compass="north")
     stay = m("turn", 10, street="Fackelstraße", way="pedestrian", modifier="left", clock=9)
-    assert [i.text for i in instructions([start, stay], "de")][1] == \
+    # The street kept is named again only when detailed: it was said when the walker turned into it.
+    assert [i.text for i in instructions([start, stay], "de")][1] == "Biegen Sie links ab."
+    assert [i.text for i in instructions([start, stay], "en")][1] == "Turn left."
+    assert [i.text for i in instructions([start, stay], "de", DETAILED)][1] == \
         "Biegen Sie links ab und bleiben Sie auf der Fackelstraße."
-    assert [i.text for i in instructions([start, stay], "en")][1] == "Turn left, staying on Fackelstraße."
+    assert [i.text for i in instructions([start, stay], "en", DETAILED)][1] == "Turn left, staying on Fackelstraße."
     footway = m("depart", street="", way="footway", compass="north")
     turn = m("turn", 10, street="", way="footway", modifier="sharp_right", clock=4)
     assert instructions([footway, turn], "de")[1].text == "Biegen Sie scharf rechts ab."
@@ -166,9 +169,11 @@ def test_fork() -> None:
     stay = m("fork", 50, street="Hohenecker Straße", way="secondary", modifier="keep_right", angle_deg=8.0, clock=12)
     into = m("fork", 50, street="Pirmasenser Straße", way="pedestrian", modifier="keep_left", angle_deg=-12.0,
              clock=12)
-    assert instructions([start, stay], "de")[1].text == \
+    assert instructions([start, stay], "de")[1].text == "Halten Sie sich rechts."
+    assert instructions([start, stay], "en")[1].text == "Keep right."
+    assert instructions([start, stay], "de", DETAILED)[1].text == \
         "Halten Sie sich rechts, um auf der Hohenecker Straße zu bleiben."
-    assert instructions([start, stay], "en")[1].text == "Keep right to stay on Hohenecker Straße."
+    assert instructions([start, stay], "en", DETAILED)[1].text == "Keep right to stay on Hohenecker Straße."
     assert instructions([start, into], "de", BRIEF)[1].text == \
         "Halten Sie sich links und gehen Sie in die Pirmasenser Straße."
     assert instructions([start, into], "en")[1].text == "Keep left onto Pirmasenser Straße."
@@ -201,9 +206,9 @@ def test_continue() -> None:
         "Continue straight onto Marktstraße and cross Parkstraße, no data."]
     # Left out, it leaves the walk on from the instruction before to the one after.
     route = [m("depart", 0, street="Fackelstraße", way="pedestrian", compass="east"), straight,
-             m("arrive", 120, side="ahead", offset_m=0.0)]
+             m("arrive", 240, side="ahead", offset_m=0.0)]
     assert [i.text for i in instructions(route, "de")] == [
-        "Gehen Sie nach Osten auf der Fackelstraße. Dann 120 Meter weiter.", "Sie haben Ihr Ziel erreicht."]
+        "Gehen Sie nach Osten auf der Fackelstraße. Dann 240 Meter weiter.", "Sie haben Ihr Ziel erreicht."]
 
 
 # ---------------------------------------------------------------------------------------------- crossings
@@ -305,14 +310,14 @@ def test_a_driveway_with_a_known_fact_breaks_the_run() -> None:
     route = [m("depart", 0, street="", way="footway", compass="north"), driveway(20), driveway(65),
              driveway(110, tactile_paving="yes"), driveway(160), driveway(205),
              m("landmark", 230, landmark={"kind": "bus_stop", "name": "Parkstraße", "side": "left"}), driveway(250),
-             m("arrive", 400, side="ahead", offset_m=0.0)]
+             m("arrive", 460, side="ahead", offset_m=0.0)]
     assert [i.text for i in instructions(route, "de")] == [
         "Gehen Sie nach Norden auf dem Fußweg.",
         "Auf den nächsten 45 Metern überqueren Sie 2 Zufahrten, ohne Angaben.",
         "Überqueren Sie eine Zufahrt. Es gibt Bodenindikatoren.",
         "Auf den nächsten 45 Metern überqueren Sie 2 Zufahrten, ohne Angaben.",
         "Bushaltestelle Parkstraße links.",
-        "Überqueren Sie eine Zufahrt, ohne Angaben. Dann 150 Meter weiter.",
+        "Überqueren Sie eine Zufahrt, ohne Angaben. Dann 210 Meter weiter.",
         "Sie haben Ihr Ziel erreicht.",
     ]
 
@@ -539,8 +544,8 @@ def test_landmarks_by_verbosity() -> None:
              landmark(170, "entrance", ""), m("arrive", 200, side="ahead", offset_m=0.0)]
     kinds = {options.verbosity: [i.text for i in instructions(route, "de", options)]
              for options in (BRIEF, NORMAL, DETAILED)}
-    assert kinds["brief"] == ["Gehen Sie nach Osten auf der Fackelstraße. Dann 200 Meter weiter.",
-                              "Sie haben Ihr Ziel erreicht."]
+    # Brief says the walk on from 300 m only.
+    assert kinds["brief"] == ["Gehen Sie nach Osten auf der Fackelstraße.", "Sie haben Ihr Ziel erreicht."]
     # A bus stop always; in each stretch over 80 m one named landmark nearest its middle; a stop said twice once.
     assert kinds["normal"] == ["Gehen Sie nach Osten auf der Fackelstraße.",
                                "Geschäft Depot links.",
@@ -556,20 +561,25 @@ def test_then_is_said_when_the_next_instruction_is_far() -> None:
     route = [m("depart", street="Fackelstraße", way="pedestrian", compass="east"),
              m("turn", 20, street="Marktstraße", way="pedestrian", modifier="left", clock=9),
              m("enter", 20, area="pedestrian_zone", street="Marktstraße", way="pedestrian"),
-             m("turn", 143, street="Stiftsplatz", way="pedestrian", modifier="right", clock=3),
-             m("arrive", 150, side="ahead", offset_m=0.0)]
+             m("turn", 243, street="Stiftsplatz", way="pedestrian", modifier="right", clock=3),
+             m("arrive", 250, side="ahead", offset_m=0.0)]
     said = instructions(route, "de")
     assert [i.text for i in said] == [
         "Gehen Sie nach Osten auf der Fackelstraße.",
-        "Biegen Sie links in die Marktstraße ab. Sie betreten einen Fußgängerbereich. Dann 120 Meter weiter.",
+        "Biegen Sie links in die Marktstraße ab. Sie betreten einen Fußgängerbereich. Dann 220 Meter weiter.",
         "Biegen Sie rechts auf den Stiftsplatz ab. Sie haben Ihr Ziel erreicht.",
     ]
-    assert [i.then_m for i in said] == [20.0, 123.0, None]
+    assert [i.then_m for i in said] == [20.0, 223.0, None]
     assert [i.type for i in said] == ["depart", "turn", "arrive"]
     assert instructions(route, "en")[1].text == \
-        "Turn left onto Marktstraße. You enter a pedestrian area. Then walk on for 120 metres."
+        "Turn left onto Marktstraße. You enter a pedestrian area. Then walk on for 220 metres."
     assert instructions(route, "de", PACES)[1].text.endswith(
-        "Sie betreten einen Fußgängerbereich. Dann etwa 180 Schritte weiter.")
+        "Sie betreten einen Fußgängerbereich. Dann etwa 320 Schritte weiter.")
+    # A walk on of 123 m is said only when detailed: at normal the next instruction's early message tells it.
+    route[3].distance_m, route[4].distance_m = 143, 150
+    assert instructions(route, "de")[1].text == "Biegen Sie links in die Marktstraße ab. Sie betreten einen Fußgängerbereich."
+    assert instructions(route, "de", DETAILED)[1].text == (
+        "Biegen Sie links in die Marktstraße ab. Sie betreten einen Fußgängerbereich. Dann 120 Meter weiter.")
 
 
 def test_one_message_per_spot() -> None:
@@ -585,7 +595,7 @@ def test_one_message_per_spot() -> None:
         "Gehen Sie nach Osten auf der Fackelstraße.",
         "Biegen Sie rechts in die Marktstraße ab und überqueren Sie die Eisenbahnstraße an der Ampel. Die Ampel hat "
         "ein Blindensignal. Sie betreten einen Fußgängerbereich.",
-        "Achtung, Poller. Dann 90 Meter weiter.",
+        "Achtung, Poller.",
         "Sie haben Ihr Ziel erreicht.",
     ]
     assert said[1].type == "turn" and said[1].distance_m == 35
@@ -605,9 +615,9 @@ def test_a_zigzag_across_a_street_is_one_crossing() -> None:
              m("turn", 150, street="Parkstraße", way="residential", modifier="left", angle_deg=-80.0, clock=9),
              m("arrive", 200, side="ahead", offset_m=0.0)]
     for lang, crossed, turned in (
-            ("de", "Überqueren Sie die Donnersbergstraße am Zebrastreifen. Dann 100 Meter weiter.",
+            ("de", "Überqueren Sie die Donnersbergstraße am Zebrastreifen.",
              "Biegen Sie links in die Parkstraße ab."),
-            ("en", "Cross Donnersbergstraße at the zebra crossing. Then walk on for 100 metres.",
+            ("en", "Cross Donnersbergstraße at the zebra crossing.",
              "Turn left onto Parkstraße.")):
         said = instructions(route, lang)
         assert [i.text for i in said][1:3] == [crossed, turned]
@@ -615,8 +625,8 @@ def test_a_zigzag_across_a_street_is_one_crossing() -> None:
     sharp = [m("depart", street="", way="footway", compass="south"),
              m("turn", 50, street="", way="service", modifier="right", angle_deg=50.0, clock=2),
              m("turn", 53, street="Parkstraße", way="residential", modifier="right", angle_deg=45.0, clock=2),
-             m("arrive", 200, side="ahead", offset_m=0.0)]
-    assert instructions(sharp, "de")[1].text == "Biegen Sie rechts in die Parkstraße ab. Dann 150 Meter weiter."
+             m("arrive", 260, side="ahead", offset_m=0.0)]
+    assert instructions(sharp, "de")[1].text == "Biegen Sie rechts in die Parkstraße ab. Dann 210 Meter weiter."
 
 
 def test_instruction_fields() -> None:
@@ -725,3 +735,57 @@ def test_benchmark_routes_other_options(bench_maneuvers, options: WordingOptions
             assert len(_crossings_said(said)) == len(route.crossings)
             for i in said:
                 assert i.text.strip() and len(i.text) <= (MAX_SPOT_CHARS if i.also else MAX_CHARS), i.text
+
+
+def test_a_turn_at_the_start_is_the_way_to_set_off() -> None:
+    """A turn a few metres from the start (a start snapped just past a corner) is not "walk north-west ... turn
+    around": the walker sets off the way the route goes after it. With steps before the turn it stays a turn."""
+    route = [m("depart", 0, street="", way="footway", compass="northwest", bearing_deg=315.0),
+             m("turn", 3, street="Fischerstraße", way="residential", modifier="uturn", angle_deg=180.0, clock=6),
+             m("arrive", 100, side="ahead", offset_m=0.0)]
+    assert [i.text for i in instructions(route, "de")] == [
+        "Gehen Sie nach Südosten auf der Fischerstraße.", "Sie haben Ihr Ziel erreicht."]
+    assert [i.text for i in instructions(route, "en")] == ["Walk southeast along Fischerstraße.", "You have arrived."]
+    steps = m("steps", 0, street="", way="steps", steps={"direction": "down", "step_count": None, "handrail": "yes"})
+    said = instructions([route[0], steps, route[1], route[2]], "de")[0].text
+    assert said.startswith("Gehen Sie nach Nordwesten auf dem Fußweg.")
+    assert "Kehren Sie um und gehen Sie auf der Fischerstraße weiter." in said
+
+
+def test_straight_on_into_the_street_already_said_is_not_said_again() -> None:
+    """A stretch of another name passed straight on is not said below detailed, so straight on back into the
+    street walked is no news: only the crossing there is said."""
+    route = [m("depart", 0, street="Pariser Straße", way="primary", compass="east"),
+             m("continue", 100, street="Georg-Rittersbacher-Platz", way="pedestrian", modifier="straight"),
+             m("continue", 150, street="Pariser Straße", way="primary", modifier="straight"),
+             m("cross", 152, crossing=crossing(streets=[{"name": "", "highway": "service"}], control="unknown",
+                                               signals="unknown")),
+             m("arrive", 180, side="ahead", offset_m=0.0)]
+    assert [i.text for i in instructions(route, "de")] == [
+        "Gehen Sie nach Osten auf der Pariser Straße.", "Überqueren Sie eine Zufahrt, ohne Angaben.",
+        "Sie haben Ihr Ziel erreicht."]
+    assert [i.text for i in instructions(route, "en")][1] == "Cross an access road, no data."
+    assert [i.text for i in instructions(route, "de", DETAILED)][1:3] == [
+        "Gehen Sie geradeaus weiter auf den Georg-Rittersbacher-Platz.",
+        "Gehen Sie geradeaus weiter in die Pariser Straße und überqueren Sie eine Zufahrt. Ob es eine Ampel, einen "
+        "Zebrastreifen oder Bodenindikatoren gibt, ist nicht bekannt."]
+
+
+def test_arms_of_one_junction_on_one_side() -> None:
+    """Arms of one junction all on the walker's side are separate crossings: each street named in the order met,
+    and the number of carriageways said where a street has more than one (a dual carriageway)."""
+    three = crossing(streets=[{"name": "Ulmenweg", "highway": "residential"},
+                              {"name": "Birkenstraße", "highway": "residential"},
+                              {"name": "", "highway": "service"}], control="unknown", signals="unknown",
+                     arms=3, arms_side="right")
+    assert say(m("cross", 10, crossing=three)) == (
+        "Überqueren Sie nacheinander den Ulmenweg, die Birkenstraße und eine Zufahrt, ohne Angaben.")
+    assert say(m("cross", 10, crossing=three), "en") == (
+        "Cross Ulmenweg, Birkenstraße and an access road one after another, no data.")
+    dual = crossing(streets=[{"name": "Trippstadter Straße", "highway": "secondary", "lanes": 4}], control="unknown",
+                    signals="unknown", arms=2, arms_side="left")
+    # The lanes of the whole street are not said for one of its carriageways.
+    assert say(m("cross", 10, crossing=dual)) == (
+        "Überqueren Sie nacheinander 2 Fahrbahnen: die Trippstadter Straße, ohne Angaben.")
+    assert say(m("cross", 10, crossing=dual), "en") == (
+        "Cross 2 carriageways one after another: Trippstadter Straße, no data.")
