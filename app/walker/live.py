@@ -19,7 +19,8 @@ from flask_sock import ConnectionClosed, Sock
 
 from app.core.errors import frame_error
 from app.core.language import Language, current_language, resolve
-from app.walker.planning import RouteStore, StoredRoute, parse_route_request, plan_and_store, replan
+from app.core.inputs import validate
+from app.walker.planning import RouteFields, RouteStore, StoredRoute, plan_and_store, replan, route_request
 from app.walker.speech import Prerender, audio_url
 from routing.errors import LotseError
 from routing.matching import WalkNetwork
@@ -108,7 +109,7 @@ class LiveConnection:
             if stored.request.language != language and "lang" in message:
                 stored = replan(self.app, stored, language=language)
         else:
-            stored = plan_and_store(self.app, parse_route_request(message, language, "bad_field", allowed=None))
+            stored = plan_and_store(self.app, route_request(validate(RouteFields, message, code="bad_field"), language))
         self.stored = stored
         self.language = stored.request.language
         index = self.app.extensions["lotse.index"]
