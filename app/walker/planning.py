@@ -17,7 +17,7 @@ from app.core.language import Language
 from app.core.usage import route_planned
 from routing.guidance.wording import VERBOSITIES, WordingOptions
 from routing.plan import plan_route
-from routing.profiles import DEFAULT_PROFILE, PROFILES, Preferences
+from routing.profiles import DEFAULT_PROFILE, PROFILES, Preferences, preference_choices, preference_limits
 from routing.route import Route
 from routing.spatial import check_coordinate
 
@@ -54,10 +54,15 @@ class GuidanceOptions(BaseModel):
 
 def _preferences_schema() -> dict[str, Any]:
     """The `prefs` object as `Preferences` declares it (the planner checks it: `bad_preference`)."""
-    kinds = {"str": "string", "float": "number", "bool": "boolean"}
-    properties: dict[str, Any] = {name: {"type": kinds[str(kind)]} for name, kind in Preferences.__annotations__.items()}
-    properties["steps"]["enum"] = ["use", "avoid", "never"]
-    properties["unknown"]["enum"] = ["optimistic", "cautious"]
+    properties: dict[str, Any] = {}
+    for name, kind in Preferences.__annotations__.items():
+        if str(kind) == "str":
+            properties[name] = {"type": "string", "enum": list(preference_choices(name))}
+        elif str(kind) == "bool":
+            properties[name] = {"type": "boolean"}
+        else:
+            low, high = preference_limits(name)
+            properties[name] = {"type": "number", "minimum": low, "maximum": high}
     return {"type": "object", "additionalProperties": False, "properties": properties}
 
 
