@@ -191,10 +191,10 @@ def _map_paths(bbox: dict[str, Any], zoom: dict[str, Any], geojson: dict[str, An
 
 
 def _staff_paths() -> dict[str, Any]:
-    from app.community.reports import ReportQuery
+    from app.community.reports import BBOX_PATTERN, ReportQuery
     from app.core.inputs import query_parameters
 
-    bbox = _query("bbox", {"type": "string"}, "south,west,north,east in degrees")
+    bbox = _query("bbox", {"type": "string", "pattern": BBOX_PATTERN}, "south,west,north,east in degrees")
     zoom = _query("zoom", {"type": "integer", "minimum": 10, "maximum": 20, "default": 16}, "The map's zoom level")
     geojson = {"description": "A GeoJSON FeatureCollection", "content": {"application/geo+json": {}}}
     return {
