@@ -54,9 +54,14 @@ def lotse_server(env: dict[str, str], log: Path, osm: Path = CENTRE_OSM) -> Iter
         wait_until_healthy(process, base, log, timeout_s=120)
         yield Server(base, log, process)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
+
+
+def stop(process: subprocess.Popen) -> None:
+    """End a server: politely, then for sure."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

@@ -20,14 +20,19 @@ def _said_texts(page, since: int = 0) -> list[dict]:
     return said(page)[since:]
 
 
-def test_guidance_continues_offline_and_resumes_online(open_app):
-    page = open_app("de", service_workers="allow")
+def _guide_online(page) -> tuple[dict, list]:
+    """Plan to the destination, start guidance, wait for the departure and the server; the route and its points."""
     choose_destination(page)
     route = plan(page)
     page.click("#start-guidance")
     wait_said(page, route["instructions"][0]["text"], politeness="assertive")
     page.wait_for_function("document.getElementById('connection').textContent.startsWith('Verbunden')")
-    points = route_points(route)
+    return route, route_points(route)
+
+
+def test_guidance_continues_offline_and_resumes_online(open_app):
+    page = open_app("de", service_workers="allow")
+    route, points = _guide_online(page)
     offline_from, online_from = int(len(points) * 0.3), int(len(points) * 0.75)
     walk(page, points[:offline_from])
 
@@ -71,12 +76,7 @@ def test_guidance_continues_offline_and_resumes_online(open_app):
 
 def test_a_walk_resumes_after_the_server_forgot_its_route(open_app, live_server):
     page = open_app("de")
-    choose_destination(page)
-    route = plan(page)
-    page.click("#start-guidance")
-    wait_said(page, route["instructions"][0]["text"], politeness="assertive")
-    page.wait_for_function("document.getElementById('connection').textContent.startsWith('Verbunden')")
-    points = route_points(route)
+    route, points = _guide_online(page)
     walk(page, points[: len(points) // 3])
     page.context.set_offline(True)
     wait_said(page, "Offline – Führung läuft auf dem Gerät weiter", politeness="assertive")
