@@ -131,3 +131,18 @@ def test_a_flood_and_a_restart_do_not_end_a_walk(env, tmp_path):
         assert heard[-1]["arrived"] is True
         phone.close()
     assert "Traceback" not in log.read_text(errors="replace")
+
+
+def test_a_forgotten_route_not_yet_walked_starts_with_the_departure(env, tmp_path):
+    with lotse_server(env, tmp_path / "server.log") as server:
+        phone = Phone(server.base)
+        phone.send({"type": "start", "route_id": "0123456789abcdef", "from": ORIGIN, "to": DESTINATION, "lang": "en"})
+        started = phone.receive()
+        assert started["type"] == "started" and started["route"]["route_id"] != "0123456789abcdef"
+        departure = phone.receive()
+        assert departure["type"] == "instruction" and departure["instruction_index"] == 0
+        assert departure["text"] == started["route"]["instructions"][0]["text"]
+        phone.send({"type": "start", "route_id": "0123456789abcdef", "to": DESTINATION, "progress_m": 10})
+        assert phone.receive() == {"type": "error", "code": "bad_field",
+                                   "message": "The field “from” is missing or has a value that is not allowed."}
+        phone.close()
