@@ -53,8 +53,8 @@ _ROUTE_ERRORS = ("bad_json (not a JSON object), bad_request (naming the field), 
 
 def openapi_document() -> dict[str, Any]:
     """Build the document from the views' models and the pages' list."""
-    from app.walker.api import GeocodeQuery, PositionQuery
     from app.core.inputs import query_parameters
+    from app.walker.api import GeocodeQuery, PositionQuery
 
     return {
         "openapi": "3.1.0",

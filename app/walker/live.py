@@ -18,8 +18,8 @@ from flask import current_app
 from flask_sock import ConnectionClosed, Sock
 
 from app.core.errors import frame_error
-from app.core.language import Language, current_language, resolve
 from app.core.inputs import validate
+from app.core.language import Language, current_language, resolve
 from app.walker.planning import RouteFields, RouteStore, StoredRoute, plan_and_store, replan, route_request
 from app.walker.speech import Prerender, audio_url
 from routing.errors import LotseError

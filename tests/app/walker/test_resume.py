@@ -116,7 +116,8 @@ def test_a_flood_and_a_restart_do_not_end_a_walk(env, tmp_path):
         progress = phone.walk(new, 0.0, 150.0)[-1]
         assert progress["on_route"] and progress["remaining_m"] == pytest.approx(new["distance_m"] - 150, abs=20)
         assert len(phone.said) > said  # the walk goes on: the next turns are said
-        here = {"distance_m": 150.0, **dict(zip(("lat", "lon"), _walker_for(new).latlon(*_walker_for(new).at(150)[:2])))}
+        line = _walker_for(new)
+        here = {"distance_m": 150.0, **dict(zip(("lat", "lon"), line.latlon(*line.at(150)[:2]), strict=True))}
     assert "Traceback" not in log.read_text(errors="replace")
 
     # Another process (a restart, or the next one behind a balancer) has never seen the route.
