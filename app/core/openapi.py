@@ -196,7 +196,9 @@ def _staff_paths() -> dict[str, Any]:
 
     bbox = _query("bbox", {"type": "string", "pattern": BBOX_PATTERN}, "south,west,north,east in degrees")
     zoom = _query("zoom", {"type": "integer", "minimum": 10, "maximum": 20, "default": 16}, "The map's zoom level")
-    geojson = {"description": "A GeoJSON FeatureCollection", "content": {"application/geo+json": {}}}
+    geojson = {"description": "A GeoJSON FeatureCollection (sent as application/json)", "content": {
+        "application/json": {"schema": {"type": "object", "required": ["type", "features"], "properties": {
+            "type": {"const": "FeatureCollection"}, "features": {"type": "array"}}}}}}
     return {
         "/api/gaps": {"get": {
             "summary": "Accessibility gaps in the map data, most urgent first",
