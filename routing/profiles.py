@@ -41,6 +41,17 @@ class Preferences:
 
 _CHOICES = {"steps": ("use", "avoid", "never"), "unknown": ("optimistic", "cautious")}
 _LIMITS = {"max_detour": (1.0, 5.0), "walking_speed_mps": (0.2, 3.0)}
+_NUMBER_LIMITS = (0.0, 10_000.0)  # any other number: a penalty in metres or a factor
+
+
+def preference_choices(key: str) -> tuple[str, ...] | None:
+    """The values a named-value preference may take (None for booleans and numbers)."""
+    return _CHOICES.get(key)
+
+
+def preference_limits(key: str) -> tuple[float, float]:
+    """The range a numeric preference must lie in."""
+    return _LIMITS.get(key, _NUMBER_LIMITS)
 
 PROFILES: dict[str, Preferences] = {
     "blind": Preferences(
@@ -103,7 +114,7 @@ def _check_value(key: str, kind: str, value: Any) -> Any:
     number = finite_number(value)
     if number is None:
         raise PreferenceError(f"{key} must be a finite number", name=key)
-    low, high = _LIMITS.get(key, (0.0, 10_000.0))
+    low, high = preference_limits(key)
     if not low <= number <= high:
         raise PreferenceError(f"{key} must be between {low:g} and {high:g}", name=key)
     return number

@@ -12,7 +12,7 @@ from functools import cached_property
 
 import numpy as np
 import shapely
-from pyproj import Transformer
+from pyproj import Geod, Transformer
 
 from routing import settings
 from routing.errors import CoordinateError, OffMapError
@@ -21,6 +21,7 @@ from routing.graph import WalkGraph
 # Segments this much farther than the nearest are as near: two ways drawn over the same nodes (a pedestrian way and
 # a service road on one square) lie at one distance, give or take rounding.
 _TIE_M = 1e-3
+_GEOD = Geod(ellps="WGS84")
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,7 @@ class EdgeIndex:
         point = shapely.Point(x, y)
         found, distances = self._tree.query_nearest(point, max_distance=limit, return_distance=True, all_matches=False)
         if len(found) == 0:
-            distance = self._distance_anywhere(x, y)
+            distance = self._distance_anywhere(x, y, lat_f, lon_f)
             raise OffMapError(self._off_map_message(distance, lat_f, lon_f, limit), distance_m=distance, limit_m=limit)
         segment = self._first_of_equally_near(point, float(distances[0]))
         dx, dy = self._dx[segment], self._dy[segment]
@@ -168,9 +169,14 @@ class EdgeIndex:
         ways = self.graph.way_osm_id[self.graph.edge_way[edges]]
         return int(near[np.lexsort((near, edges, ways))[0]])
 
-    def _distance_anywhere(self, x: float, y: float) -> float:
-        nearest = self._tree.query_nearest(shapely.Point(x, y), return_distance=True, all_matches=False)
-        return float(nearest[1][0])
+    def _distance_anywhere(self, x: float, y: float, lat: float, lon: float) -> float:
+        if math.isfinite(x) and math.isfinite(y):
+            nearest = self._tree.query_nearest(shapely.Point(x, y), return_distance=True, all_matches=False)
+            if len(nearest[1]):
+                return float(nearest[1][0])
+        # Too far for the map's projection (another continent): along the Earth to the map's centre.
+        south, west, north, east = self.bounds
+        return float(_GEOD.inv(lon, lat, (west + east) / 2, (south + north) / 2)[2])
 
     @staticmethod
     def _off_map_message(distance: float, lat: float, lon: float, limit: float) -> str:

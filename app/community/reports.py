@@ -191,11 +191,16 @@ class NewReport(Body):
     valid_until: Text | None = None  # default: the type's usual validity
 
 
+_DEGREES = r"-?[0-9]{1,3}(\.[0-9]{1,12})?"
+BBOX_PATTERN = f"^{_DEGREES},{_DEGREES},{_DEGREES},{_DEGREES}$"  # the document's form of what parse_bbox reads
+
+
 class ReportQuery(Query):
     lat: Number | None = Field(None, description="With lon: reports within radius_m, nearest first")
     lon: Number | None = Field(None, description="See lat")
     radius_m: Annotated[float, Field(gt=0, le=RADIUS_MAX_M, allow_inf_nan=False)] = 500.0
-    bbox: str | None = Field(None, description="south,west,north,east in degrees")
+    bbox: str | None = Field(None, description="south,west,north,east in degrees",
+                             json_schema_extra={"pattern": BBOX_PATTERN})
     status: Literal[STATUSES] = "active"
     type: str | None = Field(None, description="One or more report types, comma-separated")
     work_status: Literal[WORK_STATUSES] | None = None

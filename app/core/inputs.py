@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from flask import Flask, request
 from flask.json.provider import DefaultJSONProvider
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic.json_schema import GenerateJsonSchema
 from werkzeug.routing import IntegerConverter
 
 from routing.errors import LotseError
@@ -148,6 +149,20 @@ def query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
     return parameters
 
 
+class AbsentNotNull(GenerateJsonSchema):
+    """JSON Schema of a body whose optional fields are left out rather than sent as null (null is taken as absent,
+    but the document offers only the value's own type)."""
+
+    def nullable_schema(self, schema: Any) -> dict[str, Any]:
+        return self.generate_inner(schema["schema"])
+
+    def default_schema(self, schema: Any) -> dict[str, Any]:
+        json_schema = super().default_schema(schema)
+        if json_schema.get("default", 0) is None:
+            del json_schema["default"]
+        return json_schema
+
+
 def parse_body(model: type[Model], codes: dict[str, str] | None = None) -> Model:
     """The request's JSON body as `model`: 400 `bad_json` for anything but a JSON object, else as `validate`."""
     body = request.get_json(silent=True)
@@ -156,13 +171,14 @@ def parse_body(model: type[Model], codes: dict[str, str] | None = None) -> Model
     return validate(model, body, codes)
 
 
-def validate(model: type[Model], data: dict[str, Any], codes: dict[str, str] | None = None) -> Model:
-    """`data` as `model`, or a 400 naming the first field that is wrong (code `bad_request`, or the one `codes`
-    gives for that field)."""
+def validate(model: type[Model], data: dict[str, Any], codes: dict[str, str] | None = None,
+             code: str = "bad_request") -> Model:
+    """`data` as `model`, or a 400 naming the first field that is wrong (code `code`, or the one `codes` gives for
+    that field)."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         error = exc.errors()[0]
         field = ".".join(str(part) for part in error["loc"]) or "body"
-        code = (codes or {}).get(str(error["loc"][0]) if error["loc"] else "", "bad_request")
+        code = (codes or {}).get(str(error["loc"][0]) if error["loc"] else "", code)
         raise LotseError(f'"{field}": {error["msg"]}', code=code, field=field) from None

@@ -1,55 +1,76 @@
-"""The OpenAPI 3.1 document of the REST API. The volunteer API's bodies come from the pydantic models the views
-parse them with (`app.core.inputs`), so what is documented is what is accepted; every error is the `Error` object,
-an oversized body included (400 `too_large`: the API answers every bad input with 400)."""
+"""The OpenAPI 3.1 document of every HTTP path: the REST API, the pages, the PWA's files and the live socket's
+upgrade (its messages are in docs/protocol.md). Bodies and query strings come from the pydantic models the views
+parse them with (`app.core.inputs`), so what is documented is what is accepted; every error is the `Error` object
+with one of the codes of `data/messages`, an oversized body included (400 `too_large`: the API answers every bad
+input with 400)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from app.core.language import MESSAGES_DIR
 from routing.phrases import LANGUAGES
-from routing.profiles import PROFILES, Preferences
 
-_POSITION = {
-    "type": "object",
-    "required": ["lat", "lon"],
-    "properties": {"lat": {"type": "number", "minimum": -90, "maximum": 90},
-                   "lon": {"type": "number", "minimum": -180, "maximum": 180}},
-}
-_ERROR = {
-    "type": "object",
-    "required": ["error"],
-    "properties": {"error": {"type": "object", "required": ["code", "message"],
-                             "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}},
-}
+
+def _error_schema() -> dict[str, Any]:
+    """`{"error": {"code", "message"}}`; the codes are those with a message (the English table lists them all)."""
+    codes = sorted(json.loads((MESSAGES_DIR / "en.json").read_text(encoding="utf-8")))
+    return {"type": "object", "required": ["error"], "properties": {"error": {
+        "type": "object", "required": ["code", "message"],
+        "properties": {"code": {"type": "string", "enum": codes},
+                       "message": {"type": "string", "description": "In the request's language"}}}}}
+
 _TRI = {"type": "string", "enum": ["yes", "no", "unknown"]}
 
 
-def _error_responses() -> dict[str, Any]:
+def _error_responses(codes: str = "bad_request (naming the field), bad_coordinate, off_map") -> dict[str, Any]:
     body = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
-    return {"400": {"description": "Bad input, in the request's language (code too_large: a body over 64 KB)",
+    return {"400": {"description": f"Bad input, in the request's language: {codes}; too_large (a body over 64 KB)",
                     "content": body},
-            "default": {"description": "Any other error, e.g. 429 with Retry-After", "content": body}}
+            "429": {"description": "rate_limited: too many requests from this address (Retry-After)",
+                    "content": body},
+            "default": {"description": "Any other error (internal: a bug, logged)", "content": body}}
+
+
+_HEALTH = {"type": "object", "required": ["status", "graph", "attribution", "profiles"], "properties": {
+    "status": {"const": "ok"}, "attribution": {"type": "string"},
+    "graph": {"type": "object", "properties": {"source": {"type": ["string", "null"]},
+                                               "graph_version": {"type": ["integer", "string", "null"]},
+                                               "nodes": {"type": "integer"}, "edges": {"type": "integer"}}},
+    "profiles": {"type": "object", "description": "Profile names, the default and named preference values"}}}
+_GEOCODE_RESULTS = {"type": "object", "required": ["results"], "properties": {"results": {
+    "type": "array", "maxItems": 20, "items": {"type": "object", "required": ["id", "name", "kind", "kind_label",
+                                                                               "lat", "lon"],
+                                               "properties": {"id": {"type": "string"}, "name": {"type": "string"},
+                                                              "kind": {"type": "string"},
+                                                              "kind_label": {"type": "string"},
+                                                              "lat": {"type": "number"}, "lon": {"type": "number"}}}}}}
+_ROUTE_ERRORS = ("bad_json (not a JSON object), bad_request (naming the field), bad_coordinate, off_map, "
+                 "bad_preference (profile or prefs), no_route_no_connection, no_route_blocked, no_route_detour_limit, "
+                 "no_route_same_place")
 
 
 def openapi_document() -> dict[str, Any]:
-    """Build the document; preference names and types come from `Preferences` so they cannot drift."""
-    pref_types = {"str": "string", "float": "number", "bool": "boolean"}
-    preferences = {field: {"type": pref_types[str(kind)]} for field, kind in Preferences.__annotations__.items()}
-    preferences["steps"]["enum"] = ["use", "avoid", "never"]
-    preferences["unknown"]["enum"] = ["optimistic", "cautious"]
+    """Build the document from the views' models and the pages' list."""
+    from app.core.inputs import query_parameters
+    from app.walker.api import GeocodeQuery, PositionQuery
+
     return {
         "openapi": "3.1.0",
         "info": {"title": "Lotse API", "version": "0.1.0",
                  "description": "Walking routes for blind and visually impaired people. Map data © OpenStreetMap "
-                                "contributors, ODbL."},
+                                "contributors, ODbL. Live guidance: the WebSocket /ws/guide, docs/protocol.md."},
         "paths": {
-            "/api/health": {"get": {"summary": "Status and loaded map", "responses": {"200": {"description": "OK"}}}},
+            "/api/health": {"get": {"summary": "Status, the loaded map and the profiles a route may be planned with",
+                                    "responses": {"200": {"description": "OK", "content": {"application/json": {
+                                        "schema": _HEALTH}}}}}},
             "/api/snap": {"get": {
                 "summary": "Nearest walkable way to a position",
-                "parameters": [{"name": name, "in": "query", "required": True, "schema": {"type": "number"}}
-                               for name in ("lat", "lon")] + [
-                    {"name": "lang", "in": "query", "schema": {"type": "string", "enum": list(LANGUAGES)}}],
-                "responses": {"200": {"description": "The snapped position and the way's facts"},
+                "parameters": query_parameters(PositionQuery),
+                "responses": {"200": {"description": "The snapped position and the way's facts", "content": {
+                    "application/json": {"schema": {"type": "object", "required": ["snap", "edge"], "properties": {
+                        "snap": {"type": "object"}, "edge": {"type": "object"}}}}}},
                               **_error_responses()},
             }},
             "/api/route": {"post": {
@@ -57,17 +78,13 @@ def openapi_document() -> dict[str, Any]:
                 "requestBody": {"required": True, "content": {"application/json": {
                     "schema": {"$ref": "#/components/schemas/RouteRequest"}}}},
                 "responses": {"200": {"description": "The route", "content": {"application/json": {
-                    "schema": {"$ref": "#/components/schemas/Route"}}}}, **_error_responses()},
+                    "schema": {"$ref": "#/components/schemas/Route"}}}}, **_error_responses(_ROUTE_ERRORS)},
             }},
             "/api/geocode": {"get": {
                 "summary": "Destinations from the loaded map: addresses, streets, stops, shops, named places",
-                "parameters": [
-                    {"name": "q", "in": "query", "required": True, "schema": {"type": "string", "maxLength": 100}},
-                    {"name": "lat", "in": "query", "schema": {"type": "number"}},
-                    {"name": "lon", "in": "query", "schema": {"type": "number"}},
-                    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 20}},
-                    {"name": "lang", "in": "query", "schema": {"type": "string", "enum": list(LANGUAGES)}}],
-                "responses": {"200": {"description": "`results`: id, name, kind, kind_label, lat, lon"},
+                "parameters": query_parameters(GeocodeQuery),
+                "responses": {"200": {"description": "At most 20 places, nearest first when lat and lon are given",
+                                      "content": {"application/json": {"schema": _GEOCODE_RESULTS}}},
                               **_error_responses()},
             }},
             "/api/speech": {"get": {
@@ -75,36 +92,23 @@ def openapi_document() -> dict[str, Any]:
                 "parameters": [
                     {"name": "text", "in": "query", "required": True, "schema": {"type": "string", "maxLength": 500}},
                     {"name": "lang", "in": "query", "schema": {"type": "string", "enum": list(LANGUAGES)}}],
-                "responses": {"200": {"description": "audio/mpeg or audio/wav"}, **_error_responses(),
-                              "503": {"description": "No speech engine works; speak the text on the device"}},
+                "responses": {"200": {"description": "Audio; the engine in X-Speech-Engine", "content": {
+                    "audio/mpeg": {}, "audio/wav": {}}}, **_error_responses("bad_request (naming the field)"),
+                              "503": {"description": "speech_unavailable: no engine works or all are busy "
+                                                     "(Retry-After); speak the text on the device",
+                                      "content": {"application/json": {
+                                          "schema": {"$ref": "#/components/schemas/Error"}}}}},
             }},
-            "/api/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OK"}}}},
+            "/api/openapi.json": {"get": {"summary": "This document", "responses": {"200": {
+                "description": "OpenAPI 3.1", "content": {"application/json": {"schema": {"type": "object"}}}}}}},
             **_staff_paths(),
             **_volunteer_paths(),
+            **_page_paths(),
         },
         "components": {"schemas": {
             **_model_schemas(),
-            "Error": _ERROR,
+            "Error": _error_schema(),
             "Gap": _GAP,
-            "Position": _POSITION,
-            "RouteRequest": {
-                "type": "object",
-                "required": ["from", "to"],
-                "additionalProperties": False,
-                "properties": {
-                    "from": {"$ref": "#/components/schemas/Position"},
-                    "to": {"$ref": "#/components/schemas/Position"},
-                    "profile": {"type": "string", "enum": list(PROFILES), "default": "blind"},
-                    "prefs": {"type": "object", "additionalProperties": False, "properties": preferences},
-                    "lang": {"type": "string", "enum": list(LANGUAGES), "default": LANGUAGES[0]},
-                    "heading_deg": {"type": "number", "minimum": 0, "maximum": 360,
-                                    "description": "The walker's heading, for a clock-face departure"},
-                    "guidance": {"type": "object", "additionalProperties": False, "properties": {
-                        "verbosity": {"type": "string", "enum": ["brief", "normal", "detailed"]},
-                        "clock_face": {"type": "boolean"},
-                        "step_length_m": {"type": "number", "minimum": 0.3, "maximum": 1.5}}},
-                },
-            },
             "Crossing": {"type": "object", "properties": {
                 "distance_m": {"type": "number"}, "streets": {"type": "array"}, "mapped": {"type": "boolean"},
                 "control": {"type": "string", "enum": ["traffic_signals", "zebra", "marked", "unmarked", "unknown"]},
@@ -191,12 +195,14 @@ def _map_paths(bbox: dict[str, Any], zoom: dict[str, Any], geojson: dict[str, An
 
 
 def _staff_paths() -> dict[str, Any]:
-    from app.community.reports import ReportQuery
+    from app.community.reports import BBOX_PATTERN, ReportQuery
     from app.core.inputs import query_parameters
 
-    bbox = _query("bbox", {"type": "string"}, "south,west,north,east in degrees")
+    bbox = _query("bbox", {"type": "string", "pattern": BBOX_PATTERN}, "south,west,north,east in degrees")
     zoom = _query("zoom", {"type": "integer", "minimum": 10, "maximum": 20, "default": 16}, "The map's zoom level")
-    geojson = {"description": "A GeoJSON FeatureCollection", "content": {"application/geo+json": {}}}
+    geojson = {"description": "A GeoJSON FeatureCollection (sent as application/json)", "content": {
+        "application/json": {"schema": {"type": "object", "required": ["type", "features"], "properties": {
+            "type": {"const": "FeatureCollection"}, "features": {"type": "array"}}}}}}
     return {
         "/api/gaps": {"get": {
             "summary": "Accessibility gaps in the map data, most urgent first",
@@ -257,9 +263,14 @@ def _models() -> dict[str, Any]:
 
 
 def _model_schemas() -> dict[str, Any]:
+    from app.core.inputs import AbsentNotNull
+    from app.walker.planning import RouteBody
+
     schemas = {}
-    for name, model in _models().items():
-        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    models = [(name, model, {}) for name, model in _models().items()]
+    models.append(("RouteRequest", RouteBody, {"schema_generator": AbsentNotNull}))
+    for name, model, options in models:
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}", **options)
         schemas.update(schema.pop("$defs", {}))
         schemas[name] = schema
     return schemas
@@ -310,4 +321,61 @@ def _volunteer_paths() -> dict[str, Any]:
                                           query_parameters(QuestQuery))},
         "/api/quests/answer": {"post": _operation("Answer a quest; two agreeing volunteers make a fact",
                                                   "QuestAnswer", ("200",), ("400", "401", "403", "404", "409"))},
+    }
+
+
+# ------------------------------------------------------------------ pages, the PWA's files and the live socket
+def _page(summary: str, content: str = "text/html", staff: bool = True,
+          parameters: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    responses: dict[str, Any] = {"200": {"description": "OK", "content": {content: {}}}}
+    if staff:
+        responses["302"] = {"description": "Not logged in: to /staff/login?next=..."}
+        responses["403"] = {"description": "Logged in, not staff (an HTML page)", "content": {"text/html": {}}}
+    responses["404"] = {"description": "No such page or file", "content": {content: {}, "application/json": {
+        "schema": {"$ref": "#/components/schemas/Error"}}}}
+    return {"summary": summary, "parameters": parameters or [], "responses": responses}
+
+
+def _page_paths() -> dict[str, Any]:
+    """What a browser loads: the PWA, the staff pages and their downloads (HTML forms post with a csrf_token field),
+    and the WebSocket's upgrade."""
+    from app.core.inputs import ID_MAX
+
+    fmt = [{"name": "fmt", "in": "path", "required": True, "schema": {"type": "string", "enum": ["csv", "geojson"]}}]
+    report_id = [{"name": "report_id", "in": "path", "required": True,
+                  "schema": {"type": "integer", "minimum": 1, "maximum": ID_MAX}}]
+    form = {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {"type": "object"}}}}
+    login = _page("The staff login form", staff=False)
+    login_post = dict(_page("Log in: to `next` (a /staff path) or the overview", staff=False), requestBody=form)
+    login_post["responses"]["303"] = {"description": "Logged in"}
+    detail_post = dict(_page("Change a report's workflow, resolve or reject it", parameters=report_id),
+                       requestBody=form)
+    detail_post["responses"]["303"] = {"description": "Saved: back to the report"}
+    return {
+        "/": {"get": _page("The walker's app (PWA)", staff=False)},
+        "/sw.js": {"get": _page("The PWA's service worker (no-cache)", "text/javascript", staff=False)},
+        "/manifest.webmanifest": {"get": _page("The PWA's manifest", "application/manifest+json", staff=False)},
+        "/static/{filename}": {"get": _page("The PWA's files", "application/octet-stream", staff=False, parameters=[
+            {"name": "filename", "in": "path", "required": True, "schema": {"type": "string"}}])},
+        "/ws/guide": {"get": {
+            "summary": "Live guidance: a WebSocket of JSON text frames (messages in docs/protocol.md)",
+            "parameters": [{"name": "lang", "in": "query", "schema": {"type": "string", "enum": list(LANGUAGES)}}],
+            "responses": {"101": {"description": "Switching to the WebSocket"},
+                          "400": {"description": "Not a WebSocket upgrade"}}}},
+        "/staff/login": {"get": login, "post": login_post},
+        "/staff/logout": {"post": {"summary": "Log out (form with csrf_token)", "requestBody": form,
+                                   "responses": {"303": {"description": "To the login page"},
+                                                 "403": {"description": "csrf_failed"}}}},
+        "/staff/": {"get": _page("Overview: gaps, coverage, reports")},
+        "/staff/gaps": {"get": _page("Gaps, with the filters of /api/gaps and `page`")},
+        "/staff/map": {"get": _page("The gap map")},
+        "/staff/reports": {"get": _page("Reports, with status, type, work status and date filters")},
+        "/staff/reports/{report_id}": {"get": _page("One report with its votes and audit log",
+                                                    parameters=report_id), "post": detail_post},
+        "/staff/export/gaps.{fmt}": {"get": _page("Every gap with the page's filters, CSV or GeoJSON",
+                                                  "application/octet-stream", parameters=fmt)},
+        "/staff/export/reports.{fmt}": {"get": _page("Every report with the page's filters, CSV or GeoJSON",
+                                                     "application/octet-stream", parameters=fmt)},
+        "/staff/export/facts.osc": {"get": _page("Accepted quest answers as osmChange (404 osm_file_missing without "
+                                                 "the map's OSM file)", "application/xml")},
     }

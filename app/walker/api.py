@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import threading
 from dataclasses import asdict
+from typing import Annotated, Any
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify
+from pydantic import AfterValidator, Field, model_validator
 
-from app.core.inputs import ascii_int
+from app.core.inputs import Query, Text, parse_body, parse_query
 from app.core.language import current_language
 from app.core.openapi import openapi_document
-from app.walker.planning import parse_route_request, plan_and_store
-from routing.errors import LotseError
+from app.walker.planning import RouteBody, plan_and_store, route_request
+from routing.errors import CoordinateError
 from routing.geocoder import MAX_QUERY_CHARS, Geocoder
 from routing.graph import WalkGraph
 from routing.profiles import profile_choices
@@ -21,6 +23,41 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 _GEOCODER_LOCK = threading.Lock()
 
 ATTRIBUTION = "© OpenStreetMap contributors, ODbL 1.0 (openstreetmap.org/copyright)"
+
+
+GEOCODE_RESULTS = (1, 20)  # a limit outside is taken as the nearest of these
+
+
+class PositionQuery(Query):
+    """`lat` and `lon` in a query string, in ASCII ("٤٩" is not a number here), checked as coordinates: anything
+    wrong with them is `bad_coordinate`."""
+
+    lat: Annotated[float, Field(ge=-90, le=90)]
+    lon: Annotated[float, Field(ge=-180, le=180)]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _coordinates(cls, data: dict[str, Any]) -> dict[str, Any]:
+        lat, lon = data.get("lat"), data.get("lon")
+        if lat is None and lon is None and not cls.model_fields["lat"].is_required():
+            return data  # an optional position, not given
+        if not all(isinstance(text, str) and text.isascii() for text in (lat, lon)):
+            raise CoordinateError("Latitude and longitude must be ASCII numbers")
+        lat, lon = check_coordinate(lat, lon)
+        return {**data, "lat": lat, "lon": lon}
+
+
+def _not_blank(text: str) -> str:
+    if not text.strip():
+        raise ValueError("a search text")
+    return text
+
+
+class GeocodeQuery(PositionQuery):
+    q: Annotated[Text, Field(min_length=1, max_length=MAX_QUERY_CHARS), AfterValidator(_not_blank)]
+    lat: Annotated[float, Field(ge=-90, le=90, description="With lon: nearest first")] | None = None
+    lon: Annotated[float, Field(ge=-180, le=180)] | None = None
+    limit: Annotated[int, Field(ge=0, le=10**9, description="Results, at most 20")] = 8
 
 
 def graph() -> WalkGraph:
@@ -51,7 +88,8 @@ def health():
 @bp.get("/snap")
 def snap():
     """The nearest walkable way to `lat`, `lon`: the edge's street and facts, the foot point and the distance."""
-    result = edge_index().snap(request.args.get("lat"), request.args.get("lon"))
+    query = parse_query(PositionQuery)
+    result = edge_index().snap(query.lat, query.lon)
     walk_graph = graph()
     return jsonify(snap=asdict(result), edge=walk_graph.edge_attributes(result.edge))
 
@@ -60,33 +98,23 @@ def snap():
 def route():
     """Plan a route: `{"from": {"lat", "lon"}, "to": {...}, "profile", "prefs", "lang", "heading_deg", "guidance"}`
     → the described route with its instructions."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise LotseError("The body must be a JSON object", field="body", code="bad_json")
-    stored = plan_and_store(current_app, parse_route_request(body, current_language()))
+    stored = plan_and_store(current_app, route_request(parse_body(RouteBody), current_language()))
     return jsonify(stored.route.to_dict())
 
 
 @bp.get("/geocode")
 def geocode():
     """Destinations matching `q` from the loaded map (addresses, streets, stops, shops, named places)."""
-    query = request.args.get("q", "")
-    if not query.strip() or len(query) > MAX_QUERY_CHARS:
-        raise LotseError(f"q must have 1 to {MAX_QUERY_CHARS} characters", field="q")
-    near = None
-    if request.args.get("lat") is not None or request.args.get("lon") is not None:
-        near = check_coordinate(request.args.get("lat"), request.args.get("lon"))
-    limit = ascii_int(request.args.get("limit", "8"), 0, 10**9)
-    if limit is None:
-        raise LotseError("limit must be a whole number", field="limit")
-    limit = min(max(limit, 1), 20)
+    query = parse_query(GeocodeQuery)
+    near = None if query.lat is None else (query.lat, query.lon)
+    limit = min(max(query.limit, GEOCODE_RESULTS[0]), GEOCODE_RESULTS[1])
     words = current_language().phrases
     labels = words["geocoder"]
     kinds = words["guidance"]["landmark_kinds"]
     results = [
         {"id": place.id, "name": place.name, "kind": place.kind, "lat": place.lat, "lon": place.lon,
          "kind_label": labels.get(place.kind) or kinds.get(place.kind, [labels["place"]])[0] or labels["place"]}
-        for place in geocoder().search(query, near, limit)
+        for place in geocoder().search(query.q, near, limit)
     ]
     return jsonify(results=results)
 

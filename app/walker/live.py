@@ -18,8 +18,9 @@ from flask import current_app
 from flask_sock import ConnectionClosed, Sock
 
 from app.core.errors import frame_error
+from app.core.inputs import validate
 from app.core.language import Language, current_language, resolve
-from app.walker.planning import RouteStore, StoredRoute, parse_route_request, plan_and_store, replan
+from app.walker.planning import RouteFields, RouteStore, StoredRoute, plan_and_store, replan, route_request
 from app.walker.route_store import route_store
 from app.walker.speech import Prerender, audio_url
 from routing.errors import LotseError
@@ -100,21 +101,28 @@ class LiveConnection:
     def _on_start(self, message: dict[str, Any]) -> None:
         language = resolve(message.get("lang"), self.language, "bad_message")
         store: RouteStore = self.app.extensions["lotse.routes"]
+        replanned = False  # the route id was unknown: a new route from where the walker is
         if "route_id" in message:
             if not isinstance(message["route_id"], str):
                 raise LotseError("route_id must be a string", code="bad_field", field="route_id")
             stored = store.get(message["route_id"])
-            if stored is None:
+            if stored is None and "to" not in message:
                 raise LotseError("No route with this id (plan it again)", code="unknown_route")
-            if stored.request.language != language and "lang" in message:
+            if stored is None:  # evicted, or planned by another process: the destination is enough
+                stored, replanned = self._plan(message, language), True
+            elif stored.request.language != language and "lang" in message:
                 stored = replan(self.app, stored, language=language)
         else:
-            stored = plan_and_store(self.app, parse_route_request(message, language, "bad_field", allowed=None))
+            stored = self._plan(message, language)
         self.stored = stored
         self.language = stored.request.language
         index = self.app.extensions["lotse.index"]
         progress = message.get("progress_m")
-        if progress is not None:
+        if replanned and progress is not None:
+            # Under way: the new route starts here, so nothing passed is on it; its ids are new, so the phone's
+            # `said` cannot name them (the phone carries them over itself, docs/protocol.md).
+            progress, said = 0.0, set()
+        elif progress is not None:
             progress = _number(message, "progress_m", 0, stored.route.distance_m + 1.0)  # JSON rounds to 0.1 m
             said = _said(message, stored.route.route_id)
         self.session = GuidanceSession(stored.route, stored.route.instructions, index.project, self.language.code,
@@ -131,6 +139,10 @@ class LiveConnection:
             if self.prerendering is not None:
                 self.prerendering.cancel()
             self.prerendering = speech.prerender([i.text for i in stored.route.instructions], self.language.code)
+
+    def _plan(self, message: dict[str, Any], language: Language) -> StoredRoute:
+        """The route a `start` describes (`from`, `to`, `profile`, `prefs`, `guidance`), planned and stored."""
+        return plan_and_store(self.app, route_request(validate(RouteFields, message, code="bad_field"), language))
 
     def _on_position(self, message: dict[str, Any]) -> None:
         if self.session is None:

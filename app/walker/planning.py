@@ -6,23 +6,83 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from flask import Flask, has_request_context
 from flask import request as http_request
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
+from app.core.inputs import Body
 from app.core.language import Language
 from app.core.usage import route_planned
-from routing.errors import LotseError
 from routing.guidance.wording import VERBOSITIES, WordingOptions
-from routing.numbers import finite_number
 from routing.plan import plan_route
+from routing.profiles import DEFAULT_PROFILE, PROFILES, Preferences, preference_choices, preference_limits
 from routing.route import Route
+from routing.spatial import check_coordinate
 
-# What a route request may hold (`lang` is read where the language is resolved).
-ROUTE_FIELDS = frozenset({"from", "to", "profile", "prefs", "lang", "heading_deg", "guidance"})
-GUIDANCE_FIELDS = frozenset({"verbosity", "clock_face", "step_length_m"})
 STEP_LENGTH_RANGE_M = (0.3, 1.5)
+
+
+class Position(BaseModel):
+    """A position `{"lat", "lon"}` (other keys are ignored): an object without both is refused naming its field,
+    numbers out of range are `bad_coordinate` (the one coordinate check, `check_coordinate`)."""
+
+    lat: Annotated[float, Field(ge=-90, le=90)]
+    lon: Annotated[float, Field(ge=-180, le=180)]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _coordinates(cls, value: object) -> dict[str, float]:
+        if not isinstance(value, dict) or "lat" not in value or "lon" not in value:
+            raise ValueError('an object with "lat" and "lon"')
+        lat, lon = check_coordinate(value["lat"], value["lon"])  # a CoordinateError goes through pydantic as is
+        return {"lat": lat, "lon": lon}
+
+
+class GuidanceOptions(BaseModel):
+    """How instructions are worded (`WordingOptions`)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    verbosity: Literal[VERBOSITIES] = "normal"
+    clock_face: bool = False
+    step_length_m: Annotated[float, Field(ge=STEP_LENGTH_RANGE_M[0], le=STEP_LENGTH_RANGE_M[1],
+                                          allow_inf_nan=False, description="Distances in paces of this length")] \
+        | None = None
+
+
+def _preferences_schema() -> dict[str, Any]:
+    """The `prefs` object as `Preferences` declares it (the planner checks it: `bad_preference`)."""
+    properties: dict[str, Any] = {}
+    for name, kind in Preferences.__annotations__.items():
+        if str(kind) == "str":
+            properties[name] = {"type": "string", "enum": list(preference_choices(name))}
+        elif str(kind) == "bool":
+            properties[name] = {"type": "boolean"}
+        else:
+            low, high = preference_limits(name)
+            properties[name] = {"type": "number", "minimum": low, "maximum": high}
+    return {"type": "object", "additionalProperties": False, "properties": properties}
+
+
+class RouteBody(Body):
+    """The body of `POST /api/route`. Profile and preferences are checked by the planner (`bad_preference`)."""
+
+    from_: Position = Field(alias="from")
+    to: Position
+    profile: Annotated[str, WithJsonSchema({"type": "string", "enum": list(PROFILES), "default": DEFAULT_PROFILE})] \
+        | None = None
+    prefs: Annotated[Any, WithJsonSchema(_preferences_schema())] = None
+    heading_deg: Annotated[float, Field(ge=0, le=360, allow_inf_nan=False,
+                                        description="The walker's heading, for a clock-face departure")] | None = None
+    guidance: GuidanceOptions | None = None
+
+
+class RouteFields(RouteBody):
+    """The route fields of a socket `start`, which carries its type and more beside them."""
+
+    model_config = ConfigDict(extra="ignore")
 
 
 @dataclass(frozen=True)
@@ -51,58 +111,12 @@ class StoredRoute:
         return float(self.request.destination[0]), float(self.request.destination[1])
 
 
-def parse_route_request(body: dict[str, Any], language: Language, field_code: str = "bad_request",
-                        allowed: frozenset[str] | None = ROUTE_FIELDS) -> RouteRequest:
-    """The request in `body`; a LotseError with `field_code` naming the first field that is wrong.
-
-    `allowed` None lets other fields through (a socket message carries its type and more).
-    """
-    if allowed is not None:
-        unknown = sorted(set(body) - allowed)
-        if unknown:
-            raise LotseError(f"Unknown fields: {', '.join(unknown)}", code=field_code, field=unknown[0])
-    profile = body.get("profile")
-    if profile is not None and not isinstance(profile, str):
-        raise LotseError('"profile" must be a string', code=field_code, field="profile")
-    heading = body.get("heading_deg")
-    if heading is not None and not _is_number_in(heading, 0, 360):
-        raise LotseError('"heading_deg" must be a number from 0 to 360', code=field_code, field="heading_deg")
+def route_request(body: RouteBody, language: Language) -> RouteRequest:
+    """What `body` (parsed by `app.core.inputs`) asks for, in `language`."""
+    guidance = body.guidance.model_dump(exclude_unset=True) if body.guidance else {}
     return RouteRequest(
-        origin=_position(body, "from", field_code), destination=_position(body, "to", field_code), profile=profile,
-        prefs=body.get("prefs"), language=language, wording=parse_wording(body.get("guidance"), field_code),
-        heading_deg=None if heading is None else float(heading))
-
-
-def parse_wording(options: object, field_code: str = "bad_field") -> WordingOptions:
-    """The `guidance` object of a request: verbosity, clock-face turns, step length."""
-    if options is None:
-        return WordingOptions()
-    if not isinstance(options, dict):
-        raise LotseError("guidance must be an object", code=field_code, field="guidance")
-    unknown = sorted(set(options) - GUIDANCE_FIELDS)
-    if unknown:
-        raise LotseError("Unknown guidance option", code=field_code, field=unknown[0])
-    if options.get("verbosity", "normal") not in VERBOSITIES:
-        raise LotseError(f"verbosity must be one of {', '.join(VERBOSITIES)}", code=field_code, field="verbosity")
-    if "clock_face" in options and not isinstance(options["clock_face"], bool):
-        raise LotseError("clock_face must be true or false", code=field_code, field="clock_face")
-    step = options.get("step_length_m")
-    if step is not None and not _is_number_in(step, *STEP_LENGTH_RANGE_M):
-        raise LotseError("step_length_m must be a number from {:g} to {:g}".format(*STEP_LENGTH_RANGE_M),
-                         code=field_code, field="step_length_m")
-    return WordingOptions(**options)
-
-
-def _is_number_in(value: object, low: float, high: float) -> bool:
-    number = finite_number(value)
-    return number is not None and low <= number <= high
-
-
-def _position(body: dict[str, Any], key: str, field_code: str) -> tuple[Any, Any]:
-    value = body.get(key)
-    if not isinstance(value, dict) or "lat" not in value or "lon" not in value:
-        raise LotseError(f'"{key}" must be an object with "lat" and "lon"', code=field_code, field=key)
-    return value["lat"], value["lon"]
+        origin=(body.from_.lat, body.from_.lon), destination=(body.to.lat, body.to.lon), profile=body.profile,
+        prefs=body.prefs, language=language, wording=WordingOptions(**guidance), heading_deg=body.heading_deg)
 
 
 def plan_and_store(app: Flask, request: RouteRequest, client: str | None = None) -> StoredRoute:

@@ -5,12 +5,14 @@
 
 import { fill, t } from "./i18n.js";
 import { capitalize, distance, distanceIn } from "./format.js";
-import { RouteTracker } from "./geo.js";
+import { RouteTracker, haversine } from "./geo.js";
 import { loadSaid, saveSaid } from "./store.js";
 
 const MAX_ACCURACY_M = 500;
 const RECONNECT_DELAYS_S = [1, 2, 4, 8, 15];
 const SAME_ERROR_QUIET_MS = 30_000;
+const SAID_PHASES = ["prepare", "now", "turn_around"]; // the phases of an announcement id (docs/protocol.md)
+const SAME_SPOT_M = 10; // an instruction of a re-planned route this close to one already said is the same
 
 export class Guidance {
   /**
@@ -96,9 +98,17 @@ export class Guidance {
   }
 
   sendStart() {
-    const message = { type: "start", route_id: this.active.route.route_id };
+    // The route, and where it goes: a server that has forgotten the route (a flood, a restart) plans it again
+    // from where the walker is instead of answering unknown_route.
+    const request = this.active.request;
+    const fix = this.lastFix;
+    const message = { type: "start", route_id: this.active.route.route_id, to: request.to };
+    message.from = fix ? { lat: fix.lat, lon: fix.lon } : request.from;
+    for (const key of ["profile", "prefs", "guidance", "lang"]) {
+      if (request[key] !== undefined) message[key] = request[key];
+    }
     // Resuming after the connection dropped: continue where the walker is, without repeating what was said.
-    if ((this.resuming || this.said.size) && this.lastFix) {
+    if ((this.resuming || this.said.size) && fix) {
       message.progress_m = Math.min(this.tracker.progress, this.tracker.length);
       message.said = [...this.said];
     }
@@ -152,7 +162,9 @@ export class Guidance {
         this.started = true;
         this.resuming = false;
         this.reconnectTry = 0;
-        this.useRoute(message.route, message.route.route_id !== this.active.route.route_id);
+        const previous = this.active.route;
+        this.useRoute(message.route, message.route.route_id !== previous.route_id);
+        if (resumed && message.route.route_id !== previous.route_id) this.carryOverSaid(previous, message.route);
         this.mode = "online";
         this.view.connection("online");
         if (resumed) this.status(t("online_again"));
@@ -200,17 +212,21 @@ export class Guidance {
     }
   }
 
-  serverError(message) {
-    if (message.code === "unknown_route" && !this.started) {
-      // The server forgot the route (restart, old id): plan it again from where the walker is.
-      const fix = this.lastFix;
-      const request = this.active.request;
-      const from = fix ? { lat: fix.lat, lon: fix.lon } : request.from;
-      const start = { type: "start", from, to: request.to, lang: this.lang };
-      for (const key of ["profile", "prefs", "guidance"]) if (request[key] !== undefined) start[key] = request[key];
-      this.send(start);
-      return;
+  /** The server planned the walk anew on resuming (it had forgotten our route): what was said at a spot of the old
+   * route counts as said for the same kind of instruction at the same spot of the new one, so nothing is heard
+   * twice. */
+  carryOverSaid(previous, route) {
+    for (const old of previous.instructions) {
+      const phases = SAID_PHASES.filter((phase) => this.said.has(`${old.id}:${phase}`));
+      if (!phases.length) continue;
+      const same = route.instructions.find((i) => i.type === old.type
+        && haversine(i.lat, i.lon, old.lat, old.lon) <= SAME_SPOT_M);
+      if (same) for (const phase of phases) this.said.add(`${same.id}:${phase}`);
     }
+    saveSaid(route.route_id, this.said);
+  }
+
+  serverError(message) {
     const now = Date.now();
     if (now - (this.errorsSaid.get(message.code) || 0) < SAME_ERROR_QUIET_MS) return;
     this.errorsSaid.set(message.code, now);

@@ -16,6 +16,7 @@ import pytest
 
 from routing.cache import cache_path, source_hash
 from tests.conftest import MINI_OSM
+from tests.serving import stop
 
 LOTSE = Path(sys.executable).parent / "lotse"
 
@@ -202,12 +203,7 @@ def test_serve_answers_health_and_errors(tmp_path, no_proxy_opener):
         assert body["edge"]["name"] == "Fackelstraße"
         assert cache_path(source_hash(MINI_OSM), tmp_path / "cache").is_file()
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         process.stdout.close()
         process.stderr.close()
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 import re
 
+import requests
+from simple_websocket import Client
+
 from tests.browser.helpers import choose_destination, plan, route_points, said, wait_said, walk
 
 # Sent instead of the server's rules: "prepare" at a fixed 80 m (the server says it 30 to 45 m ahead), and an
@@ -17,14 +20,19 @@ def _said_texts(page, since: int = 0) -> list[dict]:
     return said(page)[since:]
 
 
-def test_guidance_continues_offline_and_resumes_online(open_app):
-    page = open_app("de", service_workers="allow")
+def _guide_online(page) -> tuple[dict, list]:
+    """Plan to the destination, start guidance, wait for the departure and the server; the route and its points."""
     choose_destination(page)
     route = plan(page)
     page.click("#start-guidance")
     wait_said(page, route["instructions"][0]["text"], politeness="assertive")
     page.wait_for_function("document.getElementById('connection').textContent.startsWith('Verbunden')")
-    points = route_points(route)
+    return route, route_points(route)
+
+
+def test_guidance_continues_offline_and_resumes_online(open_app):
+    page = open_app("de", service_workers="allow")
+    route, points = _guide_online(page)
     offline_from, online_from = int(len(points) * 0.3), int(len(points) * 0.75)
     walk(page, points[:offline_from])
 
@@ -63,6 +71,36 @@ def test_guidance_continues_offline_and_resumes_online(open_app):
     texts = [i["text"] for i in route["instructions"]]
     again = [s["text"] for s in _said_texts(page, online_at)]
     assert not [i["text"] for i in expected if texts.count(i["text"]) == 1 and i["text"] in again], again
+    assert not page.errors
+
+
+def test_a_walk_resumes_after_the_server_forgot_its_route(open_app, live_server):
+    page = open_app("de")
+    route, points = _guide_online(page)
+    walk(page, points[: len(points) // 3])
+    page.context.set_offline(True)
+    wait_said(page, "Offline – Führung läuft auf dem Gerät weiter", politeness="assertive")
+
+    # Meanwhile a flood of routes from the walker's own address evicts the route from the server's store.
+    flood = {"from": route["instructions"][0], "to": route["instructions"][-1]}
+    flood = {key: {"lat": value["lat"], "lon": value["lon"]} for key, value in flood.items()}
+    for _ in range(25):
+        assert requests.post(f"{live_server}/api/route", json=flood, timeout=30).ok
+    probe = Client.connect(live_server.replace("http", "ws", 1) + "/ws/guide")
+    probe.send(json.dumps({"type": "start", "route_id": route["route_id"]}))
+    assert json.loads(probe.receive(timeout=10))["code"] == "unknown_route"  # the store keeps 20 per address
+    probe.close()
+
+    # Back online the phone's start carries the destination: the server plans on from the walker, the walk goes on.
+    page.context.set_offline(False)
+    online_at = len(said(page))
+    wait_said(page, "Wieder online", timeout=20_000)
+    page.wait_for_function("document.getElementById('connection').dataset.state === 'online'")
+    walk(page, points[len(points) // 3:])
+    wait_said(page, route["instructions"][-1]["text"], politeness="assertive")
+    texts = [s["text"] for s in _said_texts(page, online_at)]
+    assert route["instructions"][0]["text"] not in texts  # the departure is not said again
+    assert not [text for text in texts if "Fehler" in text or "nicht mehr bekannt" in text], texts
     assert not page.errors
 
 

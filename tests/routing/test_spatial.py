@@ -163,6 +163,16 @@ def test_off_map_distance_in_metres(mini_index):
     assert int(match.group(1)) == round(info.value.distance_m)
 
 
+@pytest.mark.parametrize(("lat", "lon", "km"), [(1e-38, -89.6, 10_543), (-55.17, -1e-148, 11_638), (0, 180, 14_560)],
+                         ids=["tropics-west", "south-atlantic", "antimeridian"])
+def test_a_point_on_another_continent_is_off_the_map_by_its_distance_along_the_earth(mini_index, lat, lon, km):
+    # Found by schemathesis: the first projects to infinity in the map's UTM zone, where no segment is "nearest".
+    assert not math.isfinite(mini_index.project(1e-38, -89.6)[0])
+    with pytest.raises(OffMapError) as info:
+        mini_index.snap(lat, lon)
+    assert info.value.distance_m / 1000 == pytest.approx(km, rel=0.01)
+
+
 def test_custom_limit(mini_graph, mini_index):
     beside = at(-95, 5)
     with pytest.raises(OffMapError) as info:
