@@ -7,10 +7,11 @@ from dataclasses import asdict
 
 from flask import Blueprint, current_app, jsonify, request
 
+from app.core.encoding import json_response
 from app.core.inputs import ascii_int
 from app.core.language import current_language
 from app.core.openapi import openapi_document
-from app.walker.planning import parse_route_request, plan_and_store
+from app.walker.planning import parse_route_request, plan_and_store, wants_edge_detail
 from routing.errors import LotseError
 from routing.geocoder import MAX_QUERY_CHARS, Geocoder
 from routing.graph import WalkGraph
@@ -33,10 +34,13 @@ def edge_index() -> EdgeIndex:
 
 @bp.get("/health")
 def health():
-    """Liveness plus what map is loaded and which profiles a route may be planned with."""
+    """Readiness, what map is loaded and which profiles a route may be planned with. `ready` is true: the app
+    exists only with its graph, and `lotse serve` listens only once the app exists (a load balancer or a phone can
+    take any answer at all as ready, and a refused connection as not yet)."""
     walk_graph = graph()
     return jsonify(
         status="ok",
+        ready=True,
         graph={
             "source": walk_graph.meta.get("source"),
             "graph_version": walk_graph.meta.get("graph_version"),
@@ -59,12 +63,13 @@ def snap():
 @bp.post("/route")
 def route():
     """Plan a route: `{"from": {"lat", "lon"}, "to": {...}, "profile", "prefs", "lang", "heading_deg", "guidance"}`
-    → the described route with its instructions."""
+    → the described route with its instructions; `?detail=edges` adds each walked piece of the graph."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise LotseError("The body must be a JSON object", field="body", code="bad_json")
+    edge_detail = wants_edge_detail(request.args.get("detail"))
     stored = plan_and_store(current_app, parse_route_request(body, current_language()))
-    return jsonify(stored.route.to_dict())
+    return json_response(stored.route.to_dict(edge_detail))
 
 
 @bp.get("/geocode")

@@ -12,6 +12,7 @@ from flask import Flask, has_request_context
 from flask import request as http_request
 
 from app.core.language import Language
+from app.core.threads import in_real_thread
 from app.core.usage import route_planned
 from routing.errors import LotseError
 from routing.guidance.wording import VERBOSITIES, WordingOptions
@@ -93,6 +94,16 @@ def parse_wording(options: object, field_code: str = "bad_field") -> WordingOpti
     return WordingOptions(**options)
 
 
+def wants_edge_detail(value: object, field_code: str = "bad_request") -> bool:
+    """`detail` of a route request (the query of `POST /api/route`, a field of the socket's `start`): "edges" asks
+    for each walked piece of the graph in the answer; absent, the answer leaves them out."""
+    if value is None:
+        return False
+    if value != "edges":
+        raise LotseError('detail must be "edges"', code=field_code, field="detail")
+    return True
+
+
 def _is_number_in(value: object, low: float, high: float) -> bool:
     number = finite_number(value)
     return number is not None and low <= number <= high
@@ -108,9 +119,10 @@ def _position(body: dict[str, Any], key: str, field_code: str) -> tuple[Any, Any
 def plan_and_store(app: Flask, request: RouteRequest, client: str | None = None) -> StoredRoute:
     """Plan the request around the reported obstacles in force, keep it for the live socket under its `client`
     (default: the HTTP request's address), count its use."""
-    route = plan_route(app.extensions["lotse.planner"], request.origin, request.destination, request.profile,
-                       request.prefs, request.language.code, app.extensions["lotse.obstacles"](), request.wording,
-                       request.heading_deg)
+    # In a real thread: under the gevent server a plan on the loop would hold every walker's socket meanwhile.
+    route = in_real_thread(plan_route, app.extensions["lotse.planner"], request.origin, request.destination,
+                           request.profile, request.prefs, request.language.code, app.extensions["lotse.obstacles"](),
+                           request.wording, request.heading_deg)
     if client is None:
         client = (http_request.remote_addr or "") if has_request_context() else ""
     stored = StoredRoute(route, request, client)
