@@ -33,6 +33,7 @@ DEFAULTS: dict[str, Any] = {
     "SERVER_TIMEOUT_S": 30,  # a worker silent this long (a stuck loop) is killed and replaced
     "SERVER_GRACEFUL_TIMEOUT_S": 10,  # on SIGTERM, requests under way get this long; sockets are told to reconnect
     "SERVER_ACCESS_LOG": "-",  # "-" = standard output, else a file; empty = none. Paths only: no query strings
+    "SERVER_PROXY_HOPS": 0,  # proxies in front (nginx: 1) whose X-Forwarded-For/-Proto are trusted for the address
     # HTTP
     "MAX_CONTENT_LENGTH": 64 * 1024,
     "SECRET_KEY": None,  # signs sessions; default: a key kept in the instance folder

@@ -20,6 +20,7 @@ from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.core.config import load
 from app.core.threads import gevent_patched
@@ -27,6 +28,7 @@ from app.core.threads import gevent_patched
 log = logging.getLogger(__name__)
 
 STARTUP_GREENLETS_S = 0.05  # long enough for the greenlets an app starts at creation to finish (see `load`)
+MAX_REQUEST_LINE = 8190  # gunicorn's largest
 # Access log lines without query strings: `/api/snap?lat=...` or `/api/speech?text=...` would be a location trace.
 ACCESS_LOG_FORMAT = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
 
@@ -45,6 +47,9 @@ def options(host: str, port: int, settings: dict[str, Any] | None = None) -> dic
         "accesslog": settings["SERVER_ACCESS_LOG"] or None,
         "access_log_format": ACCESS_LOG_FORMAT,
         "errorlog": "-",
+        # As long a request line as nginx passes by default (8 KB), not gunicorn's 4 KB, whose refusal is an HTML
+        # page instead of the API's JSON error.
+        "limit_request_line": MAX_REQUEST_LINE,
         "preload_app": True,
         "control_socket_disable": True,  # two servers on one machine (tests, a bench) would share its path
         "post_fork": _after_fork,
@@ -55,9 +60,10 @@ def options(host: str, port: int, settings: dict[str, Any] | None = None) -> dic
 class LotseServer(BaseApplication):
     """gunicorn running the app that `make_app` creates (once, in the master)."""
 
-    def __init__(self, make_app: Callable[[], Flask], settings: dict[str, Any]) -> None:
+    def __init__(self, make_app: Callable[[], Flask], settings: dict[str, Any], proxy_hops: int = 0) -> None:
         self._make_app = make_app
         self._settings = settings
+        self._proxy_hops = proxy_hops
         super().__init__()
 
     def load_config(self) -> None:
@@ -66,6 +72,10 @@ class LotseServer(BaseApplication):
 
     def load(self) -> Flask:
         app = self._make_app()
+        if self._proxy_hops:
+            # Behind nginx every client would be 127.0.0.1: one address for rate limits and the route store's
+            # per-client bound. Trust exactly as many forwarding proxies as there are.
+            app.wsgi_app = ProxyFix(app.wsgi_app, x_for=self._proxy_hops, x_proto=self._proxy_hops)
         if gevent_patched():
             import gevent
 
@@ -82,7 +92,7 @@ def run(make_app: Callable[[], Flask], host: str, port: int) -> None:
         from gevent import monkey
 
         monkey.patch_all()
-    LotseServer(make_app, settings).run()
+    LotseServer(make_app, settings, int(load()["SERVER_PROXY_HOPS"])).run()
 
 
 def _after_fork(_server: Any, worker: Any) -> None:

@@ -31,7 +31,20 @@ def in_real_thread(function: Callable[..., Result], *args: Any, **kwargs: Any) -
         return function(*args, **kwargs)
     import gevent
 
-    return gevent.get_hub().threadpool.apply(function, args, kwargs)
+    # The exception comes back as a value: raised inside the pool, gevent would print its traceback to the error
+    # log, for every route off the map.
+    succeeded, value = gevent.get_hub().threadpool.apply(_outcome, (function, args, kwargs))
+    if not succeeded:
+        raise value
+    return value
+
+
+def _outcome(function: Callable[..., Result], args: tuple, kwargs: dict) -> tuple[bool, Any]:
+    """(True, the result) or (False, the exception) of a call."""
+    try:
+        return True, function(*args, **kwargs)
+    except Exception as exc:
+        return False, exc
 
 
 def original(module: str, name: str) -> Any:
