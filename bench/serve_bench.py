@@ -4,7 +4,8 @@ Starts a real `lotse serve` (gunicorn, settings from the environment as deployed
 - start: seconds from starting the process to the first healthy answer, the graph being cached already;
 - planning: in-process `plan_route` time for the first 20 pairs of bench/route_pairs.json against one `POST
   /api/route` at a time over HTTP (target: HTTP median at most 1.5 times the in-process one);
-- walkers: N sockets (default 1000), each started on one of those routes by id as the PWA does and walked with
+- walkers: N sockets (default 1000), each started by id on a route planned from its own address (X-Forwarded-For,
+  one trusted proxy, as behind nginx) as the PWA does, and walked with
   8 m GPS noise at one fix a second in real time; the round trip of each fix at the client (sent to its `progress`),
   at the 50th, 95th and 99th percentile, while only walking and while routes are planned (below), the server's
   own time per fix (`server_ms`), and sessions dropped (closed, or a fix unanswered for 5 s);
@@ -43,7 +44,7 @@ from serving import free_port, wait_until_healthy
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 DEFAULT_OSM = REPO.parent / "shared" / "osm" / "kaiserslautern.osm.gz"
-ROUTES = 20  # routes the walkers start on: the server keeps 20 per client address
+ROUTES = 20  # pairs timed one at a time over HTTP and in process
 UNANSWERED_S = 5.0
 RAMP_S = 10.0  # walkers connect spread over this long
 ROUTE_CONNECTIONS = 50
@@ -62,7 +63,7 @@ def start_server(osm: Path, workdir: Path) -> tuple[subprocess.Popen, str, float
     env = {key: value for key, value in os.environ.items() if not key.startswith("LOTSE_") or
            key.startswith("LOTSE_SERVER_")}
     env.update(LOTSE_SPEECH_ENGINES="espeak", LOTSE_DATABASE_URL=f"sqlite:///{workdir / 'lotse.db'}",
-               LOTSE_SERVER_ACCESS_LOG="", NO_PROXY="*")
+               LOTSE_SERVER_ACCESS_LOG="", LOTSE_SERVER_PROXY_HOPS="1", NO_PROXY="*")
     log = workdir / "server.log"
     started = time.monotonic()
     with log.open("ab") as out:
@@ -109,6 +110,25 @@ def plan_over_http(base: str, pairs: list[dict]) -> tuple[list[dict], list[float
     return routes, times
 
 
+def address(number: int) -> str:
+    """A client address of its own for walker `number` (the server trusts one proxy's X-Forwarded-For here), as
+    behind nginx in a city: each walker's routes, re-plans included, are bounded by its own address."""
+    return f"10.{number >> 16 & 255}.{number >> 8 & 255}.{number & 255}"
+
+
+def plan_for_walkers(base: str, pairs: list[dict], walkers: int) -> list[dict]:
+    """A route for each walker, planned from its own address before the walk (8 at a time)."""
+    def plan(number: int) -> dict:
+        pair = pairs[number % len(pairs)]
+        response = requests.post(f"{base}/api/route", json={"from": pair["from"], "to": pair["to"]},
+                                 headers={"X-Forwarded-For": address(number)}, timeout=60)
+        response.raise_for_status()
+        return response.json()
+
+    with ThreadPoolExecutor(8) as pool:
+        return list(pool.map(plan, range(walkers)))
+
+
 # ------------------------------------------------------------------------------------------------ walkers
 def _points(route: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     coordinates = np.array(route["geometry"]["coordinates"])
@@ -130,7 +150,7 @@ async def walker(url: str, route: dict, until: float, stats: dict, number: int) 
             while (message := json.loads(await asyncio.wait_for(ws.recv(), 30)))["type"] not in ("started", "error"):
                 pass
             if message["type"] == "error":
-                stats["start_errors"] += 1
+                stats["start_errors"][message["code"]] = stats["start_errors"].get(message["code"], 0) + 1
                 return
             timestamp, sent = 1_700_000_000_000, 0
             while time.monotonic() < until:
@@ -157,8 +177,9 @@ async def walker(url: str, route: dict, until: float, stats: dict, number: int) 
 
 
 async def walk(url: str, routes: list[dict], walkers: int, until: float) -> dict:
-    stats = {"fixes": [], "dropped": 0, "completed": 0, "start_errors": 0, "fix_errors": 0}
-    await asyncio.gather(*(walker(url, routes[i % len(routes)], until, stats, i) for i in range(walkers)))
+    """`walkers` walkers, walker i on routes[i]."""
+    stats = {"fixes": [], "dropped": 0, "completed": 0, "start_errors": {}, "fix_errors": 0}
+    await asyncio.gather(*(walker(url, routes[i], until, stats, i) for i in range(walkers)))
     return stats
 
 
@@ -170,6 +191,7 @@ def route_load(base: str, pairs: list[dict], seconds: float, connections: int, r
 
     def client(number: int) -> tuple[list[float], int]:
         session, times, errors, index = requests.Session(), [], 0, number
+        session.headers["X-Forwarded-For"] = f"10.255.255.{number}"  # apart from the walkers' addresses
         while time.monotonic() < deadline:
             pair = pairs[index % len(pairs)]
             index += connections
@@ -242,7 +264,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as workdir:
         server, base, start_s = start_server(args.osm, Path(workdir))
         try:
-            routes, over_http = plan_over_http(base, pairs[:ROUTES])
+            _, over_http = plan_over_http(base, pairs[:ROUTES])
+            routes = plan_for_walkers(base, pairs, args.walkers)
             memory = MemoryWatch(server.pid)
             memory.start()
             walk_start = time.monotonic()
