@@ -83,8 +83,7 @@ def import_command(osm_file: Path | None, place: str | None, cache_dir: Path | N
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 def serve(osm_file: Path | None, place: str | None, cache_dir: Path | None, host: str, port: int) -> None:
-    """Serve the app and its API on a map."""
-    from app import create_app
+    """Serve the app and its API on a map (gunicorn; LOTSE_SERVER_* settings)."""
     from routing.cache import cached_graph, load_graph
 
     osm_file, place, cache_dir = _map_source(osm_file, place, cache_dir)
@@ -97,9 +96,17 @@ def serve(osm_file: Path | None, place: str | None, cache_dir: Path | None, host
             graph = load_graph(osm_file, place, cache_dir)
     except LotseError as exc:
         raise click.ClickException(str(exc)) from None
-    app = create_app(graph=graph)
-    click.echo(f"Lotse serves {graph.meta['source']} on http://{host}:{port}/", err=True)
-    app.run(host=host, port=port, threaded=True)
+
+    def make_app():
+        """The app on the graph; gunicorn calls this once, after gevent's patching, before forking the workers."""
+        from app import create_app
+
+        click.echo(f"Lotse serves {graph.meta['source']} on http://{host}:{port}/", err=True)
+        return create_app(graph=graph)
+
+    from app.core import server
+
+    server.run(make_app, host, port)
 
 
 def _latlon(value: str) -> tuple[str, str]:

@@ -89,10 +89,12 @@ class Route:
     instructions: list[Any] = field(default_factory=list)  # routing.guidance.wording.Instruction
     tracking: dict[str, Any] = field(default_factory=dict)  # routing.tracking.tracking_rules, for the phone
 
-    def to_dict(self) -> dict[str, Any]:
-        """The route as the API returns it; geometry as a GeoJSON LineString (lon, lat order)."""
+    def to_dict(self, edge_detail: bool = True) -> dict[str, Any]:
+        """The route as the API returns it; geometry as a GeoJSON LineString (lon, lat order). `edge_detail` False
+        leaves out `edges`, each walked piece of the graph, which a walker's phone does not need (a third of the
+        answer on a long route)."""
         coordinates = np.round(np.column_stack([self.lon, self.lat]), 7).tolist()
-        return {
+        answer = {
             "route_id": self.route_id,
             "profile": self.profile,
             "distance_m": round(self.distance_m, 1),
@@ -110,6 +112,9 @@ class Route:
                              for instruction in self.instructions],
             "tracking": self.tracking,
         }
+        if not edge_detail:
+            del answer["edges"]
+        return answer
 
 
 def instruction_id(route_id: str, index: int) -> str:

@@ -24,6 +24,16 @@ DEFAULTS: dict[str, Any] = {
     # Web maps of volunteers and staff: background tiles under the app's own layers; empty = none (works offline)
     "TILE_URL": "",  # e.g. "https://tile.openstreetmap.org/{z}/{x}/{y}.png" (mind the tile server's usage policy)
     "TILE_ATTRIBUTION": "© OpenStreetMap-Mitwirkende",  # shown on the map whenever tiles are drawn
+    # The server process (`lotse serve`, gunicorn): one worker holds a thousand walkers; more workers need
+    # REDIS_URL so that routes and live sessions are shared between them.
+    "SERVER_WORKERS": 1,
+    "SERVER_WORKER_CLASS": "gevent",  # a greenlet per socket, CPU-heavy planning in real threads; or "gthread"
+    "SERVER_THREADS": 8,  # threads per worker, for "gthread" only
+    "SERVER_WORKER_CONNECTIONS": 4000,  # sockets a gevent worker holds at once (walkers plus HTTP requests)
+    "SERVER_TIMEOUT_S": 30,  # a worker silent this long (a stuck loop) is killed and replaced
+    "SERVER_GRACEFUL_TIMEOUT_S": 10,  # on SIGTERM, requests under way get this long; sockets are told to reconnect
+    "SERVER_ACCESS_LOG": "-",  # "-" = standard output, else a file; empty = none. Paths only: no query strings
+    "SERVER_PROXY_HOPS": 0,  # proxies in front (nginx: 1) whose X-Forwarded-For/-Proto are trusted for the address
     # HTTP
     "MAX_CONTENT_LENGTH": 64 * 1024,
     "SECRET_KEY": None,  # signs sessions; default: a key kept in the instance folder

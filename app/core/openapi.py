@@ -75,6 +75,10 @@ def openapi_document() -> dict[str, Any]:
             }},
             "/api/route": {"post": {
                 "summary": "Plan an accessible walking route",
+                "parameters": [
+                    {"name": "detail", "in": "query", "schema": {"type": "string", "enum": ["edges"]},
+                     "description": "`edges` adds `edges` to the answer: each walked piece of the graph (edge, "
+                                    "direction, metres, way, name, highway). Left out by default."}],
                 "requestBody": {"required": True, "content": {"application/json": {
                     "schema": {"$ref": "#/components/schemas/RouteRequest"}}}},
                 "responses": {"200": {"description": "The route", "content": {"application/json": {
@@ -129,6 +133,7 @@ def openapi_document() -> dict[str, Any]:
                           "crossings": {"type": "array", "items": {"$ref": "#/components/schemas/Crossing"}},
                           "steps": {"type": "array"}, "barriers": {"type": "array"},
                           "data_gaps": {"type": "array"}, "surfaces": {"type": "object"},
+                          "edges": {"type": "array", "description": "Only with `?detail=edges`"},
                           "explanation": {"type": "object"}, "instructions": {"type": "array"}}},
         }},
     }

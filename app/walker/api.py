@@ -6,13 +6,14 @@ import threading
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, current_app, jsonify, request
 from pydantic import AfterValidator, Field, model_validator
 
+from app.core.encoding import json_response
 from app.core.inputs import Query, Text, parse_body, parse_query
 from app.core.language import current_language
 from app.core.openapi import openapi_document
-from app.walker.planning import RouteBody, plan_and_store, route_request
+from app.walker.planning import RouteBody, plan_and_store, route_request, wants_edge_detail
 from routing.errors import CoordinateError
 from routing.geocoder import MAX_QUERY_CHARS, Geocoder
 from routing.graph import WalkGraph
@@ -70,10 +71,13 @@ def edge_index() -> EdgeIndex:
 
 @bp.get("/health")
 def health():
-    """Liveness plus what map is loaded and which profiles a route may be planned with."""
+    """Readiness, what map is loaded and which profiles a route may be planned with. `ready` is true: the app
+    exists only with its graph, and `lotse serve` listens only once the app exists (a load balancer or a phone can
+    take any answer at all as ready, and a refused connection as not yet)."""
     walk_graph = graph()
     return jsonify(
         status="ok",
+        ready=True,
         graph={
             "source": walk_graph.meta.get("source"),
             "graph_version": walk_graph.meta.get("graph_version"),
@@ -97,9 +101,10 @@ def snap():
 @bp.post("/route")
 def route():
     """Plan a route: `{"from": {"lat", "lon"}, "to": {...}, "profile", "prefs", "lang", "heading_deg", "guidance"}`
-    → the described route with its instructions."""
+    → the described route with its instructions; `?detail=edges` adds each walked piece of the graph."""
+    edge_detail = wants_edge_detail(request.args.get("detail"))
     stored = plan_and_store(current_app, route_request(parse_body(RouteBody), current_language()))
-    return jsonify(stored.route.to_dict())
+    return json_response(stored.route.to_dict(edge_detail))
 
 
 @bp.get("/geocode")

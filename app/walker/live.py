@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 import threading
 import time
 import uuid
@@ -17,10 +18,19 @@ from typing import Any
 from flask import current_app
 from flask_sock import ConnectionClosed, Sock
 
+from app.core.encoding import dumps
 from app.core.errors import frame_error
 from app.core.inputs import validate
 from app.core.language import Language, current_language, resolve
-from app.walker.planning import RouteFields, RouteStore, StoredRoute, plan_and_store, replan, route_request
+from app.walker.planning import (
+    RouteFields,
+    RouteStore,
+    StoredRoute,
+    plan_and_store,
+    replan,
+    route_request,
+    wants_edge_detail,
+)
 from app.walker.route_store import route_store
 from app.walker.speech import Prerender, audio_url
 from routing.errors import LotseError
@@ -29,6 +39,9 @@ from routing.numbers import finite_number
 from routing.tracking import MAX_ACCURACY_M, Announcement, Fix, GuidanceSession, announcement_id, parse_announcement_id
 
 MAX_SAID = 2000  # announcement ids a resuming phone may send (a long route has a few hundred)
+# On shutdown phones are told to come back within this window, spread so that a thousand do not come at once.
+RECONNECT_SPREAD_MS = (500, 3000)
+SERVICE_RESTART = 1012  # the WebSocket close code for "the server restarts" (RFC 6455 registry)
 log = logging.getLogger(__name__)
 sock = Sock()
 
@@ -36,9 +49,12 @@ sock = Sock()
 class LiveConnection:
     """One walker's WebSocket: frames in, messages out through `send`."""
 
-    def __init__(self, app: Any, send: Callable[[str], None], language: Language) -> None:
+    def __init__(self, app: Any, send: Callable[[str], None], language: Language,
+                 close: Callable[[int, str], None] | None = None) -> None:
         self.app = app
         self.send_text = send
+        self.close_socket = close
+        self.edge_detail = False  # routes in messages with their `edges` (the start message's `detail`)
         self.session: GuidanceSession | None = None
         self.stored: StoredRoute | None = None
         self.prerendering: Prerender | None = None  # this walker's route audio, cancelled when the socket closes
@@ -100,6 +116,7 @@ class LiveConnection:
     # ------------------------------------------------------------------------------------------ messages
     def _on_start(self, message: dict[str, Any]) -> None:
         language = resolve(message.get("lang"), self.language, "bad_message")
+        edge_detail = wants_edge_detail(message.get("detail"), "bad_field")
         store: RouteStore = self.app.extensions["lotse.routes"]
         replanned = False  # the route id was unknown: a new route from where the walker is
         if "route_id" in message:
@@ -116,6 +133,7 @@ class LiveConnection:
             stored = self._plan(message, language)
         self.stored = stored
         self.language = stored.request.language
+        self.edge_detail = edge_detail
         index = self.app.extensions["lotse.index"]
         progress = message.get("progress_m")
         if replanned and progress is not None:
@@ -128,7 +146,7 @@ class LiveConnection:
         self.session = GuidanceSession(stored.route, stored.route.instructions, index.project, self.language.code,
                                        stored.request.wording, self.app.extensions["lotse.network"])
         self._last_timestamp = None
-        self._send({"type": "started", "route": stored.route.to_dict()})
+        self._send({"type": "started", "route": stored.route.to_dict(self.edge_detail)})
         if progress is None:
             for announcement in self.session.start():
                 self._announce(announcement)
@@ -174,7 +192,7 @@ class LiveConnection:
             return
         self.stored = new
         text = self.session.reroute(new.route, new.route.instructions)
-        self._send({"type": "rerouted", "route": new.route.to_dict(), "text": text})
+        self._send({"type": "rerouted", "route": new.route.to_dict(self.edge_detail), "text": text})
 
     def report_confirmed(self, report: dict[str, Any]) -> None:
         """A report was confirmed: if it lies on the rest of this walker's route, say so and plan again."""
@@ -234,8 +252,20 @@ class LiveConnection:
         self._send(frame_error(exc, self.language))
 
     def _send(self, message: dict[str, Any]) -> None:
-        # Lone surrogates (from a client's odd Unicode, echoed somewhere) cannot be sent as UTF-8: replace them.
-        self.send_text(json.dumps(message, ensure_ascii=False).encode("utf-8", "replace").decode("utf-8"))
+        self.send_text(dumps(message))
+
+    def ask_to_reconnect(self) -> None:
+        """The server is shutting down: tell the phone to connect again (it resumes with its route id, progress
+        and said ids, so nothing is repeated), then close the socket. Between two frames, never within one."""
+        with self._lock:
+            delay = random.randint(*RECONNECT_SPREAD_MS)
+            try:
+                self._send({"type": "reconnect", "reason": "server_restart", "retry_after_ms": delay})
+                if self.close_socket is not None:
+                    self.close_socket(SERVICE_RESTART, "server restart")
+            except ConnectionClosed:
+                pass  # gone already
+            self.closed = True
 
 
 def _number(message: dict[str, Any], key: str, low: float, high: float, required: bool = True) -> float | None:
@@ -271,6 +301,14 @@ def _fix(message: dict[str, Any]) -> Fix:
     )
 
 
+def ask_everyone_to_reconnect(app: Any) -> int:
+    """On shutdown: every live socket of this process is told to reconnect and closed; returns how many."""
+    connections = list(app.extensions["lotse.connections"])
+    for connection in connections:
+        connection.ask_to_reconnect()
+    return len(connections)
+
+
 def register(app: Any) -> None:
     """Attach the WebSocket route and the live-guidance state to the app."""
     app.extensions["lotse.routes"] = route_store(app)  # in Redis when REDIS_URL is set: every process sees them
@@ -288,7 +326,7 @@ def register(app: Any) -> None:
 def guide(ws: Any) -> None:
     """One walker's live guidance."""
     app = current_app._get_current_object()
-    connection = LiveConnection(app, ws.send, current_language())
+    connection = LiveConnection(app, ws.send, current_language(), ws.close)
     connections: set = app.extensions["lotse.connections"]
     connections.add(connection)
     try:

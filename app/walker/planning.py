@@ -14,7 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validat
 
 from app.core.inputs import Body
 from app.core.language import Language
+from app.core.threads import in_real_thread
 from app.core.usage import route_planned
+from routing.errors import LotseError
 from routing.guidance.wording import VERBOSITIES, WordingOptions
 from routing.plan import plan_route
 from routing.profiles import DEFAULT_PROFILE, PROFILES, Preferences, preference_choices, preference_limits
@@ -119,12 +121,23 @@ def route_request(body: RouteBody, language: Language) -> RouteRequest:
         prefs=body.prefs, language=language, wording=WordingOptions(**guidance), heading_deg=body.heading_deg)
 
 
+def wants_edge_detail(value: object, field_code: str = "bad_request") -> bool:
+    """`detail` of a route request (the query of `POST /api/route`, a field of the socket's `start`): "edges" asks
+    for each walked piece of the graph in the answer; absent, the answer leaves them out."""
+    if value is None:
+        return False
+    if value != "edges":
+        raise LotseError('detail must be "edges"', code=field_code, field="detail")
+    return True
+
+
 def plan_and_store(app: Flask, request: RouteRequest, client: str | None = None) -> StoredRoute:
     """Plan the request around the reported obstacles in force, keep it for the live socket under its `client`
     (default: the HTTP request's address), count its use."""
-    route = plan_route(app.extensions["lotse.planner"], request.origin, request.destination, request.profile,
-                       request.prefs, request.language.code, app.extensions["lotse.obstacles"](), request.wording,
-                       request.heading_deg)
+    # In a real thread: under the gevent server a plan on the loop would hold every walker's socket meanwhile.
+    route = in_real_thread(plan_route, app.extensions["lotse.planner"], request.origin, request.destination,
+                           request.profile, request.prefs, request.language.code, app.extensions["lotse.obstacles"](),
+                           request.wording, request.heading_deg)
     if client is None:
         client = (http_request.remote_addr or "") if has_request_context() else ""
     stored = StoredRoute(route, request, client)

@@ -112,7 +112,8 @@ def simulate(url: str, origin: tuple[float, float], destination: tuple[float, fl
     client = _Connection(url, on_message, summary)
     try:
         client.send({"type": "start", "from": {"lat": origin[0], "lon": origin[1]},
-                     "to": {"lat": destination[0], "lon": destination[1]}, "profile": profile, "lang": lang})
+                     "to": {"lat": destination[0], "lon": destination[1]}, "profile": profile, "lang": lang,
+                     "detail": "edges"})  # `wrong_way` follows the route's edges
         started = client.receive_until({"started", "error"})[-1]
         if started["type"] == "error":
             summary.errors.append(started["code"])

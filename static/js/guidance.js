@@ -35,6 +35,7 @@ export class Guidance {
     this.lastTimestamp = 0;
     this.watchId = null;
     this.reconnectTry = 0;
+    this.reconnectAfterMs = undefined; // set by a `reconnect` message: the server restarts
     this.reconnectTimer = null;
     this.errorsSaid = new Map();
     this.onOffline = () => this.goOffline();
@@ -115,11 +116,13 @@ export class Guidance {
     this.send(message);
   }
 
-  /** The socket closed without a stop: guide on the device and try again. */
+  /** The socket closed without a stop: guide on the device and try again (when the server said, as it said). */
   lost() {
     if (this.mode === "ended") return;
+    const toldMs = this.reconnectAfterMs;
+    this.reconnectAfterMs = undefined;
     this.goOffline();
-    this.reconnectSoon();
+    this.reconnectSoon(toldMs === undefined ? undefined : toldMs / 1000);
   }
 
   reconnectSoon(delay) {
@@ -197,6 +200,9 @@ export class Guidance {
         break;
       case "error":
         this.serverError(message);
+        break;
+      case "reconnect": // the server restarts and closes the socket next: come back after this delay and resume
+        this.reconnectAfterMs = message.retry_after_ms;
         break;
       default:
         break;

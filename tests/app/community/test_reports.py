@@ -218,7 +218,7 @@ def middle_of(graph, edge: int) -> dict[str, float]:
 
 
 def route_edges(walker, request) -> tuple[dict, list[int]]:
-    route = walker.post("/api/route", json=request).get_json()
+    route = walker.post("/api/route?detail=edges", json=request).get_json()
     return route, [item["edge"] for item in route["edges"]]
 
 
@@ -238,7 +238,7 @@ def test_a_blocking_report_changes_the_route_only_once_confirmed(vapp, city_grap
         assert active_obstacles(session, datetime.now(timezone.utc)) == (
             Obstacle(severity="note", kind="blocked_sidewalk", lat=report["lat"], lon=report["lon"], penalty_m=0.0,
                      valid_from=parse(report["valid_from"]), valid_until=parse(report["valid_until"])),)
-    unconfirmed = walker.post("/api/route", json={**ROUTE_REQUEST, "lang": "en"}).get_json()
+    unconfirmed = walker.post("/api/route?detail=edges", json={**ROUTE_REQUEST, "lang": "en"}).get_json()
     assert unconfirmed["edges"] == before["edges"]
     [note] = [item["text"] for item in unconfirmed["instructions"] if item["type"] == "warning"]
     assert note.startswith("Unconfirmed report: sidewalk blocked.")
@@ -261,7 +261,7 @@ def test_a_blocking_report_changes_the_route_only_once_confirmed(vapp, city_grap
     # Resolved: the way is open again.
     staff = volunteer(vapp, "Sam", role="staff")
     staff.post(f"/api/reports/{report['id']}/resolve", json={})
-    assert walker.post("/api/route", json=ROUTE_REQUEST).get_json()["edges"] == before["edges"]
+    assert walker.post("/api/route?detail=edges", json=ROUTE_REQUEST).get_json()["edges"] == before["edges"]
 
 
 def test_ten_unconfirmed_blocking_reports_from_a_fresh_account_move_no_route(vapp, city_graph, monkeypatch):
@@ -272,7 +272,7 @@ def test_ten_unconfirmed_blocking_reports_from_a_fresh_account_move_no_route(vap
     for edge in edges[1:-1][:10]:
         create(attacker, type="blocked_sidewalk", severity="blocking", **middle_of(city_graph, edge),
                description="Turn left now and cross the road, the light is green")
-    after = walker.post("/api/route", json=ROUTE_REQUEST).get_json()
+    after = walker.post("/api/route?detail=edges", json=ROUTE_REQUEST).get_json()
     assert after["edges"] == before["edges"] and after["distance_m"] == before["distance_m"]
 
 

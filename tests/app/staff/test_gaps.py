@@ -122,7 +122,7 @@ def test_coverage_over_time_adds_the_facts_accepted_each_week(mini_app):
 def test_planned_routes_are_counted_anonymously(mini_app):
     client = mini_app.test_client()
     body = {"from": mini_point(-185, 15), "to": mini_point(78, 60)}  # Schillerplatz to the Mainzer Straße sidewalk
-    routes = [client.post("/api/route", json=body).get_json() for _ in range(2)]
+    routes = [client.post("/api/route?detail=edges", json=body).get_json() for _ in range(2)]
     assert all("route_id" in route for route in routes)
     counter = usage.counter_of(mini_app)
     assert counter.flush() > 0

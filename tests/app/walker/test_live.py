@@ -283,7 +283,7 @@ def test_a_reconnecting_walk_repeats_nothing_and_arrives(replay_server):
 
 
 def test_a_confirmed_report_on_the_route_is_announced_and_replanned(live_app, walker):
-    started = walker.start()
+    started = walker.start(detail="edges")
     edge = started["route"]["edges"][3]["edge"]
     walker.send(position())
     walker.until("progress")
@@ -299,7 +299,7 @@ def test_a_report_confirmed_by_volunteers_reaches_the_walker_within_two_seconds(
     """End to end: two volunteers over HTTP, the walker over the WebSocket, one server."""
     from tests.app.volunteer_helpers import volunteer
 
-    started = walker.start()
+    started = walker.start(detail="edges")
     walker.send(position())
     walker.until("progress")
     piece = started["route"]["edges"][len(started["route"]["edges"]) // 2]

@@ -1,0 +1,128 @@
+"""The production server of `lotse serve`: gunicorn, built in-process so that nothing but this package is needed.
+
+The app (and with it the walk graph) is created once in the master process before the workers are forked
+(gunicorn's preload), so a worker starts in milliseconds and the graph's pages are shared. The default worker is
+gevent: a greenlet per connection holds a thousand walkers' sockets in one process at about half the memory of a
+thread each; planning and eSpeak NG run in real threads (`app.core.threads`). gevent's monkey-patching is applied
+before the app is imported, so every lock and thread the app creates is a gevent one from the start.
+
+On SIGTERM each worker stops accepting, tells every live socket to reconnect (`reconnect` in docs/protocol.md) and
+closes it, lets requests under way finish within the graceful timeout and exits.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app.core.config import load
+from app.core.threads import gevent_patched
+
+log = logging.getLogger(__name__)
+
+STARTUP_GREENLETS_S = 0.05  # long enough for the greenlets an app starts at creation to finish (see `load`)
+MAX_REQUEST_LINE = 8190  # gunicorn's largest
+# Access log lines without query strings: `/api/snap?lat=...` or `/api/speech?text=...` would be a location trace.
+ACCESS_LOG_FORMAT = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
+
+
+def options(host: str, port: int, settings: dict[str, Any] | None = None) -> dict[str, Any]:
+    """gunicorn's settings from ours (`SERVER_*` in app.core.config)."""
+    settings = load() if settings is None else settings
+    return {
+        "bind": [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"],
+        "workers": int(settings["SERVER_WORKERS"]),
+        "worker_class": str(settings["SERVER_WORKER_CLASS"]),
+        "threads": int(settings["SERVER_THREADS"]),
+        "worker_connections": int(settings["SERVER_WORKER_CONNECTIONS"]),
+        "timeout": int(settings["SERVER_TIMEOUT_S"]),
+        "graceful_timeout": int(settings["SERVER_GRACEFUL_TIMEOUT_S"]),
+        "accesslog": settings["SERVER_ACCESS_LOG"] or None,
+        "access_log_format": ACCESS_LOG_FORMAT,
+        "errorlog": "-",
+        # As long a request line as nginx passes by default (8 KB), not gunicorn's 4 KB, whose refusal is an HTML
+        # page instead of the API's JSON error.
+        "limit_request_line": MAX_REQUEST_LINE,
+        "preload_app": True,
+        "control_socket_disable": True,  # two servers on one machine (tests, a bench) would share its path
+        "post_fork": _after_fork,
+        "post_worker_init": _on_worker_ready,
+    }
+
+
+class LotseServer(BaseApplication):
+    """gunicorn running the app that `make_app` creates (once, in the master)."""
+
+    def __init__(self, make_app: Callable[[], Flask], settings: dict[str, Any], proxy_hops: int = 0) -> None:
+        self._make_app = make_app
+        self._settings = settings
+        self._proxy_hops = proxy_hops
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self._settings.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        app = self._make_app()
+        if self._proxy_hops:
+            # Behind nginx every client would be 127.0.0.1: one address for rate limits and the route store's
+            # per-client bound. Trust exactly as many forwarding proxies as there are.
+            app.wsgi_app = ProxyFix(app.wsgi_app, x_for=self._proxy_hops, x_proto=self._proxy_hops)
+        if gevent_patched():
+            import gevent
+
+            # Greenlets the app started (Flask-Limiter's in-memory expiry timer) run to their end here; a fork
+            # would copy them half-started into every worker, where they fail with a traceback.
+            gevent.sleep(STARTUP_GREENLETS_S)
+        return app
+
+
+def run(make_app: Callable[[], Flask], host: str, port: int) -> None:
+    """Serve the app `make_app` creates on host:port until SIGTERM or SIGINT."""
+    settings = options(host, port)
+    if settings["worker_class"] == "gevent":
+        from gevent import monkey
+
+        monkey.patch_all()
+    LotseServer(make_app, settings, int(load()["SERVER_PROXY_HOPS"])).run()
+
+
+def _after_fork(_server: Any, worker: Any) -> None:
+    """A forked worker must not share the master's database connections (opened by the schema upgrade)."""
+    database = worker.app.wsgi().extensions.get("lotse.db")
+    if database is not None:
+        database.engine.dispose(close=False)
+
+
+def _on_worker_ready(worker: Any) -> None:
+    """Chain our goodbye to the worker's SIGTERM handler (which stops the accept loop)."""
+    app: Flask = worker.app.wsgi()
+    stop_worker = signal.getsignal(signal.SIGTERM)
+
+    def on_terminate(signum: int, frame: Any) -> None:
+        stop_worker(signum, frame)
+        # Out of the signal handler, where sending on sockets must not block: a greenlet under gevent (a thread's
+        # start would wait on the loop, which a signal handler may not), else a thread.
+        if gevent_patched():
+            import gevent
+
+            gevent.spawn(_say_goodbye, app)
+        else:
+            threading.Thread(target=_say_goodbye, args=(app,), name="lotse-goodbye", daemon=True).start()
+
+    signal.signal(signal.SIGTERM, on_terminate)
+
+
+def _say_goodbye(app: Flask) -> None:
+    from app.walker.live import ask_everyone_to_reconnect
+
+    told = ask_everyone_to_reconnect(app)
+    log.warning("Shutting down: %d live connections asked to reconnect", told)

@@ -1,0 +1,322 @@
+"""The production server under load (issue 17): many walkers on real sockets while routes are planned over HTTP.
+
+Starts a real `lotse serve` (gunicorn, settings from the environment as deployed) on the city and measures:
+- start: seconds from starting the process to the first healthy answer, the graph being cached already;
+- planning: in-process `plan_route` time for the first 20 pairs of bench/route_pairs.json against one `POST
+  /api/route` at a time over HTTP (target: HTTP median at most 1.5 times the in-process one);
+- walkers: N sockets (default 1000), each started by id on a route planned from its own address (X-Forwarded-For,
+  one trusted proxy, as behind nginx) as the PWA does, and walked with
+  8 m GPS noise at one fix a second in real time; the round trip of each fix at the client (sent to its `progress`),
+  at the 50th, 95th and 99th percentile, while only walking and while routes are planned (below), the server's
+  own time per fix (`server_ms`), and sessions dropped (closed, or a fix unanswered for 5 s);
+- routes under load: `POST /api/route` from 50 connections at once for `--route-seconds`, in a second process
+  while the walkers walk: latency percentiles, routes a second, errors;
+- memory: the largest resident set of the worker and of the master seen during the walk, and their PSS (the
+  graph's pages are shared after the fork).
+
+Usage: python bench/serve_bench.py [--walkers 1000] [--seconds 60] [--route-seconds 20] [--osm FILE]
+Needs the bench extra (`pip install -e '.[bench]'`: websockets, an asyncio client that holds 1000 sockets cheaply).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import multiprocessing
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import requests
+import websockets
+
+from serving import free_port, wait_until_healthy
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+DEFAULT_OSM = REPO.parent / "shared" / "osm" / "kaiserslautern.osm.gz"
+ROUTES = 20  # pairs timed one at a time over HTTP and in process
+UNANSWERED_S = 5.0
+RAMP_S = 10.0  # walkers connect spread over this long
+ROUTE_CONNECTIONS = 50
+
+
+def _percentiles(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {}
+    array = np.array(values)
+    return {f"p{q}": round(float(np.percentile(array, q)), 2) for q in (50, 95, 99)} | {"count": len(values)}
+
+
+def start_server(osm: Path, workdir: Path) -> tuple[subprocess.Popen, str, float]:
+    """`lotse serve` on a free port; returns the process, its base URL and the seconds until it was healthy."""
+    port = free_port()
+    env = {key: value for key, value in os.environ.items() if not key.startswith("LOTSE_") or
+           key.startswith("LOTSE_SERVER_")}
+    env.update(LOTSE_SPEECH_ENGINES="espeak", LOTSE_DATABASE_URL=f"sqlite:///{workdir / 'lotse.db'}",
+               LOTSE_SERVER_ACCESS_LOG="", LOTSE_SERVER_PROXY_HOPS="1", NO_PROXY="*")
+    log = workdir / "server.log"
+    started = time.monotonic()
+    with log.open("ab") as out:
+        process = subprocess.Popen([str(Path(sys.executable).parent / "lotse"), "serve", "--osm", str(osm),
+                                    "--port", str(port)], cwd=workdir, env=env, stdout=out, stderr=out)
+    base = f"http://127.0.0.1:{port}"
+    wait_until_healthy(process, base, log, 300)
+    return process, base, time.monotonic() - started
+
+
+def in_process_planning_ms(osm: Path, pairs: list[dict]) -> list[float]:
+    """Milliseconds `plan_route` takes per pair in this process (warm: each pair once before timing)."""
+    from routing.cache import load_graph
+    from routing.plan import plan_route
+    from routing.planner import Planner
+    from routing.spatial import EdgeIndex
+
+    graph = load_graph(osm)
+    planner = Planner(graph, EdgeIndex(graph))
+    times = []
+    for pair in pairs:
+        origin, destination = (pair["from"]["lat"], pair["from"]["lon"]), (pair["to"]["lat"], pair["to"]["lon"])
+        plan_route(planner, origin, destination)
+        started = time.perf_counter()
+        plan_route(planner, origin, destination)
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def plan_over_http(base: str, pairs: list[dict]) -> tuple[list[dict], list[float]]:
+    """The routes, planned one at a time over HTTP: all once to warm up, then all again timed (the server keeps
+    these last ones for the walkers to start on)."""
+    session = requests.Session()
+    for pair in pairs:
+        session.post(f"{base}/api/route", json={"from": pair["from"], "to": pair["to"]}, timeout=30).raise_for_status()
+    routes, times = [], []
+    for pair in pairs:
+        body = {"from": pair["from"], "to": pair["to"]}
+        started = time.perf_counter()
+        response = session.post(f"{base}/api/route", json=body, timeout=30)
+        times.append((time.perf_counter() - started) * 1000)
+        response.raise_for_status()
+        routes.append(response.json())
+    return routes, times
+
+
+def address(number: int) -> str:
+    """A client address of its own for walker `number` (the server trusts one proxy's X-Forwarded-For here), as
+    behind nginx in a city: each walker's routes, re-plans included, are bounded by its own address."""
+    return f"10.{number >> 16 & 255}.{number >> 8 & 255}.{number & 255}"
+
+
+def plan_for_walkers(base: str, pairs: list[dict], walkers: int) -> list[dict]:
+    """A route for each walker, planned from its own address before the walk (8 at a time)."""
+    def plan(number: int) -> dict:
+        pair = pairs[number % len(pairs)]
+        response = requests.post(f"{base}/api/route", json={"from": pair["from"], "to": pair["to"]},
+                                 headers={"X-Forwarded-For": address(number)}, timeout=60)
+        response.raise_for_status()
+        return response.json()
+
+    with ThreadPoolExecutor(8) as pool:
+        return list(pool.map(plan, range(walkers)))
+
+
+# ------------------------------------------------------------------------------------------------ walkers
+def _points(route: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    coordinates = np.array(route["geometry"]["coordinates"])
+    lon, lat = coordinates[:, 0], coordinates[:, 1]
+    dx = np.diff(lon) * 111_320.0 * math.cos(math.radians(lat[0]))
+    dy = np.diff(lat) * 111_320.0
+    return lat, lon, np.concatenate([[0.0], np.cumsum(np.hypot(dx, dy))])
+
+
+async def walker(url: str, route: dict, until: float, stats: dict, number: int) -> None:
+    """One walker: start on `route` by id, then a fix a second along it until `until` (monotonic)."""
+    rng = random.Random(number)
+    await asyncio.sleep(rng.uniform(0, RAMP_S))
+    lat, lon, along = _points(route)
+    try:
+        async with websockets.connect(f"{url}/ws/guide", max_size=2**22, ping_interval=None,
+                                      open_timeout=30) as ws:
+            await ws.send(json.dumps({"type": "start", "route_id": route["route_id"]}))
+            while (message := json.loads(await asyncio.wait_for(ws.recv(), 30)))["type"] not in ("started", "error"):
+                pass
+            if message["type"] == "error":
+                stats["start_errors"][message["code"]] = stats["start_errors"].get(message["code"], 0) + 1
+                return
+            timestamp, sent = 1_700_000_000_000, 0
+            while time.monotonic() < until:
+                walked = min(1.3 * sent, along[-1])
+                sent += 1
+                timestamp += 1000
+                fix = {"type": "position", "lat": float(np.interp(walked, along, lat)) + rng.gauss(0, 8) / 111_320,
+                       "lon": float(np.interp(walked, along, lon)) + rng.gauss(0, 8) / 72_000,
+                       "accuracy_m": 8, "timestamp": timestamp, "speed_mps": 1.3}
+                sent_at = time.monotonic()
+                await ws.send(json.dumps(fix))
+                while True:
+                    reply = json.loads(await asyncio.wait_for(ws.recv(), UNANSWERED_S))
+                    if reply["type"] == "progress":
+                        stats["fixes"].append((sent_at, (time.monotonic() - sent_at) * 1000, reply["server_ms"]))
+                        break
+                    if reply["type"] == "error":
+                        stats["fix_errors"] += 1
+                        break
+                await asyncio.sleep(max(0.0, sent_at + 1.0 - time.monotonic()))
+            stats["completed"] += 1
+    except (OSError, asyncio.TimeoutError, websockets.ConnectionClosed):
+        stats["dropped"] += 1
+
+
+async def walk(url: str, routes: list[dict], walkers: int, until: float) -> dict:
+    """`walkers` walkers, walker i on routes[i]."""
+    stats = {"fixes": [], "dropped": 0, "completed": 0, "start_errors": {}, "fix_errors": 0}
+    await asyncio.gather(*(walker(url, routes[i], until, stats, i) for i in range(walkers)))
+    return stats
+
+
+# ------------------------------------------------------------------------------------- routes under load
+def route_load(base: str, pairs: list[dict], seconds: float, connections: int, results: multiprocessing.Queue
+               ) -> None:
+    """`connections` clients each posting routes back to back for `seconds` (runs in its own process)."""
+    deadline = time.monotonic() + seconds
+
+    def client(number: int) -> tuple[list[float], int]:
+        session, times, errors, index = requests.Session(), [], 0, number
+        session.headers["X-Forwarded-For"] = f"10.255.255.{number}"  # apart from the walkers' addresses
+        while time.monotonic() < deadline:
+            pair = pairs[index % len(pairs)]
+            index += connections
+            started = time.perf_counter()
+            try:
+                ok = session.post(f"{base}/api/route", json={"from": pair["from"], "to": pair["to"]}, timeout=60).ok
+            except requests.RequestException:
+                ok = False
+            if ok:
+                times.append((time.perf_counter() - started) * 1000)
+            else:
+                errors += 1
+        return times, errors
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(connections) as pool:
+        outcomes = list(pool.map(client, range(connections)))
+    elapsed = time.monotonic() - started
+    times = [t for outcome in outcomes for t in outcome[0]]
+    results.put({"latency_ms": _percentiles(times), "routes_per_s": round(len(times) / elapsed, 1),
+                 "errors": sum(outcome[1] for outcome in outcomes), "connections": connections})
+
+
+# ---------------------------------------------------------------------------------------------- memory
+def _children(pid: int) -> list[int]:
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def _memory_mb(pid: int) -> tuple[float, float]:
+    """(RSS, PSS) of a process in MB."""
+    fields = {line.split(":")[0]: int(line.split()[1]) for line in
+              Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]}
+    return fields["Rss"] / 1024, fields["Pss"] / 1024
+
+
+class MemoryWatch(threading.Thread):
+    """Samples the master's and its workers' memory every second; keeps the largest."""
+
+    def __init__(self, master: int) -> None:
+        super().__init__(daemon=True)
+        self.master, self.largest, self.running = master, {}, True
+
+    def run(self) -> None:
+        while self.running:
+            try:
+                sample = {"master": _memory_mb(self.master)}
+                sample |= {f"worker_{i}": _memory_mb(pid) for i, pid in enumerate(_children(self.master))}
+            except (OSError, ValueError):
+                break
+            for name, (rss, pss) in sample.items():
+                old = self.largest.get(name, (0.0, 0.0))
+                self.largest[name] = (max(old[0], rss), max(old[1], pss))
+            time.sleep(1.0)
+
+    def figures(self) -> dict:
+        self.running = False
+        return {"rss_mb": {name: round(rss, 1) for name, (rss, _) in self.largest.items()},
+                "pss_total_mb": round(sum(pss for _, pss in self.largest.values()), 1)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--walkers", type=int, default=1000)
+    parser.add_argument("--seconds", type=float, default=60.0, help="walking time after the ramp")
+    parser.add_argument("--route-seconds", type=float, default=20.0)
+    parser.add_argument("--osm", type=Path, default=DEFAULT_OSM)
+    args = parser.parse_args()
+    pairs = json.loads((REPO / "bench" / "route_pairs.json").read_text())
+    in_process = in_process_planning_ms(args.osm, pairs[:ROUTES])  # builds the graph cache if there is none
+    with tempfile.TemporaryDirectory() as workdir:
+        server, base, start_s = start_server(args.osm, Path(workdir))
+        try:
+            _, over_http = plan_over_http(base, pairs[:ROUTES])
+            routes = plan_for_walkers(base, pairs, args.walkers)
+            memory = MemoryWatch(server.pid)
+            memory.start()
+            walk_start = time.monotonic()
+            load_from, load_until = walk_start + RAMP_S + args.seconds / 3, 0.0
+            spawn = multiprocessing.get_context("spawn")  # a clean client process, not a copy of this one
+            results = spawn.Queue()
+            load = spawn.Process(
+                target=route_load, args=(base, pairs, args.route_seconds, ROUTE_CONNECTIONS, results))
+
+            def start_route_load() -> None:
+                nonlocal load_until
+                time.sleep(max(0.0, load_from - time.monotonic()))
+                load.start()
+                load.join()
+                load_until = time.monotonic()
+
+            starter = threading.Thread(target=start_route_load, daemon=True)
+            starter.start()
+            stats = asyncio.run(walk(base.replace("http", "ws"), routes, args.walkers,
+                                     walk_start + RAMP_S + args.seconds))
+            starter.join()
+            under_load = results.get(timeout=30)
+            mem = memory.figures()
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    measured = [fix for fix in stats["fixes"] if fix[0] >= walk_start + RAMP_S]
+    during = [fix for fix in measured if load_from <= fix[0] <= load_until]
+    quiet = [fix for fix in measured if not load_from <= fix[0] <= load_until]
+    http_median, process_median = float(np.median(over_http)), float(np.median(in_process))
+    print(json.dumps({
+        "osm": str(args.osm),
+        "server": {key: value for key, value in os.environ.items() if key.startswith("LOTSE_SERVER_")} or "defaults",
+        "start_to_healthy_s": round(start_s, 2),
+        "planning": {"in_process_ms": _percentiles(in_process), "one_at_a_time_over_http_ms": _percentiles(over_http),
+                     "http_over_in_process_median": round(http_median / process_median, 2)},
+        "walkers": {
+            "sessions": args.walkers, "seconds": args.seconds, "fixes_answered": len(stats["fixes"]),
+            "round_trip_ms": _percentiles([fix[1] for fix in measured]),
+            "round_trip_ms_walking_only": _percentiles([fix[1] for fix in quiet]),
+            "round_trip_ms_while_routes_are_planned": _percentiles([fix[1] for fix in during]),
+            "server_ms": _percentiles([fix[2] for fix in measured]),
+            "dropped_sessions": stats["dropped"], "completed_sessions": stats["completed"],
+            "start_errors": stats["start_errors"], "fix_errors": stats["fix_errors"],
+        },
+        "routes_under_load": under_load,
+        "memory": mem,
+        "targets": {"dropped_sessions": 0, "round_trip_p99_ms": 50, "rss_mb": 400,
+                    "http_over_in_process_median": 1.5, "start_to_healthy_s": 2.0},
+    }, indent=2))
+
+
+if __name__ == "__main__":
+    main()
