@@ -196,7 +196,7 @@ def test_a_walk_planned_on_one_process_is_started_and_resumed_on_the_other(pair)
 def confirm_a_report_ahead(server: Server, walker: Walker, graph) -> tuple[int, list[dict], float]:
     """A walker starts; two volunteers on `server` report an obstacle on the middle of its route and confirm it.
     Returns the edge, the messages the walker gets until it is re-routed and how long after the vote that took."""
-    started = walker.start()
+    started = walker.start(detail="edges")  # the walked pieces, to report on one
     walker.send(position())
     walker.until("progress")
     piece = started["route"]["edges"][len(started["route"]["edges"]) // 2]

@@ -43,7 +43,8 @@ def test_the_stored_form_gives_back_the_same_route_and_guidance(shared_app):
     raw = dump_stored(stored)
     back = load_stored(raw)
     assert len(raw) < 20_000  # compact: a few kilobytes for a kilometre's walk
-    assert back.route.to_dict() == stored.route.to_dict() == planned
+    assert back.route.to_dict() == stored.route.to_dict()
+    assert back.route.to_dict(edge_detail=False) == planned  # the answer leaves the edges out unless asked
     assert (back.route.lat == stored.route.lat).all() and (back.route.lon == stored.route.lon).all()  # exact
     assert back.request == stored.request and back.client == stored.client == "127.0.0.1"
     index = shared_app.extensions["lotse.index"]
