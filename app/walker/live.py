@@ -19,7 +19,7 @@ from flask_sock import ConnectionClosed, Sock
 
 from app.core.errors import frame_error
 from app.core.language import Language, current_language, resolve
-from app.walker.planning import RouteStore, StoredRoute, parse_route_request, plan_and_store, replan
+from app.walker.planning import RouteStore, StoredRoute, parse_route_request, plan_and_store, replan, reword
 from app.walker.speech import Prerender, audio_url
 from routing.errors import LotseError
 from routing.matching import WalkNetwork
@@ -106,7 +106,7 @@ class LiveConnection:
             if stored is None:
                 raise LotseError("No route with this id (plan it again)", code="unknown_route")
             if stored.request.language != language and "lang" in message:
-                stored = replan(self.app, stored, language=language)
+                stored = reword(self.app, stored, language)
         else:
             stored = plan_and_store(self.app, parse_route_request(message, language, "bad_field", allowed=None))
         self.stored = stored
