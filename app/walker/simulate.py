@@ -26,6 +26,10 @@ from routing.phrases import LANGUAGES
 from routing.tags import METRES_PER_DEGREE
 
 DETOUR_LENGTH_M = 50.0
+# A wrong way leaves the route: this far along it the walker is at least this far from the route. A way that only
+# cuts a corner back onto the route, or runs beside it (a parallel footway a few metres off), is no wrong turn.
+WRONG_WAY_CHECK_M = 20.0
+WRONG_WAY_AWAY_M = 10.0
 MAX_FIXES = 20_000
 
 
@@ -280,10 +284,12 @@ def _detour(walker: _Walker, route: dict[str, Any], detour_at_m: float | None,
 def wrong_turn(graph: Any, route: dict[str, Any], after_m: float, length_m: float = DETOUR_LENGTH_M + 40
                ) -> tuple[float, list[tuple[float, float]]] | None:
     """At the first junction after `after_m` where the route turns, the way a walker takes by mistake: the one
-    nearest to straight on that is not the route's, followed for `length_m`, straightest at every junction.
+    nearest to straight on that is not the route's, followed for `length_m`, straightest at every junction, where
+    it leads away from the route (`WRONG_WAY_CHECK_M`, `WRONG_WAY_AWAY_M`).
     Returns (where it leaves the route, metres from the start; its lat/lon points), None without such a junction."""
     pieces = route["edges"]
     route_edges = {piece["edge"] for piece in pieces}
+    route_line = _walker_for(route)
     for before, after in zip(pieces, pieces[1:]):
         if before["start_m"] + before["length_m"] < after_m or before["edge"] == after["edge"]:
             continue
@@ -309,6 +315,10 @@ def wrong_turn(graph: Any, route: dict[str, Any], after_m: float, length_m: floa
             if not onward_edges:
                 break
             edge = min(onward_edges, key=lambda e: _angle(_leaving_bearing(graph, e, node), heading))
+        taken = _Walker([p[0] for p in points], [p[1] for p in points])
+        x, y, _ = taken.at(WRONG_WAY_CHECK_M)
+        if route_line.distance_to_line(*route_line.xy(*taken.latlon(x, y))) < WRONG_WAY_AWAY_M:
+            continue  # back on the route or beside it: try the next junction
         return before["start_m"] + before["length_m"], points
     return None
 
