@@ -41,6 +41,7 @@ class Summary:
     prepared_before: int = 0  # of those, said early ("prepare") before the walker reached them
     announced_now_before: int = 0  # said at the spot ("now") before the walker passed them
     missed: list[int] = field(default_factory=list)  # not said at the spot before the walker passed them
+    late: list[int] = field(default_factory=list)  # of those, said at the spot only after the walker passed it
     false_off_route: int = 0
     left_route: bool = False  # the walker took the wrong way (detour_at_m or wrong_way)
     detour_detected_after_s: float | None = None  # from leaving the route to the off_route message
@@ -184,8 +185,9 @@ def simulate(url: str, origin: tuple[float, float], destination: tuple[float, fl
                 at_end += 1
                 if at_end > 10:  # the server had ten fixes at the destination and did not say so
                     break
-        for index in pending:  # left at the very end of the route
-            _judge(summary, client, route, index)
+        if on_detour is None:  # left at the very end of the route (a walk that ends on a detour never got there)
+            for index in pending:
+                _judge(summary, client, route, index)
         client.send({"type": "stop"})
     except (ConnectionClosed, TimeoutError):
         summary.closed = True
@@ -203,6 +205,7 @@ class _Connection:
         self.ws = Client.connect(f"{url}/ws/guide")
         self.said: set[str] = set()
         self.repeats: set[str] = set()
+        self.passed: dict[str, int] = {}  # instruction id -> index, for instructions the walker has passed
         self.progress_m = 0.0  # the phone's last known progress on the route
 
     def send(self, message: dict[str, Any]) -> None:
@@ -232,6 +235,9 @@ class _Connection:
             if message["id"] in self.said:
                 self.repeats.add(message["id"])
             self.said.add(message["id"])
+            instruction_id, _, phase = message["id"].rpartition(":")
+            if phase == "now" and instruction_id in self.passed:  # "now" after the walker passed the spot
+                self.summary.late.append(self.passed[instruction_id])
         return message
 
     def reconnect(self, route: dict[str, Any]) -> None:
@@ -254,6 +260,7 @@ class _Connection:
 def _judge(summary: Summary, client: _Connection, route: dict[str, Any], index: int) -> None:
     """An instruction the walker has just passed: said at the spot before it, or missed."""
     instruction_id = route["instructions"][index]["id"]
+    client.passed[instruction_id] = index
     summary.instructions += 1
     summary.prepared_before += f"{instruction_id}:prepare" in client.said
     if f"{instruction_id}:now" in client.said:
