@@ -26,10 +26,11 @@ from routing.phrases import LANGUAGES
 from routing.tags import METRES_PER_DEGREE
 
 DETOUR_LENGTH_M = 50.0
-# A wrong way leaves the route: this far along it the walker is at least this far from the route. A way that only
-# cuts a corner back onto the route, or runs beside it (a parallel footway a few metres off), is no wrong turn.
-WRONG_WAY_CHECK_M = 20.0
-WRONG_WAY_AWAY_M = 10.0
+# A wrong way leaves the route: from 20 m along it on (every 10 m, up to DETOUR_LENGTH_M) the walker is at least
+# this share of the metres walked away from the route. A way that cuts a corner back onto the route, or runs beside
+# it (a footway a few metres off, the other side of the road), is no wrong turn.
+WRONG_WAY_CHECKS_M = (20.0, 30.0, 40.0, 50.0)
+WRONG_WAY_AWAY_SHARE = 0.4
 MAX_FIXES = 20_000
 
 
@@ -292,7 +293,7 @@ def wrong_turn(graph: Any, route: dict[str, Any], after_m: float, length_m: floa
                ) -> tuple[float, list[tuple[float, float]]] | None:
     """At the first junction after `after_m` where the route turns, the way a walker takes by mistake: the one
     nearest to straight on that is not the route's, followed for `length_m`, straightest at every junction, where
-    it leads away from the route (`WRONG_WAY_CHECK_M`, `WRONG_WAY_AWAY_M`).
+    it leads away from the route (`WRONG_WAY_CHECKS_M`, `WRONG_WAY_AWAY_SHARE`).
     Returns (where it leaves the route, metres from the start; its lat/lon points), None without such a junction."""
     pieces = route["edges"]
     route_edges = {piece["edge"] for piece in pieces}
@@ -323,8 +324,8 @@ def wrong_turn(graph: Any, route: dict[str, Any], after_m: float, length_m: floa
                 break
             edge = min(onward_edges, key=lambda e: _angle(_leaving_bearing(graph, e, node), heading))
         taken = _Walker([p[0] for p in points], [p[1] for p in points])
-        x, y, _ = taken.at(WRONG_WAY_CHECK_M)
-        if route_line.distance_to_line(*route_line.xy(*taken.latlon(x, y))) < WRONG_WAY_AWAY_M:
+        if any(route_line.distance_to_line(*route_line.xy(*taken.latlon(*taken.at(walked)[:2])))
+               < WRONG_WAY_AWAY_SHARE * walked for walked in WRONG_WAY_CHECKS_M):
             continue  # back on the route or beside it: try the next junction
         return before["start_m"] + before["length_m"], points
     return None
