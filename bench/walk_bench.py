@@ -3,9 +3,9 @@
 50 walks on the city (bench/route_pairs.json) with 8 m GPS noise at 1.3 m/s, one fix a second, against a server on
 a local port: every fifth walk takes the wrong street at a junction, every fifth walks off at right angles where
 there is no way, every fifth loses its connection mid-walk and resumes (the others walk the route). Figures: false
-off-route alarms, "now" calls missed (not said before the walker passed the spot), wrong-turn detection time from
-leaving the route (median, max) and walks where it was not detected within 10 s, announcements repeated after a
-reconnect, closed sockets, arrivals.
+off-route alarms, "now" calls missed (not said before the walker passed the spot) and said late (after it),
+wrong-turn detection time from leaving the route (median, max), walks where it was not detected at all or not
+within 10 s, announcements repeated after a reconnect, closed sockets, arrivals.
 
 Usage: python bench/walk_bench.py [--walks N] [OSM_FILE]
 """
@@ -76,9 +76,11 @@ def _figures(walks: list[dict]) -> dict:
         "false_off_route": sum(s.false_off_route for s in summaries),
         "instructions_passed": sum(s.instructions for s in summaries),
         "now_said_before_the_spot": sum(s.announced_now_before for s in summaries),
-        "now_missed": sum(len(s.missed) for s in summaries),
+        "now_missed": sum(len(s.missed) for s in summaries),  # not said before the walker passed the spot
+        "now_said_late": sum(len(s.late) for s in summaries),  # of those, said after the walker had passed it
         "walks_leaving_the_route": len(left),
         "wrong_turns_detected": len(detected),
+        "wrong_turns_undetected": len(left) - len(detected),
         "detection_s": {"median": round(float(np.median(detected)), 1) if detected else None,
                         "max": round(float(max(detected)), 1) if detected else None},
         "detected_later_than_10_s_or_not": sum(s.detour_detected_after_s is None
@@ -91,9 +93,10 @@ def _figures(walks: list[dict]) -> dict:
         "seconds_per_walk": round(float(np.mean([walk["seconds"] for walk in walks])), 2),
         "walks_with_findings": [
             {"walk": number, "kind": walk["kind"], "false_off_route": s.false_off_route, "missed": s.missed,
-             "detected_s": s.detour_detected_after_s, "repeats": s.repeats, "closed": s.closed, "arrived": s.arrived}
+             "late": s.late, "detected_s": s.detour_detected_after_s, "repeats": s.repeats, "closed": s.closed,
+             "arrived": s.arrived}
             for number, (walk, s) in enumerate(zip(walks, summaries))
-            if s.false_off_route or s.missed or s.repeats or s.closed or not s.arrived
+            if s.false_off_route or s.missed or s.late or s.repeats or s.closed or not s.arrived
             or (s.left_route and (s.detour_detected_after_s or 99) > DETECTION_TARGET_S)],
     }
 

@@ -1,15 +1,19 @@
 """Map matching: which way is the walker on? A small hidden-Markov matcher over the ways near each fix.
 
 Matching a fix only to the route cannot tell a wrong street from GPS noise until the walker is far away. Here the
-hidden states are the edges near the fix (from `EdgeIndex.candidates`) plus one "off the network" state (squares,
-car parks, unmapped ground); as in Newson & Krumm (2009):
+hidden states are the edges near the fix (from `EdgeIndex.candidates`), each walked in one of its two directions,
+plus one "off the network" state (squares, car parks, unmapped ground); as in Newson & Krumm (2009), with directed
+states as OSRM's and Valhalla's matchers use them:
 
 - emission: the distance from the fix to the edge, Gaussian with the GPS sigma (the fix's accuracy, at least
-  SIGMA_M), and the agreement of the walker's heading with the edge's direction (walking across a street is unlikely
-  when moving);
+  SIGMA_M), and the agreement of the walker's heading with the state's walking direction (walking across a street,
+  or backwards along the way just walked, is unlikely when moving);
 - transition: the walked distance between the matched points through the network against the straight line between
-  the fixes; a jump to a parallel sidewalk without a crossing needs a long detour and is all but impossible, a turn
-  into a side street at a junction costs nothing.
+  the fixes, leaving a way at its end ahead and entering the next at its end behind; turning round costs
+  TURN_ROUND. A jump to a parallel sidewalk without a crossing needs a long detour and is all but impossible, a
+  turn into a side street at a junction costs nothing. Without directions, a walker who goes straight on where the
+  route turns matched as well to the route's last way walked back (the fixes scatter around the junction), and a
+  wrong street was told seconds later.
 
 The forward algorithm keeps the probability of each state given all fixes so far; `Match.off_route` is the
 probability that the walker is somewhere that is not the route and leads away from it: on an edge that is not the
@@ -38,10 +42,11 @@ MAX_CANDIDATES = 16
 FREE_SIGMAS = 2.5  # the off-network state explains a fix as well as an edge this many sigmas away
 FREE_HEADING_DEG = 45.0  # ... whose direction is this far off the heading
 LEAVE_NETWORK = 0.03  # chance per fix of stepping off the ways, or back onto them
-OFF_WAY_M = 8.0  # an edge not on the route counts as "off the route" where it is this far from the route
-OFF_FREE_M = 12.0  # the off-network state counts as "off the route" this far from the route
+OFF_WAY_M = 7.0  # an edge not on the route counts as "off the route" where it is this far from the route
+OFF_FREE_M = 10.0  # the off-network state counts as "off the route" this far from the route
 AWAY_LOOKAHEAD_M = 10.0  # a way "leads away" from the route when this far along it ...
 AWAY_GROWTH_M = 4.0  # ... the distance to the route grows by this much
+TURN_ROUND = math.log(0.2)  # walkers do turn back, but mostly they go on
 NETWORK_SLACK_M = 30.0  # network distances are searched up to the straight distance walkable in dt, plus this
 MAX_SPEED_MPS = 3.0
 POSITION_SMOOTHING = 0.5  # weight of the newest fix in the smoothed position
@@ -92,7 +97,7 @@ class MapMatcher:
     def __init__(self, network: WalkNetwork, route_edges: Iterable[int],
                  distance_to_route: Callable[[float, float], float]) -> None:
         self.network = network
-        self._states: Candidates | None = None
+        self._states: _States | None = None
         self._last_fix: tuple[float, float] | None = None
         self._smoothed: tuple[float, float] | None = None
         self._log_belief = np.zeros(0)  # per candidate, then the off-network state last
@@ -111,6 +116,7 @@ class MapMatcher:
         if len(found) > MAX_CANDIDATES:
             keep = np.argsort(found.distance_m)[:MAX_CANDIDATES]
             found = Candidates(*(getattr(found, name)[keep] for name in Candidates.__dataclass_fields__))
+        found = _both_ways(found)
         emission = np.append(self._emission(found, sigma, heading_deg, speed_mps), FREE_EMISSION)
         if self._states is None:
             prior = np.where(np.isin(found.edge, list(self.route_edges)), ROUTE_PRIOR, 1 - ROUTE_PRIOR)
@@ -131,7 +137,7 @@ class MapMatcher:
             tuple(POSITION_SMOOTHING * new + (1 - POSITION_SMOOTHING) * old for new, old in zip((x, y), self._smoothed))
         sx, sy = self._smoothed
         off = np.array([int(found.edge[i]) not in self.route_edges
-                        and self._leads_away(sx, sy, _along_way(found.bearing_deg[i], heading), OFF_WAY_M)
+                        and self._leads_away(sx, sy, (float(found.bearing_deg[i]),), OFF_WAY_M)
                         for i in range(len(found))]
                        + [heading is not None and self._leads_away(sx, sy, (heading,), OFF_FREE_M)])
         likeliest = int(np.argmax(belief))
@@ -142,15 +148,15 @@ class MapMatcher:
 
     # --------------------------------------------------------------------------------------------- model
     @staticmethod
-    def _emission(found: Candidates, sigma: float, heading_deg: float | None, speed_mps: float | None) -> np.ndarray:
+    def _emission(found: _States, sigma: float, heading_deg: float | None, speed_mps: float | None) -> np.ndarray:
         log = -0.5 * (found.distance_m / sigma) ** 2
         if heading_deg is not None and (speed_mps is None or speed_mps >= MIN_HEADING_SPEED_MPS):
-            # Ways are walked both ways: the angle to the nearer of the two directions, 0 to 90 degrees.
-            difference = np.abs((found.bearing_deg - heading_deg + 90) % 180 - 90)
+            # Each state walks its way in one direction: the angle between it and the heading, 0 to 180 degrees.
+            difference = np.abs((found.bearing_deg - heading_deg + 180) % 360 - 180)
             log = log - 0.5 * (difference / HEADING_SIGMA_DEG) ** 2
         return log
 
-    def _predicted(self, found: Candidates, straight: float, sigma: float, dt: float) -> np.ndarray:
+    def _predicted(self, found: _States, straight: float, sigma: float, dt: float) -> np.ndarray:
         """log of the probability of reaching each new state from the belief so far."""
         before, belief = self._states, self._log_belief
         limit = MAX_SPEED_MPS * max(dt, 1.0) + NETWORK_SLACK_M
@@ -158,24 +164,32 @@ class MapMatcher:
         lengths = graph.edge_length
         from_node: dict[int, dict[int, float]] = {}
         transition = np.full((len(before) + 1, len(found) + 1), -np.inf)
+        scale = TRANSITION_BETA * sigma
         for i in range(len(before)):
-            e1, o1 = int(before.edge[i]), float(before.offset_m[i])
-            ends1 = ((int(graph.edge_u[e1]), o1), (int(graph.edge_v[e1]), float(lengths[e1]) - o1))
+            e1, o1, ahead1 = int(before.edge[i]), float(before.offset_m[i]), bool(before.forward[i])
+            # The ends of the way: (node, metres to it), the one ahead in the walking direction first.
+            ends1 = ((int(graph.edge_v[e1]), float(lengths[e1]) - o1), (int(graph.edge_u[e1]), o1))
+            ends1 = ends1 if ahead1 else ends1[::-1]
             for j in range(len(found)):
-                e2, o2 = int(found.edge[j]), float(found.offset_m[j])
+                e2, o2, ahead2 = int(found.edge[j]), float(found.offset_m[j]), bool(found.forward[j])
                 if e1 == e2:
-                    walked = abs(o2 - o1)
+                    walked, on = abs(o2 - o1), ahead1 == ahead2
                 else:
+                    # Entering the next way at its end behind (in its walking direction) goes on; every other
+                    # way through turns round on the way.
                     ends2 = ((int(graph.edge_u[e2]), o2), (int(graph.edge_v[e2]), float(lengths[e2]) - o2))
-                    walked = math.inf
-                    for node1, to1 in ends1:
+                    ends2 = ends2 if ahead2 else ends2[::-1]
+                    walked, on = math.inf, False
+                    for k, (node1, to1) in enumerate(ends1):
                         if node1 not in from_node:
                             from_node[node1] = self.network.distances_from(node1, limit)
                         reach = from_node[node1]
-                        for node2, to2 in ends2:
-                            walked = min(walked, to1 + reach.get(node2, math.inf) + to2)
+                        for m, (node2, to2) in enumerate(ends2):
+                            through = to1 + reach.get(node2, math.inf) + to2
+                            if through < walked:
+                                walked, on = through, k == 0 and m == 0
                 if math.isfinite(walked):
-                    transition[i, j] = -abs(walked - straight) / (TRANSITION_BETA * sigma)
+                    transition[i, j] = -abs(walked - straight) / scale + (0.0 if on else TURN_ROUND)
             transition[i, -1] = math.log(LEAVE_NETWORK)
         transition[-1, :-1] = math.log(LEAVE_NETWORK)
         transition[-1, -1] = math.log(1 - LEAVE_NETWORK)
@@ -192,11 +206,25 @@ class MapMatcher:
                    - here >= AWAY_GROWTH_M for direction in directions)
 
 
-def _along_way(bearing: float, heading: float | None) -> tuple[float, ...]:
-    """The directions a walker may go along a way: the one nearer the heading, or both when it is not known."""
-    if heading is None:
-        return bearing, (bearing + 180) % 360
-    return (bearing if abs((bearing - heading + 180) % 360 - 180) <= 90 else (bearing + 180) % 360),
+@dataclass
+class _States:
+    """The hidden states on ways: each candidate way twice, walked in its drawing direction (`forward`) and against
+    it, with the walking direction (`bearing_deg`)."""
+
+    edge: np.ndarray
+    offset_m: np.ndarray
+    distance_m: np.ndarray
+    bearing_deg: np.ndarray
+    forward: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.edge)
+
+
+def _both_ways(found: Candidates) -> _States:
+    twice = [np.concatenate([values, values]) for values in (found.edge, found.offset_m, found.distance_m)]
+    return _States(*twice, np.concatenate([found.bearing_deg, (found.bearing_deg + 180) % 360]),
+                   np.arange(2 * len(found)) < len(found))
 
 
 def _logsumexp(values: np.ndarray, axis: int | None = None) -> np.ndarray | float:

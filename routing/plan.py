@@ -3,6 +3,7 @@ instructions out."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -34,13 +35,17 @@ def plan_route(
     prefs = resolve(name, overrides)
     chosen, shortest = planner.plan(origin, destination, prefs, obstacles)
     route = build_route(planner, chosen, name, prefs)
-    mine = route_summary(route)
-    route.explanation = explain(mine, mine if shortest.directed == chosen.directed else path_summary(planner, shortest),
-                                lang)
+    route.shortest = route_summary(route) if shortest.directed == chosen.directed else path_summary(planner, shortest)
     # Blocked edges are avoided; obstacles that only cost extra may still lie on the route and are warned about.
     now = datetime.now(timezone.utc)
     warned = tuple(o for o in obstacles if o.severity != "block" and o.active(now))
-    maneuvers = build_maneuvers(planner, route, (float(destination[0]), float(destination[1])), heading_deg, warned)
-    route.instructions = instructions(maneuvers, lang, wording)
-    route.tracking = tracking_rules(lang)
-    return route
+    route.maneuvers = build_maneuvers(planner, route, (float(destination[0]), float(destination[1])), heading_deg,
+                                      warned)
+    return reword_route(route, lang, wording)
+
+
+def reword_route(route: Route, lang: str, wording: WordingOptions = WordingOptions()) -> Route:
+    """The same route (path, id, maneuvers) with its explanation, instructions and live phrases in `lang`: the
+    instructions keep their indexes, so their ids name the same spots in every language."""
+    return replace(route, explanation=explain(route_summary(route), route.shortest, lang),
+                   instructions=instructions(route.maneuvers, lang, wording), tracking=tracking_rules(lang))

@@ -88,6 +88,10 @@ class Route:
     explanation: dict[str, Any] = field(default_factory=dict)
     instructions: list[Any] = field(default_factory=list)  # routing.guidance.wording.Instruction
     tracking: dict[str, Any] = field(default_factory=dict)  # routing.tracking.tracking_rules, for the phone
+    # What the words come from, in no language: the maneuvers and the shortest route's summary (for the
+    # explanation). Another language words the same maneuvers, so the instructions keep their indexes and ids.
+    maneuvers: list[Any] = field(default_factory=list, repr=False)  # routing.guidance.maneuvers.Maneuver
+    shortest: dict[str, Any] = field(default_factory=dict, repr=False)  # path_summary of the shortest route
 
     def to_dict(self, edge_detail: bool = True) -> dict[str, Any]:
         """The route as the API returns it; geometry as a GeoJSON LineString (lon, lat order). `edge_detail` False

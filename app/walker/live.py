@@ -28,6 +28,7 @@ from app.walker.planning import (
     StoredRoute,
     plan_and_store,
     replan,
+    reword,
     route_request,
     wants_edge_detail,
 )
@@ -128,7 +129,7 @@ class LiveConnection:
             if stored is None:  # evicted, or planned by another process: the destination is enough
                 stored, replanned = self._plan(message, language), True
             elif stored.request.language != language and "lang" in message:
-                stored = replan(self.app, stored, language=language)
+                stored = reword(self.app, stored, language)
         else:
             stored = self._plan(message, language)
         self.stored = stored

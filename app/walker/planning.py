@@ -18,7 +18,7 @@ from app.core.threads import in_real_thread
 from app.core.usage import route_planned
 from routing.errors import LotseError
 from routing.guidance.wording import VERBOSITIES, WordingOptions
-from routing.plan import plan_route
+from routing.plan import plan_route, reword_route
 from routing.profiles import DEFAULT_PROFILE, PROFILES, Preferences, preference_choices, preference_limits
 from routing.route import Route
 from routing.spatial import check_coordinate
@@ -146,12 +146,18 @@ def plan_and_store(app: Flask, request: RouteRequest, client: str | None = None)
     return stored
 
 
-def replan(app: Flask, stored: StoredRoute, origin: tuple[float, float] | None = None,
-           language: Language | None = None) -> StoredRoute:
-    """The same request again from `origin` (a walker off the route) or in another language."""
-    request = stored.request
-    return plan_and_store(app, replace(request, origin=origin or request.origin, language=language or request.language,
-                                       heading_deg=None if origin else request.heading_deg), stored.client)
+def replan(app: Flask, stored: StoredRoute, origin: tuple[float, float]) -> StoredRoute:
+    """The same request again from `origin` (a walker off the route)."""
+    return plan_and_store(app, replace(stored.request, origin=origin, heading_deg=None), stored.client)
+
+
+def reword(app: Flask, stored: StoredRoute, language: Language) -> StoredRoute:
+    """The same route in another language, stored under the same id: a walker who switches language on resuming
+    keeps the path, the progress on it and the ids of what was said, so nothing is said twice."""
+    reworded = StoredRoute(reword_route(stored.route, language.code, stored.request.wording),
+                           replace(stored.request, language=language), stored.client)
+    app.extensions["lotse.routes"].add(reworded)
+    return reworded
 
 
 ROUTES_PER_CLIENT = 20  # a walker needs a handful; a flood from one address evicts only its own

@@ -26,6 +26,11 @@ from routing.phrases import LANGUAGES
 from routing.tags import METRES_PER_DEGREE
 
 DETOUR_LENGTH_M = 50.0
+# A wrong way leaves the route: from 20 m along it on (every 10 m, up to DETOUR_LENGTH_M) the walker is at least
+# this share of the metres walked away from the route. A way that cuts a corner back onto the route, or runs beside
+# it (a footway a few metres off, the other side of the road), is no wrong turn.
+WRONG_WAY_CHECKS_M = (20.0, 30.0, 40.0, 50.0)
+WRONG_WAY_AWAY_SHARE = 0.4
 MAX_FIXES = 20_000
 
 
@@ -37,6 +42,7 @@ class Summary:
     prepared_before: int = 0  # of those, said early ("prepare") before the walker reached them
     announced_now_before: int = 0  # said at the spot ("now") before the walker passed them
     missed: list[int] = field(default_factory=list)  # not said at the spot before the walker passed them
+    late: list[int] = field(default_factory=list)  # of those, said at the spot only after the walker passed it
     false_off_route: int = 0
     left_route: bool = False  # the walker took the wrong way (detour_at_m or wrong_way)
     detour_detected_after_s: float | None = None  # from leaving the route to the off_route message
@@ -181,8 +187,9 @@ def simulate(url: str, origin: tuple[float, float], destination: tuple[float, fl
                 at_end += 1
                 if at_end > 10:  # the server had ten fixes at the destination and did not say so
                     break
-        for index in pending:  # left at the very end of the route
-            _judge(summary, client, route, index)
+        if on_detour is None:  # left at the very end of the route (a walk that ends on a detour never got there)
+            for index in pending:
+                _judge(summary, client, route, index)
         client.send({"type": "stop"})
     except (ConnectionClosed, TimeoutError):
         summary.closed = True
@@ -200,6 +207,7 @@ class _Connection:
         self.ws = Client.connect(f"{url}/ws/guide")
         self.said: set[str] = set()
         self.repeats: set[str] = set()
+        self.passed: dict[str, int] = {}  # instruction id -> index, for instructions the walker has passed
         self.progress_m = 0.0  # the phone's last known progress on the route
 
     def send(self, message: dict[str, Any]) -> None:
@@ -229,6 +237,9 @@ class _Connection:
             if message["id"] in self.said:
                 self.repeats.add(message["id"])
             self.said.add(message["id"])
+            instruction_id, _, phase = message["id"].rpartition(":")
+            if phase == "now" and instruction_id in self.passed:  # "now" after the walker passed the spot
+                self.summary.late.append(self.passed[instruction_id])
         return message
 
     def reconnect(self, route: dict[str, Any]) -> None:
@@ -251,6 +262,7 @@ class _Connection:
 def _judge(summary: Summary, client: _Connection, route: dict[str, Any], index: int) -> None:
     """An instruction the walker has just passed: said at the spot before it, or missed."""
     instruction_id = route["instructions"][index]["id"]
+    client.passed[instruction_id] = index
     summary.instructions += 1
     summary.prepared_before += f"{instruction_id}:prepare" in client.said
     if f"{instruction_id}:now" in client.said:
@@ -281,10 +293,12 @@ def _detour(walker: _Walker, route: dict[str, Any], detour_at_m: float | None,
 def wrong_turn(graph: Any, route: dict[str, Any], after_m: float, length_m: float = DETOUR_LENGTH_M + 40
                ) -> tuple[float, list[tuple[float, float]]] | None:
     """At the first junction after `after_m` where the route turns, the way a walker takes by mistake: the one
-    nearest to straight on that is not the route's, followed for `length_m`, straightest at every junction.
+    nearest to straight on that is not the route's, followed for `length_m`, straightest at every junction, where
+    it leads away from the route (`WRONG_WAY_CHECKS_M`, `WRONG_WAY_AWAY_SHARE`).
     Returns (where it leaves the route, metres from the start; its lat/lon points), None without such a junction."""
     pieces = route["edges"]
     route_edges = {piece["edge"] for piece in pieces}
+    route_line = _walker_for(route)
     for before, after in zip(pieces, pieces[1:]):
         if before["start_m"] + before["length_m"] < after_m or before["edge"] == after["edge"]:
             continue
@@ -310,6 +324,10 @@ def wrong_turn(graph: Any, route: dict[str, Any], after_m: float, length_m: floa
             if not onward_edges:
                 break
             edge = min(onward_edges, key=lambda e: _angle(_leaving_bearing(graph, e, node), heading))
+        taken = _Walker([p[0] for p in points], [p[1] for p in points])
+        if any(route_line.distance_to_line(*route_line.xy(*taken.latlon(*taken.at(walked)[:2])))
+               < WRONG_WAY_AWAY_SHARE * walked for walked in WRONG_WAY_CHECKS_M):
+            continue  # back on the route or beside it: try the next junction
         return before["start_m"] + before["length_m"], points
     return None
 

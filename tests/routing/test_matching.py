@@ -62,3 +62,37 @@ def test_on_the_route_the_walker_is_on_it_and_on_the_wrong_street_off_it(planner
     # A way counts as leaving the route only 8 m from it (OFF_WAY_M: about 6 s at walking pace), then the belief
     # has to build up; without noise that takes up to 11 s on these junctions.
     assert told is not None and told <= 12
+
+
+
+def test_going_straight_on_where_the_route_turns_is_not_the_last_way_walked_backwards(planner, network, city_graph):
+    """With 8 m noise the fixes past a junction lie near the way just walked, too; only the heading tells that the
+    walker is not walking it back. Undirected states matched 17 of these 264 fixes to a way already walked."""
+    back, fixes = 0, 0
+    for pair_index in (1, 6, 11, 16, 21, 26, 31, 41):
+        pair = PAIRS[pair_index]
+        route = plan_route(planner, (pair["from"]["lat"], pair["from"]["lon"]),
+                           (pair["to"]["lat"], pair["to"]["lon"]), "blind", None, "de")
+        at, points = wrong_turn(city_graph, route.to_dict(), min(150.0, pair["straight_m"] / 3))
+        walked_before = {piece.edge for piece in route.edges if piece.start_m < at}
+        distance_to_route = GuidanceSession(route, route.instructions, planner.index.project, "de").distance_to_route
+        on_route, wrong = _walker_for(route.to_dict()), _Walker([p[0] for p in points], [p[1] for p in points])
+        for seed in range(3):
+            rng = np.random.default_rng(seed)
+            matcher = MapMatcher(network, [piece.edge for piece in route.edges], distance_to_route)
+
+            def fix(line, walked):
+                x, y, heading = line.at(walked)
+                x, y = on_route.xy(*line.latlon(x, y))
+                lat, lon = on_route.latlon(x + rng.normal(0, 8), y + rng.normal(0, 8))
+                return matcher.update(*planner.index.project(lat, lon), 8.0, (heading + rng.normal(0, 10)) % 360,
+                                      1.3, 1.0)
+
+            for walked in np.arange(max(1.3, at - 60), at, 1.3):
+                fix(on_route, walked)
+            for walked in np.arange(1.3, 20.0, 1.3):  # the first 20 m past the junction
+                match = fix(wrong, walked)
+                if walked > 6:
+                    back += match.edge in walked_before
+                    fixes += 1
+    assert fixes > 200 and back / fixes <= 0.02
