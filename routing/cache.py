@@ -74,6 +74,7 @@ def build_graph(osm_file: MapFiles | None = None, place: str | None = None, prog
     reporting each stage to `progress` and, while a file is read, how many ways and nodes have been read to
     `counts`. `meta["areas"]` names the files."""
     from routing import osm_import
+    from routing.costs import enumerate_moves
     from routing.graph import build_walk_graph, compact_walk_graph
     from routing.spatial import place_landmarks
 
@@ -97,6 +98,7 @@ def build_graph(osm_file: MapFiles | None = None, place: str | None = None, prog
         graph = build_walk_graph(walkable, osm_import.landmarks(raw, ways), osm_import.addresses(raw, ways), meta,
                                  osm_import.closed_roads(raw))
     place_landmarks(graph)
+    graph.arcs = enumerate_moves(graph)
     graph.meta["build_seconds"] = round(time.perf_counter() - started, 2)
     return graph
 

@@ -108,7 +108,6 @@ class Planner:
         self.graph = graph
         self.index = index
         self.table = ArcTable.build(graph)
-        self.table.describe_crossings()
         order = self.table.row_arcs
         self._arc_order = order
         directed_count = self.table.directed_count
@@ -116,9 +115,6 @@ class Planner:
         self._indptr = np.concatenate([self.table.row_offsets, [len(order) + 2]]).astype(np.int32)
         self._indices = np.concatenate([self.table.arc_to[order], [0, 0]]).astype(np.int32)
         self._shape = (directed_count + 1, directed_count + 1)
-        # The node each arc passes (where the row's edge ends) and the node its next edge leads to, in CSR order.
-        self._arc_node_between = self.table.directed_to[self.table.arc_from[order]]
-        self._arc_node_after = self.table.directed_to[self.table.arc_to[order]]
         self._build_node_graph()
         self._build_grid()
         # The directed edges arriving at each node (a search state sits where its edge ends), and the arcs grouped

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 # Bump whenever the compact graph's content or layout changes: cached graphs of another version are rebuilt.
-GRAPH_VERSION = 7
+GRAPH_VERSION = 8
 
 # Where built graphs are cached; keyed by the input file's hash and GRAPH_VERSION.
 CACHE_DIR = Path.home() / ".cache" / "lotse"

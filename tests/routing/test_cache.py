@@ -271,3 +271,21 @@ def test_a_region_with_a_bad_file_names_it(tmp_path, tmp_cache):
     with pytest.raises(OsmInputError, match=r"^Map file not found: .*nowhere\.osm$"):
         load_graph([CENTRE_OSM, tmp_path / "nowhere.osm"], cache_dir=tmp_cache)
     assert not tmp_cache.exists() or not any(tmp_cache.iterdir())
+
+
+def test_the_cache_keeps_the_planners_moves_as_enumerated(tmp_cache):
+    """Loading a cached graph skips enumerating its moves; what the planner gets is what enumerating gives."""
+    from routing.costs import MOVE_ARRAYS, ArcTable, enumerate_moves
+
+    load_graph(CAMPUS_OSM, cache_dir=tmp_cache)
+    loaded = cached_graph(CAMPUS_OSM, cache_dir=tmp_cache)
+    assert set(loaded.arcs) == set(MOVE_ARRAYS)
+    enumerated = enumerate_moves(loaded)
+    for name in MOVE_ARRAYS:
+        np.testing.assert_array_equal(loaded.arcs[name], enumerated[name], err_msg=name)
+    stored = ArcTable.build(loaded)
+    built = ArcTable.build(dataclasses.replace(loaded, arcs={}))
+    crossing_arcs = np.flatnonzero(built.arc_crossings > 0)
+    assert len(crossing_arcs) > 10
+    assert [stored.crossing(arc) for arc in crossing_arcs] == [built.crossing(arc) for arc in crossing_arcs]
+    np.testing.assert_array_equal(stored.arc_turn, built.arc_turn)
