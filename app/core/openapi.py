@@ -67,7 +67,7 @@ def openapi_document() -> dict[str, Any]:
                     {"name": "lon", "in": "query", "schema": {"type": "number"}},
                     {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 20}},
                     {"name": "lang", "in": "query", "schema": {"type": "string", "enum": list(LANGUAGES)}}],
-                "responses": {"200": {"description": "`results`: id, name, kind, kind_label, lat, lon"},
+                "responses": {"200": {"description": "`results`: id, name, kind, kind_label, lat, lon, area (the town of a region, else null)"},
                               **_error_responses()},
             }},
             "/api/speech": {"get": {

@@ -11,6 +11,7 @@ from app.core.inputs import ascii_int
 from app.core.language import current_language
 from app.core.openapi import openapi_document
 from app.walker.planning import parse_route_request, plan_and_store
+from routing.cache import data_version
 from routing.errors import LotseError
 from routing.geocoder import MAX_QUERY_CHARS, Geocoder
 from routing.graph import WalkGraph
@@ -33,7 +34,8 @@ def edge_index() -> EdgeIndex:
 
 @bp.get("/health")
 def health():
-    """Liveness plus what map is loaded and which profiles a route may be planned with."""
+    """Liveness plus what map is loaded (its areas, and a data version that changes with every new map or import)
+    and which profiles a route may be planned with."""
     walk_graph = graph()
     return jsonify(
         status="ok",
@@ -42,6 +44,8 @@ def health():
             "graph_version": walk_graph.meta.get("graph_version"),
             "nodes": walk_graph.node_count,
             "edges": walk_graph.edge_count,
+            "areas": walk_graph.meta.get("areas", []),
+            "data_version": data_version(walk_graph),
         },
         attribution=ATTRIBUTION,
         profiles=profile_choices(),
@@ -84,7 +88,7 @@ def geocode():
     labels = words["geocoder"]
     kinds = words["guidance"]["landmark_kinds"]
     results = [
-        {"id": place.id, "name": place.name, "kind": place.kind, "lat": place.lat, "lon": place.lon,
+        {"id": place.id, "name": place.name, "kind": place.kind, "lat": place.lat, "lon": place.lon, "area": place.area,
          "kind_label": labels.get(place.kind) or kinds.get(place.kind, [labels["place"]])[0] or labels["place"]}
         for place in geocoder().search(query, near, limit)
     ]
