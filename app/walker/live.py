@@ -111,13 +111,14 @@ class LiveConnection:
             stored = plan_and_store(self.app, parse_route_request(message, language, "bad_field", allowed=None))
         self.stored = stored
         self.language = stored.request.language
-        index = self.app.extensions["lotse.index"]
+        network = stored.network
+        index = network.index if network is not None else self.app.extensions["lotse.index"]
         progress = message.get("progress_m")
         if progress is not None:
             progress = _number(message, "progress_m", 0, stored.route.distance_m + 1.0)  # JSON rounds to 0.1 m
             said = _said(message, stored.route.route_id)
         self.session = GuidanceSession(stored.route, stored.route.instructions, index.project, self.language.code,
-                                       stored.request.wording, self.app.extensions["lotse.network"])
+                                       stored.request.wording, network)
         self._last_timestamp = None
         self._send({"type": "started", "route": stored.route.to_dict()})
         if progress is None:

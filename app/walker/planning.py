@@ -16,6 +16,7 @@ from app.core.usage import route_planned
 from routing.errors import LotseError
 from routing.guidance.wording import VERBOSITIES, WordingOptions
 from routing.numbers import finite_number
+from routing.matching import WalkNetwork
 from routing.plan import plan_route
 from routing.route import Route
 
@@ -45,6 +46,8 @@ class StoredRoute:
     route: Route
     request: RouteRequest
     client: str = ""  # who planned it (the address): each client's routes are kept apart
+    # The map matcher of the map it was planned on: a walk on it keeps that map after a reload swaps in another.
+    network: WalkNetwork | None = None
 
     @property
     def destination(self) -> tuple[float, float]:
@@ -108,12 +111,15 @@ def _position(body: dict[str, Any], key: str, field_code: str) -> tuple[Any, Any
 def plan_and_store(app: Flask, request: RouteRequest, client: str | None = None) -> StoredRoute:
     """Plan the request around the reported obstacles in force, keep it for the live socket under its `client`
     (default: the HTTP request's address), count its use."""
-    route = plan_route(app.extensions["lotse.planner"], request.origin, request.destination, request.profile,
+    planner, network = app.extensions["lotse.planner"], app.extensions["lotse.network"]
+    route = plan_route(planner, request.origin, request.destination, request.profile,
                        request.prefs, request.language.code, app.extensions["lotse.obstacles"](), request.wording,
                        request.heading_deg)
     if client is None:
         client = (http_request.remote_addr or "") if has_request_context() else ""
-    stored = StoredRoute(route, request, client)
+    # Read in the instant a reload swaps the map, the two may be of different maps: then no map matcher (the
+    # session still tells the walker when they leave the route, by distance).
+    stored = StoredRoute(route, request, client, network if network.index is planner.index else None)
     app.extensions["lotse.routes"].add(stored)
     route_planned(app, route)  # anonymous usage counts (app.core.usage)
     return stored
