@@ -169,6 +169,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def stop(process: subprocess.Popen) -> None:
+    """End a server process started by a test: politely, then for sure."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def get_json(url: str) -> tuple[int, dict]:
     try:
         with urllib.request.urlopen(url, timeout=5) as response:
@@ -224,12 +234,7 @@ def test_serve_answers_health_and_errors(tmp_path, no_proxy_opener):
         assert body["edge"]["name"] == "Fackelstraße"
         assert cache_path(source_hash(MINI_OSM), tmp_path / "cache").is_file()
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         process.stdout.close()
         process.stderr.close()
 

@@ -16,7 +16,7 @@ import requests
 from simple_websocket import Client
 
 from routing.cache import load_graph
-from tests.app.test_cli import free_port
+from tests.app.test_cli import free_port, stop
 from tests.conftest import SHARED_OSM
 
 LOTSE = Path(sys.executable).parent / "lotse"
@@ -62,12 +62,7 @@ def server(tmp_path):
                 time.sleep(0.3)
         yield base, town
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         log.close()
 
 
