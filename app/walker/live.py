@@ -111,8 +111,9 @@ class LiveConnection:
             stored = plan_and_store(self.app, parse_route_request(message, language, "bad_field", allowed=None))
         self.stored = stored
         self.language = stored.request.language
-        network = stored.network
-        index = network.index if network is not None else self.app.extensions["lotse.index"]
+        # A route read back from elsewhere (without its map matcher) is on the map served now.
+        network = stored.network or self.app.extensions["lotse.network"]
+        index = network.index
         progress = message.get("progress_m")
         if progress is not None:
             progress = _number(message, "progress_m", 0, stored.route.distance_m + 1.0)  # JSON rounds to 0.1 m

@@ -117,9 +117,10 @@ def plan_and_store(app: Flask, request: RouteRequest, client: str | None = None)
                        request.heading_deg)
     if client is None:
         client = (http_request.remote_addr or "") if has_request_context() else ""
-    # Read in the instant a reload swaps the map, the two may be of different maps: then no map matcher (the
-    # session still tells the walker when they leave the route, by distance).
-    stored = StoredRoute(route, request, client, network if network.index is planner.index else None)
+    # Read in the instant a reload swaps the map, the two may be of different maps: then the planner's own.
+    if network.index is not planner.index:
+        network = WalkNetwork(planner.index)
+    stored = StoredRoute(route, request, client, network)
     app.extensions["lotse.routes"].add(stored)
     route_planned(app, route)  # anonymous usage counts (app.core.usage)
     return stored
