@@ -14,8 +14,9 @@ from routing.errors import LotseError
 from routing.phrases import LANGUAGES
 
 osm_option = click.option(
-    "--osm", "osm_file", type=click.Path(path_type=Path),
-    help="OpenStreetMap XML file (.osm, .osm.gz, .osm.bz2); LOTSE_OSM may name it instead.",
+    "--osm", "osm_file", multiple=True,
+    help="OpenStreetMap file (.osm.pbf, .osm, .osm.gz, .osm.bz2); several towns: repeat --osm or separate the "
+         "files by commas, served as one region. LOTSE_OSM may name them instead.",
 )
 place_option = click.option(
     "--place", help='Download a place through osmnx instead, e.g. "Kaiserslautern, Germany".'
@@ -27,22 +28,17 @@ cache_option = click.option(
 )
 
 
-def _map_source(osm_file: Path | None, place: str | None, cache_dir: Path | None = None,
-                required: bool = True) -> tuple[Path | None, str | None, Path | None]:
-    """The map file, place and cache folder: the options, else the settings (`LOTSE_OSM`, ...)."""
-    osm = setting("OSM", osm_file)
+def _map_source(osm_file: tuple[str, ...], place: str | None, cache_dir: Path | None = None,
+                required: bool = True) -> tuple[list[Path] | None, str | None, Path | None]:
+    """The map files, place and cache folder: the options, else the settings (`LOTSE_OSM`, ...)."""
+    from routing.cache import map_files
+
+    files = map_files(setting("OSM", list(osm_file) or None))
     place = setting("PLACE", place)
     cache = setting("CACHE_DIR", cache_dir)
-    if required and osm is None and not place:
+    if required and not files and not place:
         raise click.UsageError("Give a map: --osm FILE (or LOTSE_OSM=FILE), or --place NAME when online.")
-    return (Path(osm) if osm is not None else None), place, (Path(cache) if cache is not None else None)
-
-
-def _build_into_cache(osm_file: Path | None, place: str | None, cache_dir: Path | None) -> None:
-    """Run in a child process so the server never imports the build's heavy libraries."""
-    from routing.cache import load_graph
-
-    load_graph(osm_file, place, cache_dir)
+    return (files or None), place, (Path(cache) if cache is not None else None)
 
 
 @click.group()
@@ -54,9 +50,9 @@ def main() -> None:
 @osm_option
 @place_option
 @cache_option
-def import_command(osm_file: Path | None, place: str | None, cache_dir: Path | None) -> None:
+def import_command(osm_file: tuple[str, ...], place: str | None, cache_dir: Path | None) -> None:
     """Build the walk graph of a map and cache it; prints what was found."""
-    from routing.cache import BUILD_STAGES, load_graph
+    from routing.cache import BUILD_STAGES, data_version, load_graph
 
     osm_file, place, cache_dir = _map_source(osm_file, place, cache_dir)
     try:
@@ -73,7 +69,8 @@ def import_command(osm_file: Path | None, place: str | None, cache_dir: Path | N
             bar.update(len(BUILD_STAGES) - bar.pos)
     except LotseError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(json.dumps({"cache_file": graph.meta["cache_file"], **graph.stats()}, indent=2, ensure_ascii=False))
+    click.echo(json.dumps({"cache_file": graph.meta["cache_file"], "data_version": data_version(graph), **graph.stats(),
+                           "areas": graph.meta.get("areas", [])}, indent=2, ensure_ascii=False))
 
 
 @main.command()
@@ -82,9 +79,9 @@ def import_command(osm_file: Path | None, place: str | None, cache_dir: Path | N
 @cache_option
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-def serve(osm_file: Path | None, place: str | None, cache_dir: Path | None, host: str, port: int) -> None:
+def serve(osm_file: tuple[str, ...], place: str | None, cache_dir: Path | None, host: str, port: int) -> None:
     """Serve the app and its API on a map (gunicorn; LOTSE_SERVER_* settings)."""
-    from routing.cache import cached_graph, load_graph
+    from routing.cache import build_cache, cached_graph, load_graph
 
     osm_file, place, cache_dir = _map_source(osm_file, place, cache_dir)
     try:
@@ -92,7 +89,7 @@ def serve(osm_file: Path | None, place: str | None, cache_dir: Path | None, host
         if graph is None:
             click.echo("Building the walk graph (once per map)...", err=True)
             with multiprocessing.get_context("spawn").Pool(1) as pool:
-                pool.apply(_build_into_cache, (osm_file, place, cache_dir))
+                pool.apply(build_cache, (osm_file, place, cache_dir))
             graph = load_graph(osm_file, place, cache_dir)
     except LotseError as exc:
         raise click.ClickException(str(exc)) from None
@@ -102,7 +99,9 @@ def serve(osm_file: Path | None, place: str | None, cache_dir: Path | None, host
         from app import create_app
 
         click.echo(f"Lotse serves {graph.meta['source']} on http://{host}:{port}/", err=True)
-        return create_app(graph=graph)
+        # The map source goes into the settings too, so POST /api/staff/map/reload reads the same files again.
+        return create_app({"OSM": [str(path) for path in osm_file] if osm_file else None, "PLACE": place,
+                           "CACHE_DIR": str(cache_dir) if cache_dir else None}, graph=graph)
 
     from app.core import server
 
@@ -125,7 +124,7 @@ def _latlon(value: str) -> tuple[str, str]:
 @click.option("--profile", default="blind", show_default=True, help="blind, guide_dog, low_vision or standard.")
 @click.option("--prefs", default=None, help='Preference overrides as JSON, e.g. \'{"steps": "never"}\'.')
 @click.option("--lang", type=click.Choice(LANGUAGES), default=LANGUAGES[0], show_default=True)
-def route(osm_file: Path | None, place: str | None, cache_dir: Path | None, origin: str, destination: str,
+def route(osm_file: tuple[str, ...], place: str | None, cache_dir: Path | None, origin: str, destination: str,
           profile: str, prefs: str | None, lang: str) -> None:
     """Plan a route and print it as the API returns it (JSON)."""
     from routing.cache import load_graph
@@ -217,16 +216,17 @@ def create_staff(database_url: str | None, email: str, name: str, password_stdin
 @osm_option
 @database_option
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True, help="The osmChange file.")
-def export_osmchange(osm_file: Path | None, database_url: str | None, out: Path) -> None:
+def export_osmchange(osm_file: tuple[str, ...], database_url: str | None, out: Path) -> None:
     """Write the accepted volunteer facts as an osmChange file for a mapper to review and upload."""
     from sqlalchemy.orm import Session
 
     from app.community.facts import accepted_facts
     from routing.osmchange import write_osmchange
 
-    osm_file = _map_source(osm_file, None, required=False)[0]
-    if osm_file is None:
-        raise click.UsageError("Give the map the facts were collected on: --osm FILE (or LOTSE_OSM=FILE).")
+    files = _map_source(osm_file, None, required=False)[0]
+    if files is None or len(files) != 1:
+        raise click.UsageError("Give the one map file the facts were collected on: --osm FILE (or LOTSE_OSM=FILE).")
+    osm_file = files[0]
     with Session(_engine(database_url)) as session:
         facts = accepted_facts(session)
     try:
@@ -250,7 +250,7 @@ def export_osmchange(osm_file: Path | None, database_url: str | None, out: Path)
 @click.option("--seed", default=0, show_default=True)
 @click.option("--url", default=None, help="A running server (ws://host:port); default: start one here.")
 @click.option("--quiet", is_flag=True, help="Print only the summary.")
-def simulate(osm_file: Path | None, place: str | None, cache_dir: Path | None, origin: str, destination: str,
+def simulate(osm_file: tuple[str, ...], place: str | None, cache_dir: Path | None, origin: str, destination: str,
              noise: float, speed: float, detour_at: float | None, profile: str, lang: str, seed: int,
              url: str | None, quiet: bool) -> None:
     """Walk a route through the live-guidance WebSocket with GPS noise; print each message and a JSON summary."""

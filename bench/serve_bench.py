@@ -38,7 +38,6 @@ from pathlib import Path
 import numpy as np
 import requests
 import websockets
-
 from serving import free_port, wait_until_healthy
 
 REPO = Path(__file__).resolve().parent.parent

@@ -15,6 +15,7 @@ import tempfile
 import time
 import zipfile
 from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
 from pathlib import Path
 
 from routing import settings
@@ -44,12 +45,15 @@ def cache_path(key: str, cache_dir: Path | None = None) -> Path:
 
 
 def map_files(osm_file: MapFiles | None) -> list[Path]:
-    """The map files of a source as a list of paths ([] for none)."""
+    """The map files of a source as a list of paths ([] for none); a string may name several, comma-separated
+    (as LOTSE_OSM does)."""
     if osm_file is None:
         return []
-    if isinstance(osm_file, (str, Path)):
-        return [Path(osm_file)]
-    return [Path(path) for path in osm_file]
+    if isinstance(osm_file, Path):
+        return [osm_file]
+    if isinstance(osm_file, str):
+        return [Path(name.strip()) for name in osm_file.split(",") if name.strip()]
+    return [path for item in osm_file for path in map_files(item)]
 
 
 def _source_key(osm_file: MapFiles | None, place: str | None) -> tuple[str, str]:
@@ -72,15 +76,17 @@ def build_graph(osm_file: MapFiles | None = None, place: str | None = None, prog
                 counts: Counts | None = None) -> WalkGraph:
     """Build a walk graph from OSM files (one, or several merged into one region) or (online) a place name,
     reporting each stage to `progress` and, while a file is read, how many ways and nodes have been read to
-    `counts`. `meta["areas"]` names the files."""
+    `counts`. `meta["areas"]` describes each file (routing.areas), `meta["built_at"]` is when it was built (UTC)."""
     from routing import osm_import
+    from routing.areas import describe_areas
+    from routing.costs import enumerate_moves
     from routing.graph import build_walk_graph, compact_walk_graph
     from routing.spatial import place_landmarks
 
     report = progress or (lambda stage: None)
     key, source = _source_key(osm_file, place)
     files = map_files(osm_file)
-    meta = {"source": source, "source_hash": key, "areas": [path.name for path in files] or [place]}
+    meta = {"source": source, "source_hash": key}
     started = time.perf_counter()
     report(BUILD_STAGES[0])
     if files:
@@ -97,6 +103,9 @@ def build_graph(osm_file: MapFiles | None = None, place: str | None = None, prog
         graph = build_walk_graph(walkable, osm_import.landmarks(raw, ways), osm_import.addresses(raw, ways), meta,
                                  osm_import.closed_roads(raw))
     place_landmarks(graph)
+    graph.arcs = enumerate_moves(graph)
+    graph.meta["areas"] = describe_areas(graph, files, place)
+    graph.meta["built_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     graph.meta["build_seconds"] = round(time.perf_counter() - started, 2)
     return graph
 
@@ -149,3 +158,14 @@ def load_graph(
     graph.save(path)
     graph.meta["cache_file"] = str(path)
     return graph
+
+
+def build_cache(osm_file: MapFiles | None = None, place: str | None = None, cache_dir: Path | None = None) -> None:
+    """Make sure the source's graph is cached (a child process runs this, so a server never imports the build's
+    heavy libraries and its memory stays what serving needs)."""
+    load_graph(osm_file, place, cache_dir)
+
+
+def data_version(graph: WalkGraph) -> str:
+    """What identifies the data served: the source's key (a hash of the map files) and when it was built."""
+    return f"{str(graph.meta.get('source_hash', ''))[:16]}@{graph.meta.get('built_at', 'unknown')}"

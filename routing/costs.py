@@ -122,40 +122,45 @@ class ArcTable:
     arc_barrier: np.ndarray  # tags.BARRIER_KINDS code at the node between the two edges
     row_offsets: np.ndarray = field(init=False, repr=False)  # arcs leaving directed edge d: row_arcs[offsets[d]:...]
     row_arcs: np.ndarray = field(init=False, repr=False)
-    _arc_index: dict[tuple[int, int], int] = field(init=False, repr=False)
-    _crossings: dict[int, dict[str, Any]] = field(init=False, repr=False, default_factory=dict)
+    _arc_index: dict[int, int] = field(init=False, repr=False)
+    _crossing_nodes: np.ndarray = field(init=False, repr=False)
+    # Filled as routes ask (`crossing`); dict writes are atomic, so threads at worst describe one crossing twice.
+    _crossings: dict[int, dict[str, Any] | None] = field(init=False, repr=False, default_factory=dict)
+    _shared_crossings: dict[tuple[int, int, int], dict[str, Any] | None] = field(init=False, repr=False,
+                                                                                 default_factory=dict)
 
     def __post_init__(self) -> None:
         self.row_arcs = np.argsort(self.arc_from, kind="stable").astype(np.int32)
         counts = np.bincount(self.arc_from, minlength=self.directed_count)
         self.row_offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
-        self._arc_index = {pair: arc for arc, pair in enumerate(zip(self.arc_from.tolist(), self.arc_to.tolist()))}
+        # Keyed by one number per move (before x directed count + after): cheaper to build than tuples.
+        keys = self.arc_from.astype(np.int64) * self.directed_count + self.arc_to
+        self._arc_index = dict(zip(keys.tolist(), range(len(keys))))
+        self._crossing_nodes = self.graph.node_columns["crossing"] != 0
 
     def arc_between(self, before: int, after: int) -> int:
         """The arc from directed edge `before` to `after`; -1 if that move is not allowed."""
-        return self._arc_index.get((before, after), -1)
+        return self._arc_index.get(before * self.directed_count + after, -1)
 
     def crossing(self, arc: int) -> dict[str, Any] | None:
         """What a walker crosses on an arc, as JSON-ready facts (yes/no/unknown), or None if nothing is crossed.
 
-        Computed once for every arc by `describe_crossings`; arcs through the same node between the same two ways
-        share one description.
+        Described the first time a route asks, then kept: arcs through the same node between the same two ways
+        share one description. Describing every crossing up front took longer than loading a region's graph.
         """
-        return self._crossings.get(arc)
-
-    def describe_crossings(self) -> None:
-        """Describe every crossing of the graph up front, so describing a route only looks them up."""
-        edge_count = self.graph.edge_count
-        ways = self.graph.edge_way
-        crossing_nodes = self.graph.node_columns["crossing"] != 0
-        shared: dict[tuple[int, int, int], dict[str, Any] | None] = {}
-        for arc in np.flatnonzero((self.arc_crossings > 0) | crossing_nodes[self.directed_to[self.arc_from]]).tolist():
-            key = (int(self.directed_to[self.arc_from[arc]]), int(ways[self.arc_from[arc] % edge_count]),
-                   int(ways[self.arc_to[arc] % edge_count]))
-            if key not in shared:
-                shared[key] = self._describe_crossing(arc)
-            if shared[key] is not None:
-                self._crossings[arc] = shared[key]
+        if arc in self._crossings:
+            return self._crossings[arc]
+        before, after = int(self.arc_from[arc]), int(self.arc_to[arc])
+        node = int(self.directed_to[before])
+        facts = None
+        if self.arc_crossings[arc] > 0 or self._crossing_nodes[node]:
+            ways = self.graph.edge_way
+            key = (node, int(ways[before % self.graph.edge_count]), int(ways[after % self.graph.edge_count]))
+            if key not in self._shared_crossings:
+                self._shared_crossings[key] = self._describe_crossing(arc)
+            facts = self._shared_crossings[key]
+        self._crossings[arc] = facts
+        return facts
 
     def _describe_crossing(self, arc: int) -> dict[str, Any] | None:
         graph = self.graph
@@ -243,8 +248,7 @@ class ArcTable:
 
     @classmethod
     def build(cls, graph: WalkGraph) -> ArcTable:
-        """Enumerate every allowed move (no U-turn on the same edge) and what it crosses."""
-        edge_count = graph.edge_count
+        """The edge-based graph of `graph`: the moves its cache file holds (`store_moves`), else enumerated."""
         directed_from = np.concatenate([graph.edge_u, graph.edge_v])
         directed_to = np.concatenate([graph.edge_v, graph.edge_u])
         first, last = graph.geom_offsets[:-1], graph.geom_offsets[1:] - 1
@@ -252,57 +256,22 @@ class ArcTable:
         forward_end = _bearing(graph.geom_x[last] - graph.geom_x[last - 1], graph.geom_y[last] - graph.geom_y[last - 1])
         start_bearing = np.concatenate([forward_start, (forward_end + 180) % 360])
         end_bearing = np.concatenate([forward_end, (forward_start + 180) % 360])
-
-        outgoing: list[list[int]] = [[] for _ in range(graph.node_count)]
-        for directed, node in enumerate(directed_from.tolist()):
-            outgoing[node].append(directed)
-        street_of_way = [graph.street_key(way) for way in range(len(graph.way_osm_id))]
-        edge_way = graph.edge_way.tolist()
-
-        arc_from, arc_to, crossings, sizes, controls = [], [], [], [], []
-        crossing_cache: dict[tuple[int, int, int], tuple[int, float, int]] = {}
-        for directed, node in enumerate(directed_to.tolist()):
-            edge_in = directed % edge_count
-            has_roads = bool(graph.roads_at(node)) or bool(graph.closed_roads_at(node))
-            for out in outgoing[node]:
-                edge_out = out % edge_count
-                if edge_out == edge_in and out != directed and graph.edge_u[edge_in] != graph.edge_v[edge_in]:
-                    continue  # turning back on the edge just walked
-                arc_from.append(directed)
-                arc_to.append(out)
-                if not has_roads:
-                    crossings.append(0), sizes.append(0.0), controls.append(0)
-                    continue
-                key = (node, edge_way[edge_in], edge_way[edge_out])
-                if key not in crossing_cache:
-                    streets = graph.crossed_streets(node, edge_in, edge_out)
-                    crossing_cache[key] = (
-                        len(streets),
-                        sum(street_size(s.highway, s.lanes, s.maxspeed_kmh) for s in streets),
-                        _CONTROL[crossing_control(graph, node, (edge_in, edge_out))] if streets else 0,
-                    )
-                count, size, control = crossing_cache[key]
-                crossings.append(count), sizes.append(size), controls.append(control)
-
-        arc_from_a = np.array(arc_from, dtype=np.int32)
-        arc_to_a = np.array(arc_to, dtype=np.int32)
-        turn = (start_bearing[arc_to_a] - end_bearing[arc_from_a] + 180) % 360 - 180
-        ways = graph.edge_way
-        street_keys = np.array(street_of_way, dtype=object)
-        node_between = directed_to[arc_from_a]
+        moves = graph.arcs if set(graph.arcs) == set(MOVE_ARRAYS) else enumerate_moves(graph)
+        arc_from, arc_to = moves["arc_from"], moves["arc_to"]
+        node_between = directed_to[arc_from]
         return cls(
             graph=graph,
             directed_from=directed_from,
             directed_to=directed_to,
             start_bearing=start_bearing,
             end_bearing=end_bearing,
-            arc_from=arc_from_a,
-            arc_to=arc_to_a,
-            arc_turn=turn,
-            arc_street_change=street_keys[ways[arc_from_a % edge_count]] != street_keys[ways[arc_to_a % edge_count]],
-            arc_crossings=np.array(crossings, dtype=np.int8),
-            arc_crossing_size=np.array(sizes, dtype=np.float64),
-            arc_control=np.array(controls, dtype=np.int8),
+            arc_from=arc_from,
+            arc_to=arc_to,
+            arc_turn=(start_bearing[arc_to] - end_bearing[arc_from] + 180) % 360 - 180,
+            arc_street_change=moves["arc_street_change"],
+            arc_crossings=moves["arc_crossings"],
+            arc_crossing_size=moves["arc_crossing_size"],
+            arc_control=moves["arc_control"],
             arc_tactile=graph.node_columns["tactile_paving"][node_between],
             arc_barrier=graph.node_columns["barrier"][node_between],
         )
@@ -310,6 +279,60 @@ class ArcTable:
     @property
     def directed_count(self) -> int:
         return len(self.directed_from)
+
+
+# The arrays of `enumerate_moves`, kept in a graph's cache file (WalkGraph.arcs).
+MOVE_ARRAYS = ("arc_from", "arc_to", "arc_street_change", "arc_crossings", "arc_crossing_size", "arc_control")
+
+
+def enumerate_moves(graph: WalkGraph) -> dict[str, np.ndarray]:
+    """Every allowed move between directed edges (no U-turn on the same edge), what it crosses and whether it
+    changes street: a loop over every node's edges in Python, so it runs once, when a graph is built."""
+    edge_count = graph.edge_count
+    directed_from = np.concatenate([graph.edge_u, graph.edge_v])
+    directed_to = np.concatenate([graph.edge_v, graph.edge_u])
+    outgoing: list[list[int]] = [[] for _ in range(graph.node_count)]
+    for directed, node in enumerate(directed_from.tolist()):
+        outgoing[node].append(directed)
+    edge_way = graph.edge_way.tolist()
+
+    arc_from, arc_to, crossings, sizes, controls = [], [], [], [], []
+    crossing_cache: dict[tuple[int, int, int], tuple[int, float, int]] = {}
+    for directed, node in enumerate(directed_to.tolist()):
+        edge_in = directed % edge_count
+        has_roads = bool(graph.roads_at(node)) or bool(graph.closed_roads_at(node))
+        for out in outgoing[node]:
+            edge_out = out % edge_count
+            if edge_out == edge_in and out != directed and graph.edge_u[edge_in] != graph.edge_v[edge_in]:
+                continue  # turning back on the edge just walked
+            arc_from.append(directed)
+            arc_to.append(out)
+            if not has_roads:
+                crossings.append(0), sizes.append(0.0), controls.append(0)
+                continue
+            key = (node, edge_way[edge_in], edge_way[edge_out])
+            if key not in crossing_cache:
+                streets = graph.crossed_streets(node, edge_in, edge_out)
+                crossing_cache[key] = (
+                    len(streets),
+                    sum(street_size(s.highway, s.lanes, s.maxspeed_kmh) for s in streets),
+                    _CONTROL[crossing_control(graph, node, (edge_in, edge_out))] if streets else 0,
+                )
+            count, size, control = crossing_cache[key]
+            crossings.append(count), sizes.append(size), controls.append(control)
+
+    arc_from_a = np.array(arc_from, dtype=np.int32)
+    arc_to_a = np.array(arc_to, dtype=np.int32)
+    street_keys = np.array([graph.street_key(way) for way in range(len(graph.way_osm_id))], dtype=object)
+    ways = graph.edge_way
+    return {
+        "arc_from": arc_from_a,
+        "arc_to": arc_to_a,
+        "arc_street_change": street_keys[ways[arc_from_a % edge_count]] != street_keys[ways[arc_to_a % edge_count]],
+        "arc_crossings": np.array(crossings, dtype=np.int8),
+        "arc_crossing_size": np.array(sizes, dtype=np.float64),
+        "arc_control": np.array(controls, dtype=np.int8),
+    }
 
 
 def _control_factors(prefs: Preferences) -> np.ndarray:

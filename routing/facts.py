@@ -100,5 +100,6 @@ def overlay(graph: WalkGraph, facts: Iterable[Fact]) -> WalkGraph:
             columns = node_columns if fact.element == "node" else way_columns
             writable(columns, fact.key)[row] = _encoded(fact.key, fact.value)
         applied += 1
+    # The stored moves hold crossing controls and counts read from the columns: enumerated again when facts apply.
     return dataclasses.replace(graph, node_columns=node_columns, way_columns=way_columns, texts=texts,
-                               meta={**graph.meta, "accepted_facts": applied})
+                               meta={**graph.meta, "accepted_facts": applied}, arcs=graph.arcs if not applied else {})

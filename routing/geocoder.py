@@ -3,6 +3,9 @@
 Built once from the walk graph. Each entry is found by the words of its name: every word of the query must be the
 start of a word of the entry ("fackel 12" finds "Fackelstraße 12"); umlauts, ß and "Str." are folded so a
 screen-reader user may type either spelling. Exact and whole-word matches rank first, then nearer places.
+
+A region of several towns (routing.areas) is searched as one; each place carries its town (`area`), so the
+Hauptstraße of two towns are two results, not one.
 """
 
 from __future__ import annotations
@@ -11,10 +14,12 @@ import math
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from routing.areas import area_of
 from routing.graph import WalkGraph
 from routing.guidance.names import expand_abbreviations
 
@@ -46,6 +51,7 @@ class Place:
     kind: str  # address, street, or a landmark kind (bus_stop, pharmacy, shop, theatre, ...)
     lat: float
     lon: float
+    area: str | None = None  # the town of a region it lies in (None with a single map)
 
 
 class Geocoder:
@@ -54,19 +60,21 @@ class Geocoder:
     def __init__(self, graph: WalkGraph) -> None:
         self.places: list[Place] = []
         self._words: list[tuple[str, ...]] = []
+        areas = graph.meta.get("areas") or []
+        town = (lambda lat, lon: area_of(areas, lat, lon)) if len(areas) > 1 else (lambda lat, lon: None)
         for i in range(len(graph.address_lat)):
             street = graph.texts["address_street"][graph.address_street[i]]
             number = graph.texts["address_number"][graph.address_number[i]]
-            self._add(Place(f"address/{i}", f"{street} {number}", "address", float(graph.address_lat[i]),
-                            float(graph.address_lon[i])))
+            lat, lon = float(graph.address_lat[i]), float(graph.address_lon[i])
+            self._add(Place(f"address/{i}", f"{street} {number}", "address", lat, lon, town(lat, lon)))
         for i in range(len(graph.landmark_lat)):
             name = graph.texts["landmark_name"][graph.landmark_name[i]]
             if name:
+                lat, lon = float(graph.landmark_lat[i]), float(graph.landmark_lon[i])
                 self._add(Place(f"place/{int(graph.landmark_osm_id[i])}", name,
-                                graph.texts["landmark_kind"][graph.landmark_kind[i]],
-                                float(graph.landmark_lat[i]), float(graph.landmark_lon[i])))
-        for name, (lat, lon) in _streets(graph).items():
-            self._add(Place(f"street/{name}", name, "street", lat, lon))
+                                graph.texts["landmark_kind"][graph.landmark_kind[i]], lat, lon, town(lat, lon)))
+        for (name, area), (lat, lon) in _streets(graph, town).items():
+            self._add(Place(f"street/{area}/{name}" if area else f"street/{name}", name, "street", lat, lon, area))
         self._lat = np.array([place.lat for place in self.places])
         self._lon = np.array([place.lon for place in self.places])
         self._index: dict[str, list[int]] = defaultdict(list)
@@ -101,28 +109,32 @@ class Geocoder:
             distance = np.hypot(self._lat - lat, (self._lon - lon) * math.cos(math.radians(lat)))
             scored.sort(key=lambda key: (key[:3], float(distance[key[4]])))
         found: list[Place] = []
-        seen: set[tuple[str, str]] = set()
+        seen: set[tuple[str, str, str | None]] = set()
         for key in scored:
             place = self.places[key[4]]
-            if (place.name, place.kind) not in seen:  # one of several stops or entrances of the same name
-                seen.add((place.name, place.kind))
+            if (place.name, place.kind, place.area) not in seen:  # one of several stops or entrances of the same name
+                seen.add((place.name, place.kind, place.area))
                 found.append(place)
                 if len(found) == limit:
                     break
         return found
 
 
-def _streets(graph: WalkGraph) -> dict[str, tuple[float, float]]:
-    """Each named way's name once, at the middle of its longest edge."""
-    best: dict[str, tuple[float, int]] = {}
+def _streets(graph: WalkGraph, town: Callable[[float, float], str | None]) -> dict[tuple[str, str | None], tuple[float, float]]:
+    """Each named way's name once per town (`town(lat, lon)`), at the middle of its longest edge there."""
+    best: dict[tuple[str, str | None], tuple[float, int]] = {}
     names = graph.texts["name"]
     for edge, way in enumerate(graph.edge_way.tolist()):
         name = names[graph.way_columns["name"][way]]
+        if not name:
+            continue
+        u = int(graph.edge_u[edge])
+        key = (name, town(float(graph.node_lat[u]), float(graph.node_lon[u])))
         length = float(graph.edge_length[edge])
-        if name and (name not in best or length > best[name][0]):
-            best[name] = (length, edge)
+        if key not in best or length > best[key][0]:
+            best[key] = (length, edge)
     streets = {}
-    for name, (_, edge) in best.items():
+    for key, (_, edge) in best.items():
         middle = (int(graph.geom_offsets[edge]) + int(graph.geom_offsets[edge + 1]) - 1) // 2
-        streets[name] = (float(graph.geom_lat[middle]), float(graph.geom_lon[middle]))
+        streets[key] = (float(graph.geom_lat[middle]), float(graph.geom_lon[middle]))
     return streets

@@ -83,6 +83,9 @@ class WalkGraph:
     way_columns: dict[str, np.ndarray]
     texts: dict[str, list[str]]  # vocabulary of each text column (way columns, landmark kind and name)
     meta: dict[str, Any]
+    # The planner's moves between directed edges (routing.costs.enumerate_moves), kept in the cache file because
+    # enumerating them takes longer than loading the rest; empty until built.
+    arcs: dict[str, np.ndarray] = field(default_factory=dict)
     # Derived on construction, never stored.
     adjacency_offsets: np.ndarray = field(init=False, repr=False)
     adjacency_edges: np.ndarray = field(init=False, repr=False)
@@ -323,6 +326,7 @@ class WalkGraph:
         arrays.update({f"node.{name}": values for name, values in self.node_columns.items()})
         arrays.update({f"way.{name}": values for name, values in self.way_columns.items()})
         arrays.update({f"text.{name}": np.array(words, dtype=str) for name, words in self.texts.items()})
+        arrays.update({f"arc.{name}": values for name, values in self.arcs.items()})
         arrays["meta"] = np.array(json.dumps(self.meta))
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(".partial.npz")
@@ -337,8 +341,9 @@ class WalkGraph:
             node_columns = {name: data[f"node.{name}"] for name in NODE_COLUMNS}
             way_columns = {name: data[f"way.{name}"] for name in WAY_COLUMNS}
             texts = {key[len("text."):]: data[key].tolist() for key in data.files if key.startswith("text.")}
+            arcs = {key[len("arc."):]: data[key] for key in data.files if key.startswith("arc.")}
             meta = json.loads(str(data["meta"]))
-        return cls(**core, node_columns=node_columns, way_columns=way_columns, texts=texts, meta=meta)
+        return cls(**core, node_columns=node_columns, way_columns=way_columns, texts=texts, meta=meta, arcs=arcs)
 
 
 _CORE_ARRAYS = (

@@ -12,6 +12,7 @@ cached graph, never pays for them.
 
 from __future__ import annotations
 
+import math
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ import numpy as np
 
 from routing import settings
 from routing.errors import OsmInputError
+from routing.tags import METRES_PER_DEGREE
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -305,19 +307,31 @@ def read_osm_file(path: str | Path, counts: Counts | None = None
         raise OsmInputError(f"{path.name} contains no OSM nodes or ways")
     locations = _Locations(nodes)
     landmarks = nodes.landmarks
-    addresses: dict[tuple[str, str], dict[str, Any]] = {}
+    addresses: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for address in nodes.addresses:
-        addresses.setdefault((address["street"], address["number"]), address)
+        _add_address(addresses, address)
     for osm_id, tags, lat, lon in _outline_centres(outlines, locations):
         if _names_a_landmark(tags):
             landmarks.append({"osm_id": osm_id, "kind": landmark_kind(tags), "name": tags["name"],
                               "lat": lat, "lon": lon})
         if _has_address(tags):
             street, number = tags["addr:street"], tags["addr:housenumber"]
-            addresses.setdefault((street, number), {"street": street, "number": number, "lat": lat, "lon": lon})
+            _add_address(addresses, {"street": street, "number": number, "lat": lat, "lon": lon})
     network = _walk_network(walkable, locations, nodes.tags, other_segments, set(closed))
     report("edges", len(network.edge_u))
-    return network, landmarks, list(addresses.values()), closed
+    return network, landmarks, [address for same in addresses.values() for address in same], closed
+
+
+def _add_address(addresses: dict[tuple[str, str], list[dict[str, Any]]], address: dict[str, Any]) -> None:
+    """Keep an address unless one of the same street and number lies within settings.ADDRESS_SAME_PLACE_M."""
+    same = addresses.setdefault((address["street"], address["number"]), [])
+    lat, lon = address["lat"], address["lon"]
+    for kept in same:
+        north = (kept["lat"] - lat) * METRES_PER_DEGREE
+        east = (kept["lon"] - lon) * METRES_PER_DEGREE * math.cos(math.radians(lat))
+        if math.hypot(north, east) <= settings.ADDRESS_SAME_PLACE_M:
+            return
+    same.append(address)
 
 
 def _closed_roads_met(closed: _Ways, walk_nodes: set[int]) -> ClosedRoads:

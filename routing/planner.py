@@ -38,6 +38,8 @@ _LIMIT_FACTOR_PREFERRED = 2.2
 _DETOUR_BLENDS = (0.6, 0.3, 0.1, 0.0)
 # Side of the grid cells (metres) through which a search finds the nodes of its window.
 _GRID_CELL_M = 250.0
+# A window of more nodes than this share of the graph is searched as the whole graph, whose layout is built once.
+_WHOLE_GRAPH_SHARE = 0.5
 # Kept in a window beyond its bound, so rounding never drops a state the bounded search could settle.
 _WINDOW_MARGIN = 1.0
 
@@ -108,7 +110,6 @@ class Planner:
         self.graph = graph
         self.index = index
         self.table = ArcTable.build(graph)
-        self.table.describe_crossings()
         order = self.table.row_arcs
         self._arc_order = order
         directed_count = self.table.directed_count
@@ -116,9 +117,6 @@ class Planner:
         self._indptr = np.concatenate([self.table.row_offsets, [len(order) + 2]]).astype(np.int32)
         self._indices = np.concatenate([self.table.arc_to[order], [0, 0]]).astype(np.int32)
         self._shape = (directed_count + 1, directed_count + 1)
-        # The node each arc passes (where the row's edge ends) and the node its next edge leads to, in CSR order.
-        self._arc_node_between = self.table.directed_to[self.table.arc_from[order]]
-        self._arc_node_after = self.table.directed_to[self.table.arc_to[order]]
         self._build_node_graph()
         self._build_grid()
         # The directed edges arriving at each node (a search state sits where its edge ends), and the arcs grouped
@@ -132,6 +130,10 @@ class Planner:
         self._block_offsets = np.searchsorted(arc_node[self._block_arcs], np.arange(graph.node_count + 1))
         self._block_heads = self._indices[:-2][self._block_arcs]
         self._node_arc_counts = np.diff(self._node_indptr[:-1]).astype(np.int64)
+        self._whole_nodes = self._whole_layout(np.arange(graph.node_count), self._node_indices[:-2],
+                                               self._node_arc_counts)
+        self._whole_states = self._whole_layout(self._arriving, self._block_heads,
+                                                self._state_arc_counts[self._arriving])
         self._thread_scratch = threading.local()
         self._cache: OrderedDict[tuple, _Costs] = OrderedDict()
         self._cache_size = cache_size
@@ -255,10 +257,17 @@ class Planner:
         end_u, end_v = int(graph.edge_u[end_edge]), int(graph.edge_v[end_edge])
         for limit in (costs.limit_factor * h_source + _LIMIT_SLACK, math.inf):
             nodes = self._window(start, end, metre_cost, h_source, limit)
-            arcs = _positions(self._node_indptr[nodes], self._node_indptr[nodes + 1])
-            settled = self._dijkstra(self._scratch("nodes"), nodes, self._node_indices[arcs],
-                                     self._node_arc_counts[nodes], costs.node_data[arcs],
-                                     self._h(nodes, end, metre_cost), start_arcs, (end_u, end_v), h_source, limit)
+            ids = (start_u, start_v, end_u, end_v)
+            if nodes is None:
+                layout, local = self._whole_nodes, self._whole_nodes.local_rows(ids)
+                weights, nodes = costs.node_data, layout.rows
+            else:
+                arcs = _positions(self._node_indptr[nodes], self._node_indptr[nodes + 1])
+                layout, local = self._layout(self._scratch("nodes"), nodes, self._node_indices[arcs],
+                                             self._node_arc_counts[nodes], ids)
+                weights = costs.node_data[arcs]
+            settled = self._dijkstra(layout, local, weights, self._h(nodes, end, metre_cost), start_arcs,
+                                     (end_u, end_v), h_source, limit)
             arrivals = []
             if math.isfinite(end_cost):
                 for node, walked, direction in ((end_u, end_share, end_edge), (end_v, 1 - end_share, end_edge + edge_count)):
@@ -311,12 +320,18 @@ class Planner:
         directed_to = self.table.directed_to
         for limit in (first_limit, bounded):
             nodes = self._window(start, end, metre_cost, h_source, limit)
-            states = self._arriving[_positions(self._arriving_offsets[nodes], self._arriving_offsets[nodes + 1])]
-            arcs = _positions(self._block_offsets[nodes], self._block_offsets[nodes + 1])
-            settled = self._dijkstra(self._scratch("states"), states, self._block_heads[arcs],
-                                     self._state_arc_counts[states], costs.data[arcs],
-                                     self._h(directed_to[states], end, metre_cost), start_arcs,
-                                     (end_edge, end_edge + edge_count), h_source, limit)
+            ids = (start_edge, start_edge + edge_count, end_edge, end_edge + edge_count)
+            if nodes is None:
+                layout, local = self._whole_states, self._whole_states.local_rows(ids)
+                weights, states = costs.data, layout.rows
+            else:
+                states = self._arriving[_positions(self._arriving_offsets[nodes], self._arriving_offsets[nodes + 1])]
+                arcs = _positions(self._block_offsets[nodes], self._block_offsets[nodes + 1])
+                layout, local = self._layout(self._scratch("states"), states, self._block_heads[arcs],
+                                             self._state_arc_counts[states], ids)
+                weights = costs.data[arcs]
+            settled = self._dijkstra(layout, local, weights, self._h(directed_to[states], end, metre_cost),
+                                     start_arcs, (end_edge, end_edge + edge_count), h_source, limit)
             # Arriving on the end edge from its u end (forward) or v end (backward), minus the part not walked.
             arrivals = []
             for state, unwalked in ((end_edge, 1 - end_share), (end_edge + edge_count, end_share)):
@@ -349,8 +364,9 @@ class Planner:
         self._grid_nodes = np.argsort(cell, kind="stable").astype(np.int32)
         self._grid_offsets = np.searchsorted(cell[self._grid_nodes], np.arange(self._grid_rows * self._grid_columns + 1))
 
-    def _window(self, start: Snap, end: Snap, metre_cost: float, h_source: float, limit: float) -> np.ndarray:
-        """The nodes at which a search bounded by `limit` may settle a state.
+    def _window(self, start: Snap, end: Snap, metre_cost: float, h_source: float, limit: float) -> np.ndarray | None:
+        """The nodes at which a search bounded by `limit` may settle a state; None for every node, also when the
+        window holds more than _WHOLE_GRAPH_SHARE of them (the whole graph's layout is ready, a window's is not).
 
         The reduced cost of reaching a node x is at least metre_cost * (|start - x| + |x - end|) - h_source: walking
         to x costs at least its straight-line metres, and h(x) is the straight line on. States beyond the limit are
@@ -359,7 +375,7 @@ class Planner:
         """
         graph = self.graph
         if not (math.isfinite(limit) and metre_cost > 0):
-            return np.arange(graph.node_count)
+            return None
         reach = (limit + _WINDOW_MARGIN + h_source) / metre_cost  # the ellipse: |start - x| + |x - end| <= reach
         centre_x, centre_y = (start.x + end.x) / 2, (start.y + end.y) / 2
         origin_x, origin_y = self._grid_origin
@@ -372,8 +388,17 @@ class Planner:
         rows = np.arange(first_row, last_row + 1) * self._grid_columns
         nodes = self._grid_nodes[_positions(self._grid_offsets[rows + first_column],
                                             self._grid_offsets[rows + last_column + 1])]
+        if len(nodes) > _WHOLE_GRAPH_SHARE * graph.node_count:
+            return None
         x, y = graph.node_x[nodes], graph.node_y[nodes]
         return nodes[np.hypot(x - start.x, y - start.y) + np.hypot(x - end.x, y - end.y) <= reach]
+
+    def _whole_layout(self, rows: np.ndarray, heads: np.ndarray, counts: np.ndarray) -> _Layout:
+        """`_layout` of a window that holds every row, with the local row of every id."""
+        local_of = np.zeros(len(rows), dtype=np.int64)
+        local_of[rows] = np.arange(1, len(rows) + 1)
+        return _Layout(rows, local_of[heads], counts, np.concatenate([[0, 0], np.cumsum(counts)]).astype(np.int32),
+                       np.repeat(np.arange(len(rows)), counts), local_of)
 
     def _scratch(self, kind: str) -> np.ndarray:
         """This thread's scratch array for `_dijkstra`, a zero per node ("nodes") or per state ("states")."""
@@ -387,38 +412,45 @@ class Planner:
         dx, dy = self.graph.node_x[nodes] - end.x, self.graph.node_y[nodes] - end.y
         return np.sqrt(dx * dx + dy * dy) * metre_cost
 
-    def _dijkstra(self, scratch: np.ndarray, rows: np.ndarray, heads: np.ndarray, counts: np.ndarray,
-                  weights: np.ndarray, h: np.ndarray, start_arcs: tuple[tuple[int, float], ...],
-                  watched: tuple[int, ...], h_source: float, limit: float) -> _Settled:
-        """Dijkstra on reduced costs over a window: `rows` (ids of the whole graph), their arcs in order (`counts`
-        per row, `heads` as ids of the whole graph, `weights`) and their A* bounds `h`, from the start, which
-        reaches `start_arcs` (row, cost). Reduced costs below _EPSILON are raised to it.
+    def _layout(self, scratch: np.ndarray, rows: np.ndarray, heads: np.ndarray, counts: np.ndarray,
+                ids: tuple[int, ...]) -> tuple[_Layout, dict[int, int]]:
+        """The sub-graph of a window for `_dijkstra`, and the local row of each of `ids` (0: outside the window).
 
-        The sub-graph numbers the window's rows 1..k in the order given and sends every arc leaving the window to
+        The sub-graph numbers the window's `rows` (ids of the whole graph) 1..k in the order given, with their arcs
+        in order (`counts` per row, `heads` as ids of the whole graph), and sends every arc leaving the window to
         row 0, whose bound is infinite: such an arc is never taken within the limit, as in the whole graph, where
         its head lies beyond the limit. Each row keeps its arcs' order, so the search does what it does on the
         whole graph. `scratch` (zero everywhere, left so) maps ids of the whole graph to rows.
         """
-        count = len(rows)
-        scratch[rows] = np.arange(1, count + 1)
-        local_heads = scratch[heads]
-        start_rows = scratch[[row for row, _ in start_arcs]].tolist()
-        watched_rows = dict(zip(watched, scratch[list(watched)].tolist()))
+        scratch[rows] = np.arange(1, len(rows) + 1)
+        layout = _Layout(rows, scratch[heads], counts, np.concatenate([[0, 0], np.cumsum(counts)]).astype(np.int32),
+                         np.repeat(np.arange(len(rows)), counts))
+        found = dict(zip(ids, scratch[list(ids)].tolist()))
         scratch[rows] = 0
+        return layout, found
+
+    def _dijkstra(self, layout: _Layout, local: dict[int, int], weights: np.ndarray, h: np.ndarray,
+                  start_arcs: tuple[tuple[int, float], ...], watched: tuple[int, ...], h_source: float,
+                  limit: float) -> _Settled:
+        """Dijkstra on reduced costs over a window's `layout` with its arcs' `weights` and its rows' A* bounds `h`,
+        from the start, which reaches `start_arcs` (row, cost); `local` holds the local rows of the start arcs' and
+        the `watched` rows. Reduced costs below _EPSILON are raised to it."""
+        count = len(layout.rows)
         bound = np.empty(count + 1)
         bound[0], bound[1:] = math.inf, h
-        starts = [(local, cost + bound[local] - h_source) for local, (_, cost) in zip(start_rows, start_arcs) if local]
-        data = np.empty(len(heads) + len(starts))
-        np.subtract(bound[local_heads], np.repeat(h, counts), out=data[:len(heads)])
-        data[:len(heads)] += weights
-        data[len(heads):] = [cost for _, cost in starts]
+        starts = [(local[row], cost + bound[local[row]] - h_source) for row, cost in start_arcs if local[row]]
+        arc_count = len(layout.local_heads)
+        data = np.empty(arc_count + len(starts))
+        np.subtract(bound[layout.local_heads], h[layout.arc_rows], out=data[:arc_count])
+        data[:arc_count] += weights
+        data[arc_count:] = [cost for _, cost in starts]
         np.maximum(data, _EPSILON, out=data)
-        indices = np.concatenate([local_heads, [local for local, _ in starts]]).astype(np.int32)
-        indptr = np.concatenate([[0, 0], np.cumsum(counts), [len(indices)]]).astype(np.int32)
+        indices = np.concatenate([layout.local_heads, [row for row, _ in starts]]).astype(np.int32)
+        indptr = np.append(layout.indptr, len(indices)).astype(np.int32)
         source = count + 1
         matrix = csr_matrix((data, indices, indptr), shape=(source + 1, source + 1))
         reduced, predecessors = dijkstra(matrix, directed=True, indices=source, return_predecessors=True, limit=limit)
-        return _Settled(rows, reduced, predecessors, bound, watched_rows)
+        return _Settled(layout.rows, reduced, predecessors, bound, {row: local[row] for row in watched})
 
     def shares(self, path_edges: list[int], start: Snap, end: Snap) -> np.ndarray:
         """The fraction of each directed edge of a path that is walked: partial at the ends, whole between."""
@@ -501,6 +533,22 @@ class Planner:
             return self._prepare(arrays, preferred.blocked, _LIMIT_FACTOR_PREFERRED)
 
         return self._cached(("blend", prefs, obstacles, blend), make)
+
+
+@dataclass
+class _Layout:
+    """A window's sub-graph as `Planner._dijkstra` searches it (see `Planner._layout`)."""
+
+    rows: np.ndarray  # ids of the whole graph; local row i + 1 is rows[i]
+    local_heads: np.ndarray  # each arc's head as a local row (0: outside the window)
+    counts: np.ndarray  # arcs per row
+    indptr: np.ndarray  # CSR row starts: row 0 (outside) empty, then the rows; the start's row is added per search
+    arc_rows: np.ndarray  # each arc's row, as an index into `rows`
+    local_of: np.ndarray | None = None  # the whole graph's layout: the local row of every id
+
+    def local_rows(self, ids: tuple[int, ...]) -> dict[int, int]:
+        """The local rows of ids of the whole graph, in the whole graph's layout."""
+        return dict(zip(ids, self.local_of[list(ids)].tolist()))
 
 
 @dataclass

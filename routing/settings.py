@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 # Bump whenever the compact graph's content or layout changes: cached graphs of another version are rebuilt.
-GRAPH_VERSION = 7
+GRAPH_VERSION = 9
 
 # Where built graphs are cached; keyed by the input file's hash and GRAPH_VERSION.
 CACHE_DIR = Path.home() / ".cache" / "lotse"
@@ -73,6 +73,9 @@ LANDMARK_AMENITIES = frozenset(
         "social_facility", "nursing_home", "marketplace", "bus_station", "taxi",
     }
 )
+# The same street and house number this near is one address (its node and its building's outline); farther away it is
+# another town's (a region of several towns has many a Hauptstraße 1).
+ADDRESS_SAME_PLACE_M = 500.0
 # Landmarks farther than this from the walkable network are not said along a route.
 LANDMARK_MAX_DISTANCE_M = 30.0
 

@@ -22,6 +22,7 @@ from app.core.threads import in_real_thread
 from routing.facts import Fact, overlay
 from routing.graph import WalkGraph
 from routing.planner import Planner
+from routing.spatial import EdgeIndex
 
 log = logging.getLogger(__name__)
 FACTS_ACCEPTED = "facts_accepted"  # news to the other server processes
@@ -82,6 +83,27 @@ def apply_accepted_facts(app: Flask) -> WalkGraph:
         app.extensions["lotse.planner"] = planner
         app.extensions["lotse.graph"] = graph
     return graph
+
+
+def swap_base_graph(app: Flask, graph: WalkGraph, index: EdgeIndex) -> None:
+    """Serve a newly loaded map: `graph` becomes the graph as loaded, with every accepted fact laid over it, and
+    `index` its snap index, all set at once. What was planned before keeps its own Route (and a walk under way
+    its own session and map matcher); only what is planned from now on uses the new map."""
+    from routing.matching import WalkNetwork
+
+    state: _OverlayState = app.extensions["lotse.overlay"]
+    network = WalkNetwork(index)
+    with state.lock:
+        state.read_ticket = next(state.tickets)
+        with db.app_session(app) as db_session:
+            facts = accepted_facts(db_session)
+        served = overlay(graph, facts) if facts else graph
+        planner = Planner(served, index)
+        app.extensions.update({"lotse.base_graph": graph, "lotse.index": index, "lotse.network": network,
+                               "lotse.graph": served, "lotse.planner": planner})
+        app.extensions.pop("lotse.geocoder", None)  # built again from the new map on its next use
+        if "lotse.usage" in app.extensions:
+            app.extensions["lotse.usage"].use_graph(graph)
 
 
 def refresh_later(app: Flask) -> None:

@@ -87,7 +87,7 @@ def openapi_document() -> dict[str, Any]:
             "/api/geocode": {"get": {
                 "summary": "Destinations from the loaded map: addresses, streets, stops, shops, named places",
                 "parameters": query_parameters(GeocodeQuery),
-                "responses": {"200": {"description": "At most 20 places, nearest first when lat and lon are given",
+                "responses": {"200": {"description": "At most 20 places, nearest first when lat and lon are given; `area`: the town of a region, else null",
                                       "content": {"application/json": {"schema": _GEOCODE_RESULTS}}},
                               **_error_responses()},
             }},

@@ -67,7 +67,7 @@ class UsageCounter:
                  max_age_s: float = 60.0, background: bool = True) -> None:
         self._database = database
         self.background = background
-        self._keys = edge_keys(graph)  # the topology never changes while the app runs (facts only fill columns)
+        self._keys = edge_keys(graph)  # facts only fill columns; a new map brings its own (`use_graph`)
         self.flush_interval_s = flush_interval_s
         self.flush_routes = flush_routes
         self._max_age_s = max_age_s
@@ -79,6 +79,10 @@ class UsageCounter:
         self._snapshot: UsageSnapshot | None = None
         self._snapshot_read = 0.0
         self._version = 0
+
+    def use_graph(self, graph: WalkGraph) -> None:
+        """Count the routes of a newly loaded map by its edges' keys (which stay the same where the map did)."""
+        self._keys = edge_keys(graph)
 
     # ----------------------------------------------------------------------------------------- counting
     def record(self, route: Route) -> None:

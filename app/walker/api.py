@@ -14,6 +14,7 @@ from app.core.inputs import Query, Text, parse_body, parse_query
 from app.core.language import current_language
 from app.core.openapi import openapi_document
 from app.walker.planning import RouteBody, plan_and_store, route_request, wants_edge_detail
+from routing.cache import data_version
 from routing.errors import CoordinateError
 from routing.geocoder import MAX_QUERY_CHARS, Geocoder
 from routing.graph import WalkGraph
@@ -71,9 +72,10 @@ def edge_index() -> EdgeIndex:
 
 @bp.get("/health")
 def health():
-    """Readiness, what map is loaded and which profiles a route may be planned with. `ready` is true: the app
-    exists only with its graph, and `lotse serve` listens only once the app exists (a load balancer or a phone can
-    take any answer at all as ready, and a refused connection as not yet)."""
+    """Readiness, what map is loaded (its areas, and a data version that changes with every new map or import)
+    and which profiles a route may be planned with. `ready` is true: the app exists only with its graph, and
+    `lotse serve` listens only once the app exists (a load balancer or a phone can take any answer at all as
+    ready, and a refused connection as not yet)."""
     walk_graph = graph()
     return jsonify(
         status="ok",
@@ -83,6 +85,8 @@ def health():
             "graph_version": walk_graph.meta.get("graph_version"),
             "nodes": walk_graph.node_count,
             "edges": walk_graph.edge_count,
+            "areas": walk_graph.meta.get("areas", []),
+            "data_version": data_version(walk_graph),
         },
         attribution=ATTRIBUTION,
         profiles=profile_choices(),
@@ -117,7 +121,7 @@ def geocode():
     labels = words["geocoder"]
     kinds = words["guidance"]["landmark_kinds"]
     results = [
-        {"id": place.id, "name": place.name, "kind": place.kind, "lat": place.lat, "lon": place.lon,
+        {"id": place.id, "name": place.name, "kind": place.kind, "lat": place.lat, "lon": place.lon, "area": place.area,
          "kind_label": labels.get(place.kind) or kinds.get(place.kind, [labels["place"]])[0] or labels["place"]}
         for place in geocoder().search(query.q, near, limit)
     ]

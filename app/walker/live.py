@@ -135,7 +135,9 @@ class LiveConnection:
         self.stored = stored
         self.language = stored.request.language
         self.edge_detail = edge_detail
-        index = self.app.extensions["lotse.index"]
+        # A route read back from elsewhere (without its map matcher) is on the map served now.
+        network = stored.network or self.app.extensions["lotse.network"]
+        index = network.index
         progress = message.get("progress_m")
         if replanned and progress is not None:
             # Under way: the new route starts here, so nothing passed is on it; its ids are new, so the phone's
@@ -145,7 +147,7 @@ class LiveConnection:
             progress = _number(message, "progress_m", 0, stored.route.distance_m + 1.0)  # JSON rounds to 0.1 m
             said = _said(message, stored.route.route_id)
         self.session = GuidanceSession(stored.route, stored.route.instructions, index.project, self.language.code,
-                                       stored.request.wording, self.app.extensions["lotse.network"])
+                                       stored.request.wording, network)
         self._last_timestamp = None
         self._send({"type": "started", "route": stored.route.to_dict(self.edge_detail)})
         if progress is None:

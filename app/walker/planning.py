@@ -18,6 +18,7 @@ from app.core.threads import in_real_thread
 from app.core.usage import route_planned
 from routing.errors import LotseError
 from routing.guidance.wording import VERBOSITIES, WordingOptions
+from routing.matching import WalkNetwork
 from routing.plan import plan_route, reword_route
 from routing.profiles import DEFAULT_PROFILE, PROFILES, Preferences, preference_choices, preference_limits
 from routing.route import Route
@@ -107,6 +108,8 @@ class StoredRoute:
     route: Route
     request: RouteRequest
     client: str = ""  # who planned it (the address): each client's routes are kept apart
+    # The map matcher of the map it was planned on: a walk on it keeps that map after a reload swaps in another.
+    network: WalkNetwork | None = None
 
     @property
     def destination(self) -> tuple[float, float]:
@@ -134,13 +137,17 @@ def wants_edge_detail(value: object, field_code: str = "bad_request") -> bool:
 def plan_and_store(app: Flask, request: RouteRequest, client: str | None = None) -> StoredRoute:
     """Plan the request around the reported obstacles in force, keep it for the live socket under its `client`
     (default: the HTTP request's address), count its use."""
+    planner, network = app.extensions["lotse.planner"], app.extensions["lotse.network"]
     # In a real thread: under the gevent server a plan on the loop would hold every walker's socket meanwhile.
-    route = in_real_thread(plan_route, app.extensions["lotse.planner"], request.origin, request.destination,
-                           request.profile, request.prefs, request.language.code, app.extensions["lotse.obstacles"](),
+    route = in_real_thread(plan_route, planner, request.origin, request.destination, request.profile,
+                           request.prefs, request.language.code, app.extensions["lotse.obstacles"](),
                            request.wording, request.heading_deg)
     if client is None:
         client = (http_request.remote_addr or "") if has_request_context() else ""
-    stored = StoredRoute(route, request, client)
+    # Read in the instant a reload swaps the map, the two may be of different maps: then the planner's own.
+    if network.index is not planner.index:
+        network = WalkNetwork(planner.index)
+    stored = StoredRoute(route, request, client, network)
     app.extensions["lotse.routes"].add(stored)
     route_planned(app, route)  # anonymous usage counts (app.core.usage)
     return stored

@@ -76,6 +76,28 @@ def test_import_reads_the_map_from_lotse_osm(tmp_path):
     assert Path(report["cache_file"]).parent == cache
 
 
+def test_import_of_several_towns_by_repeated_option_or_commas_is_one_region(tmp_path):
+    """Two extracts, named by --osm twice or by LOTSE_OSM with a comma: one region graph, the same cache file, and
+    the counts of the region and of each area printed."""
+    from tests.conftest import SHARED_OSM
+
+    centre, campus = SHARED_OSM / "kaiserslautern_cc.osm.gz", SHARED_OSM / "kaiserslautern_uni.osm.gz"
+    cache = tmp_path / "cache"
+    by_option = run_lotse("import", "--osm", str(centre), "--osm", str(campus), "--cache-dir", str(cache),
+                          cwd=tmp_path)
+    assert by_option.returncode == 0, by_option.stderr
+    report = json.loads(by_option.stdout)
+    assert [area["file"] for area in report["areas"]] == [centre.name, campus.name]
+    for key in ("nodes", "edges", "landmarks", "addresses"):
+        assert report[key] > 0 and all(area[key] > 0 for area in report["areas"])
+    assert sum(area["nodes"] for area in report["areas"]) >= report["nodes"]
+    assert report["data_version"].startswith(Path(report["cache_file"]).name.split("-")[1][:16])
+    by_commas = run_lotse("import", "--cache-dir", str(cache), cwd=tmp_path,
+                          env={"LOTSE_OSM": f"{centre},{campus}"})
+    assert by_commas.returncode == 0, by_commas.stderr
+    assert json.loads(by_commas.stdout) == report
+
+
 def test_import_reads_the_cache_dir_from_lotse_cache_dir(tmp_path):
     cache = tmp_path / "env-cache"
     result = run_lotse("import", "--osm", str(MINI_OSM), cwd=tmp_path, env={"LOTSE_CACHE_DIR": str(cache)})

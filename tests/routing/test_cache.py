@@ -252,7 +252,15 @@ CENTRE_OSM = SHARED_OSM / "kaiserslautern_cc.osm.gz"
 def test_several_files_are_one_region_graph_cached_once_whatever_their_order(tmp_cache):
     centre, campus = load_graph(CENTRE_OSM, cache_dir=tmp_cache), load_graph(CAMPUS_OSM, cache_dir=tmp_cache)
     region = load_graph([CENTRE_OSM, CAMPUS_OSM], cache_dir=tmp_cache)
-    assert region.meta["areas"] == ["kaiserslautern_cc.osm.gz", "kaiserslautern_uni.osm.gz"]
+    areas = region.meta["areas"]
+    assert [(area["name"], area["file"]) for area in areas] == [
+        ("kaiserslautern_cc", "kaiserslautern_cc.osm.gz"), ("kaiserslautern_uni", "kaiserslautern_uni.osm.gz")]
+    for area, town in zip(areas, (centre, campus)):
+        south, west, north, east = area["bbox"]  # each file's extent holds every node of its own graph
+        assert south <= town.node_lat.min() and town.node_lat.max() <= north
+        assert west <= town.node_lon.min() and town.node_lon.max() <= east
+        assert area["nodes"] >= town.node_count and area["addresses"] >= len(town.address_lat)
+    assert region.meta["built_at"] and region.meta["source_hash"]
     assert set(region.way_osm_id.tolist()) == set(centre.way_osm_id.tolist()) | set(campus.way_osm_id.tolist())
     assert set(region.landmark_osm_id.tolist()) == set(centre.landmark_osm_id.tolist()) | set(
         campus.landmark_osm_id.tolist())
@@ -271,3 +279,21 @@ def test_a_region_with_a_bad_file_names_it(tmp_path, tmp_cache):
     with pytest.raises(OsmInputError, match=r"^Map file not found: .*nowhere\.osm$"):
         load_graph([CENTRE_OSM, tmp_path / "nowhere.osm"], cache_dir=tmp_cache)
     assert not tmp_cache.exists() or not any(tmp_cache.iterdir())
+
+
+def test_the_cache_keeps_the_planners_moves_as_enumerated(tmp_cache):
+    """Loading a cached graph skips enumerating its moves; what the planner gets is what enumerating gives."""
+    from routing.costs import MOVE_ARRAYS, ArcTable, enumerate_moves
+
+    load_graph(CAMPUS_OSM, cache_dir=tmp_cache)
+    loaded = cached_graph(CAMPUS_OSM, cache_dir=tmp_cache)
+    assert set(loaded.arcs) == set(MOVE_ARRAYS)
+    enumerated = enumerate_moves(loaded)
+    for name in MOVE_ARRAYS:
+        np.testing.assert_array_equal(loaded.arcs[name], enumerated[name], err_msg=name)
+    stored = ArcTable.build(loaded)
+    built = ArcTable.build(dataclasses.replace(loaded, arcs={}))
+    crossing_arcs = np.flatnonzero(built.arc_crossings > 0)
+    assert len(crossing_arcs) > 10
+    assert [stored.crossing(arc) for arc in crossing_arcs] == [built.crossing(arc) for arc in crossing_arcs]
+    np.testing.assert_array_equal(stored.arc_turn, built.arc_turn)

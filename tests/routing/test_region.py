@@ -25,13 +25,14 @@ ID_SHIFT = 10**10
 LON_SHIFT = 0.05  # about 3.6 km east: the copy touches nothing of the original
 
 
-def write_two_towns(target: Path) -> Path:
+def write_two_towns(target: Path, copies: tuple[int, ...] = (0, 1)) -> Path:
+    """The centre and its copy shifted east (ids and coordinates), as one file; `copies=(1,)`: the copy alone."""
     with osmium.SimpleWriter(str(target)) as writer:
-        for copy in range(2):
+        for copy in copies:
             for node in osmium.FileProcessor(str(CENTRE_OSM), osmium.osm.NODE):
                 location = osmium.osm.Location(node.location.lon + copy * LON_SHIFT, node.location.lat)
                 writer.add_node(node.replace(id=node.id + copy * ID_SHIFT, location=location))
-        for copy in range(2):
+        for copy in copies:
             for way in osmium.FileProcessor(str(CENTRE_OSM), osmium.osm.WAY):
                 writer.add_way(way.replace(id=way.id + copy * ID_SHIFT,
                                            nodes=[node.ref + copy * ID_SHIFT for node in way.nodes]))
@@ -134,3 +135,31 @@ def test_routes_in_the_copy_pass_the_same_nodes_as_in_the_original(towns):
         shifted = ((origin[0], origin[1] + LON_SHIFT), (destination[0], destination[1] + LON_SHIFT))
         assert walked_nodes(both, *shifted) == walked_nodes(alone, origin, destination)
         assert walked_ways(both, *shifted)[1] == pytest.approx(walked_ways(alone, origin, destination)[1], rel=1e-3)
+
+
+def test_two_files_are_one_region_whose_towns_the_search_tells_apart(tmp_path):
+    """The centre and a shifted copy given as two files: one graph, two areas, and the same address in each town
+    found once per town, the nearer first."""
+    from routing.geocoder import Geocoder
+
+    copy = write_two_towns(tmp_path / "copy.osm.pbf", copies=(1,))
+    region = build_graph([CENTRE_OSM, copy])
+    centre = build_graph(CENTRE_OSM)
+    areas = region.meta["areas"]
+    assert [(area["name"], area["file"]) for area in areas] == [("kaiserslautern_cc", CENTRE_OSM.name),
+                                                                ("copy", "copy.osm.pbf")]
+    assert [area["nodes"] for area in areas] == [centre.node_count, centre.node_count] == [region.node_count // 2] * 2
+    assert [area["addresses"] for area in areas] == [len(centre.address_lat)] * 2
+    assert areas[1]["bbox"][1] == pytest.approx(areas[0]["bbox"][1] + LON_SHIFT, abs=1e-6)
+
+    street = centre.texts["address_street"][centre.address_street[0]]
+    number = centre.texts["address_number"][centre.address_number[0]]
+    lat, lon = float(centre.address_lat[0]), float(centre.address_lon[0])
+    geocoder = Geocoder(region)
+    found = [place for place in geocoder.search(f"{street} {number}") if place.name == f"{street} {number}"]
+    assert sorted(place.area for place in found) == ["copy", "kaiserslautern_cc"]
+    near_copy = geocoder.search(f"{street} {number}", near=(lat, lon + LON_SHIFT))[0]
+    assert (near_copy.area, near_copy.lon) == ("copy", pytest.approx(lon + LON_SHIFT, abs=1e-6))
+    streets = [place for place in geocoder.search(street) if place.kind == "street" and place.name == street]
+    assert sorted(place.area for place in streets) == ["copy", "kaiserslautern_cc"]
+    assert len({place.id for place in streets}) == 2
