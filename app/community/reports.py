@@ -195,6 +195,9 @@ _DEGREES = r"-?[0-9]{1,3}(\.[0-9]{1,12})?"
 BBOX_PATTERN = f"^{_DEGREES},{_DEGREES},{_DEGREES},{_DEGREES}$"  # the document's form of what parse_bbox reads
 
 
+ISO_TIME_MAX = 35  # "2024-05-01T12:00:00.123456+02:00" and a little
+
+
 class ReportQuery(Query):
     lat: Number | None = Field(None, description="With lon: reports within radius_m, nearest first")
     lon: Number | None = Field(None, description="See lat")
@@ -204,8 +207,10 @@ class ReportQuery(Query):
     status: Literal[STATUSES] = "active"
     type: str | None = Field(None, description="One or more report types, comma-separated")
     work_status: Literal[WORK_STATUSES] | None = None
-    since: str | None = Field(None, description="Reported at or after: a date (2024-05-01) or an ISO 8601 time")
-    until: str | None = Field(None, description="Reported before: an ISO 8601 time, or a date (to its end)")
+    since: str | None = Field(None, max_length=ISO_TIME_MAX,
+                              description="Reported at or after: a date (2024-05-01) or an ISO 8601 time")
+    until: str | None = Field(None, max_length=ISO_TIME_MAX,
+                              description="Reported before: an ISO 8601 time, or a date (to its end)")
     include: Literal["staff"] | None = Field(None, description="Staff only: add reporter, assignee, work note")
 
 

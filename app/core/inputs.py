@@ -113,11 +113,16 @@ class Body(BaseModel):
     lang: Literal[tuple(LANGUAGES)] | None = None
 
 
+# The longest text a query parameter may hold: a URL's request line ends at 8 KB (gunicorn, nginx), and a character
+# can take 12 bytes percent-encoded, so a few such parameters must fit in one line.
+QUERY_TEXT_MAX = 200
+
+
 class Query(BaseModel):
     """A query string: the declared parameters, each text parsed as its declared type ("49.4" is a number, "²" is
     not); parameters not declared are ignored (browsers and caches add their own)."""
 
-    model_config = ConfigDict(extra="ignore", str_max_length=2000)
+    model_config = ConfigDict(extra="ignore", str_max_length=QUERY_TEXT_MAX)
 
     lang: Literal[tuple(LANGUAGES)] | None = None
 
@@ -143,6 +148,8 @@ def query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
         prop.pop("title", None)
         if prop.get("default", 0) is None:
             del prop["default"]
+        if prop.get("type") == "string" and not {"enum", "const", "maxLength"} & set(prop):
+            prop["maxLength"] = QUERY_TEXT_MAX  # the model's str_max_length, which pydantic leaves out of the schema
         description = prop.pop("description", "")
         parameters.append({"name": name, "in": "query", "required": name in required, "schema": prop,
                            **({"description": description} if description else {})})

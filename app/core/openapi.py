@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from app.core.inputs import QUERY_TEXT_MAX
 from app.core.language import MESSAGES_DIR
 from routing.phrases import LANGUAGES
 
@@ -157,6 +158,9 @@ _GAP = {
 }
 
 
+_TEXT = {"type": "string", "maxLength": QUERY_TEXT_MAX}
+
+
 def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"name": name, "in": "query", "schema": schema, "description": description}
 
@@ -214,10 +218,10 @@ def _staff_paths() -> dict[str, Any]:
             "description": "Priority = planned routes passing the gap (anonymous counts; below 5 count as none and "
                            "are shown as null) times one plus the road's size.",
             "parameters": [
-                _query("kind", {"type": "string"}, f"One or more of {', '.join(_GAP_KINDS)}, comma-separated"),
+                _query("kind", _TEXT, f"One or more of {', '.join(_GAP_KINDS)}, comma-separated"),
                 _query("value", {"type": "string", "enum": ["no", "unknown"]}, "Only gaps with this value"),
-                _query("cell", {"type": "string"}, "A 500 m grid cell such as H3"),
-                _query("street", {"type": "string"}, "A street name (exact)"), bbox,
+                _query("cell", _TEXT, "A 500 m grid cell such as H3"),
+                _query("street", _TEXT, "A street name (exact)"), bbox,
                 _query("sort", {"type": "string", "enum": ["priority", "routes", "size", "kind", "street", "cell"],
                                 "default": "priority"}, "Order"),
                 _query("limit", {"type": "integer", "minimum": 1, "maximum": 5000, "default": 100}, "Page size"),
@@ -234,10 +238,10 @@ def _staff_paths() -> dict[str, Any]:
             "description": "The filters of /api/gaps; below zoom 17 the gaps of one kind in each 64 px square are one "
                            "point with `count` and the `bbox` of its gaps.",
             "parameters": [dict(bbox, required=True), zoom,
-                           _query("kind", {"type": "string"}, "One or more gap kinds, comma-separated"),
+                           _query("kind", _TEXT, "One or more gap kinds, comma-separated"),
                            _query("value", {"type": "string", "enum": ["no", "unknown"]}, "Only gaps with this value"),
-                           _query("cell", {"type": "string"}, "A 500 m grid cell such as H3"),
-                           _query("street", {"type": "string"}, "A street name (exact)")],
+                           _query("cell", _TEXT, "A 500 m grid cell such as H3"),
+                           _query("street", _TEXT, "A street name (exact)")],
             "responses": {"200": geojson, **_json_errors("400")},
         }},
         **_map_paths(bbox, zoom, geojson),
@@ -313,6 +317,11 @@ def _volunteer_paths() -> dict[str, Any]:
                                                 report_id)},
         "/api/reports/{id}/votes": {"post": _operation("Is the obstacle there? Not for the reporter", "Vote",
                                                        ("200",), ("400", "401", "403", "404", "409"), report_id)},
+        "/api/staff/map/reload": {
+            "get": _operation("Staff: how the last map reload went (status idle, importing or failed; error; "
+                              "data_version served)", None, ("200",), ("401", "403")),
+            "post": _operation("Staff: import the configured map files again in the background and swap the new map "
+                               "in; walks under way keep their routes", None, ("202",), ("401", "403", "409"))},
         "/api/reports/{id}/resolve": {"post": _operation("Staff: the obstacle has gone", "StaffNote", ("200",),
                                                          staff_post, report_id)},
         "/api/reports/{id}/reject": {"post": _operation("Staff: the report was wrong", "StaffNote", ("200",),

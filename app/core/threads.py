@@ -1,4 +1,4 @@
-"""Work that must not run on gevent's event loop: CPU-heavy planning and starting processes.
+"""Work that must not run on gevent's event loop: CPU-heavy planning and starting processes (`run_program`).
 
 Under the production server's gevent worker (`app.core.server`) every socket is a greenlet on one loop in one OS
 thread, and `threading` is monkey-patched to greenlets. A route planned there would hold every walker's socket for
@@ -10,7 +10,10 @@ threaded server) it simply calls the function.
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -55,3 +58,41 @@ def original(module: str, name: str) -> Any:
 
         return monkey.get_original(module, name)
     return getattr(__import__(module), name)
+
+
+def run_program(argv: list[str], timeout_s: float, errors_to: str = os.devnull) -> bytes | None:
+    """A program's standard output, None when it fails, prints nothing or overruns `timeout_s` (then it is killed);
+    its standard error goes to the file `errors_to`.
+
+    Started with posix_spawn, which does not copy this process's page tables (the graph's hundreds of megabytes) as
+    a fork does, and waited for with the standard library's blocking calls: the caller runs it in a real thread
+    (`in_real_thread`), so a gevent server's loop goes on meanwhile."""
+    spawn, select, waitpid = (original(module, name) for module, name in
+                              (("os", "posix_spawnp"), ("select", "select"), ("os", "waitpid")))
+    read_end, write_end = os.pipe()  # both close-on-exec; POSIX_SPAWN_DUP2 makes the child's stdout inheritable
+    try:
+        pid = spawn(argv[0], argv, os.environ, file_actions=[
+            (os.POSIX_SPAWN_DUP2, write_end, 1),
+            (os.POSIX_SPAWN_OPEN, 2, errors_to, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)])
+    except OSError:
+        os.close(read_end)
+        os.close(write_end)
+        return None
+    os.close(write_end)
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + timeout_s
+    with os.fdopen(read_end, "rb", buffering=0) as output:
+        while (left := deadline - time.monotonic()) > 0 and select([output], [], [], left)[0]:
+            chunk = output.read(65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        else:
+            os.kill(pid, signal.SIGKILL)
+            chunks = []
+    try:
+        _, status = waitpid(pid, 0)
+    except ChildProcessError:  # reaped by someone else's SIGCHLD handler: judge by the output alone
+        status = 0
+    data = b"".join(chunks)
+    return data if os.waitstatus_to_exitcode(status) == 0 and data else None

@@ -7,7 +7,7 @@ from typing import Any
 from flask import current_app, request
 
 from app.community import reports
-from app.core.inputs import ascii_int
+from app.core.inputs import QUERY_TEXT_MAX, ascii_int
 from app.staff.gaps import service
 from routing.errors import LotseError
 from routing.gaps import KINDS, SORTS
@@ -31,7 +31,7 @@ def gap_filters(args) -> dict[str, Any]:
             raise LotseError('"cell" must be a grid cell such as H3', field="cell")
         filters["cell"] = args["cell"]
     if args.get("street"):
-        if len(args["street"]) > 200:
+        if len(args["street"]) > QUERY_TEXT_MAX:
             raise LotseError('"street" must be a street name', field="street")
         filters["street"] = args["street"]
     if args.get("bbox"):

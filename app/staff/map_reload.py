@@ -10,7 +10,8 @@ imports the build's libraries; the graph is then loaded from the cache and swapp
 from __future__ import annotations
 
 import logging
-import multiprocessing
+import sys
+import tempfile
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -20,10 +21,12 @@ from typing import Any
 from flask import Blueprint, Flask, current_app, jsonify
 
 from app.core import security
-from routing.cache import build_cache, data_version
+from app.core.threads import in_real_thread, run_program
+from routing.cache import data_version
 from routing.errors import LotseError
 
 log = logging.getLogger(__name__)
+IMPORT_TIMEOUT_S = 3600  # a region of 16 towns imports in under a minute here; a stuck import must end some time
 
 bp = Blueprint("map_reload", __name__, url_prefix="/api/staff/map")
 security.protect(bp)
@@ -80,18 +83,35 @@ def _reload(app: Flask, state: _ReloadState) -> None:
     cache_dir = app.config["CACHE_DIR"]
     source = (app.config["OSM"], app.config["PLACE"], Path(cache_dir) if cache_dir else None)
     try:
-        with multiprocessing.get_context("spawn").Pool(1) as pool:
-            pool.apply(build_cache, source)
-        graph = cached_graph(*source)
+        _import_in_child(*source)
+        # Loading and indexing take a second or two of CPU: in a real thread, off a gevent server's loop.
+        graph = in_real_thread(cached_graph, *source)
         if graph is None:
             raise RuntimeError("the imported graph could not be read back from the cache")
-        swap_base_graph(app, graph, EdgeIndex(graph, float(app.config["SNAP_LIMIT_M"])))
+        index = in_real_thread(EdgeIndex, graph, float(app.config["SNAP_LIMIT_M"]))
+        swap_base_graph(app, graph, index)
         state.status, state.error = "idle", None
         log.info("Map reloaded: %s (%s)", graph.meta.get("source"), data_version(graph))
     except Exception as exc:  # a bad or half-written file: keep serving the map we have, and say why
         log.exception("Map reload failed")
         state.status, state.error = "failed", str(exc)
     state.finished_at = _now()
+
+
+def _import_in_child(osm_file: Any, place: str | None, cache_dir: Path | None) -> None:
+    """`lotse import` of the map source in a child process (started by posix_spawn from a real thread, so neither
+    the graph's memory is copied nor a gevent loop stalled); a RuntimeError with what it printed when it fails."""
+    argv = [sys.executable, "-c", "from app.cli import main; main()", "import"]
+    for path in ([osm_file] if isinstance(osm_file, (str, Path)) else osm_file or []):
+        argv += ["--osm", str(path)]
+    if place:
+        argv += ["--place", place]
+    if cache_dir:
+        argv += ["--cache-dir", str(cache_dir)]
+    with tempfile.NamedTemporaryFile(prefix="lotse-import-", suffix=".log") as errors:
+        if in_real_thread(run_program, argv, IMPORT_TIMEOUT_S, errors.name) is None:
+            said = Path(errors.name).read_text(errors="replace").strip().splitlines()
+            raise RuntimeError(said[-1] if said else "the import failed")
 
 
 def _now() -> str:

@@ -15,9 +15,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-import os
 import shutil
-import signal
 import threading
 import time
 from collections import deque
@@ -29,7 +27,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, current_app, request
 
 from app.core.language import current_language
-from app.core.threads import in_real_thread, original
+from app.core.threads import in_real_thread, run_program
 from routing.errors import LotseError
 
 log = logging.getLogger(__name__)
@@ -165,7 +163,7 @@ class SpeechService:
         if shutil.which("espeak-ng") is None:
             return None
         with self._process_slot():
-            return in_real_thread(_run_process, ["espeak-ng", "-v", ESPEAK_VOICES[lang], "-s", "165", "--stdout",
+            return in_real_thread(run_program, ["espeak-ng", "-v", ESPEAK_VOICES[lang], "-s", "165", "--stdout",
                                                  text], ESPEAK_TIMEOUT_S)
 
     def _store(self, path: Path, data: bytes) -> None:
@@ -181,42 +179,6 @@ class SpeechService:
                     break
                 total -= old.stat().st_size
                 old.unlink(missing_ok=True)
-
-
-def _run_process(argv: list[str], timeout_s: float) -> bytes | None:
-    """A program's standard output, None when it fails, prints nothing or overruns `timeout_s` (then it is killed).
-
-    Started with posix_spawn, which does not copy this process's page tables (the graph's hundreds of megabytes) as
-    a fork does, and waited for with the standard library's blocking calls: the caller runs it in a real thread
-    (`in_real_thread`), so a gevent server's loop goes on meanwhile."""
-    spawn, select, waitpid = (original(module, name) for module, name in
-                              (("os", "posix_spawnp"), ("select", "select"), ("os", "waitpid")))
-    read_end, write_end = os.pipe()  # both close-on-exec; POSIX_SPAWN_DUP2 makes the child's stdout inheritable
-    try:
-        pid = spawn(argv[0], argv, os.environ, file_actions=[
-            (os.POSIX_SPAWN_DUP2, write_end, 1), (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0)])
-    except OSError:
-        os.close(read_end)
-        os.close(write_end)
-        return None
-    os.close(write_end)
-    chunks: list[bytes] = []
-    deadline = time.monotonic() + timeout_s
-    with os.fdopen(read_end, "rb", buffering=0) as output:
-        while (left := deadline - time.monotonic()) > 0 and select([output], [], [], left)[0]:
-            chunk = output.read(65536)
-            if not chunk:
-                break
-            chunks.append(chunk)
-        else:
-            os.kill(pid, signal.SIGKILL)
-            chunks = []
-    try:
-        _, status = waitpid(pid, 0)
-    except ChildProcessError:  # reaped by someone else's SIGCHLD handler: judge by the output alone
-        status = 0
-    data = b"".join(chunks)
-    return data if os.waitstatus_to_exitcode(status) == 0 and data else None
 
 
 def audio_url(text: str, lang: str) -> str:

@@ -33,7 +33,8 @@ def _environment(tmp_path: Path) -> dict[str, str]:
                    if not key.startswith("LOTSE_") and "proxy" not in key.lower()}
     environment.update({"LOTSE_DATABASE_URL": f"sqlite:///{tmp_path / 'lotse.sqlite'}",
                         "LOTSE_SPEECH_ENGINES": "espeak", "LOTSE_SPEECH_CACHE_DIR": str(tmp_path / "speech"),
-                        "LOTSE_SESSION_COOKIE_SECURE": "false"})  # plain http on 127.0.0.1
+                        "LOTSE_SESSION_COOKIE_SECURE": "false",  # plain http on 127.0.0.1
+                        "LOTSE_LIVE_FRAMES_PER_SECOND": "100000"})  # the walk is replayed faster than real time
     return environment
 
 
