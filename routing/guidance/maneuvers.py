@@ -12,7 +12,8 @@ of unnamed service roads of which nothing is known, one after another along the 
 between them and at most RUN_GAP_M apart, can be told as one "driveways" maneuver at the first of them.
 
 One message per spot (`at_spots`): the maneuvers said at a verbosity that lie less than SPOT_M after the first of
-them are told together, the most important first (a turn, then crossings, then the rest, arriving last). Turns at
+them are told together, the most important first (a turn, then crossings, then the rest, arriving last), but steps,
+a lift or a barrier met before the turn are said before it, as walked. Turns at
 one spot are one net turn: a right-then-left zigzag across a street is the crossing and straight on. Turns at the
 start's spot are the direction to set off in ("Gehen Sie nach Südosten auf der Fischerstraße.", not "Gehen Sie nach
 Nordwesten ... Kehren Sie um.").
@@ -85,6 +86,10 @@ _SPOT_ORDER = {"depart": 0, "turn": 1, "continue": 1, "fork": 1, "cross": 2, "dr
                "barrier": 4, "warning": 4, "enter": 5, "bridge": 5, "tunnel": 5, "landmark": 6, "arrive": 9}
 
 
+# What is said before a turn at the same spot when it comes first on the walk.
+_BEFORE_TURN_WHEN_FIRST = frozenset({"steps", "elevator", "barrier"})
+
+
 # What may lie between the start and a turn in the start's spot without it having to be said first.
 _SAID_WITH_DEPART = frozenset({"depart", "landmark", "enter", "bridge", "tunnel"})
 
@@ -150,7 +155,15 @@ def _spot(group: list[Maneuver]) -> Spot:
             turns = [Maneuver("continue" if abs(net) < SLIGHT_DEG else "turn", first.distance_m, first.lat, first.lon,
                               street=last.street, way=last.way, modifier=modifier(net), angle_deg=round(net, 1),
                               clock=clock(net))]
-    spot.maneuvers = sorted(turns + spot.maneuvers, key=lambda m: _SPOT_ORDER[m.type])
+    turned_at = min((t.distance_m for t in turns), default=math.inf)
+
+    def order(m: Maneuver) -> float:
+        # Steps, a lift or a barrier met before the turn are said before it: the walker meets them first.
+        if m.type in _BEFORE_TURN_WHEN_FIRST and m.distance_m < turned_at:
+            return _SPOT_ORDER["turn"] - 0.5
+        return _SPOT_ORDER[m.type]
+
+    spot.maneuvers = sorted(turns + spot.maneuvers, key=order)
     return spot
 
 

@@ -81,6 +81,8 @@ _TYPES = {
     "detailed": frozenset({"depart", "turn", "fork", "continue", "cross", "steps", "elevator", "barrier", "warning",
                            "arrive", "enter", "bridge", "tunnel"}),
 }
+# Unnamed ways whose kind is no more than "a way": a turn into one is said without it.
+_GENERIC_WAYS = frozenset({"path", "default"})
 # Landmarks said at normal verbosity wherever they are: they are where a walker can check the position.
 _ALWAYS_LANDMARKS = frozenset({"bus_stop", "station", "bus_station"})
 
@@ -338,6 +340,8 @@ class _Writer:
         # what is crossed, so crossings at one spot said alike can be one sentence; and the texts so joined.
         self.heads: dict[int, tuple[str, str, str]] = {}
         self.joined: set[int] = set()
+        # The route summary said that every crossing lacks data: "ohne Angaben" at each would tell nothing more.
+        self.all_lacking = False
 
     def parts(self, m: Maneuver) -> list[tuple[str, int]]:
         return getattr(self, f"_{m.type}")(m)
@@ -437,6 +441,7 @@ class _Writer:
             return []
         w = self.w["route_unknowns"]
         form = "one" if total == 1 else "all" if lacking == total else "some"
+        self.all_lacking = lacking == total
         items = _join([w["items"][fact] for fact in unknowns["facts"]], self.w["or"])
         return [(w[form].format(count=lacking, total=total, items=items), _UNKNOWN)]
 
@@ -445,7 +450,8 @@ class _Writer:
         street, way = m.street or "", m.way or ""
         same = bool(street) and street == self.street
         stays = same and self.detailed  # the street kept is named again only when detailed
-        plain = (not street and way == self.way and not self.street) or (same and not self.detailed)
+        plain = (not street and (way == self.way and not self.street or not self._tells_kind(way))) or (
+            same and not self.detailed)
         self._walk_on(m)
         if m.modifier == "uturn":
             if plain:
@@ -469,7 +475,8 @@ class _Writer:
         street, way = m.street or "", m.way or ""
         same = bool(street) and street == self.street
         stays = same and self.detailed  # the street kept is named again only when detailed
-        plain = (not street and not self.street and way == self.way) or (same and not self.detailed)
+        plain = (not street and (not self.street and way == self.way or not self._tells_kind(way))) or (
+            same and not self.detailed)
         self._walk_on(m)
         side = self.w["keep"][m.modifier or "keep_left"]
         if plain:
@@ -477,6 +484,11 @@ class _Writer:
         if stays:
             return [(templates["stay"].format(keep=side, on=_street(street, way, "on", self.lang)), _KEEP)]
         return [(templates["into"].format(keep=side, into=_street(street, way, "into", self.lang)), _KEEP)]
+
+    def _tells_kind(self, way: str) -> bool:
+        """Whether an unnamed way's kind tells the walker something: "in den Fußweg", "in die Zufahrt" do; "in den
+        Weg" (a path, or a kind without a word of its own) names no more than the turn does."""
+        return way in self.w["ways"] and way not in _GENERIC_WAYS
 
     def _continue(self, m: Maneuver) -> list[tuple[str, int]]:
         """Straight on into a way of another name; nothing below detailed when the walker was last told of the
@@ -535,8 +547,7 @@ class _Writer:
         slots = {"streets": streets_said, "control": control, "again": w["again"] if again else "", "lanes": lanes}
         nothing_known = not control and facts.get("tactile_paving", "unknown") == "unknown" and \
             facts.get("island", "unknown") == "unknown"
-        template = "control" if control else "no_data" if nothing_known and not self.brief and not self.detailed \
-            else "plain"
+        template = "control" if control else "no_data" if nothing_known and self._no_data_said else "plain"
         parts = [(w[template].format(**slots), _KEEP)]
         if remember and not again:
             self.heads[id(m)] = (template, control, streets_said + lanes)
@@ -581,6 +592,12 @@ class _Writer:
             parts.append((w["kerb"][facts["kerb"]], _FACT))
         return parts
 
+    @property
+    def _no_data_said(self) -> bool:
+        """Whether a crossing of which nothing is known is said as such ("ohne Angaben"): at normal verbosity,
+        unless the route summary said that all crossings lack data (detailed says the unknowns in full, brief not)."""
+        return self.options.verbosity == "normal" and not self.all_lacking
+
     def _road(self, highway: str | None) -> str:
         roads = self.w["roads"]
         return roads.get(highway or "", roads["default"])
@@ -624,7 +641,7 @@ class _Writer:
         facts = m.crossing or {}
         self.crossed_before, self.crossed = self.crossed, [""]
         distance = say_distance(facts.get("length_m", 0.0), self.lang, self.options, "over")
-        template = self.w["driveways"]["plain" if self.brief else "no_data"]
+        template = self.w["driveways"]["no_data" if self._no_data_said else "plain"]
         return [(template.format(distance=distance, count=facts.get("count", 2)), _KEEP)]
 
     # -------------------------------------------------------------------------------------- on the way

@@ -321,10 +321,10 @@ def test_lights_of_a_junction_are_not_a_pedestrian_light(mini_planner):
     assert crossing.streets[0]["name"] == "Fackelstraße"
     assert (crossing.control, crossing.signals) == ("unknown", "yes")
     texts = [i.text for i in route.instructions]
-    assert "Überqueren Sie die Fackelstraße an einer Kreuzung mit Ampel." in texts
+    assert "Überqueren Sie die Fackelstraße an einer Ampelkreuzung." in texts
     assert not any("an der Ampel" in text for text in texts)
     english = route_of(mini_planner, (at(70, -30), at(70, 40)), lang="en")
-    assert "Cross Fackelstraße at a junction with traffic lights." in " ".join(i.text for i in english.instructions)
+    assert "Cross Fackelstraße at a signalled junction." in " ".join(i.text for i in english.instructions)
     # The crossing footway 105 has its own light: said as a pedestrian light.
     signalled = route_of(mini_planner, OVER_SIGNALS).instructions[0].text
     assert "Überqueren Sie die Mainzer Straße mit 4 Fahrstreifen an der Ampel." in signalled

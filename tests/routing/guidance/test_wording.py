@@ -134,6 +134,8 @@ def test_depart(maneuver: Maneuver, de: str, en: str) -> None:
          "Turn right onto Am Altenhof."),
         ("", "footway", "left", "Biegen Sie links in den Fußweg ab.", "Turn left onto the footway."),
         ("", "steps", "right", "Biegen Sie rechts zur Treppe ab.", "Turn right to the steps."),
+        # "in den Weg" names no more than the turn: an unnamed path is not named by its kind.
+        ("", "path", "left", "Biegen Sie links ab.", "Turn left."),
         ("", "service", "left", "Biegen Sie links in die Zufahrt ab.", "Turn left onto the access road."),
         ("", "primary_link", "right", "Biegen Sie rechts in die Abbiegespur ab.", "Turn right onto the slip road."),
         ("Fackelstraße", "pedestrian", "uturn", "Kehren Sie um und gehen Sie auf der Fackelstraße weiter.",
@@ -361,6 +363,31 @@ def test_route_summary_says_the_unknowns_once() -> None:
         "Gehen Sie nach Osten auf der Fackelstraße. Zur einzigen Querung fehlen Angaben zu Bodenindikatoren.")
     assert say(depart(12, 15, both), "de", BRIEF) == "Gehen Sie nach Osten auf der Fackelstraße."
     assert say(depart(0, 15, []), "de") == "Gehen Sie nach Osten auf der Fackelstraße."
+
+
+def test_no_data_at_each_crossing_only_where_the_summary_leaves_it_open() -> None:
+    """Where the summary says every crossing lacks data, "ohne Angaben" at each tells nothing more and is left out;
+    where only some do, it tells which."""
+    def route(lacking: int, total: int) -> list[Maneuver]:
+        return [m("depart", 0, street="Parkstraße", way="residential", compass="north",
+                  unknowns={"crossings": total, "lacking": lacking, "facts": ["control", "tactile_paving"]}),
+                m("cross", 60, crossing=crossing(streets=[{"name": "Mozartstraße", "highway": "residential"}],
+                                                 control="unknown", signals="unknown")),
+                m("cross", 120, street="", way="footway", crossing=crossing(
+                    streets=[{"name": "", "highway": "service"}], control="unknown", signals="unknown")),
+                m("cross", 130, street="", way="footway", crossing=crossing(
+                    streets=[{"name": "", "highway": "service"}], control="unknown", signals="unknown")),
+                m("arrive", 180, side="ahead", offset_m=0.0)]
+
+    assert [i.text for i in instructions(route(3, 3), "de")][1:3] == [
+        "Überqueren Sie die Mozartstraße.", "Auf den nächsten 10 Metern überqueren Sie 2 Zufahrten."]
+    assert [i.text for i in instructions(route(3, 3), "en")][1:3] == [
+        "Cross Mozartstraße.", "Over the next 10 metres you cross 2 access roads."]
+    assert [i.text for i in instructions(route(3, 4), "de")][1:3] == [
+        "Überqueren Sie die Mozartstraße, ohne Angaben.",
+        "Auf den nächsten 10 Metern überqueren Sie 2 Zufahrten, ohne Angaben."]
+    assert instructions(route(3, 3), "de", DETAILED)[1].text.endswith(
+        "Ob es eine Ampel, einen Zebrastreifen oder Bodenindikatoren gibt, ist nicht bekannt.")
 
 
 def test_crossing_lights_without_acoustic_signal() -> None:
@@ -603,6 +630,18 @@ def test_one_message_per_spot() -> None:
     assert instructions(route, "en")[1].text == (
         "Turn right onto Marktstraße and cross Eisenbahnstraße at the traffic lights. The lights have an acoustic "
         "signal. You enter a pedestrian area.")
+
+
+def test_steps_before_a_turn_at_one_spot_are_said_first() -> None:
+    """Steps walked down just before a turn are said before it, as walked; steps after the turn after it."""
+    turn = m("turn", 54, street="Malzstraße", way="residential", modifier="left")
+    down = m("steps", 50, steps={"direction": "down", "step_count": 4})
+    assert [i.text for i in instructions([down, turn], "de")] == [
+        "Gehen Sie die Treppe mit 4 Stufen hinunter. Biegen Sie links in die Malzstraße ab."]
+    assert [i.text for i in instructions([down, turn], "en")] == ["Go down a flight of 4 steps. Turn left onto Malzstraße."]
+    later = m("steps", 58, steps={"direction": "down", "step_count": 4})
+    assert [i.text for i in instructions([turn, later], "de")] == [
+        "Biegen Sie links in die Malzstraße ab. Gehen Sie die Treppe mit 4 Stufen hinunter."]
 
 
 def test_a_zigzag_across_a_street_is_one_crossing() -> None:
