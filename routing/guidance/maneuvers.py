@@ -4,8 +4,11 @@ Thresholds (degrees of change of walking direction; positive is to the right):
 - below 30: straight on; 30 to 60: slight; 60 to 120: turn; 120 to 160: sharp; 160 and more: U-turn.
 - At a junction (a node where the walker could go another way) a turn is said from 45 degrees on, or whenever
   the street name changes; below that, a fork where another way leaves within 30 degrees of the route's
-  direction ("keep left"). Where the way only bends (no other way to take) only bends of 120 degrees and more are
-  said, because the cane and the way itself lead the walker round gentler ones.
+  direction ("keep left"). A slight turn (below 60) onto the only way ahead, every other way turning at least
+  OBVIOUS_MARGIN_DEG more sharply, is not said (a new name there is straight on into it). Where the way only
+  bends (no other way to take) only bends of 120 degrees and more are said, because the cane and the way itself
+  lead the walker round gentler ones; a sharper bend is said, as a walker led back on themselves by the way would
+  think they had lost it.
 Crossings, steps, barriers, elevators, bridges, tunnels, entering a pedestrian zone or shared space, landmarks
 beside the way and reported obstacles each get their own maneuver. A run of driveways (`driveway_runs`): crossings
 of unnamed service roads of which nothing is known, one after another along the same walked way with nothing
@@ -36,6 +39,7 @@ SLIGHT_DEG, TURN_DEG, SHARP_DEG, UTURN_DEG = 30.0, 60.0, 120.0, 160.0
 JUNCTION_TURN_DEG = 45.0
 FORK_DEG = 30.0  # another way within this of the route's direction at a junction makes it a fork
 BEND_TURN_DEG = 120.0
+OBVIOUS_MARGIN_DEG = 45.0  # a slight turn is obvious where every other way turns this much more sharply
 LANDMARK_OFF_LINE_M = 1.5  # a landmark nearer the walked line than this is on it, on no side
 ARRIVE_AHEAD_M = 3.0  # a destination this close to the way is "ahead", not to one side
 EDGE_POINT_M = 0.5  # a turn this close to the route's start or end is not said; nor a first piece this short
@@ -382,6 +386,13 @@ def _turn(planner: Planner, before: int, after: int, node: int, edge_before, edg
                             angle_deg=round(angle, 1), clock=clock(angle))
     if abs(angle) < threshold and not (junction and renamed):
         return None
+    if junction and abs(angle) < TURN_DEG and _only_way_ahead(planner, before, arc, angle):
+        # A slight bend onto the only way ahead, the others leaving much more sharply: the way itself leads the
+        # walker on (as OSRM leaves an obvious turn unsaid); a new name there is walking straight on into it.
+        if not renamed:
+            return None
+        return Maneuver("continue", at, lat, lon, street=edge_after.name, way=edge_after.highway,
+                        modifier="straight", angle_deg=round(angle, 1), clock=clock(angle))
     kind = "continue" if abs(angle) < SLIGHT_DEG else "turn"
     return Maneuver(kind, at, lat, lon, street=edge_after.name, way=edge_after.highway, modifier=modifier(angle),
                     angle_deg=round(angle, 1), clock=clock(angle))
@@ -396,6 +407,18 @@ def _beyond_crossing_way(graph, edges: list, ways: list[int], i: int):
            and edges[j + 1].start_m - edges[i].start_m < SPOT_M):
         j += 1
     return edges[j]
+
+
+def _only_way_ahead(planner: Planner, before: int, arc: int, angle: float) -> bool:
+    """Whether every other way at the junction turns at least OBVIOUS_MARGIN_DEG more sharply than the route's."""
+    table = planner.table
+    edge_count = planner.graph.edge_count
+    for other in table.row_arcs[table.row_offsets[before]:table.row_offsets[before + 1]].tolist():
+        if other == arc or int(table.arc_to[other]) % edge_count == before % edge_count:
+            continue
+        if abs(float(table.arc_turn[other])) < abs(angle) + OBVIOUS_MARGIN_DEG:
+            return False
+    return True
 
 
 def _fork_side(planner: Planner, before: int, arc: int, angle: float, highway: str) -> str | None:
