@@ -294,10 +294,16 @@ def _is_driveway(maneuver: Maneuver) -> bool:
                                  "island", "kerb")))
 
 
+def _driveway_side(maneuver: Maneuver) -> str:
+    """The side of a walk along a road a driveway joins on ("left", "right"), or "both" where it is crossed on any
+    sidewalk (a walk on a footway of its own)."""
+    return maneuver.crossing["streets"][0].get("side", "both")
+
+
 def driveway_runs(maneuvers: list[Maneuver]) -> list[Maneuver]:
     """The maneuvers with each run of two or more driveways (see `_is_driveway`) one after another along the same
-    walked way, at most RUN_GAP_M apart and with nothing between them, replaced by one "driveways" maneuver at the
-    first of them. The maneuvers given are not changed."""
+    walked way, on the same side of a walk along a road, at most RUN_GAP_M apart and with nothing between them,
+    replaced by one "driveways" maneuver at the first of them. The maneuvers given are not changed."""
     result: list[Maneuver] = []
     run: list[Maneuver] = []
 
@@ -312,12 +318,14 @@ def driveway_runs(maneuvers: list[Maneuver]) -> list[Maneuver]:
                                    street=first.street, way=first.way, crossing={
                                        "count": len(run), "length_m": length,
                                        "highway": first.crossing["streets"][0]["highway"],
+                                       "side": _driveway_side(first),
                                        "distances_m": [m.distance_m for m in run],
                                        "node_osm_ids": [m.crossing.get("node_osm_id") for m in run]}))
         run.clear()
 
     for maneuver in maneuvers:
         joins = (run and _is_driveway(maneuver) and (maneuver.street, maneuver.way) == (run[-1].street, run[-1].way)
+                 and _driveway_side(maneuver) == _driveway_side(run[-1])
                  and maneuver.distance_m - run[-1].distance_m <= RUN_GAP_M)
         if not joins:
             close_run()

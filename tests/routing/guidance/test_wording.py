@@ -308,6 +308,42 @@ def test_a_run_of_driveways_is_one_sentence() -> None:
     assert sum(i.type == "cross" for i in instructions(route, "de", DETAILED)) == 6
 
 
+def test_a_side_street_on_one_side_of_a_walk_along_a_road_is_said_as_joining() -> None:
+    """Walking along a road with no sidewalk mapped, a side street on one side is crossed only on that sidewalk,
+    and the map does not say which is walked: it is said as joining there, not as crossed."""
+    def joining(at: float, name: str, side: str, highway: str = "residential", **facts: Any) -> Maneuver:
+        return m("cross", at, street="Parkstraße", way="residential", crossing=crossing(
+            streets=[{"name": name, "highway": highway, "side": side}], **{"control": "unknown",
+                                                                           "signals": "unknown", **facts}))
+
+    start = m("depart", 0, street="Parkstraße", way="residential", compass="north")
+    route = [start, joining(40, "Birkenstraße", "right"), joining(90, "Birkenstraße", "right"),
+             joining(150, "Freier Wasen", "left", tactile_paving="yes"), joining(210, "", "left", "cycleway"),
+             m("arrive", 260, side="ahead", offset_m=0.0)]
+    assert [i.text for i in instructions(route, "de")][1:5] == [
+        "Rechts mündet die Birkenstraße ein, ohne Angaben.",
+        "Rechts mündet noch einmal die Birkenstraße ein, ohne Angaben.",
+        "Links mündet der Freie Wasen ein. Es gibt Bodenindikatoren.",
+        "Links mündet ein Radweg ein, ohne Angaben."]
+    assert [i.text for i in instructions(route, "en")][1:5] == [
+        "Birkenstraße joins on your right, no data.", "Birkenstraße joins on your right again, no data.",
+        "Freier Wasen joins on your left. There is tactile paving.", "A cycle path joins on your left, no data."]
+    # Lights of the junction are said with it; a turn before it is its own sentence, not "... und rechts mündet".
+    lit = joining(40, "Birkenstraße", "right", signals="yes")
+    assert say(lit, "de") == "Rechts mündet die Birkenstraße an einer Ampelkreuzung ein."
+    turn = m("turn", 37, street="Parkstraße", way="residential", modifier="slight_right")
+    assert [i.text for i in instructions([turn, lit], "de")] == [
+        "Biegen Sie leicht rechts in die Parkstraße ab. Rechts mündet die Birkenstraße an einer Ampelkreuzung ein."]
+    # Driveways on one side are one run of their own, said as joining on that side.
+    driveways = [start, *(joining(at, "", "left", "service") for at in (20, 50, 80)),
+                 joining(110, "", "right", "service"), m("arrive", 200, side="ahead", offset_m=0.0)]
+    assert [i.text for i in instructions(driveways, "de")][1:3] == [
+        "Auf den nächsten 60 Metern münden links 3 Zufahrten ein, ohne Angaben.",
+        "Rechts mündet eine Zufahrt ein, ohne Angaben."]
+    assert instructions(driveways, "en")[1].text == (
+        "Over the next 60 metres, 3 access roads join on your left, no data.")
+
+
 def test_a_driveway_with_a_known_fact_breaks_the_run() -> None:
     route = [m("depart", 0, street="", way="footway", compass="north"), driveway(20), driveway(65),
              driveway(110, tactile_paving="yes"), driveway(160), driveway(205),
