@@ -208,9 +208,9 @@ class ArcTable:
         one side of the walk; the number of separate crossings there (every arm when they lie on one side, else 1:
         a road passed straight through is one crossing); that side ("left", "right", or "both", also when a road
         without geometry in the graph, one the walker may not use, is among them); and, for a walk along a road
-        past arms on both sides, the side of each street ("left", "right", or "both" for one whose arms lie on both
-        sides): a walker on one sidewalk crosses only the streets on that side, and the map does not say which
-        sidewalk is walked. None where that does not apply."""
+        past arms on both sides or past one side street, the side of each street ("left", "right", or "both" for
+        one whose arms lie on both sides): a walker on one sidewalk crosses only the streets on that side, and the
+        map does not say which sidewalk is walked. None where that does not apply."""
         graph = self.graph
         edge_count = graph.edge_count
         arriving, leaving = int(self.arc_from[arc]), int(self.arc_to[arc])
@@ -234,12 +234,15 @@ class ArcTable:
         sides = set().union(*sides_of.values())
         if len(first_met) < len(streets) or not sides:
             return streets, 1, "both", None
-        if len(sides) == 1:
-            return [streets[index] for index in sorted(first_met, key=first_met.get)], arms, sides.pop(), None
         ways = graph.edge_way
         along_road = (bool(graph.way_is_road[ways[arriving % edge_count]])
                       and graph.street_key(int(ways[arriving % edge_count])) == graph.street_key(
                           int(ways[leaving % edge_count])))
+        if len(sides) == 1:
+            side = sides.pop()
+            if along_road and arms == 1:  # a side street on one side: crossed only on that side's sidewalk
+                return streets, 1, side, [side] * len(streets)
+            return [streets[index] for index in sorted(first_met, key=first_met.get)], arms, side, None
         one_sided = {side for street_sides in sides_of.values() if len(street_sides) == 1 for side in street_sides}
         if not along_road or one_sided != {"left", "right"}:
             return streets, 1, "both", None

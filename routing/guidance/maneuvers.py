@@ -4,15 +4,19 @@ Thresholds (degrees of change of walking direction; positive is to the right):
 - below 30: straight on; 30 to 60: slight; 60 to 120: turn; 120 to 160: sharp; 160 and more: U-turn.
 - At a junction (a node where the walker could go another way) a turn is said from 45 degrees on, or whenever
   the street name changes; below that, a fork where another way leaves within 30 degrees of the route's
-  direction ("keep left"). Where the way only bends (no other way to take) only bends of 120 degrees and more are
-  said, because the cane and the way itself lead the walker round gentler ones.
+  direction ("keep left"). A slight turn (below 60) onto the only way ahead, every other way turning at least
+  OBVIOUS_MARGIN_DEG more sharply, is not said (a new name there is straight on into it). Where the way only
+  bends (no other way to take) only bends of 120 degrees and more are said, because the cane and the way itself
+  lead the walker round gentler ones; a sharper bend is said, as a walker led back on themselves by the way would
+  think they had lost it.
 Crossings, steps, barriers, elevators, bridges, tunnels, entering a pedestrian zone or shared space, landmarks
 beside the way and reported obstacles each get their own maneuver. A run of driveways (`driveway_runs`): crossings
 of unnamed service roads of which nothing is known, one after another along the same walked way with nothing
 between them and at most RUN_GAP_M apart, can be told as one "driveways" maneuver at the first of them.
 
 One message per spot (`at_spots`): the maneuvers said at a verbosity that lie less than SPOT_M after the first of
-them are told together, the most important first (a turn, then crossings, then the rest, arriving last). Turns at
+them are told together, the most important first (a turn, then crossings, then the rest, arriving last), but steps,
+a lift or a barrier met before the turn are said before it, as walked. Turns at
 one spot are one net turn: a right-then-left zigzag across a street is the crossing and straight on. Turns at the
 start's spot are the direction to set off in ("Gehen Sie nach Südosten auf der Fischerstraße.", not "Gehen Sie nach
 Nordwesten ... Kehren Sie um.").
@@ -35,6 +39,7 @@ SLIGHT_DEG, TURN_DEG, SHARP_DEG, UTURN_DEG = 30.0, 60.0, 120.0, 160.0
 JUNCTION_TURN_DEG = 45.0
 FORK_DEG = 30.0  # another way within this of the route's direction at a junction makes it a fork
 BEND_TURN_DEG = 120.0
+OBVIOUS_MARGIN_DEG = 45.0  # a slight turn is obvious where every other way turns this much more sharply
 LANDMARK_OFF_LINE_M = 1.5  # a landmark nearer the walked line than this is on it, on no side
 ARRIVE_AHEAD_M = 3.0  # a destination this close to the way is "ahead", not to one side
 EDGE_POINT_M = 0.5  # a turn this close to the route's start or end is not said; nor a first piece this short
@@ -94,6 +99,10 @@ def _copied(value: Any) -> Any:
 # The order in which the maneuvers of one spot are told: what to do, then what is crossed, then what is there.
 _SPOT_ORDER = {"depart": 0, "turn": 1, "continue": 1, "fork": 1, "cross": 2, "driveways": 2, "steps": 3, "elevator": 3,
                "barrier": 4, "warning": 4, "enter": 5, "bridge": 5, "tunnel": 5, "landmark": 6, "arrive": 9}
+
+
+# What is said before a turn at the same spot when it comes first on the walk.
+_BEFORE_TURN_WHEN_FIRST = frozenset({"steps", "elevator", "barrier"})
 
 
 # What may lie between the start and a turn in the start's spot without it having to be said first.
@@ -161,7 +170,15 @@ def _spot(group: list[Maneuver]) -> Spot:
             turns = [Maneuver("continue" if abs(net) < SLIGHT_DEG else "turn", first.distance_m, first.lat, first.lon,
                               street=last.street, way=last.way, modifier=modifier(net), angle_deg=round(net, 1),
                               clock=clock(net))]
-    spot.maneuvers = sorted(turns + spot.maneuvers, key=lambda m: _SPOT_ORDER[m.type])
+    turned_at = min((t.distance_m for t in turns), default=math.inf)
+
+    def order(m: Maneuver) -> float:
+        # Steps, a lift or a barrier met before the turn are said before it: the walker meets them first.
+        if m.type in _BEFORE_TURN_WHEN_FIRST and m.distance_m < turned_at:
+            return _SPOT_ORDER["turn"] - 0.5
+        return _SPOT_ORDER[m.type]
+
+    spot.maneuvers = sorted(turns + spot.maneuvers, key=order)
     return spot
 
 
@@ -288,10 +305,16 @@ def _is_driveway(maneuver: Maneuver) -> bool:
                                  "island", "kerb")))
 
 
+def _driveway_side(maneuver: Maneuver) -> str:
+    """The side of a walk along a road a driveway joins on ("left", "right"), or "both" where it is crossed on any
+    sidewalk (a walk on a footway of its own)."""
+    return maneuver.crossing["streets"][0].get("side", "both")
+
+
 def driveway_runs(maneuvers: list[Maneuver]) -> list[Maneuver]:
     """The maneuvers with each run of two or more driveways (see `_is_driveway`) one after another along the same
-    walked way, at most RUN_GAP_M apart and with nothing between them, replaced by one "driveways" maneuver at the
-    first of them. The maneuvers given are not changed."""
+    walked way, on the same side of a walk along a road, at most RUN_GAP_M apart and with nothing between them,
+    replaced by one "driveways" maneuver at the first of them. The maneuvers given are not changed."""
     result: list[Maneuver] = []
     run: list[Maneuver] = []
 
@@ -306,12 +329,14 @@ def driveway_runs(maneuvers: list[Maneuver]) -> list[Maneuver]:
                                    street=first.street, way=first.way, crossing={
                                        "count": len(run), "length_m": length,
                                        "highway": first.crossing["streets"][0]["highway"],
+                                       "side": _driveway_side(first),
                                        "distances_m": [m.distance_m for m in run],
                                        "node_osm_ids": [m.crossing.get("node_osm_id") for m in run]}))
         run.clear()
 
     for maneuver in maneuvers:
         joins = (run and _is_driveway(maneuver) and (maneuver.street, maneuver.way) == (run[-1].street, run[-1].way)
+                 and _driveway_side(maneuver) == _driveway_side(run[-1])
                  and maneuver.distance_m - run[-1].distance_m <= RUN_GAP_M)
         if not joins:
             close_run()
@@ -380,6 +405,13 @@ def _turn(planner: Planner, before: int, after: int, node: int, edge_before, edg
                             angle_deg=round(angle, 1), clock=clock(angle))
     if abs(angle) < threshold and not (junction and renamed):
         return None
+    if junction and abs(angle) < TURN_DEG and _only_way_ahead(planner, before, arc, angle):
+        # A slight bend onto the only way ahead, the others leaving much more sharply: the way itself leads the
+        # walker on (as OSRM leaves an obvious turn unsaid); a new name there is walking straight on into it.
+        if not renamed:
+            return None
+        return Maneuver("continue", at, lat, lon, street=edge_after.name, way=edge_after.highway,
+                        modifier="straight", angle_deg=round(angle, 1), clock=clock(angle))
     kind = "continue" if abs(angle) < SLIGHT_DEG else "turn"
     return Maneuver(kind, at, lat, lon, street=edge_after.name, way=edge_after.highway, modifier=modifier(angle),
                     angle_deg=round(angle, 1), clock=clock(angle))
@@ -394,6 +426,18 @@ def _beyond_crossing_way(graph, edges: list, ways: list[int], i: int):
            and edges[j + 1].start_m - edges[i].start_m < SPOT_M):
         j += 1
     return edges[j]
+
+
+def _only_way_ahead(planner: Planner, before: int, arc: int, angle: float) -> bool:
+    """Whether every other way at the junction turns at least OBVIOUS_MARGIN_DEG more sharply than the route's."""
+    table = planner.table
+    edge_count = planner.graph.edge_count
+    for other in table.row_arcs[table.row_offsets[before]:table.row_offsets[before + 1]].tolist():
+        if other == arc or int(table.arc_to[other]) % edge_count == before % edge_count:
+            continue
+        if abs(float(table.arc_turn[other])) < abs(angle) + OBVIOUS_MARGIN_DEG:
+            return False
+    return True
 
 
 def _fork_side(planner: Planner, before: int, arc: int, angle: float, highway: str) -> str | None:

@@ -21,12 +21,15 @@ Rules:
   are separate crossings, said in the order met ("Überqueren Sie nacheinander den Ulmenweg, die Birkenstraße und
   die Ahornstraße, ohne Angaben."), with their number where a street has several carriageways there. Walking
   along a road past streets on both sides, the walker crosses only those on the sidewalk walked: "Überqueren Sie
-  die Albrechtstraße links oder die Wormser Straße rechts, ohne Angaben." Crossings
+  die Albrechtstraße links oder die Wormser Straße rechts, ohne Angaben."; past a street on one side only, it is
+  said as joining there ("Rechts mündet die Birkenstraße ein."), as is a run of driveways on one side ("Auf den
+  nächsten 60 Metern münden links 3 Zufahrten ein."): the map does not say which sidewalk is walked. Crossings
   at one spot with nothing more to say than their main sentence, said alike, are one sentence ("Überqueren Sie
   die Wagnerstraße und die Rußgasse, ohne Angaben.").
 - Unknown facts that matter for safety are said as unknown, once: the departure tells how many crossings lack
   their control, the acoustic signal at lights or tactile paving (normal and detailed); a crossing of which nothing
-  is known is "ohne Angaben" / "no data" at normal; only detailed says every crossing's unknowns in full; brief
+  is known is "ohne Angaben" / "no data" at normal, unless the summary said that all crossings lack data; only
+  detailed says every crossing's unknowns in full; brief
   leaves them out. That it is unknown which way steps go is said at every verbosity, that their count and handrail
   are unknown only when detailed. Known facts are always said. Nothing ever says when to cross: the walker judges that.
 - Distances: 5 m steps under 100 m, 10 m steps above, "weniger als 10 Meter" below 10 m; with a step length, in
@@ -81,6 +84,8 @@ _TYPES = {
     "detailed": frozenset({"depart", "turn", "fork", "continue", "cross", "steps", "elevator", "barrier", "warning",
                            "arrive", "enter", "bridge", "tunnel"}),
 }
+# Unnamed ways whose kind is no more than "a way": a turn into one is said without it.
+_GENERIC_WAYS = frozenset({"path", "default"})
 # Landmarks said at normal verbosity wherever they are: they are where a walker can check the position.
 _ALWAYS_LANDMARKS = frozenset({"bus_stop", "station", "bus_station"})
 
@@ -338,6 +343,8 @@ class _Writer:
         # what is crossed, so crossings at one spot said alike can be one sentence; and the texts so joined.
         self.heads: dict[int, tuple[str, str, str]] = {}
         self.joined: set[int] = set()
+        # The route summary said that every crossing lacks data: "ohne Angaben" at each would tell nothing more.
+        self.all_lacking = False
 
     def parts(self, m: Maneuver) -> list[tuple[str, int]]:
         return getattr(self, f"_{m.type}")(m)
@@ -395,7 +402,9 @@ class _Writer:
             if not text or text in said:
                 continue
             before = worded[i - 1][0].type if i else ""
-            if (worded[i][0].type == "cross" and before in ("turn", "continue") and said and said[-1] == texts[i - 1]
+            crossing_verb = self.w["cross"]["plain"].split(" ", 1)[0]  # not a side street said as joining
+            if (worded[i][0].type == "cross" and text.startswith(crossing_verb) and before in ("turn", "continue")
+                    and said and said[-1] == texts[i - 1]
                     and "," not in said[-1] and f" {conjunction} " not in said[-1] and said[-1].endswith(".")):
                 first, _, rest = text.partition(". ")
                 joined = f"{said[-1][:-1]} {conjunction} {first[:1].lower()}{first[1:]}"
@@ -437,6 +446,7 @@ class _Writer:
             return []
         w = self.w["route_unknowns"]
         form = "one" if total == 1 else "all" if lacking == total else "some"
+        self.all_lacking = lacking == total
         items = _join([w["items"][fact] for fact in unknowns["facts"]], self.w["or"])
         return [(w[form].format(count=lacking, total=total, items=items), _UNKNOWN)]
 
@@ -445,7 +455,8 @@ class _Writer:
         street, way = m.street or "", m.way or ""
         same = bool(street) and street == self.street
         stays = same and self.detailed  # the street kept is named again only when detailed
-        plain = (not street and way == self.way and not self.street) or (same and not self.detailed)
+        plain = (not street and (way == self.way and not self.street or not self._tells_kind(way))) or (
+            same and not self.detailed)
         self._walk_on(m)
         if m.modifier == "uturn":
             if plain:
@@ -469,7 +480,8 @@ class _Writer:
         street, way = m.street or "", m.way or ""
         same = bool(street) and street == self.street
         stays = same and self.detailed  # the street kept is named again only when detailed
-        plain = (not street and not self.street and way == self.way) or (same and not self.detailed)
+        plain = (not street and (not self.street and way == self.way or not self._tells_kind(way))) or (
+            same and not self.detailed)
         self._walk_on(m)
         side = self.w["keep"][m.modifier or "keep_left"]
         if plain:
@@ -477,6 +489,11 @@ class _Writer:
         if stays:
             return [(templates["stay"].format(keep=side, on=_street(street, way, "on", self.lang)), _KEEP)]
         return [(templates["into"].format(keep=side, into=_street(street, way, "into", self.lang)), _KEEP)]
+
+    def _tells_kind(self, way: str) -> bool:
+        """Whether an unnamed way's kind tells the walker something: "in den Fußweg", "in die Zufahrt" do; "in den
+        Weg" (a path, or a kind without a word of its own) names no more than the turn does."""
+        return way in self.w["ways"] and way not in _GENERIC_WAYS
 
     def _continue(self, m: Maneuver) -> list[tuple[str, int]]:
         """Straight on into a way of another name; nothing below detailed when the walker was last told of the
@@ -501,12 +518,17 @@ class _Writer:
         # By the side of the walk, where a walk along a road passes streets on both sides (see ArcTable._arms).
         by_side: dict[str, list[str]] = {"both": [], "left": [], "right": []}
         names = sorted({street.get("name") or "" for street in streets})
+        # A side street on one side of a walk along a road (see ArcTable._arms) is the subject of its sentence.
+        sides = {street.get("side", "both") for street in streets}
+        joins = facts.get("arms", 1) == 1 and len(sides) == 1 and sides != {"both"}
         for street in streets:
             name = speakable(street.get("name") or "", self.lang)
             if name:
-                said = _street(name, "", "object", self.lang)
+                said = _street(name, "", "subject" if joins else "object", self.lang)
             elif street.get("link_of"):
                 said = w["link_of"].format(to=_street(speakable(street["link_of"], self.lang), "", "to", self.lang))
+            elif joins:
+                said = w["joins_roads"].get(street.get("highway") or "", self._road(street.get("highway")))
             else:
                 said = self._road(street.get("highway"))
             if said not in objects:
@@ -535,11 +557,23 @@ class _Writer:
         slots = {"streets": streets_said, "control": control, "again": w["again"] if again else "", "lanes": lanes}
         nothing_known = not control and facts.get("tactile_paving", "unknown") == "unknown" and \
             facts.get("island", "unknown") == "unknown"
-        template = "control" if control else "no_data" if nothing_known and not self.brief and not self.detailed \
-            else "plain"
+        template = "control" if control else "no_data" if nothing_known and self._no_data_said else "plain"
+        if joins:
+            # Crossed only on that side's sidewalk, and the map does not say which is walked: said as the street
+            # that joins there ("Rechts mündet die Birkenstraße ein.").
+            slots["side"] = self.w["sides"][sides.pop()]
+            return [(w["joins"][template].format(**slots), _KEEP), *self._cross_facts(facts, allowed, junction)]
         parts = [(w[template].format(**slots), _KEEP)]
         if remember and not again:
             self.heads[id(m)] = (template, control, streets_said + lanes)
+        return parts + self._cross_facts(facts, allowed, junction)
+
+    def _cross_facts(self, facts: dict[str, Any], allowed: frozenset[str],
+                     junction: bool) -> list[tuple[str, int]]:
+        """The sentences after a crossing's main one: the road's size, the lights, the place, what is unknown."""
+        w = self.w["cross"]
+        streets = facts.get("streets") or []
+        parts: list[tuple[str, int]] = []
         if "size" in allowed and len(streets) == 1 and streets[0].get("name"):
             size = self._size(streets[0], "speed" in allowed)
             if size:
@@ -580,6 +614,12 @@ class _Writer:
         if detailed and "kerb" in allowed and facts.get("kerb") in w["kerb"]:
             parts.append((w["kerb"][facts["kerb"]], _FACT))
         return parts
+
+    @property
+    def _no_data_said(self) -> bool:
+        """Whether a crossing of which nothing is known is said as such ("ohne Angaben"): at normal verbosity,
+        unless the route summary said that all crossings lack data (detailed says the unknowns in full, brief not)."""
+        return self.options.verbosity == "normal" and not self.all_lacking
 
     def _road(self, highway: str | None) -> str:
         roads = self.w["roads"]
@@ -624,8 +664,13 @@ class _Writer:
         facts = m.crossing or {}
         self.crossed_before, self.crossed = self.crossed, [""]
         distance = say_distance(facts.get("length_m", 0.0), self.lang, self.options, "over")
-        template = self.w["driveways"]["plain" if self.brief else "no_data"]
-        return [(template.format(distance=distance, count=facts.get("count", 2)), _KEEP)]
+        words = self.w["driveways"]
+        side = facts.get("side", "both")
+        if side in ("left", "right"):  # along a road: crossed only on that side's sidewalk (see _cross)
+            words = words["joins"]
+        template = words["no_data" if self._no_data_said else "plain"]
+        return [(template.format(distance=distance, count=facts.get("count", 2), side=self.w["sides"].get(side, "")),
+                 _KEEP)]
 
     # -------------------------------------------------------------------------------------- on the way
     def _steps(self, m: Maneuver) -> list[tuple[str, int]]:

@@ -72,8 +72,9 @@ def test_along_fackelstrasse_crosses_rosenweg_with_every_fact_unknown(mini_plann
     crossing = route.crossings[0]
     assert crossing.node_osm_id == 3
     assert crossing.distance_m == pytest.approx(30.0, abs=0.5)
+    # Rosenweg runs south from node 3: on the right of a walk east along Fackelstraße (no sidewalk mapped).
     assert crossing.streets == [{"name": "Rosenweg", "highway": "residential", "lanes": None, "maxspeed_kmh": None,
-                                 "way_osm_ids": [103]}]
+                                 "way_osm_ids": [103], "side": "right"}]
     assert crossing.mapped is False
     assert crossing.control == "unknown"
     assert crossing.signals == "unknown"
@@ -321,10 +322,11 @@ def test_lights_of_a_junction_are_not_a_pedestrian_light(mini_planner):
     assert crossing.streets[0]["name"] == "Fackelstraße"
     assert (crossing.control, crossing.signals) == ("unknown", "yes")
     texts = [i.text for i in route.instructions]
-    assert "Überqueren Sie die Fackelstraße an einer Kreuzung mit Ampel." in texts
+    # Fackelstraße joins on the right of the walk along Mainzer Straße: crossed only on that sidewalk.
+    assert "Rechts mündet die Fackelstraße an einer Ampelkreuzung ein." in texts
     assert not any("an der Ampel" in text for text in texts)
     english = route_of(mini_planner, (at(70, -30), at(70, 40)), lang="en")
-    assert "Cross Fackelstraße at a junction with traffic lights." in " ".join(i.text for i in english.instructions)
+    assert "Fackelstraße joins on your right at a signalled junction." in " ".join(i.text for i in english.instructions)
     # The crossing footway 105 has its own light: said as a pedestrian light.
     signalled = route_of(mini_planner, OVER_SIGNALS).instructions[0].text
     assert "Überqueren Sie die Mainzer Straße mit 4 Fahrstreifen an der Ampel." in signalled

@@ -55,12 +55,12 @@ SCENES = {
     "zigzag": ((1000, 50), (1001.5, -50), {
         "de": [
             "Gehen Sie nach Süden auf dem Fußweg. Zur einzigen Querung fehlen Angaben zu Ampel oder Bodenindikatoren.",
-            "Überqueren Sie die Donnersbergstraße, ohne Angaben.",
+            "Überqueren Sie die Donnersbergstraße.",
             "Sie haben Ihr Ziel erreicht.",
         ],
         "en": [
             "Walk south along the footway. For the one crossing, there is no data on traffic lights or tactile paving.",
-            "Cross Donnersbergstraße, no data.",
+            "Cross Donnersbergstraße.",
             "You have arrived.",
         ],
     }),
@@ -69,13 +69,13 @@ SCENES = {
     "junction_lights_entrance": ((2000, 30), (2000, -45), {
         "de": [
             "Gehen Sie nach Süden auf dem Fußweg. Zur einzigen Querung fehlen Angaben zu Ampel oder Bodenindikatoren.",
-            "Überqueren Sie den Freien Wasen an einer Kreuzung mit Ampel. Das ist eine Hauptverkehrsstraße.",
+            "Überqueren Sie den Freien Wasen an einer Ampelkreuzung. Das ist eine Hauptverkehrsstraße.",
             "Sie gehen durch einen Durchgang in einer Mauer oder einem Zaun.",
             "Sie haben Ihr Ziel erreicht.",
         ],
         "en": [
             "Walk south along the footway. For the one crossing, there is no data on traffic lights or tactile paving.",
-            "Cross Freier Wasen at a junction with traffic lights. It is a main road.",
+            "Cross Freier Wasen at a signalled junction. It is a main road.",
             "You go through an opening in a wall or fence.",
             "You have arrived.",
         ],
@@ -85,14 +85,14 @@ SCENES = {
     "slip_road_fork_stop": ((3000, 50), (2991.7, -95), {
         "de": [
             "Gehen Sie nach Süden auf dem Fußweg. Zur einzigen Querung fehlen Angaben zu Ampel oder Bodenindikatoren.",
-            "Überqueren Sie die Abbiegespur zur Pariser Straße, ohne Angaben.",
+            "Überqueren Sie die Abbiegespur zur Pariser Straße.",
             "Halten Sie sich rechts und gehen Sie in die Kottenschanze.",
             "Bushaltestelle Lothringer Eck am Weg.",
             "Sie haben Ihr Ziel erreicht.",
         ],
         "en": [
             "Walk south along the footway. For the one crossing, there is no data on traffic lights or tactile paving.",
-            "Cross the slip road to Pariser Straße, no data.",
+            "Cross the slip road to Pariser Straße.",
             "Keep right onto Kottenschanze.",
             "Bus stop Lothringer Eck along the way.",
             "You have arrived.",
@@ -102,12 +102,12 @@ SCENES = {
     "private_road": ((4000, 40), (4000, -40), {
         "de": [
             "Gehen Sie nach Süden auf dem Fußweg. Zur einzigen Querung fehlen Angaben zu Ampel oder Bodenindikatoren.",
-            "Überqueren Sie eine Zufahrt, ohne Angaben.",
+            "Überqueren Sie eine Zufahrt.",
             "Sie haben Ihr Ziel erreicht.",
         ],
         "en": [
             "Walk south along the footway. For the one crossing, there is no data on traffic lights or tactile paving.",
-            "Cross an access road, no data.",
+            "Cross an access road.",
             "You have arrived.",
         ],
     }),
@@ -116,13 +116,13 @@ SCENES = {
     "driveways": ((5000, 30), (5000, -130), {
         "de": [
             "Gehen Sie nach Süden auf dem Fußweg. Zu allen 3 Querungen fehlen Angaben zu Ampel oder Bodenindikatoren.",
-            "Auf den nächsten 50 Metern überqueren Sie 2 Zufahrten, ohne Angaben.",
+            "Auf den nächsten 50 Metern überqueren Sie 2 Zufahrten.",
             "Überqueren Sie eine Zufahrt. Es gibt Bodenindikatoren.",
             "Sie haben Ihr Ziel erreicht.",
         ],
         "en": [
             "Walk south along the footway. For all 3 crossings, there is no data on traffic lights or tactile paving.",
-            "Over the next 50 metres you cross 2 access roads, no data.",
+            "Over the next 50 metres you cross 2 access roads.",
             "Cross an access road. There is tactile paving.",
             "You have arrived.",
         ],
@@ -133,12 +133,12 @@ SCENES = {
         "de": [
             "Gehen Sie nach Osten auf der Gartenstraße. Zu allen 3 Querungen fehlen Angaben zu Ampel oder "
             "Bodenindikatoren.",
-            "Überqueren Sie nacheinander den Ulmenweg, die Birkenstraße und die Ahornstraße, ohne Angaben.",
+            "Überqueren Sie nacheinander den Ulmenweg, die Birkenstraße und die Ahornstraße.",
             "Sie haben Ihr Ziel erreicht.",
         ],
         "en": [
             "Walk east along Gartenstraße. For all 3 crossings, there is no data on traffic lights or tactile paving.",
-            "Cross Ulmenweg, Birkenstraße and Ahornstraße one after another, no data.",
+            "Cross Ulmenweg, Birkenstraße and Ahornstraße one after another.",
             "You have arrived.",
         ],
     }),
@@ -167,14 +167,14 @@ SCENES = {
             "Gehen Sie nach Süden auf dem Fußweg.",
             "Überqueren Sie die Schulstraße am Zebrastreifen. Es gibt Bodenindikatoren und eine Mittelinsel.",
             "Geschäft Bäckerei Klein links. Dann 250 Meter weiter.",
-            "Sie betreten einen verkehrsberuhigten Bereich. Hier fahren auch Autos, im Schritttempo.",
+            "Sie betreten einen verkehrsberuhigten Bereich mit Autos im Schritttempo.",
             "Sie haben Ihr Ziel erreicht.",
         ],
         "en": [
             "Walk south along the footway.",
             "Cross Schulstraße at the zebra crossing. There is tactile paving and a traffic island.",
             "Shop Bäckerei Klein on your left. Then walk on for 250 metres.",
-            "You enter a shared street. Cars also drive here, at walking pace.",
+            "You enter a shared street with cars at walking pace.",
             "You have arrived.",
         ],
     }),
@@ -184,13 +184,13 @@ SCENES = {
         "de": [
             "Gehen Sie nach Osten auf der Hauptstraße. Zur einzigen Querung fehlen Angaben zu Ampel oder "
             "Bodenindikatoren.",
-            "Überqueren Sie die Nordstraße links oder die Südstraße rechts, ohne Angaben.",
+            "Überqueren Sie die Nordstraße links oder die Südstraße rechts.",
             "Sie haben Ihr Ziel erreicht.",
         ],
         "en": [
             "Walk east along Hauptstraße. For the one crossing, there is no data on traffic lights or tactile "
             "paving.",
-            "Cross Nordstraße on the left or Südstraße on the right, no data.",
+            "Cross Nordstraße on the left or Südstraße on the right.",
             "You have arrived.",
         ],
     }),

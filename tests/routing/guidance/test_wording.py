@@ -134,6 +134,8 @@ def test_depart(maneuver: Maneuver, de: str, en: str) -> None:
          "Turn right onto Am Altenhof."),
         ("", "footway", "left", "Biegen Sie links in den Fußweg ab.", "Turn left onto the footway."),
         ("", "steps", "right", "Biegen Sie rechts zur Treppe ab.", "Turn right to the steps."),
+        # "in den Weg" names no more than the turn: an unnamed path is not named by its kind.
+        ("", "path", "left", "Biegen Sie links ab.", "Turn left."),
         ("", "service", "left", "Biegen Sie links in die Zufahrt ab.", "Turn left onto the access road."),
         ("", "primary_link", "right", "Biegen Sie rechts in die Abbiegespur ab.", "Turn right onto the slip road."),
         ("Fackelstraße", "pedestrian", "uturn", "Kehren Sie um und gehen Sie auf der Fackelstraße weiter.",
@@ -306,6 +308,42 @@ def test_a_run_of_driveways_is_one_sentence() -> None:
     assert sum(i.type == "cross" for i in instructions(route, "de", DETAILED)) == 6
 
 
+def test_a_side_street_on_one_side_of_a_walk_along_a_road_is_said_as_joining() -> None:
+    """Walking along a road with no sidewalk mapped, a side street on one side is crossed only on that sidewalk,
+    and the map does not say which is walked: it is said as joining there, not as crossed."""
+    def joining(at: float, name: str, side: str, highway: str = "residential", **facts: Any) -> Maneuver:
+        return m("cross", at, street="Parkstraße", way="residential", crossing=crossing(
+            streets=[{"name": name, "highway": highway, "side": side}], **{"control": "unknown",
+                                                                           "signals": "unknown", **facts}))
+
+    start = m("depart", 0, street="Parkstraße", way="residential", compass="north")
+    route = [start, joining(40, "Birkenstraße", "right"), joining(90, "Birkenstraße", "right"),
+             joining(150, "Freier Wasen", "left", tactile_paving="yes"), joining(210, "", "left", "cycleway"),
+             m("arrive", 260, side="ahead", offset_m=0.0)]
+    assert [i.text for i in instructions(route, "de")][1:5] == [
+        "Rechts mündet die Birkenstraße ein, ohne Angaben.",
+        "Rechts mündet noch einmal die Birkenstraße ein, ohne Angaben.",
+        "Links mündet der Freie Wasen ein. Es gibt Bodenindikatoren.",
+        "Links mündet ein Radweg ein, ohne Angaben."]
+    assert [i.text for i in instructions(route, "en")][1:5] == [
+        "Birkenstraße joins on your right, no data.", "Birkenstraße joins on your right again, no data.",
+        "Freier Wasen joins on your left. There is tactile paving.", "A cycle path joins on your left, no data."]
+    # Lights of the junction are said with it; a turn before it is its own sentence, not "... und rechts mündet".
+    lit = joining(40, "Birkenstraße", "right", signals="yes")
+    assert say(lit, "de") == "Rechts mündet die Birkenstraße an einer Ampelkreuzung ein."
+    turn = m("turn", 37, street="Parkstraße", way="residential", modifier="slight_right")
+    assert [i.text for i in instructions([turn, lit], "de")] == [
+        "Biegen Sie leicht rechts in die Parkstraße ab. Rechts mündet die Birkenstraße an einer Ampelkreuzung ein."]
+    # Driveways on one side are one run of their own, said as joining on that side.
+    driveways = [start, *(joining(at, "", "left", "service") for at in (20, 50, 80)),
+                 joining(110, "", "right", "service"), m("arrive", 200, side="ahead", offset_m=0.0)]
+    assert [i.text for i in instructions(driveways, "de")][1:3] == [
+        "Auf den nächsten 60 Metern münden links 3 Zufahrten ein, ohne Angaben.",
+        "Rechts mündet eine Zufahrt ein, ohne Angaben."]
+    assert instructions(driveways, "en")[1].text == (
+        "Over the next 60 metres, 3 access roads join on your left, no data.")
+
+
 def test_a_driveway_with_a_known_fact_breaks_the_run() -> None:
     route = [m("depart", 0, street="", way="footway", compass="north"), driveway(20), driveway(65),
              driveway(110, tactile_paving="yes"), driveway(160), driveway(205),
@@ -361,6 +399,31 @@ def test_route_summary_says_the_unknowns_once() -> None:
         "Gehen Sie nach Osten auf der Fackelstraße. Zur einzigen Querung fehlen Angaben zu Bodenindikatoren.")
     assert say(depart(12, 15, both), "de", BRIEF) == "Gehen Sie nach Osten auf der Fackelstraße."
     assert say(depart(0, 15, []), "de") == "Gehen Sie nach Osten auf der Fackelstraße."
+
+
+def test_no_data_at_each_crossing_only_where_the_summary_leaves_it_open() -> None:
+    """Where the summary says every crossing lacks data, "ohne Angaben" at each tells nothing more and is left out;
+    where only some do, it tells which."""
+    def route(lacking: int, total: int) -> list[Maneuver]:
+        return [m("depart", 0, street="Parkstraße", way="residential", compass="north",
+                  unknowns={"crossings": total, "lacking": lacking, "facts": ["control", "tactile_paving"]}),
+                m("cross", 60, crossing=crossing(streets=[{"name": "Mozartstraße", "highway": "residential"}],
+                                                 control="unknown", signals="unknown")),
+                m("cross", 120, street="", way="footway", crossing=crossing(
+                    streets=[{"name": "", "highway": "service"}], control="unknown", signals="unknown")),
+                m("cross", 130, street="", way="footway", crossing=crossing(
+                    streets=[{"name": "", "highway": "service"}], control="unknown", signals="unknown")),
+                m("arrive", 180, side="ahead", offset_m=0.0)]
+
+    assert [i.text for i in instructions(route(3, 3), "de")][1:3] == [
+        "Überqueren Sie die Mozartstraße.", "Auf den nächsten 10 Metern überqueren Sie 2 Zufahrten."]
+    assert [i.text for i in instructions(route(3, 3), "en")][1:3] == [
+        "Cross Mozartstraße.", "Over the next 10 metres you cross 2 access roads."]
+    assert [i.text for i in instructions(route(3, 4), "de")][1:3] == [
+        "Überqueren Sie die Mozartstraße, ohne Angaben.",
+        "Auf den nächsten 10 Metern überqueren Sie 2 Zufahrten, ohne Angaben."]
+    assert instructions(route(3, 3), "de", DETAILED)[1].text.endswith(
+        "Ob es eine Ampel, einen Zebrastreifen oder Bodenindikatoren gibt, ist nicht bekannt.")
 
 
 def test_crossing_lights_without_acoustic_signal() -> None:
@@ -477,8 +540,8 @@ def test_steps(facts: dict[str, Any], options: WordingOptions, de: str, en: str)
         (m("enter", 10, area="pedestrian_zone", street="Fackelstraße", way="pedestrian"),
          "Sie betreten einen Fußgängerbereich.", "You enter a pedestrian area."),
         (m("enter", 10, area="shared_space", street="Frachtstraße", way="living_street"),
-         "Sie betreten einen verkehrsberuhigten Bereich. Hier fahren auch Autos, im Schritttempo.",
-         "You enter a shared street. Cars also drive here, at walking pace."),
+         "Sie betreten einen verkehrsberuhigten Bereich mit Autos im Schritttempo.",
+         "You enter a shared street with cars at walking pace."),
         (m("bridge", 10, street=""), "Sie gehen über eine Brücke.", "You cross a bridge."),
         (m("tunnel", 10, street=""), "Sie gehen durch eine Unterführung.", "You go through an underpass."),
         (m("warning", 10, warning={"kind": "head_height_object", "severity": "penalty"}),
@@ -603,6 +666,18 @@ def test_one_message_per_spot() -> None:
     assert instructions(route, "en")[1].text == (
         "Turn right onto Marktstraße and cross Eisenbahnstraße at the traffic lights. The lights have an acoustic "
         "signal. You enter a pedestrian area.")
+
+
+def test_steps_before_a_turn_at_one_spot_are_said_first() -> None:
+    """Steps walked down just before a turn are said before it, as walked; steps after the turn after it."""
+    turn = m("turn", 54, street="Malzstraße", way="residential", modifier="left")
+    down = m("steps", 50, steps={"direction": "down", "step_count": 4})
+    assert [i.text for i in instructions([down, turn], "de")] == [
+        "Gehen Sie die Treppe mit 4 Stufen hinunter. Biegen Sie links in die Malzstraße ab."]
+    assert [i.text for i in instructions([down, turn], "en")] == ["Go down a flight of 4 steps. Turn left onto Malzstraße."]
+    later = m("steps", 58, steps={"direction": "down", "step_count": 4})
+    assert [i.text for i in instructions([turn, later], "de")] == [
+        "Biegen Sie links in die Malzstraße ab. Gehen Sie die Treppe mit 4 Stufen hinunter."]
 
 
 def test_a_zigzag_across_a_street_is_one_crossing() -> None:
