@@ -126,8 +126,6 @@ class ArcTable:
     _crossing_nodes: np.ndarray = field(init=False, repr=False)
     # Filled as routes ask (`crossing`); dict writes are atomic, so threads at worst describe one crossing twice.
     _crossings: dict[int, dict[str, Any] | None] = field(init=False, repr=False, default_factory=dict)
-    _shared_crossings: dict[tuple[int, int, int], dict[str, Any] | None] = field(init=False, repr=False,
-                                                                                 default_factory=dict)
 
     def __post_init__(self) -> None:
         self.row_arcs = np.argsort(self.arc_from, kind="stable").astype(np.int32)
@@ -145,20 +143,14 @@ class ArcTable:
     def crossing(self, arc: int) -> dict[str, Any] | None:
         """What a walker crosses on an arc, as JSON-ready facts (yes/no/unknown), or None if nothing is crossed.
 
-        Described the first time a route asks, then kept: arcs through the same node between the same two ways
-        share one description. Describing every crossing up front took longer than loading a region's graph.
+        Described the first time a route asks, then kept (describing every crossing up front took longer than
+        loading a region's graph).
         """
         if arc in self._crossings:
             return self._crossings[arc]
-        before, after = int(self.arc_from[arc]), int(self.arc_to[arc])
-        node = int(self.directed_to[before])
-        facts = None
-        if self.arc_crossings[arc] > 0 or self._crossing_nodes[node]:
-            ways = self.graph.edge_way
-            key = (node, int(ways[before % self.graph.edge_count]), int(ways[after % self.graph.edge_count]))
-            if key not in self._shared_crossings:
-                self._shared_crossings[key] = self._describe_crossing(arc)
-            facts = self._shared_crossings[key]
+        node = int(self.directed_to[self.arc_from[arc]])
+        # Each move its own description: which side the arms lie on depends on the direction walked.
+        facts = self._describe_crossing(arc) if self.arc_crossings[arc] > 0 or self._crossing_nodes[node] else None
         self._crossings[arc] = facts
         return facts
 

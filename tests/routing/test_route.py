@@ -313,6 +313,14 @@ def test_a_real_blind_detour_is_explained_in_metres(city_planner):
     assert len(shortest_route.crossings) > len(route.crossings)
 
 
+def test_a_side_street_is_on_the_side_of_the_direction_walked(mini_planner):
+    # Both ways along Mainzer Straße past Fackelstraße (to the west): one move must not lend its side to the other.
+    southward = [i.text for i in route_of(mini_planner, (at(70, 40), at(70, -30))).instructions]
+    northward = [i.text for i in route_of(mini_planner, (at(70, -30), at(70, 40))).instructions]
+    assert "Rechts mündet die Fackelstraße an einer Ampelkreuzung ein." in southward
+    assert "Links mündet die Fackelstraße an einer Ampelkreuzung ein." in northward
+
+
 def test_lights_of_a_junction_are_not_a_pedestrian_light(mini_planner):
     # Along Mainzer Straße past node 4 (highway=traffic_signals, no crossing tags): Fackelstraße is crossed at a
     # junction with lights, but whether the walker's crossing has a light of its own is not mapped.
@@ -322,11 +330,11 @@ def test_lights_of_a_junction_are_not_a_pedestrian_light(mini_planner):
     assert crossing.streets[0]["name"] == "Fackelstraße"
     assert (crossing.control, crossing.signals) == ("unknown", "yes")
     texts = [i.text for i in route.instructions]
-    # Fackelstraße joins on the right of the walk along Mainzer Straße: crossed only on that sidewalk.
-    assert "Rechts mündet die Fackelstraße an einer Ampelkreuzung ein." in texts
+    # Walking north along Mainzer Straße, Fackelstraße (to the west) joins on the left: crossed only on that sidewalk.
+    assert "Links mündet die Fackelstraße an einer Ampelkreuzung ein." in texts
     assert not any("an der Ampel" in text for text in texts)
     english = route_of(mini_planner, (at(70, -30), at(70, 40)), lang="en")
-    assert "Fackelstraße joins on your right at a signalled junction." in " ".join(i.text for i in english.instructions)
+    assert "Fackelstraße joins on your left at a signalled junction." in " ".join(i.text for i in english.instructions)
     # The crossing footway 105 has its own light: said as a pedestrian light.
     signalled = route_of(mini_planner, OVER_SIGNALS).instructions[0].text
     assert "Überqueren Sie die Mainzer Straße mit 4 Fahrstreifen an der Ampel." in signalled
