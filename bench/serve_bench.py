@@ -219,6 +219,12 @@ def _children(pid: int) -> list[int]:
     return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
 
 
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user and system, all threads) a process has used."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _memory_mb(pid: int) -> tuple[float, float]:
     """(RSS, PSS) of a process in MB."""
     fields = {line.split(":")[0]: int(line.split()[1]) for line in
@@ -283,8 +289,19 @@ def main() -> None:
 
             starter = threading.Thread(target=start_route_load, daemon=True)
             starter.start()
+            workers = _children(server.pid)
+            cpu_from = {pid: _cpu_s(pid) for pid in [server.pid, *workers]}
+            client_cpu_from, wall_from = time.process_time(), time.monotonic()
             stats = asyncio.run(walk(base.replace("http", "ws"), routes, args.walkers,
                                      walk_start + RAMP_S + args.seconds))
+            wall = time.monotonic() - wall_from
+            # Is the client itself the bottleneck? Its share of a core, and each server process's, over the walk.
+            cpu = {"client_walkers": round((time.process_time() - client_cpu_from) / wall * 100, 1)}
+            cpu |= {("master" if pid == server.pid else f"worker_{workers.index(pid)}"):
+                    round((_cpu_s(pid) - used) / wall * 100, 1) for pid, used in cpu_from.items()}
+            # What a fix costs the server, whatever share of the CPU other work on the machine leaves it.
+            worker_cpu_s = sum(_cpu_s(pid) - cpu_from[pid] for pid in workers)
+            cpu["workers_ms_per_fix"] = round(worker_cpu_s * 1000 / max(len(stats["fixes"]), 1), 3)
             starter.join()
             under_load = results.get(timeout=30)
             mem = memory.figures()
@@ -312,6 +329,8 @@ def main() -> None:
         },
         "routes_under_load": under_load,
         "memory": mem,
+        "cpu_percent_of_a_core": cpu,
+        "load_average": [round(value, 2) for value in os.getloadavg()],
         "targets": {"dropped_sessions": 0, "round_trip_p99_ms": 50, "rss_mb": 400,
                     "http_over_in_process_median": 1.5, "start_to_healthy_s": 2.0},
     }, indent=2))
