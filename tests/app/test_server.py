@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -129,6 +130,21 @@ def test_a_walk_over_the_socket_arrives_under_gevent(server, centre):
     summary = simulate(f"ws://127.0.0.1:{server.port}", origin, destination, noise_m=3.0, seed=1)
     assert summary.arrived and not summary.closed and summary.errors == [] and summary.repeats == []
     assert summary.missed == [] and summary.fixes > 10
+
+
+def test_live_guidance_declines_per_message_deflate(server):
+    # Browsers offer it on every WebSocket; the server must answer the upgrade without accepting it.
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as connection:
+        connection.sendall(f"GET /ws/guide HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nUpgrade: websocket\r\n"
+                           "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                           "Sec-WebSocket-Version: 13\r\n"
+                           "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n".encode())
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            answer += connection.recv(4096)
+    head = answer.split(b"\r\n\r\n")[0].decode().lower()
+    assert head.startswith("http/1.1 101") and "sec-websocket-accept" in head
+    assert "sec-websocket-extensions" not in head and "deflate" not in head
 
 
 def test_espeak_speaks_under_gevent(server):
