@@ -15,6 +15,7 @@ Starts a real `lotse serve` (gunicorn, settings from the environment as deployed
   graph's pages are shared after the fork).
 
 Usage: python bench/serve_bench.py [--walkers 1000] [--seconds 60] [--route-seconds 20] [--osm FILE]
+       [--redis redis://127.0.0.1:6379/0]
 Needs the bench extra (`pip install -e '.[bench]'`: websockets, an asyncio client that holds 1000 sockets cheaply).
 """
 
@@ -56,13 +57,16 @@ def _percentiles(values: list[float]) -> dict[str, float]:
     return {f"p{q}": round(float(np.percentile(array, q)), 2) for q in (50, 95, 99)} | {"count": len(values)}
 
 
-def start_server(osm: Path, workdir: Path) -> tuple[subprocess.Popen, str, float]:
-    """`lotse serve` on a free port; returns the process, its base URL and the seconds until it was healthy."""
+def start_server(osm: Path, workdir: Path, redis_url: str | None) -> tuple[subprocess.Popen, str, float]:
+    """`lotse serve` on a free port (sharing routes through `redis_url` if given); returns the process, its base
+    URL and the seconds until it was healthy."""
     port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("LOTSE_") or
            key.startswith("LOTSE_SERVER_")}
     env.update(LOTSE_SPEECH_ENGINES="espeak", LOTSE_DATABASE_URL=f"sqlite:///{workdir / 'lotse.db'}",
                LOTSE_SERVER_ACCESS_LOG="", LOTSE_SERVER_PROXY_HOPS="1", NO_PROXY="*")
+    if redis_url:  # keys of their own, apart from any other server on this Redis
+        env.update(LOTSE_REDIS_URL=redis_url, LOTSE_REDIS_PREFIX=f"serve-bench-{os.getpid()}")
     log = workdir / "server.log"
     started = time.monotonic()
     with log.open("ab") as out:
@@ -263,11 +267,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0, help="walking time after the ramp")
     parser.add_argument("--route-seconds", type=float, default=20.0)
     parser.add_argument("--osm", type=Path, default=DEFAULT_OSM)
+    parser.add_argument("--redis", help="a Redis URL: routes shared by the workers (one per core by default)")
     args = parser.parse_args()
     pairs = json.loads((REPO / "bench" / "route_pairs.json").read_text())
     in_process = in_process_planning_ms(args.osm, pairs[:ROUTES])  # builds the graph cache if there is none
     with tempfile.TemporaryDirectory() as workdir:
-        server, base, start_s = start_server(args.osm, Path(workdir))
+        server, base, start_s = start_server(args.osm, Path(workdir), args.redis)
         try:
             _, over_http = plan_over_http(base, pairs[:ROUTES])
             routes = plan_for_walkers(base, pairs, args.walkers)
@@ -308,6 +313,8 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=30)
+            warnings = [line for line in (Path(workdir) / "server.log").read_text().splitlines() if "WARNING" in line
+                        or "ERROR" in line]
     measured = [fix for fix in stats["fixes"] if fix[0] >= walk_start + RAMP_S]
     during = [fix for fix in measured if load_from <= fix[0] <= load_until]
     quiet = [fix for fix in measured if not load_from <= fix[0] <= load_until]
@@ -315,6 +322,7 @@ def main() -> None:
     print(json.dumps({
         "osm": str(args.osm),
         "server": {key: value for key, value in os.environ.items() if key.startswith("LOTSE_SERVER_")} or "defaults",
+        "redis": bool(args.redis),
         "start_to_healthy_s": round(start_s, 2),
         "planning": {"in_process_ms": _percentiles(in_process), "one_at_a_time_over_http_ms": _percentiles(over_http),
                      "http_over_in_process_median": round(http_median / process_median, 2)},
@@ -329,6 +337,7 @@ def main() -> None:
         },
         "routes_under_load": under_load,
         "memory": mem,
+        "server_warnings": {"count": len(warnings), "first": warnings[:3]},
         "cpu_percent_of_a_core": cpu,
         "load_average": [round(value, 2) for value in os.getloadavg()],
         "targets": {"dropped_sessions": 0, "round_trip_p99_ms": 50, "rss_mb": 400,

@@ -17,6 +17,7 @@ import pytest
 import requests
 from simple_websocket import Client, ConnectionClosed
 
+from app.core.server import worker_count
 from app.walker.live import RECONNECT_SPREAD_MS
 from app.walker.simulate import simulate
 from routing.cache import load_graph
@@ -185,3 +186,10 @@ def _messages(ws: Client) -> Iterator[dict]:
         frame = ws.receive(timeout=10)
         assert frame is not None, "the server went silent"
         yield json.loads(frame)
+
+
+def test_one_worker_without_redis_and_one_per_core_with_it():
+    cores = len(os.sched_getaffinity(0))
+    assert worker_count({"SERVER_WORKERS": None, "REDIS_URL": None}) == 1  # routes live in the worker's memory
+    assert worker_count({"SERVER_WORKERS": None, "REDIS_URL": "redis://127.0.0.1:6379/0"}) == cores
+    assert worker_count({"SERVER_WORKERS": 3, "REDIS_URL": None}) == 3  # a setting given wins
