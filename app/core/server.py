@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import sys
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -101,6 +102,8 @@ class LotseServer(BaseApplication):
 def run(make_app: Callable[[], Flask], host: str, port: int) -> None:
     """Serve the app `make_app` creates on host:port until SIGTERM or SIGINT."""
     settings = options(host, port)
+    # A planning thread holding the interpreter makes every walker's answer wait for the end of its turn.
+    sys.setswitchinterval(float(load()["SERVER_SWITCH_INTERVAL_MS"]) / 1000)
     if settings["worker_class"] == "gevent":
         from gevent import monkey
 
