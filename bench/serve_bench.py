@@ -15,6 +15,7 @@ Starts a real `lotse serve` (gunicorn, settings from the environment as deployed
   graph's pages are shared after the fork).
 
 Usage: python bench/serve_bench.py [--walkers 1000] [--seconds 60] [--route-seconds 20] [--osm FILE]
+       [--redis redis://127.0.0.1:6379/0]
 Needs the bench extra (`pip install -e '.[bench]'`: websockets, an asyncio client that holds 1000 sockets cheaply).
 """
 
@@ -56,13 +57,16 @@ def _percentiles(values: list[float]) -> dict[str, float]:
     return {f"p{q}": round(float(np.percentile(array, q)), 2) for q in (50, 95, 99)} | {"count": len(values)}
 
 
-def start_server(osm: Path, workdir: Path) -> tuple[subprocess.Popen, str, float]:
-    """`lotse serve` on a free port; returns the process, its base URL and the seconds until it was healthy."""
+def start_server(osm: Path, workdir: Path, redis_url: str | None) -> tuple[subprocess.Popen, str, float]:
+    """`lotse serve` on a free port (sharing routes through `redis_url` if given); returns the process, its base
+    URL and the seconds until it was healthy."""
     port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("LOTSE_") or
            key.startswith("LOTSE_SERVER_")}
     env.update(LOTSE_SPEECH_ENGINES="espeak", LOTSE_DATABASE_URL=f"sqlite:///{workdir / 'lotse.db'}",
                LOTSE_SERVER_ACCESS_LOG="", LOTSE_SERVER_PROXY_HOPS="1", NO_PROXY="*")
+    if redis_url:  # keys of their own, apart from any other server on this Redis
+        env.update(LOTSE_REDIS_URL=redis_url, LOTSE_REDIS_PREFIX=f"serve-bench-{os.getpid()}")
     log = workdir / "server.log"
     started = time.monotonic()
     with log.open("ab") as out:
@@ -219,6 +223,12 @@ def _children(pid: int) -> list[int]:
     return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
 
 
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user and system, all threads) a process has used."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _memory_mb(pid: int) -> tuple[float, float]:
     """(RSS, PSS) of a process in MB."""
     fields = {line.split(":")[0]: int(line.split()[1]) for line in
@@ -257,11 +267,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0, help="walking time after the ramp")
     parser.add_argument("--route-seconds", type=float, default=20.0)
     parser.add_argument("--osm", type=Path, default=DEFAULT_OSM)
+    parser.add_argument("--redis", help="a Redis URL: routes shared by the workers (one per core by default)")
     args = parser.parse_args()
     pairs = json.loads((REPO / "bench" / "route_pairs.json").read_text())
     in_process = in_process_planning_ms(args.osm, pairs[:ROUTES])  # builds the graph cache if there is none
     with tempfile.TemporaryDirectory() as workdir:
-        server, base, start_s = start_server(args.osm, Path(workdir))
+        server, base, start_s = start_server(args.osm, Path(workdir), args.redis)
         try:
             _, over_http = plan_over_http(base, pairs[:ROUTES])
             routes = plan_for_walkers(base, pairs, args.walkers)
@@ -283,14 +294,27 @@ def main() -> None:
 
             starter = threading.Thread(target=start_route_load, daemon=True)
             starter.start()
+            workers = _children(server.pid)
+            cpu_from = {pid: _cpu_s(pid) for pid in [server.pid, *workers]}
+            client_cpu_from, wall_from = time.process_time(), time.monotonic()
             stats = asyncio.run(walk(base.replace("http", "ws"), routes, args.walkers,
                                      walk_start + RAMP_S + args.seconds))
+            wall = time.monotonic() - wall_from
+            # Is the client itself the bottleneck? Its share of a core, and each server process's, over the walk.
+            cpu = {"client_walkers": round((time.process_time() - client_cpu_from) / wall * 100, 1)}
+            cpu |= {("master" if pid == server.pid else f"worker_{workers.index(pid)}"):
+                    round((_cpu_s(pid) - used) / wall * 100, 1) for pid, used in cpu_from.items()}
+            # What a fix costs the server, whatever share of the CPU other work on the machine leaves it.
+            worker_cpu_s = sum(_cpu_s(pid) - cpu_from[pid] for pid in workers)
+            cpu["workers_ms_per_fix"] = round(worker_cpu_s * 1000 / max(len(stats["fixes"]), 1), 3)
             starter.join()
             under_load = results.get(timeout=30)
             mem = memory.figures()
         finally:
             server.terminate()
             server.wait(timeout=30)
+            warnings = [line for line in (Path(workdir) / "server.log").read_text().splitlines() if "WARNING" in line
+                        or "ERROR" in line]
     measured = [fix for fix in stats["fixes"] if fix[0] >= walk_start + RAMP_S]
     during = [fix for fix in measured if load_from <= fix[0] <= load_until]
     quiet = [fix for fix in measured if not load_from <= fix[0] <= load_until]
@@ -298,6 +322,7 @@ def main() -> None:
     print(json.dumps({
         "osm": str(args.osm),
         "server": {key: value for key, value in os.environ.items() if key.startswith("LOTSE_SERVER_")} or "defaults",
+        "redis": bool(args.redis),
         "start_to_healthy_s": round(start_s, 2),
         "planning": {"in_process_ms": _percentiles(in_process), "one_at_a_time_over_http_ms": _percentiles(over_http),
                      "http_over_in_process_median": round(http_median / process_median, 2)},
@@ -312,6 +337,9 @@ def main() -> None:
         },
         "routes_under_load": under_load,
         "memory": mem,
+        "server_warnings": {"count": len(warnings), "first": warnings[:3]},
+        "cpu_percent_of_a_core": cpu,
+        "load_average": [round(value, 2) for value in os.getloadavg()],
         "targets": {"dropped_sessions": 0, "round_trip_p99_ms": 50, "rss_mb": 400,
                     "http_over_in_process_median": 1.5, "start_to_healthy_s": 2.0},
     }, indent=2))

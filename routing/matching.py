@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from routing.graph import WalkGraph
 from routing.spatial import Candidates, EdgeIndex
 
 SIGMA_M = 8.0  # GPS noise of a phone in town, the least sigma used for the distance emission
@@ -51,6 +52,7 @@ NETWORK_SLACK_M = 30.0  # network distances are searched up to the straight dist
 MAX_SPEED_MPS = 3.0
 POSITION_SMOOTHING = 0.5  # weight of the newest fix in the smoothed position
 ROUTE_PRIOR = 0.9  # on the first fix, the walker is most likely on the route
+LOG_LEAVE, LOG_STAY = math.log(LEAVE_NETWORK), math.log(1 - LEAVE_NETWORK)
 FREE_EMISSION = -0.5 * FREE_SIGMAS ** 2 - 0.5 * (FREE_HEADING_DEG / HEADING_SIGMA_DEG) ** 2
 
 
@@ -136,10 +138,10 @@ class MapMatcher:
         self._smoothed = (x, y) if self._smoothed is None else \
             tuple(POSITION_SMOOTHING * new + (1 - POSITION_SMOOTHING) * old for new, old in zip((x, y), self._smoothed))
         sx, sy = self._smoothed
-        off = np.array([int(found.edge[i]) not in self.route_edges
-                        and self._leads_away(sx, sy, (float(found.bearing_deg[i]),), OFF_WAY_M)
-                        for i in range(len(found))]
-                       + [heading is not None and self._leads_away(sx, sy, (heading,), OFF_FREE_M)])
+        here = self.distance_to_route(sx, sy)  # once: the same smoothed point for every state
+        off = np.array([edge not in self.route_edges and self._leads_away(sx, sy, here, bearing, OFF_WAY_M)
+                        for edge, bearing in zip(found.edge.tolist(), found.bearing_deg.tolist())]
+                       + [heading is not None and self._leads_away(sx, sy, here, heading, OFF_FREE_M)])
         likeliest = int(np.argmax(belief))
         on_network = likeliest < len(found)
         return Match(off_route=float(probability[off].sum()),
@@ -161,24 +163,24 @@ class MapMatcher:
         before, belief = self._states, self._log_belief
         limit = MAX_SPEED_MPS * max(dt, 1.0) + NETWORK_SLACK_M
         graph = self.network.graph
-        lengths = graph.edge_length
         from_node: dict[int, dict[int, float]] = {}
-        transition = np.full((len(before) + 1, len(found) + 1), -np.inf)
+        rows = []  # per old state: the log chance of each new state, then of leaving the ways
         scale = TRANSITION_BETA * sigma
-        for i in range(len(before)):
-            e1, o1, ahead1 = int(before.edge[i]), float(before.offset_m[i]), bool(before.forward[i])
-            # The ends of the way: (node, metres to it), the one ahead in the walking direction first.
-            ends1 = ((int(graph.edge_v[e1]), float(lengths[e1]) - o1), (int(graph.edge_u[e1]), o1))
-            ends1 = ends1 if ahead1 else ends1[::-1]
-            for j in range(len(found)):
-                e2, o2, ahead2 = int(found.edge[j]), float(found.offset_m[j]), bool(found.forward[j])
+        # The ends of each way, (node, metres to it), the one ahead in the walking direction first: for the old
+        # states the end they walk towards, for the new ones the end they came in by. Plain Python values once,
+        # not per pair of states (this double loop is the matcher's hottest code).
+        olds = [(e, o, ahead, _ends(graph, e, o, ahead, towards=True))
+                for e, o, ahead in zip(before.edge.tolist(), before.offset_m.tolist(), before.forward.tolist())]
+        news = [(e, o, ahead, _ends(graph, e, o, ahead, towards=False))
+                for e, o, ahead in zip(found.edge.tolist(), found.offset_m.tolist(), found.forward.tolist())]
+        for e1, o1, ahead1, ends1 in olds:
+            row = []
+            for e2, o2, ahead2, ends2 in news:
                 if e1 == e2:
                     walked, on = abs(o2 - o1), ahead1 == ahead2
                 else:
                     # Entering the next way at its end behind (in its walking direction) goes on; every other
                     # way through turns round on the way.
-                    ends2 = ((int(graph.edge_u[e2]), o2), (int(graph.edge_v[e2]), float(lengths[e2]) - o2))
-                    ends2 = ends2 if ahead2 else ends2[::-1]
                     walked, on = math.inf, False
                     for k, (node1, to1) in enumerate(ends1):
                         if node1 not in from_node:
@@ -188,22 +190,31 @@ class MapMatcher:
                             through = to1 + reach.get(node2, math.inf) + to2
                             if through < walked:
                                 walked, on = through, k == 0 and m == 0
-                if math.isfinite(walked):
-                    transition[i, j] = -abs(walked - straight) / scale + (0.0 if on else TURN_ROUND)
-            transition[i, -1] = math.log(LEAVE_NETWORK)
-        transition[-1, :-1] = math.log(LEAVE_NETWORK)
-        transition[-1, -1] = math.log(1 - LEAVE_NETWORK)
+                row.append(-abs(walked - straight) / scale + (0.0 if on else TURN_ROUND) if math.isfinite(walked)
+                           else -math.inf)
+            rows.append(row + [LOG_LEAVE])
+        rows.append([LOG_LEAVE] * len(news) + [LOG_STAY])
+        transition = np.array(rows)
         return _logsumexp(belief[:, None] + transition, axis=0)
 
-    def _leads_away(self, x: float, y: float, directions: tuple[float, ...], beside_m: float) -> bool:
-        """Whether a point lies more than `beside_m` from the route and going on in one of `directions` leads away
-        from it. A way alongside the route (the other sidewalk) is not a wrong turn; one that leaves it is."""
-        here = self.distance_to_route(x, y)
+    def _leads_away(self, x: float, y: float, here: float, direction: float, beside_m: float) -> bool:
+        """Whether a point `here` metres from the route lies more than `beside_m` from it and going on in
+        `direction` leads away from it. A way alongside the route (the other sidewalk) is not a wrong turn; one
+        that leaves it is."""
         if here <= beside_m:
             return False
-        return any(self.distance_to_route(x + AWAY_LOOKAHEAD_M * math.sin(math.radians(direction)),
-                                          y + AWAY_LOOKAHEAD_M * math.cos(math.radians(direction)))
-                   - here >= AWAY_GROWTH_M for direction in directions)
+        return self.distance_to_route(x + AWAY_LOOKAHEAD_M * math.sin(math.radians(direction)),
+                                      y + AWAY_LOOKAHEAD_M * math.cos(math.radians(direction))) - here >= AWAY_GROWTH_M
+
+
+def _ends(graph: WalkGraph, edge: int, offset_m: float, ahead: bool, towards: bool
+          ) -> tuple[tuple[int, float], tuple[int, float]]:
+    """A state's two ends of its way as (node, metres to it): first the end it walks towards (`towards`), or the
+    end it came in by."""
+    to_v = (int(graph.edge_v[edge]), float(graph.edge_length[edge]) - offset_m)
+    to_u = (int(graph.edge_u[edge]), offset_m)
+    first_v = ahead if towards else not ahead
+    return (to_v, to_u) if first_v else (to_u, to_v)
 
 
 @dataclass

@@ -26,9 +26,10 @@ DEFAULTS: dict[str, Any] = {
     "TILE_ATTRIBUTION": "© OpenStreetMap-Mitwirkende",  # shown on the map whenever tiles are drawn
     # The server process (`lotse serve`, gunicorn): one worker holds a thousand walkers; more workers need
     # REDIS_URL so that routes and live sessions are shared between them.
-    "SERVER_WORKERS": 1,
+    "SERVER_WORKERS": None,  # default: one per core with REDIS_URL, else 1 (app.core.server.worker_count)
     "SERVER_WORKER_CLASS": "gevent",  # a greenlet per socket, CPU-heavy planning in real threads; or "gthread"
     "SERVER_THREADS": 8,  # threads per worker, for "gthread" only
+    "SERVER_SWITCH_INTERVAL_MS": 1.0,  # longest a planning thread holds the GIL while the loop waits (Python: 5)
     "SERVER_WORKER_CONNECTIONS": 4000,  # sockets a gevent worker holds at once (walkers plus HTTP requests)
     "SERVER_TIMEOUT_S": 30,  # a worker silent this long (a stuck loop) is killed and replaced
     "SERVER_GRACEFUL_TIMEOUT_S": 10,  # on SIGTERM, requests under way get this long; sockets are told to reconnect

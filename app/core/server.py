@@ -13,7 +13,9 @@ closes it, lets requests under way finish within the graceful timeout and exits.
 from __future__ import annotations
 
 import logging
+import os
 import signal
+import sys
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -38,7 +40,7 @@ def options(host: str, port: int, settings: dict[str, Any] | None = None) -> dic
     settings = load() if settings is None else settings
     return {
         "bind": [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"],
-        "workers": int(settings["SERVER_WORKERS"]),
+        "workers": worker_count(settings),
         "worker_class": str(settings["SERVER_WORKER_CLASS"]),
         "threads": int(settings["SERVER_THREADS"]),
         "worker_connections": int(settings["SERVER_WORKER_CONNECTIONS"]),
@@ -55,6 +57,18 @@ def options(host: str, port: int, settings: dict[str, Any] | None = None) -> dic
         "post_fork": _after_fork,
         "post_worker_init": _on_worker_ready,
     }
+
+
+def worker_count(settings: dict[str, Any]) -> int:
+    """`SERVER_WORKERS` when set; else one worker per core when REDIS_URL is set, and one without it.
+
+    Without Redis a planned route and a walker's resume data live in the memory of the worker that planned it,
+    and gunicorn hands each connection to whichever worker accepts first: a walker would often start or resume
+    on a worker that never saw the route. So one worker serves then (its gevent loop holds a thousand sockets).
+    With Redis every worker reads every route and hears all news, and the load spreads over the cores."""
+    if settings.get("SERVER_WORKERS") is not None:
+        return int(settings["SERVER_WORKERS"])
+    return len(os.sched_getaffinity(0)) if settings.get("REDIS_URL") else 1
 
 
 class LotseServer(BaseApplication):
@@ -88,6 +102,8 @@ class LotseServer(BaseApplication):
 def run(make_app: Callable[[], Flask], host: str, port: int) -> None:
     """Serve the app `make_app` creates on host:port until SIGTERM or SIGINT."""
     settings = options(host, port)
+    # A planning thread holding the interpreter makes every walker's answer wait for the end of its turn.
+    sys.setswitchinterval(float(load()["SERVER_SWITCH_INTERVAL_MS"]) / 1000)
     if settings["worker_class"] == "gevent":
         from gevent import monkey
 

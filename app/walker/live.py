@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app
+from flask import current_app, request
 from flask_sock import ConnectionClosed, Sock
 
 from app.core.encoding import dumps
@@ -43,6 +43,7 @@ MAX_SAID = 2000  # announcement ids a resuming phone may send (a long route has 
 # On shutdown phones are told to come back within this window, spread so that a thousand do not come at once.
 RECONNECT_SPREAD_MS = (500, 3000)
 SERVICE_RESTART = 1012  # the WebSocket close code for "the server restarts" (RFC 6455 registry)
+GUIDE_PATH = "/ws/guide"
 log = logging.getLogger(__name__)
 sock = Sock()
 
@@ -322,10 +323,21 @@ def register(app: Any) -> None:
             connection.report_confirmed(report)
 
     app.extensions.setdefault("lotse.report_listeners", []).append(tell_walkers)
+    app.before_request(_without_compression)
     sock.init_app(app)
 
 
-@sock.route("/ws/guide")
+def _without_compression() -> None:
+    """Live guidance speaks without per-message deflate, whatever the phone offers: its messages are a few hundred
+    bytes, which deflate hardly shrinks (a progress message: 112 to 104), yet each socket would keep a zlib
+    compressor and decompressor for its lifetime (85 MB resident for 1000 compressors alone) and pay zlib on every
+    message. simple-websocket accepts the extension whenever it is offered, so the offer is taken out of the
+    handshake before it sees it."""
+    if request.path == GUIDE_PATH:
+        request.environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
+
+
+@sock.route(GUIDE_PATH)
 def guide(ws: Any) -> None:
     """One walker's live guidance."""
     app = current_app._get_current_object()

@@ -40,6 +40,7 @@ ESPEAK_TIMEOUT_S = 20.0
 PROCESS_WAIT_S = 2.0  # a render waits this long for an eSpeak NG process, then the answer is 503 busy
 RETRY_AFTER_S = 2
 _FORMATS = {"gtts": ("mp3", "audio/mpeg"), "espeak": ("wav", "audio/wav")}
+RECOUNT_EVERY = 200  # stores between counts of the whole cache folder (other processes write to it too)
 
 
 class SpeechUnavailable(Exception):
@@ -76,6 +77,8 @@ class SpeechService:
         self._jobs: deque[tuple[Prerender, str, str]] = deque(maxlen=prerender_queue)
         self._jobs_ready = threading.Condition()
         self._worker: threading.Thread | None = None
+        self._cached_bytes = 0  # the cache folder's size as last counted, plus this process's stores since
+        self._stores_uncounted = RECOUNT_EVERY  # so the first store counts the folder
         cache_dir.mkdir(parents=True, exist_ok=True)
 
     def audio(self, text: str, lang: str) -> tuple[bytes, str, str]:
@@ -170,7 +173,14 @@ class SpeechService:
         partial = path.with_suffix(".partial")
         partial.write_bytes(data)
         partial.replace(path)
+        # Counting the folder takes a stat of every file (thousands, with a thousand walkers' routes prerendered):
+        # it is done only every RECOUNT_EVERY stores, or when this process's own count passes the bound.
         with self._lock:
+            self._cached_bytes += len(data)
+            self._stores_uncounted += 1
+            if self._cached_bytes <= self.max_bytes and self._stores_uncounted < RECOUNT_EVERY:
+                return
+            self._stores_uncounted = 0
             files = sorted((p for p in self.cache_dir.iterdir() if p.suffix in (".mp3", ".wav")),
                            key=lambda p: p.stat().st_mtime)
             total = sum(p.stat().st_size for p in files)
@@ -179,6 +189,7 @@ class SpeechService:
                     break
                 total -= old.stat().st_size
                 old.unlink(missing_ok=True)
+            self._cached_bytes = total
 
 
 def audio_url(text: str, lang: str) -> str:

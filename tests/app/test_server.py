@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -16,6 +17,7 @@ import pytest
 import requests
 from simple_websocket import Client, ConnectionClosed
 
+from app.core.server import worker_count
 from app.walker.live import RECONNECT_SPREAD_MS
 from app.walker.simulate import simulate
 from routing.cache import load_graph
@@ -131,6 +133,21 @@ def test_a_walk_over_the_socket_arrives_under_gevent(server, centre):
     assert summary.missed == [] and summary.fixes > 10
 
 
+def test_live_guidance_declines_per_message_deflate(server):
+    # Browsers offer it on every WebSocket; the server must answer the upgrade without accepting it.
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as connection:
+        connection.sendall(f"GET /ws/guide HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nUpgrade: websocket\r\n"
+                           "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                           "Sec-WebSocket-Version: 13\r\n"
+                           "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n".encode())
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            answer += connection.recv(4096)
+    head = answer.split(b"\r\n\r\n")[0].decode().lower()
+    assert head.startswith("http/1.1 101") and "sec-websocket-accept" in head
+    assert "sec-websocket-extensions" not in head and "deflate" not in head
+
+
 def test_espeak_speaks_under_gevent(server):
     response = requests.get(f"{server.base}/api/speech", params={"text": "Biegen Sie links ab.", "lang": "de"},
                             timeout=20)
@@ -169,3 +186,10 @@ def _messages(ws: Client) -> Iterator[dict]:
         frame = ws.receive(timeout=10)
         assert frame is not None, "the server went silent"
         yield json.loads(frame)
+
+
+def test_one_worker_without_redis_and_one_per_core_with_it():
+    cores = len(os.sched_getaffinity(0))
+    assert worker_count({"SERVER_WORKERS": None, "REDIS_URL": None}) == 1  # routes live in the worker's memory
+    assert worker_count({"SERVER_WORKERS": None, "REDIS_URL": "redis://127.0.0.1:6379/0"}) == cores
+    assert worker_count({"SERVER_WORKERS": 3, "REDIS_URL": None}) == 3  # a setting given wins

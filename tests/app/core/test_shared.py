@@ -80,7 +80,10 @@ def environment(database_url: str, prefix: str, workdir: Path, redis_url: str) -
                LOTSE_SECRET_KEY="one key for every process", LOTSE_SESSION_COOKIE_SECURE="false",
                LOTSE_LIVE_FRAMES_PER_SECOND="100000", LOTSE_RATE_LIMIT_REGISTER="1000/minute",
                LOTSE_RATE_LIMIT_REPORTS="1000/hour", LOTSE_USAGE_FLUSH_INTERVAL_S="0.2",
-               LOTSE_SPEECH_ENGINES="espeak", LOTSE_SPEECH_CACHE_DIR=str(workdir / "speech"))
+               LOTSE_SPEECH_ENGINES="espeak", LOTSE_SPEECH_CACHE_DIR=str(workdir / "speech"),
+               # One worker per process (with Redis the default is one per core): these tests say which process
+               # holds a route while Redis is down, and a sibling worker would be a process of its own there.
+               LOTSE_SERVER_WORKERS="1")
     return env
 
 
