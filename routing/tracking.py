@@ -303,6 +303,11 @@ class GuidanceSession:
         self._off_belief = OFF_BELIEF_SMOOTHING * match.off_route + (1 - OFF_BELIEF_SMOOTHING) * self._off_belief
         return self._off_belief >= OFF_BELIEF
 
+    @property
+    def off_route_belief(self) -> float:
+        """The map matcher's belief, as last decided on, that the walker has left the route (0 to 1)."""
+        return self._off_belief
+
     def distance_to_route(self, x: float, y: float) -> float:
         """Metres from a point (metric x/y) to the nearest point of the route."""
         return float(np.min(self._distances(x, y)[0]))

