@@ -92,13 +92,14 @@ def swap_base_graph(app: Flask, graph: WalkGraph, index: EdgeIndex) -> None:
     from routing.matching import WalkNetwork
 
     state: _OverlayState = app.extensions["lotse.overlay"]
-    network = WalkNetwork(index)
+    # Each of these takes CPU for a while on a big map: in a real thread, off a gevent server's loop.
+    network = in_real_thread(WalkNetwork, index)
     with state.lock:
         state.read_ticket = next(state.tickets)
         with db.app_session(app) as db_session:
             facts = accepted_facts(db_session)
-        served = overlay(graph, facts) if facts else graph
-        planner = Planner(served, index)
+        served = in_real_thread(overlay, graph, facts) if facts else graph
+        planner = in_real_thread(Planner, served, index)
         app.extensions.update({"lotse.base_graph": graph, "lotse.index": index, "lotse.network": network,
                                "lotse.graph": served, "lotse.planner": planner})
         app.extensions.pop("lotse.geocoder", None)  # built again from the new map on its next use

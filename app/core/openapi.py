@@ -7,6 +7,7 @@ input with 400)."""
 from __future__ import annotations
 
 import json
+from functools import cache
 from typing import Any
 
 from app.core.inputs import QUERY_TEXT_MAX
@@ -271,6 +272,7 @@ def _models() -> dict[str, Any]:
             "QuestAnswer": quests.QuestAnswerBody}
 
 
+@cache  # the models do not change while the server runs; generating their schemas is the document's main cost
 def _model_schemas() -> dict[str, Any]:
     from app.core.inputs import AbsentNotNull
     from app.walker.planning import RouteBody

@@ -162,7 +162,7 @@ def reword(app: Flask, stored: StoredRoute, language: Language) -> StoredRoute:
     """The same route in another language, stored under the same id: a walker who switches language on resuming
     keeps the path, the progress on it and the ids of what was said, so nothing is said twice."""
     reworded = StoredRoute(reword_route(stored.route, language.code, stored.request.wording),
-                           replace(stored.request, language=language), stored.client)
+                           replace(stored.request, language=language), stored.client, stored.network)
     app.extensions["lotse.routes"].add(reworded)
     return reworded
 

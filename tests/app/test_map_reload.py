@@ -159,6 +159,14 @@ def test_a_new_map_is_swapped_in_while_a_walk_under_way_keeps_its_route(server, 
     assert again.until("progress")["on_route"] is True
     again.ws.close()
 
+    # Switching language on resuming re-words the route: it stays on the map it was planned on too.
+    english = Walker(base)
+    english.send({"type": "start", "route_id": route["route_id"], "lang": "en", "progress_m": 0})
+    assert english.until("started")["route"]["route_id"] == route["route_id"]
+    english.send(_fix(points[1][1], points[1][0], 1_800_000_000_000))
+    assert english.until("progress")["on_route"] is True
+    english.ws.close()
+
     # New routes are planned on the new map: the centre is off it now, the campus on it.
     old_place = requests.post(f"{base}/api/route", json={"from": ORIGIN, "to": DESTINATION}, timeout=30)
     assert (old_place.status_code, old_place.json()["error"]["code"]) == (400, "off_map")
