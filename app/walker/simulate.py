@@ -22,6 +22,7 @@ import numpy as np
 from simple_websocket import Client, ConnectionClosed
 from werkzeug.serving import make_server
 
+from app.walker.live import GUIDE_PATH
 from routing.phrases import LANGUAGES
 from routing.tags import METRES_PER_DEGREE
 
@@ -204,7 +205,7 @@ class _Connection:
 
     def __init__(self, url: str, on_message: Callable[[dict[str, Any]], None] | None, summary: Summary) -> None:
         self.url, self.on_message, self.summary = url, on_message, summary
-        self.ws = Client.connect(f"{url}/ws/guide")
+        self.ws = self._connect()
         self.said: set[str] = set()
         self.repeats: set[str] = set()
         self.passed: dict[str, int] = {}  # instruction id -> index, for instructions the walker has passed
@@ -242,11 +243,14 @@ class _Connection:
                 self.summary.late.append(self.passed[instruction_id])
         return message
 
+    def _connect(self) -> Client:
+        return Client.connect(self.url + GUIDE_PATH)
+
     def reconnect(self, route: dict[str, Any]) -> None:
         """Drop the connection and resume on a new one where the phone thinks it is."""
         self.ws.close()
         self.summary.reconnects += 1
-        self.ws = Client.connect(f"{self.url}/ws/guide")
+        self.ws = self._connect()
         self.send({"type": "start", "route_id": route["route_id"], "progress_m": round(self.progress_m, 1),
                    "said": sorted(self.said)})
         self.receive_until({"started"})

@@ -47,10 +47,10 @@ export class Output {
   /**
    * Guidance speech through the chosen output, one thing at a time and in full: nothing cancels what is being said.
    * `kind` (warning, now, prepare, info) orders what waits; `stale()` true drops a waiting item (a "prepare" whose
-   * spot is passed). `urgent` is the old name for kind "now".
+   * spot is passed).
    */
-  say(text, { kind = null, urgent = false, audioUrl = null, lang = "de", stale = null } = {}) {
-    const item = { text, lang, kind: kind || (urgent ? "now" : "info"), audioUrl, stale };
+  say(text, { kind = "info", audioUrl = null, lang = "de", stale = null } = {}) {
+    const item = { text, lang, kind, audioUrl, stale };
     const priority = PRIORITY[item.kind] ?? 1;
     const at = this.queue.findIndex((waiting) => (PRIORITY[waiting.kind] ?? 1) > priority);
     if (at < 0) this.queue.push(item);

@@ -207,7 +207,7 @@ $("settings-form").addEventListener("change", async (event) => {
 
 $("test-voice").addEventListener("click", () => {
   output.hush();
-  output.say(t("voice_sample"), { lang: state.settings.lang, urgent: false });
+  output.say(t("voice_sample"), { lang: state.settings.lang });
 });
 
 $("clear-data").addEventListener("click", () => {

@@ -119,14 +119,14 @@ export class VolunteerMap {
     for (const feature of data.features) {
       const [lon, lat] = feature.geometry.coordinates;
       const name = t("map_existing_report", { type: t(`type_${feature.properties.type}`) });
-      this.reportLayer.addLayer(this.namedMarker(lat, lon, "report", "!", name, null, { keyboard: false }));
+      this.reportLayer.addLayer(this.namedMarker(lat, lon, "report", "!", name, null));
     }
   }
 
   /** A marker with a shape and an accessible name; `onSelect` makes it a button (Enter, click, tap). */
-  namedMarker(lat, lon, kind, glyph, name, onSelect, options = {}) {
+  namedMarker(lat, lon, kind, glyph, name, onSelect) {
     const marker = window.L.marker([lat, lon], { icon: shapeIcon(kind, glyph), title: name,
-      keyboard: Boolean(onSelect), interactive: Boolean(onSelect), ...options });
+      keyboard: Boolean(onSelect), interactive: Boolean(onSelect) });
     marker.on("add", () => {
       const element = marker.getElement();
       if (!onSelect) {
