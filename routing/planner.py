@@ -114,7 +114,6 @@ class Planner:
         self._arc_order = order
         directed_count = self.table.directed_count
         # Rows 0..D-1 are directed edges; row D is the start with its two arcs at the end of `indices`.
-        self._indptr = np.concatenate([self.table.row_offsets, [len(order) + 2]]).astype(np.int32)
         self._indices = np.concatenate([self.table.arc_to[order], [0, 0]]).astype(np.int32)
         self._shape = (directed_count + 1, directed_count + 1)
         self._build_node_graph()
@@ -218,7 +217,6 @@ class Planner:
         counts = np.bincount(pair_tails, minlength=self.graph.node_count)
         self._node_indptr = np.concatenate([[0], np.cumsum(counts), [len(pair_tails) + 2]]).astype(np.int32)
         self._node_indices = np.concatenate([pair_heads, [0, 0]]).astype(np.int32)
-        self._node_arc_tails = pair_tails
         # Each pair as one ascending number, to find the directed edges between two neighbours when a node
         # sequence is turned back into edges: directed[starts[pair]:ends[pair]].
         self._node_pair_keys = pair_tails.astype(np.int64) * self.graph.node_count + pair_heads

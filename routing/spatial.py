@@ -46,13 +46,11 @@ class Candidates:
     offset_m: np.ndarray
     distance_m: np.ndarray
     bearing_deg: np.ndarray
-    x: np.ndarray
-    y: np.ndarray
 
     @classmethod
     def empty(cls) -> Candidates:
         nothing = np.zeros(0)
-        return cls(nothing.astype(np.int64), nothing, nothing, nothing, nothing, nothing)
+        return cls(nothing.astype(np.int64), nothing, nothing, nothing)
 
     def __len__(self) -> int:
         return len(self.edge)
@@ -154,8 +152,6 @@ class EdgeIndex:
             offset_m=self._along[segments][first] + t[first] * np.sqrt(squared[first]),
             distance_m=distance[first],
             bearing_deg=np.degrees(np.arctan2(dx[first], dy[first])) % 360,
-            x=foot_x[first],
-            y=foot_y[first],
         )
 
     def _first_of_equally_near(self, point: shapely.Point, nearest_m: float) -> int:

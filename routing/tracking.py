@@ -32,7 +32,7 @@ from routing import settings
 from routing.guidance.maneuvers import clock, compass
 from routing.guidance.names import street_phrase
 from routing.guidance.wording import Instruction, WordingOptions, say_distance
-from routing.matching import MapMatcher, WalkNetwork
+from routing.matching import MIN_HEADING_SPEED_MPS, MapMatcher, WalkNetwork
 from routing.phrases import load_table
 from routing.route import instruction_id
 
@@ -340,7 +340,7 @@ class GuidanceSession:
         reach = self.progress_m + self._speed * max(dt, 1.0) * 1.5 + 2 * fix.accuracy_m
         score = distance + np.where(along < self.progress_m - TURN_BACK_M, 0.5 * (self.progress_m - along), 0.0)
         score = score + np.where(along > reach, along - reach, 0.0)
-        if fix.heading_deg is not None and (fix.speed_mps or 0.0) > 0.5:
+        if fix.heading_deg is not None and (fix.speed_mps or 0.0) > MIN_HEADING_SPEED_MPS:
             bearing = np.degrees(np.arctan2(self.geometry.dx, self.geometry.dy)) % 360
             opposite = np.abs((bearing - fix.heading_deg + 180) % 360 - 180) > 100
             score = score + opposite * 10.0

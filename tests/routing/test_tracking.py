@@ -15,7 +15,8 @@ from routing.matching import WalkNetwork
 from routing.phrases import load_table
 from routing.plan import plan_route
 from routing.planner import Planner
-from routing.tracking import OFF_BELIEF, Fix, GuidanceSession, tracking_rules
+from routing.route import instruction_id
+from routing.tracking import OFF_BELIEF, Fix, GuidanceSession, parse_announcement_id, tracking_rules
 
 PAIRS = json.loads((Path(__file__).resolve().parents[2] / "bench" / "route_pairs.json").read_text())
 # Pairs whose route turns at a junction where a wrong street leads away (app.walker.simulate.wrong_turn) and the
@@ -278,3 +279,13 @@ def test_eight_metres_of_noise_along_the_route_are_never_told_off_route(planner,
             break
     assert told == 0 and session.arrived
     assert highest < OFF_BELIEF
+
+
+@pytest.mark.parametrize("said", ["r1-x:now", "r1-3:later", "r1-3", "r1-:now", "r12-3:now", "other-3:now", "r1-3:now:now"])
+def test_a_said_id_of_another_shape_or_route_is_not_taken(said):
+    assert parse_announcement_id("r1", said) is None
+
+
+def test_a_said_id_of_this_route_gives_its_index_and_phase():
+    assert parse_announcement_id("r1", f"{instruction_id('r1', 3)}:now") == (3, "now")
+    assert parse_announcement_id("r1", f"{instruction_id('r1', 12)}:prepare") == (12, "prepare")
