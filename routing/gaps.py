@@ -32,6 +32,7 @@ from routing.graph import WalkGraph
 from routing.graph import edge_keys as stable_edge_keys
 from routing.quests import QUEST_ELEMENTS, SIDEWALK_HIGHWAYS, SURFACE_HIGHWAYS
 
+VALUES = ("no", "unknown")  # what a gap is: the fact is mapped as missing, or not mapped at all
 KINDS = ("crossing_tactile_paving", "signal_acoustic", "steps_handrail", "steps_count", "sidewalk")
 KIND_ELEMENT = {"crossing_tactile_paving": "node", "signal_acoustic": "node", "steps_handrail": "way",
                 "steps_count": "way", "sidewalk": "way"}

@@ -12,6 +12,7 @@ from typing import Any
 
 from app.core.inputs import QUERY_TEXT_MAX
 from app.core.language import MESSAGES_DIR
+from routing.gaps import VALUES as GAP_VALUES
 from routing.phrases import LANGUAGES
 
 
@@ -150,7 +151,7 @@ _GAP = {
         "id": {"type": "string", "examples": ["node/123/signal_acoustic"]},
         "kind": {"type": "string", "enum": _GAP_KINDS}, "element": {"type": "string", "enum": ["node", "way"]},
         "osm_id": {"type": "integer"}, "lat": {"type": "number"}, "lon": {"type": "number"},
-        "value": {"type": "string", "enum": ["no", "unknown"]}, "street": {"type": "string"},
+        "value": {"type": "string", "enum": list(GAP_VALUES)}, "street": {"type": "string"},
         "highway": {"type": "string"}, "size": {"type": "integer", "minimum": 0, "maximum": 5},
         "cell": {"type": "string", "description": "500 m grid cell, column letter and row number from the north"},
         "quest": {"type": "string"}, "routes": {"type": ["integer", "null"], "minimum": 5},
@@ -220,7 +221,7 @@ def _staff_paths() -> dict[str, Any]:
                            "are shown as null) times one plus the road's size.",
             "parameters": [
                 _query("kind", _TEXT, f"One or more of {', '.join(_GAP_KINDS)}, comma-separated"),
-                _query("value", {"type": "string", "enum": ["no", "unknown"]}, "Only gaps with this value"),
+                _query("value", {"type": "string", "enum": list(GAP_VALUES)}, "Only gaps with this value"),
                 _query("cell", _TEXT, "A 500 m grid cell such as H3"),
                 _query("street", _TEXT, "A street name (exact)"), bbox,
                 _query("sort", {"type": "string", "enum": ["priority", "routes", "size", "kind", "street", "cell"],
@@ -240,7 +241,7 @@ def _staff_paths() -> dict[str, Any]:
                            "point with `count` and the `bbox` of its gaps.",
             "parameters": [dict(bbox, required=True), zoom,
                            _query("kind", _TEXT, "One or more gap kinds, comma-separated"),
-                           _query("value", {"type": "string", "enum": ["no", "unknown"]}, "Only gaps with this value"),
+                           _query("value", {"type": "string", "enum": list(GAP_VALUES)}, "Only gaps with this value"),
                            _query("cell", _TEXT, "A 500 m grid cell such as H3"),
                            _query("street", _TEXT, "A street name (exact)")],
             "responses": {"200": geojson, **_json_errors("400")},

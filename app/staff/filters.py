@@ -10,7 +10,7 @@ from app.community import reports
 from app.core.inputs import QUERY_TEXT_MAX, ascii_int
 from app.staff.gaps import service
 from routing.errors import LotseError
-from routing.gaps import KINDS, SORTS
+from routing.gaps import KINDS, SORTS, VALUES
 
 
 def gap_filters(args) -> dict[str, Any]:
@@ -23,7 +23,7 @@ def gap_filters(args) -> dict[str, Any]:
             raise LotseError(f'"kind" must be one or more of {", ".join(KINDS)}', field="kind")
         filters["kind"] = kinds
     if args.get("value"):
-        if args["value"] not in ("no", "unknown"):
+        if args["value"] not in VALUES:
             raise LotseError('"value" must be "no" or "unknown"', field="value")
         filters["value"] = args["value"]
     if args.get("cell"):

@@ -27,7 +27,7 @@ from app.staff.gaps import per_graph, service
 from app.staff.stats import report_stats, summary
 from app.staff.svgmap import map_svg
 from routing.errors import LotseError
-from routing.gaps import KINDS
+from routing.gaps import KINDS, VALUES
 from routing.obstacles import OPEN, REPORT_TYPES, WORK_STATUSES
 from routing.phrases import LANGUAGES
 
@@ -72,7 +72,7 @@ def _render(template: str, **context: Any) -> str:
         template, t=language.table("staff"), lang=language.code, other_lang=other, user=security.current_user(),
         csrf_token=security.csrf_token(), lang_switch=f"{request.path}?{urlencode(switch_args)}", link=_link,
         pct=language.percent, num=language.number,
-        kinds=KINDS, report_types=REPORT_TYPES, work_statuses=WORK_STATUSES,
+        kinds=KINDS, gap_values=VALUES, report_types=REPORT_TYPES, work_statuses=WORK_STATUSES,
         min_count=usage.MIN_SHOWN, **context)
 
 
@@ -169,7 +169,7 @@ def _web_map_settings(bounds: list[float]) -> dict[str, Any]:
         "report_url": url_for("staff.report_detail", report_id=0)[:-1],
         "texts": {
             "kinds": {kind: t[f"kind_short_{kind}"] for kind in KINDS},
-            "values": {value: t[f"value_{value}"] for value in ("no", "unknown")},
+            "values": {value: t[f"value_{value}"] for value in VALUES},
             "highways": {key[len("highway_"):]: label for key, label in t.items() if key.startswith("highway_")},
             "types": {report_type: t[f"type_{report_type}"] for report_type in REPORT_TYPES},
             **{key: t[f"web_map_{key}"] for key in ("reports", "graph", "cluster", "cluster_link", "row_link",
