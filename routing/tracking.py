@@ -242,6 +242,17 @@ class GuidanceSession:
                 self.announced.add((index, "now"))
         self._checked_direction = True  # the walker is on the way, not at the start facing somewhere
 
+    def resume_replanned(self) -> None:
+        """Continue a walk under way on a route planned anew from where the walker is (the server had forgotten the
+        old one, so the phone's said ids name none of this route's): the departure is not said again, and neither is
+        the early call ("prepare") of an instruction already within prepare distance. The walker was that close to
+        it on the old route, so the phone has said it there (online or on its own); its "now" comes at the spot."""
+        self.resume(0.0)
+        for index, instruction in enumerate(self.instructions):
+            if instruction.distance_m > self.prepare_distance():
+                break
+            self.announced.add((index, "prepare"))
+
     # ------------------------------------------------------------------------------------------ fixes
     def update(self, fix: Fix) -> Update:
         """Match a fix to the route and return what to say about it."""

@@ -140,11 +140,7 @@ class LiveConnection:
         network = stored.network or self.app.extensions["lotse.network"]
         index = network.index
         progress = message.get("progress_m")
-        if replanned and progress is not None:
-            # Under way: the new route starts here, so nothing passed is on it; its ids are new, so the phone's
-            # `said` cannot name them (the phone carries them over itself, docs/protocol.md).
-            progress, said = 0.0, set()
-        elif progress is not None:
+        if progress is not None and not replanned:
             progress = _number(message, "progress_m", 0, stored.route.distance_m + 1.0)  # JSON rounds to 0.1 m
             said = _said(message, stored.route.route_id)
         self.session = GuidanceSession(stored.route, stored.route.instructions, index.project, self.language.code,
@@ -154,6 +150,10 @@ class LiveConnection:
         if progress is None:
             for announcement in self.session.start():
                 self._announce(announcement)
+        elif replanned:
+            # Under way: the new route starts here, so nothing passed is on it; its ids are new, so the phone's
+            # `said` cannot name them (the phone carries them over itself, docs/protocol.md).
+            self.session.resume_replanned()
         else:  # resuming a walk under way: nothing already passed or already said is said again
             self.session.resume(progress, said)
         speech = self.app.extensions.get("lotse.speech")

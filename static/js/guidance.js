@@ -166,8 +166,11 @@ export class Guidance {
         this.resuming = false;
         this.reconnectTry = 0;
         const previous = this.active.route;
+        const previousSaid = this.said; // useRoute replaces it with the new route's
         this.useRoute(message.route, message.route.route_id !== previous.route_id);
-        if (resumed && message.route.route_id !== previous.route_id) this.carryOverSaid(previous, message.route);
+        if (resumed && message.route.route_id !== previous.route_id) {
+          this.carryOverSaid(previous, previousSaid, message.route);
+        }
         this.mode = "online";
         this.view.connection("online");
         if (resumed) this.status(t("online_again"));
@@ -221,9 +224,9 @@ export class Guidance {
   /** The server planned the walk anew on resuming (it had forgotten our route): what was said at a spot of the old
    * route counts as said for the same kind of instruction at the same spot of the new one, so nothing is heard
    * twice. */
-  carryOverSaid(previous, route) {
+  carryOverSaid(previous, previousSaid, route) {
     for (const old of previous.instructions) {
-      const phases = SAID_PHASES.filter((phase) => this.said.has(`${old.id}:${phase}`));
+      const phases = SAID_PHASES.filter((phase) => previousSaid.has(`${old.id}:${phase}`));
       if (!phases.length) continue;
       const same = route.instructions.find((i) => i.type === old.type
         && haversine(i.lat, i.lon, old.lat, old.lon) <= SAME_SPOT_M);

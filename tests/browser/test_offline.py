@@ -168,3 +168,46 @@ def test_the_device_announces_by_the_rules_sent_with_the_route(open_app):
         assert prepared.get(instruction["text"], 0) >= 70, (instruction["text"], texts)
     assert not any(text.startswith("In ") and ": " in text and "vorbereiten" not in text for text in texts), texts
     assert not page.errors
+
+
+def test_a_forgotten_route_planned_anew_says_nothing_twice(open_app, live_server):
+    """Back online within "prepare" distance of a turn the phone has prepared, on a route the server has forgotten:
+    the server plans anew from the walker and does not prepare the turn again (routing.tracking.resume_replanned),
+    and the phone counts what it said on the old route as said on the new one (carryOverSaid), so the walker hears
+    the turn's "In … Metern" once and its "now" once."""
+    page = open_app("de")
+    route, points = _guide_online(page)
+    steps = [i for i in route["instructions"][1:] if i["type"] not in ("landmark", "arrive")]
+    turn = next(i for before, i in zip([route["instructions"][0], *steps], steps, strict=False)
+                if i["distance_m"] - before["distance_m"] > 60 and texts_unique(route, i["text"]))
+    near = [p for p in points if p[2] <= turn["distance_m"] - 20]
+    walk(page, near)
+    page.wait_for_function("text => window.__said.some(s => s.text.startsWith('In ') && s.text.endsWith(text))",
+                           arg=turn["text"])
+
+    page.context.set_offline(True)
+    wait_said(page, "Offline – Führung läuft auf dem Gerät weiter", politeness="assertive")
+    flood = {"from": route["instructions"][0], "to": route["instructions"][-1]}
+    flood = {key: {"lat": value["lat"], "lon": value["lon"]} for key, value in flood.items()}
+    for _ in range(25):
+        assert requests.post(f"{live_server}/api/route", json=flood, timeout=30).ok
+    probe = Client.connect(live_server.replace("http", "ws", 1) + "/ws/guide")
+    probe.send(json.dumps({"type": "start", "route_id": route["route_id"]}))
+    assert json.loads(probe.receive(timeout=10))["code"] == "unknown_route"
+    probe.close()
+
+    page.context.set_offline(False)
+    wait_said(page, "Wieder online", timeout=20_000)
+    page.wait_for_function("document.getElementById('connection').dataset.state === 'online'")
+    walk(page, points[len(near):])
+    wait_said(page, route["instructions"][-1]["text"], politeness="assertive")
+    texts = [s["text"] for s in said(page)]
+    prepared = [text for text in texts if text.startswith("In ") and text.endswith(turn["text"])]
+    assert len(prepared) == 1, texts
+    assert texts.count(turn["text"]) == 1, texts
+    assert not page.errors
+
+
+def texts_unique(route: dict, text: str) -> bool:
+    """Whether no other instruction of the route has this text (so counting what was heard counts this one)."""
+    return [i["text"] for i in route["instructions"]].count(text) == 1

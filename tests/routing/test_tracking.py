@@ -289,3 +289,24 @@ def test_a_said_id_of_another_shape_or_route_is_not_taken(said):
 def test_a_said_id_of_this_route_gives_its_index_and_phase():
     assert parse_announcement_id("r1", f"{instruction_id('r1', 3)}:now") == (3, "now")
     assert parse_announcement_id("r1", f"{instruction_id('r1', 12)}:prepare") == (12, "prepare")
+
+
+def test_a_route_planned_anew_under_way_does_not_prepare_again_what_is_near(planner):
+    # The server had forgotten the route of a walker 20 m before a turn (prepared on the old route) and planned anew
+    # from there: on the new route the turn is 20 m ahead; its "now" is said at the spot, its "prepare" not again.
+    old = route_for(planner, PAIRS[0])
+    turn = next(i for i in old.instructions[1:] if i.type not in ("landmark", "arrive") and i.distance_m > 60)
+    here = next((lat, lon) for distance, lat, lon, _ in points_along(old) if distance >= turn.distance_m - 20)
+    new = plan_route(planner, here, (PAIRS[0]["to"]["lat"], PAIRS[0]["to"]["lon"]), "blind", None, "de")
+    first = next(index for index, i in enumerate(new.instructions)
+                 if index and i.type not in ("landmark", "arrive"))
+    assert new.instructions[first].text == turn.text and new.instructions[first].distance_m < 30
+    session = session_for(planner, new)
+    session.resume_replanned()
+    said, off_routes, arrived, missed = walk(session, new)
+    assert arrived and off_routes == 0 and missed == []
+    assert (first, "now") in {(a.index, a.kind) for a in said}
+    assert (first, "prepare") not in {(a.index, a.kind) for a in said}
+    assert [a for a in said if a.index == 0] == []  # nor the departure
+    later = [a.index for a in said if a.kind == "prepare"]
+    assert later and min(later) > first  # the instructions beyond are prepared as usual
