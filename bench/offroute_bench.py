@@ -7,7 +7,7 @@ angles). Figures per set of pairs: false off-route alarms, detection time from l
 walks detected later than 10 s or not at all, and the highest off-route belief while on the route (the margin to a
 false alarm).
 
-Usage: python bench/offroute_bench.py [--from N] [--to N] [OSM_FILE]
+Usage: python bench/offroute_bench.py [--from N] [--to N] [--seed N] [OSM_FILE]
 """
 
 from __future__ import annotations
@@ -40,23 +40,26 @@ def main() -> None:
     parser.add_argument("osm", nargs="?", type=Path, default=DEFAULT_OSM)
     parser.add_argument("--from", dest="first", type=int, default=0)
     parser.add_argument("--to", dest="last", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=0,
+                        help="noise seed offset: walk n draws its noise from seed n + SEED (0: walk_bench's noise)")
     arguments = parser.parse_args()
     graph = load_graph(arguments.osm)
     index = EdgeIndex(graph)
     planner, network = Planner(graph, index), WalkNetwork(index)
     pairs = json.loads((REPO / "bench" / "route_pairs.json").read_text())
-    walks = [walk(planner, network, graph, pairs[number], number)
+    walks = [walk(planner, network, graph, pairs[number], number, arguments.seed)
              for number in range(arguments.first, min(arguments.last, len(pairs)))]
-    print(json.dumps({"pairs": f"{arguments.first}-{min(arguments.last, len(pairs)) - 1}",
+    print(json.dumps({"pairs": f"{arguments.first}-{min(arguments.last, len(pairs)) - 1}", "seed": arguments.seed,
                       "all": figures(walks),
                       "walk_bench_pairs": figures([w for w in walks if w["number"] < 50]),
                       "extra_pairs": figures([w for w in walks if w["number"] >= 50])}, indent=2))
 
 
-def walk(planner: Planner, network: WalkNetwork, graph, pair: dict, number: int) -> dict:
-    """One walk as walk_bench's walk `number`: false alarms, when a wrong way was told, the highest belief."""
+def walk(planner: Planner, network: WalkNetwork, graph, pair: dict, number: int, seed: int = 0) -> dict:
+    """One walk as walk_bench's walk `number` (its noise with `seed` 0): false alarms, when a wrong way was told, the
+    highest belief."""
     kind = KINDS[number % len(KINDS)]
-    rng = np.random.default_rng(number)
+    rng = np.random.default_rng(number + seed)
     route = plan_route(planner, (pair["from"]["lat"], pair["from"]["lon"]), (pair["to"]["lat"], pair["to"]["lon"]),
                        "blind", None, "de")
     plan = route.to_dict()
@@ -83,7 +86,8 @@ def walk(planner: Planner, network: WalkNetwork, graph, pair: dict, number: int)
         update = send(*line.at(position))
         result["false"] += update.off_route is not None
         result["on_route_belief"] = max(result["on_route_belief"], session.off_route_belief)
-    if detour is not None:
+    result["left"] = detour is not None and not session.arrived  # arrived first: as walk_bench, no wrong turn
+    if result["left"]:
         taken, walked, left_at = detour[1], 0.0, timestamp
         while walked < taken.length:
             timestamp += 1000.0

@@ -51,6 +51,7 @@ TURN_ROUND = math.log(0.2)  # walkers do turn back, but mostly they go on
 NETWORK_SLACK_M = 30.0  # network distances are searched up to the straight distance walkable in dt, plus this
 MAX_SPEED_MPS = 3.0
 POSITION_SMOOTHING = 0.5  # weight of the newest fix in the smoothed position
+DEAD_RECKONING_SMOOTHING = 0.25  # ... when the last one is moved on by the walker's heading and speed
 ROUTE_PRIOR = 0.9  # on the first fix, the walker is most likely on the route
 LOG_LEAVE, LOG_STAY = math.log(LEAVE_NETWORK), math.log(1 - LEAVE_NETWORK)
 FREE_EMISSION = -0.5 * FREE_SIGMAS ** 2 - 0.5 * (FREE_HEADING_DEG / HEADING_SIGMA_DEG) ** 2
@@ -63,6 +64,7 @@ class Match:
     off_route: float
     edge: int | None  # None: off the network
     distance_m: float  # from the fix to the likeliest way (0 when off the network)
+    position: tuple[float, float]  # the fixes smoothed (metric x/y), moved on by heading and speed when known
 
 
 class WalkNetwork:
@@ -133,11 +135,7 @@ class MapMatcher:
 
         probability = np.exp(belief)
         heading = heading_deg if heading_deg is not None and (speed_mps or 0.0) >= MIN_HEADING_SPEED_MPS else None
-        # Where the walker is, for telling "beside the route" from "away from it": the fixes smoothed, so the noise
-        # of one fix along a side street does not flip the verdict.
-        self._smoothed = (x, y) if self._smoothed is None else \
-            tuple(POSITION_SMOOTHING * new + (1 - POSITION_SMOOTHING) * old for new, old in zip((x, y), self._smoothed))
-        sx, sy = self._smoothed
+        sx, sy = self._smoothed = self._smoothed_position(x, y, heading, speed_mps, dt)
         here = self.distance_to_route(sx, sy)  # once: the same smoothed point for every state
         off = np.array([edge not in self.route_edges and self._leads_away(sx, sy, here, bearing, OFF_WAY_M)
                         for edge, bearing in zip(found.edge.tolist(), found.bearing_deg.tolist())]
@@ -146,7 +144,24 @@ class MapMatcher:
         on_network = likeliest < len(found)
         return Match(off_route=float(probability[off].sum()),
                      edge=int(found.edge[likeliest]) if on_network else None,
-                     distance_m=float(found.distance_m[likeliest]) if on_network else 0.0)
+                     distance_m=float(found.distance_m[likeliest]) if on_network else 0.0, position=(sx, sy))
+
+    def _smoothed_position(self, x: float, y: float, heading_deg: float | None, speed_mps: float | None,
+                           dt: float) -> tuple[float, float]:
+        """Where the walker is, for telling "beside the route" from "away from it": the fixes smoothed, so the noise
+        of one fix along a side street does not flip the verdict. When the walker's heading and speed are known,
+        the smoothed position is first moved on by the metres walked since the last fix (dead reckoning), so it
+        does not lag behind and can lean more on the fixes before (an alpha filter with known velocity)."""
+        if self._smoothed is None:
+            return x, y
+        old_x, old_y = self._smoothed
+        weight = POSITION_SMOOTHING
+        if heading_deg is not None and speed_mps is not None and math.isfinite(speed_mps):
+            walked = min(speed_mps, MAX_SPEED_MPS) * max(dt, 0.0)
+            old_x += walked * math.sin(math.radians(heading_deg))
+            old_y += walked * math.cos(math.radians(heading_deg))
+            weight = DEAD_RECKONING_SMOOTHING
+        return weight * x + (1 - weight) * old_x, weight * y + (1 - weight) * old_y
 
     # --------------------------------------------------------------------------------------------- model
     @staticmethod
