@@ -11,8 +11,7 @@ Rules (see docs/protocol.md):
   ("now", a few metres before); landmarks are "info" when passed; warnings are said early as "warning".
 - Off route: when the map matcher (routing.matching: the ways near each fix, not only the route) is sure enough
   that the walker is on a way that leaves the route, or away from all ways and heading away (a wrong street is told
-  within seconds); or when the walker's heading has been off the route's direction where they are, beside the route
-  and leading away from it, for three fixes in a row (`_heads_away`); or when the distance to the route (smoothed over the last fixes, so one noisy fix neither raises
+  within seconds); or when the distance to the route (smoothed over the last fixes, so one noisy fix neither raises
   nor cancels it) stays beyond max(25 m, 2 x accuracy) for two fixes and 5 s. An episode ends only when the walker
   is clearly back, a margin inside the threshold. The walker hears where the route lies (clock face).
 - Arrival: within 10 m of the end (or the accuracy radius, if larger) while on the route. Fixes after arrival
@@ -33,7 +32,7 @@ from routing import settings
 from routing.guidance.maneuvers import clock, compass
 from routing.guidance.names import street_phrase
 from routing.guidance.wording import Instruction, WordingOptions, say_distance
-from routing.matching import AWAY_GROWTH_M, AWAY_LOOKAHEAD_M, MIN_HEADING_SPEED_MPS, MapMatcher, WalkNetwork
+from routing.matching import MIN_HEADING_SPEED_MPS, MapMatcher, WalkNetwork
 from routing.phrases import load_table
 from routing.route import instruction_id
 
@@ -47,13 +46,6 @@ OFF_ROUTE_SMOOTHING = 0.5  # weight of the newest fix in the smoothed distance f
 # told within 10 s.
 OFF_BELIEF_SMOOTHING = 0.5
 OFF_BELIEF = 0.8
-# Or the walker heads away from the route: for this many fixes in a row (a second apart), the map matcher's smoothed
-# position lies this far from the route, the heading is this far off the direction of every route segment near it
-# (near a corner, of either leg), and going on that way leads away from the route (AWAY_* of routing.matching).
-HEADING_AWAY_FIXES = 3
-HEADING_AWAY_M = 5.0
-HEADING_AWAY_DEG = 30.0
-NEAR_SEGMENT_M = 3.0  # route segments this much farther than the nearest count as "near" as well
 OFF_ROUTE_MARGIN_M = 5.0  # back on the route means this far (or half the accuracy) inside the threshold
 ARRIVAL_M = 10.0
 TURN_BACK_M = 25.0  # this far behind the progress, twice in a row, means the walker really turned back
@@ -215,7 +207,6 @@ class GuidanceSession:
         self._accuracy = 0.0
         self._smoothed: float | None = None
         self._off_belief = 0.0  # the map matcher's belief that the walker is off the route, smoothed
-        self._heading_away_fixes = 0  # fixes in a row heading away from the route (`_heads_away`)
         self._checked_direction = False
         if self.matcher is not None:
             self.matcher.set_route(self._route_edges(), self.distance_to_route)
@@ -322,29 +313,7 @@ class GuidanceSession:
             return False
         match = self.matcher.update(x, y, fix.accuracy_m, fix.heading_deg, fix.speed_mps, dt)
         self._off_belief = OFF_BELIEF_SMOOTHING * match.off_route + (1 - OFF_BELIEF_SMOOTHING) * self._off_belief
-        self._heading_away_fixes = self._heading_away_fixes + 1 if self._heads_away(*match.position, fix) else 0
-        return self._off_belief >= OFF_BELIEF or self._heading_away_fixes >= HEADING_AWAY_FIXES
-
-    def _heads_away(self, x: float, y: float, fix: Fix) -> bool:
-        """Whether the walker, at the smoothed position x/y, is beside the route and heading away from it.
-
-        The matcher's belief rises only once the fixes favour another way; the heading tells sooner: on the route
-        it agrees with the direction of the route where the walker is (within the phone's heading noise), while a
-        walker who took another street or left at right angles heads off every route segment near them. A heading
-        off by noise alone, a smoothed position beside the route by noise alone and a heading leading away from it
-        must all come together, several fixes in a row; near a corner either leg's direction is on the route."""
-        if fix.heading_deg is None or (fix.speed_mps or 0.0) < MIN_HEADING_SPEED_MPS:
-            return False
-        distances = self._distances(x, y)[0]
-        here = float(np.min(distances))
-        if here < HEADING_AWAY_M:
-            return False
-        near = self.geometry.bearing_deg[distances <= here + NEAR_SEGMENT_M]
-        if np.min(np.abs((near - fix.heading_deg + 180) % 360 - 180)) < HEADING_AWAY_DEG:
-            return False
-        heading = math.radians(fix.heading_deg)
-        return self.distance_to_route(x + AWAY_LOOKAHEAD_M * math.sin(heading),
-                                      y + AWAY_LOOKAHEAD_M * math.cos(heading)) - here >= AWAY_GROWTH_M
+        return self._off_belief >= OFF_BELIEF
 
     @property
     def off_route_belief(self) -> float:
