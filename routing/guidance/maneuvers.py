@@ -18,8 +18,8 @@ One message per spot (`at_spots`): the maneuvers said at a verbosity that lie le
 them are told together, the most important first (a turn, then crossings, then the rest, arriving last), but steps,
 a lift or a barrier met before the turn are said before it, as walked. Turns at
 one spot are one net turn: a right-then-left zigzag across a street is the crossing and straight on. Turns at the
-start's spot are the direction to set off in ("Gehen Sie nach Südosten auf der Fischerstraße.", not "Gehen Sie nach
-Nordwesten ... Kehren Sie um.").
+start's spot are the direction to set off in ("Nach Südosten auf der Fischerstraße gehen.", not "Nach Nordwesten
+... gehen. Umkehren.").
 """
 
 from __future__ import annotations
