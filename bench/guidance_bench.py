@@ -39,7 +39,7 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 # abbiegen und die Eisenbahnstraße ... überqueren.") counts as a turn up to the conjunction. Landmarks are the
 # sentences that end on a side.
 KINDS = {
-    "de": {"depart": r"Gehen Sie (nach \w+ |geradeaus .* los)|Drehen Sie sich|Nach (\w+|\d+ Uhr) .*(gehen|drehen)"
+    "de": {"depart": r"Gehen Sie (nach \w+ |geradeaus .* los)|Drehen Sie sich|Nach \w+ .*gehen\.|Auf \d+ Uhr drehen"
                      r"|Geradeaus .* losgehen",
            "route_unknowns": r"Zu(r)? .*Querung",
            "turn": r"Biegen Sie|Kehren Sie|Halten Sie sich|Gehen Sie geradeaus weiter|Umkehren"

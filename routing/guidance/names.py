@@ -198,6 +198,13 @@ def street_object(name: str, lang: str) -> str:
     return street_phrase(name, "object", lang)
 
 
+@lru_cache(maxsize=None)
+def kind_words(kind: str) -> tuple[str, ...]:
+    """Words that, inside a place's name, already say its kind of landmark ("KiTa" a kindergarten, "Kirche" a
+    place of worship), in lower case; the kind's own word in each guidance language comes on top of these."""
+    return tuple(word.lower() for word in _data(_NAME_LANG)["kind_words"].get(kind, ()))
+
+
 def join_names(names: list[str], lang: str) -> str:
     """Join names for speech: "A, B und C" / "A, B and C"; blank entries are
     skipped and an empty list gives ""."""

@@ -63,7 +63,7 @@ from typing import Any
 
 from routing import tags
 from routing.guidance.maneuvers import Maneuver, Spot, at_spots, driveway_runs
-from routing.guidance.names import expand_abbreviations, join_names, street_phrase
+from routing.guidance.names import expand_abbreviations, join_names, kind_words, street_phrase
 from routing.phrases import LANGUAGES, load_table, plural
 from routing.route import round_metres
 
@@ -758,7 +758,7 @@ class _Writer:
         # A name that says its kind already ("Pfalztheater", "Stadtbibliothek"), in any of the languages (names are
         # German), is not preceded by the kind: not "Theatre Pfalztheater".
         said_kinds = {_words(lang)["landmark_kinds"].get(facts.get("kind") or "", ["", ""])[0].lower()
-                      for lang in LANGUAGES} | {kind.lower()}
+                      for lang in LANGUAGES} | {kind.lower(), *kind_words(facts.get("kind") or "")}
         if not kind or any(word and word in name.lower() for word in said_kinds):
             return [(w["self_named"].format(name=name, side=side), _KEEP)]
         return [(w["named"].format(kind=kind, name=name, side=side), _KEEP)]

@@ -187,7 +187,9 @@ def test_street_phrase_de(name: str, role: str, expected: str) -> None:
         ("Am Altenhof", "into", "onto Am Altenhof"),
         ("Pfalztheater", "into", "into Pfalztheater"),
         ("Kaiserslautern Hbf", "to", "to Kaiserslautern Hauptbahnhof"),
-        ("Kaiserslautern", "into", "towards Kaiserslautern"),
+        # A turn into a street of unknown gender is into that street, not towards a place of that name.
+        ("Kaiserslautern", "into", "onto Kaiserslautern"),
+        ("Kaiserslautern", "to", "towards Kaiserslautern"),
         ("Lange Straße", "along", "along Lange Straße"),
     ],
 )
