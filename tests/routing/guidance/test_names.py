@@ -36,6 +36,10 @@ from routing.guidance.names import (
         ("  Fackelstraße  ", "de", "Fackelstraße"),
         ("Kath. Kirche St. Martin", "de", "Katholische Kirche St. Martin"),
         ("Ev. Kita Erfenbach", "en", "Evangelische Kita Erfenbach"),
+        ("Prot. Kindertagesstätte", "de", "Protestantische Kindertagesstätte"),
+        # An abbreviated adjective takes the gender of the noun after it.
+        ("Kath. Schülerhort Maria Schutz", "de", "Katholischer Schülerhort Maria Schutz"),
+        ("Ev. Gemeindehaus", "en", "Evangelisches Gemeindehaus"),
         ("Uni- Shop", "de", "Uni-Shop"),
         ("Nord- und Südseite", "de", "Nord- und Südseite"),
         # No abbreviation inside ordinary words.
