@@ -29,9 +29,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Blueprint, Flask, current_app, g, has_app_context, request, session
 from limits import parse_many
+from limits.errors import StorageError
 from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
-from redis.exceptions import RedisError
 from sqlalchemy import select
 
 from app.core import db
@@ -94,7 +94,8 @@ def init_app(app: Flask) -> None:
     _ensure_secret_key(app)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     app.config.setdefault("RATELIMIT_KEY_PREFIX", app.config["REDIS_PREFIX"])
-    storage = storage_from_string(app.config["RATELIMIT_STORAGE_URI"])
+    # Its errors as limits' StorageError: no need to import redis to catch them (none without Redis).
+    storage = storage_from_string(app.config["RATELIMIT_STORAGE_URI"], wrap_exceptions=True)
     app.extensions["lotse.rate_limiter"] = MovingWindowRateLimiter(storage)
     # While the shared storage (Redis) is down, each process counts for itself: limits still hold, per process.
     app.extensions["lotse.local_rate_limiter"] = MovingWindowRateLimiter(MemoryStorage())
@@ -214,7 +215,7 @@ def rate_limit(name: str, key: str) -> None:
     for item in parse_many(current_app.config[f"RATE_LIMIT_{name.upper()}"]):
         try:
             allowed = strategy.hit(item, *scope)
-        except RedisError as exc:
+        except StorageError as exc:
             log.warning("rate-limit storage unreachable (%s); counting in this process", exc)
             strategy = current_app.extensions["lotse.local_rate_limiter"]
             allowed = strategy.hit(item, *scope)

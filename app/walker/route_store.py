@@ -1,5 +1,6 @@
 """Planned routes shared by every server process (Redis), so that a walk planned on one can be started and resumed
-on another: `RedisRouteStore`, with the interface and the bounds of the in-process `RouteStore`.
+on another: `RedisRouteStore`, with the interface and the bounds of the in-process `RouteStore`
+(`app.walker.planning.route_store` picks one; this module, and with it redis, is imported only with Redis).
 
 A stored route is JSON (the Route with exact floats, its RouteRequest and client), compressed with zlib: a few
 kilobytes a route. Written with orjson at zlib's fastest level, off the event loop (`in_real_thread`: zlib lets go of
@@ -153,11 +154,3 @@ class RedisRouteStore:
             log.warning("Route %s is not readable: %s", route_id, exc)
             return None
 
-
-def route_store(app: Flask) -> RouteStore | RedisRouteStore:
-    """Where planned routes are kept: Redis when `REDIS_URL` is set (every process sees them), else in memory."""
-    client = shared.client_of(app)
-    size = int(app.config["ROUTE_STORE_SIZE"])
-    if client is None:
-        return RouteStore(size)
-    return RedisRouteStore(app, client, size, int(app.config["ROUTE_STORE_TTL_S"]))
