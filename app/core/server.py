@@ -93,7 +93,7 @@ class LotseServer(BaseApplication):
         if gevent_patched():
             import gevent
 
-            # Greenlets the app started (Flask-Limiter's in-memory expiry timer) run to their end here; a fork
+            # Greenlets the app started (the in-memory rate-limit storage's expiry timer) run to their end here; a fork
             # would copy them half-started into every worker, where they fail with a traceback.
             gevent.sleep(STARTUP_GREENLETS_S)
         return app

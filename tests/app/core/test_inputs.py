@@ -117,7 +117,7 @@ def test_the_staff_login_redirects_only_to_staff_paths(vapp):
     make_user(vapp, "Sam", "staff")
     for target in ("/staff\r\nSet-Cookie: x=1", "//evil.example/staff", "https://evil.example/", "/staff\\..",
                    "/staff/\x00", "/staff/reports?status=new"):
-        vapp.extensions["lotse.rate_limiter"].reset()
+        vapp.extensions["lotse.rate_limiter"].storage.reset()
         response = client_of(vapp).post("/staff/login", data={"email": "sam@example.org", "password": PASSWORD,
                                                               "next": target, "csrf_token": CSRF})
         assert response.status_code == 303
