@@ -268,8 +268,9 @@ def build_maneuvers(planner: Planner, route: Route, destination: tuple[float, fl
                 if turn is not None:
                     # Turning onto a crossing's few metres of footway is turning into the way beyond it.
                     beyond = _beyond_crossing_way(graph, edges, ways, i)
-                    maneuvers.append(Maneuver(turn.type, at, lat, lon, street=beyond.name, way=beyond.highway,
-                                              modifier=turn.modifier, angle_deg=turn.angle_deg, clock=turn.clock))
+                    kind, turned, angle, hour = turn
+                    maneuvers.append(Maneuver(kind, at, lat, lon, street=beyond.name, way=beyond.highway,
+                                              modifier=turned, angle_deg=angle, clock=hour))
             if barriers[i]:
                 maneuvers.append(Maneuver("barrier", at, lat, lon, barrier=tags.BARRIER_KINDS[barriers[i]]))
             if elevators[i]:
@@ -559,13 +560,20 @@ class _Derived:
         self._landmarks_by_edge = near[np.argsort(graph.landmark_edge[near], kind="stable")]
         self._landmark_edges = graph.landmark_edge[self._landmarks_by_edge]
         self._places: dict[int, tuple[_LandmarkPlace, ...]] = {}
-        self._turns: dict[tuple[int, int], Maneuver | None] = {}
+        self._directed_count = 2 * graph.edge_count
+        self._turns: dict[int, tuple[str, str | None, float | None, int | None] | None] = {}
 
-    def turn(self, before: int, after: int, edge_before, edge_after) -> Maneuver | None:
-        """`_turn` of a move (the pieces walked are those of the directed edges, so their names are the edges')."""
-        key = (before, after)
+    def turn(self, before: int, after: int, edge_before, edge_after) -> tuple[str, str | None, float | None,
+                                                                             int | None] | None:
+        """`_turn` of a move as (type, modifier, angle_deg, clock), or None (the pieces walked are those of the
+        directed edges, so their names are the edges'). At most _TURNS_KEPT moves are kept: a region's server
+        that has planned everywhere starts the memo afresh rather than hold a turn for every move of the map."""
+        key = before * self._directed_count + after
         if key not in self._turns:
-            self._turns[key] = _turn(self._planner, before, after, edge_before, edge_after)
+            if len(self._turns) >= _TURNS_KEPT:
+                self._turns.clear()
+            turn = _turn(self._planner, before, after, edge_before, edge_after)
+            self._turns[key] = None if turn is None else (turn.type, turn.modifier, turn.angle_deg, turn.clock)
         return self._turns[key]
 
     def landmarks_on(self, edge: int) -> tuple[_LandmarkPlace, ...]:
@@ -589,6 +597,7 @@ class _Derived:
                    "osm_id": int(graph.landmark_osm_id[landmark])})
 
 
+_TURNS_KEPT = 100_000  # about 15 MB of moves
 _DERIVED: weakref.WeakKeyDictionary[Planner, _Derived] = weakref.WeakKeyDictionary()
 
 
