@@ -569,19 +569,21 @@ class _Derived:
         directed edges, so their names are the edges'). At most _TURNS_KEPT moves are kept: a region's server
         that has planned everywhere starts the memo afresh rather than hold a turn for every move of the map."""
         key = before * self._directed_count + after
-        if key not in self._turns:
+        said = self._turns.get(key, _UNSEEN)
+        if said is _UNSEEN:
             if len(self._turns) >= _TURNS_KEPT:
                 self._turns.clear()
             turn = _turn(self._planner, before, after, edge_before, edge_after)
-            self._turns[key] = None if turn is None else (turn.type, turn.modifier, turn.angle_deg, turn.clock)
-        return self._turns[key]
+            said = self._turns[key] = None if turn is None else (turn.type, turn.modifier, turn.angle_deg, turn.clock)
+        return said
 
     def landmarks_on(self, edge: int) -> tuple[_LandmarkPlace, ...]:
-        if edge not in self._places:
+        places = self._places.get(edge)
+        if places is None:
             first, stop = np.searchsorted(self._landmark_edges, [edge, edge + 1]).tolist()
-            self._places[edge] = tuple(self._place(landmark)
-                                       for landmark in self._landmarks_by_edge[first:stop].tolist())
-        return self._places[edge]
+            places = self._places[edge] = tuple(self._place(landmark)
+                                                for landmark in self._landmarks_by_edge[first:stop].tolist())
+        return places
 
     def _place(self, landmark: int) -> _LandmarkPlace:
         planner, graph = self._planner, self._planner.graph
@@ -598,6 +600,7 @@ class _Derived:
 
 
 _TURNS_KEPT = 100_000  # about 15 MB of moves
+_UNSEEN = object()  # a move whose turn is not kept (None is kept: nothing to say)
 _DERIVED: weakref.WeakKeyDictionary[Planner, _Derived] = weakref.WeakKeyDictionary()
 
 
