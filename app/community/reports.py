@@ -27,7 +27,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from app.core import db, security, shared
-from app.core.inputs import Body, Id, Number, Query, Text, finite, parse_body, parse_query, validate
+from app.core.inputs import BBox, Body, Id, Number, Query, Text, parse_body, parse_query, validate
 from app.core.models import Report, ReportEvent, ReportVote, User, iso_utc, utcnow
 from routing import tags
 from routing.errors import LotseError
@@ -191,10 +191,6 @@ class NewReport(Body):
     valid_until: Text | None = None  # default: the type's usual validity
 
 
-_DEGREES = r"-?[0-9]{1,3}(\.[0-9]{1,12})?"
-BBOX_PATTERN = f"^{_DEGREES},{_DEGREES},{_DEGREES},{_DEGREES}$"  # the document's form of what parse_bbox reads
-
-
 ISO_TIME_MAX = 35  # "2024-05-01T12:00:00.123456+02:00" and a little
 
 
@@ -202,8 +198,7 @@ class ReportQuery(Query):
     lat: Number | None = Field(None, description="With lon: reports within radius_m, nearest first")
     lon: Number | None = Field(None, description="See lat")
     radius_m: Annotated[float, Field(gt=0, le=RADIUS_MAX_M, allow_inf_nan=False)] = 500.0
-    bbox: str | None = Field(None, description="south,west,north,east in degrees",
-                             json_schema_extra={"pattern": BBOX_PATTERN})
+    bbox: BBox | None = Field(None, description="south,west,north,east in degrees")
     status: Literal[STATUSES] = "active"
     type: str | None = Field(None, description="One or more report types, comma-separated")
     work_status: Literal[WORK_STATUSES] | None = None
@@ -406,7 +401,7 @@ def index():
         dlon = dlat / max(math.cos(math.radians(lat)), 0.01)
         clauses += [Report.lat.between(lat - dlat, lat + dlat), Report.lon.between(lon - dlon, lon + dlon)]
     elif query.bbox is not None:
-        south, west, north, east = parse_bbox(query.bbox)
+        south, west, north, east = query.bbox
         clauses += [Report.lat.between(south, north), Report.lon.between(west, east)]
     db_session = db.session()
     query = select(Report).where(*clauses).order_by(Report.created_at.desc(), Report.id.desc())
@@ -490,17 +485,6 @@ def status_clauses(status: str, now: datetime) -> list[ColumnElement[bool]]:
     if status == "all":
         return []
     return [Report.status == status]
-
-
-def parse_bbox(value: str) -> tuple[float, float, float, float]:
-    """`south,west,north,east` in degrees."""
-    parts = [finite(part) for part in value.split(",")]
-    if len(parts) != 4 or None in parts:
-        raise LotseError('"bbox" must be south,west,north,east', field="bbox")
-    south, west, north, east = parts
-    if not (-90 <= south <= north <= 90 and -180 <= west <= east <= 180):
-        raise LotseError('"bbox" must be south,west,north,east', field="bbox")
-    return south, west, north, east
 
 
 def _distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

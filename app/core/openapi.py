@@ -10,8 +10,8 @@ import json
 from functools import cache
 from typing import Any
 
-from app.core.inputs import QUERY_TEXT_MAX
 from app.core.language import MESSAGES_DIR
+from routing.gaps import KINDS as GAP_KINDS
 from routing.gaps import VALUES as GAP_VALUES
 from routing.phrases import LANGUAGES
 
@@ -143,13 +143,12 @@ def openapi_document() -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- gaps and reports (city staff review)
-_GAP_KINDS = ["crossing_tactile_paving", "signal_acoustic", "steps_handrail", "steps_count", "sidewalk"]
 _GAP = {
     "type": "object",
     "description": "A map element where a blind walker may be let down; `routes` is null below 5 (never shown).",
     "properties": {
         "id": {"type": "string", "examples": ["node/123/signal_acoustic"]},
-        "kind": {"type": "string", "enum": _GAP_KINDS}, "element": {"type": "string", "enum": ["node", "way"]},
+        "kind": {"type": "string", "enum": list(GAP_KINDS)}, "element": {"type": "string", "enum": ["node", "way"]},
         "osm_id": {"type": "integer"}, "lat": {"type": "number"}, "lon": {"type": "number"},
         "value": {"type": "string", "enum": list(GAP_VALUES)}, "street": {"type": "string"},
         "highway": {"type": "string"}, "size": {"type": "integer", "minimum": 0, "maximum": 5},
@@ -158,13 +157,6 @@ _GAP = {
         "priority": {"type": "integer"}, "rank": {"type": "integer", "minimum": 1},
     },
 }
-
-
-_TEXT = {"type": "string", "maxLength": QUERY_TEXT_MAX}
-
-
-def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"name": name, "in": "query", "schema": schema, "description": description}
 
 
 def _json_errors(*statuses: str) -> dict[str, Any]:
@@ -177,9 +169,11 @@ def _json_errors(*statuses: str) -> dict[str, Any]:
             "default": {"description": "Any other error", "content": body}}
 
 
-def _map_paths(bbox: dict[str, Any], zoom: dict[str, Any], geojson: dict[str, Any]) -> dict[str, Any]:
+def _map_paths(geojson: dict[str, Any]) -> dict[str, Any]:
     """The web maps' own layers (app.community.map_api)."""
-    box = dict(bbox, required=True)
+    from app.community.map_api import BoxQuery, MapQuery
+    from app.core.inputs import query_parameters
+
     return {
         "/api/map/config": {"get": {
             "summary": "Background tiles (null: none, the maps draw offline) and the extent",
@@ -195,22 +189,21 @@ def _map_paths(bbox: dict[str, Any], zoom: dict[str, Any], geojson: dict[str, An
         "/api/map/graph": {"get": {
             "summary": "The walk graph in a box as lines (kind road, path or steps), simplified for the zoom",
             "description": "Empty below zoom 14; at most 4000 lines, roads first (`truncated`).",
-            "parameters": [box, zoom], "responses": {"200": geojson, **_json_errors("400")}}},
+            "parameters": query_parameters(MapQuery), "responses": {"200": geojson, **_json_errors("400")}}},
         "/api/map/reports": {"get": {
             "summary": "Reports in force in a box as points (id, type, severity, status; no reporters)",
-            "parameters": [box], "responses": {"200": geojson, **_json_errors("400")}}},
+            "parameters": query_parameters(BoxQuery), "responses": {"200": geojson, **_json_errors("400")}}},
         "/api/map/quests": {"get": {
             "summary": "Open quests in a box of at most 1 km across as points, at most 20",
-            "parameters": [box], "responses": {"200": geojson, **_json_errors("400")}}},
+            "parameters": query_parameters(BoxQuery), "responses": {"200": geojson, **_json_errors("400")}}},
     }
 
 
 def _staff_paths() -> dict[str, Any]:
-    from app.community.reports import BBOX_PATTERN, ReportQuery
+    from app.community.reports import ReportQuery
     from app.core.inputs import query_parameters
+    from app.staff.gap_api import GapMapQuery, GapQuery
 
-    bbox = _query("bbox", {"type": "string", "pattern": BBOX_PATTERN}, "south,west,north,east in degrees")
-    zoom = _query("zoom", {"type": "integer", "minimum": 10, "maximum": 20, "default": 16}, "The map's zoom level")
     geojson = {"description": "A GeoJSON FeatureCollection (sent as application/json)", "content": {
         "application/json": {"schema": {"type": "object", "required": ["type", "features"], "properties": {
             "type": {"const": "FeatureCollection"}, "features": {"type": "array"}}}}}}
@@ -219,16 +212,7 @@ def _staff_paths() -> dict[str, Any]:
             "summary": "Accessibility gaps in the map data, most urgent first",
             "description": "Priority = planned routes passing the gap (anonymous counts; below 5 count as none and "
                            "are shown as null) times one plus the road's size.",
-            "parameters": [
-                _query("kind", _TEXT, f"One or more of {', '.join(_GAP_KINDS)}, comma-separated"),
-                _query("value", {"type": "string", "enum": list(GAP_VALUES)}, "Only gaps with this value"),
-                _query("cell", _TEXT, "A 500 m grid cell such as H3"),
-                _query("street", _TEXT, "A street name (exact)"), bbox,
-                _query("sort", {"type": "string", "enum": ["priority", "routes", "size", "kind", "street", "cell"],
-                                "default": "priority"}, "Order"),
-                _query("limit", {"type": "integer", "minimum": 1, "maximum": 5000, "default": 100}, "Page size"),
-                _query("offset", {"type": "integer", "minimum": 0, "default": 0}, "Gaps to skip"),
-            ],
+            "parameters": query_parameters(GapQuery),
             "responses": {"200": {"description": "`{total, limit, offset, min_count, cell_size_m, gaps}`",
                                   "content": {"application/json": {"schema": {"type": "object", "properties": {
                                       "total": {"type": "integer"},
@@ -239,14 +223,10 @@ def _staff_paths() -> dict[str, Any]:
             "summary": "Gaps in a box as GeoJSON points for the staff map, grouped at low zoom",
             "description": "The filters of /api/gaps; below zoom 17 the gaps of one kind in each 64 px square are one "
                            "point with `count` and the `bbox` of its gaps.",
-            "parameters": [dict(bbox, required=True), zoom,
-                           _query("kind", _TEXT, "One or more gap kinds, comma-separated"),
-                           _query("value", {"type": "string", "enum": list(GAP_VALUES)}, "Only gaps with this value"),
-                           _query("cell", _TEXT, "A 500 m grid cell such as H3"),
-                           _query("street", _TEXT, "A street name (exact)")],
+            "parameters": query_parameters(GapMapQuery),
             "responses": {"200": geojson, **_json_errors("400")},
         }},
-        **_map_paths(bbox, zoom, geojson),
+        **_map_paths(geojson),
         "/api/gaps/summary": {"get": {
             "summary": "Gap counts by kind, grid cell and street; coverage per attribute now and per week; reports "
                        "by status, type, work status, age and week (no reporters)",
