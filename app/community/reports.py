@@ -27,7 +27,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from app.core import db, security, shared
-from app.core.inputs import BBox, Body, Id, Number, Query, Text, parse_body, parse_query, validate
+from app.core.inputs import BBox, Body, Id, Number, Query, Reply, Text, parse_body, parse_query, validate
 from app.core.models import Report, ReportEvent, ReportVote, User, iso_utc, utcnow
 from routing import tags
 from routing.errors import LotseError
@@ -59,7 +59,8 @@ ReportListener = Callable[[dict[str, Any]], None]
 REPORTS_CHANGED = "reports_changed"
 REPORT_CONFIRMED = "report_confirmed"
 
-STATUSES = ("active", "new", "confirmed", "resolved", "fixed", "rejected", "expired", "all")
+REPORT_STATUSES = ("new", "confirmed", "resolved", "fixed", "rejected", "expired")  # what a report shows
+STATUSES = ("active", *REPORT_STATUSES, "all")  # what a listing filters by
 DESCRIPTION_MAX = 1000
 LIST_LIMIT = 200
 RADIUS_MAX_M = 5000.0
@@ -221,6 +222,71 @@ class WorkChange(Body):
     work_status: Literal[WORK_STATUSES] | None = None
     assignee_id: Id | None = None  # a staff account, or null to unassign
     note: ReportText = ""
+
+
+# ---------------------------------------------------------------------------------------- replies (documented)
+class RoutingState(Reply):
+    effect: Literal["block", "penalty", "note"]
+    penalty_m: float
+    in_force: bool = Field(description="Whether it steers walkers yet (the trust rules)")
+
+
+class ReportOut(Reply):
+    """A report as anyone sees it: never who reported, only whether it is the viewer's own (`mine`)."""
+
+    id: int
+    type: Literal[tuple(REPORT_TYPES)]
+    status: Literal[REPORT_STATUSES]
+    severity: Literal[SEVERITIES]
+    description: str
+    lat: float
+    lon: float
+    edge: int
+    osm_way_id: int
+    valid_from: datetime
+    valid_until: datetime
+    created_at: datetime
+    updated_at: datetime
+    mine: bool
+    work_status: Literal[WORK_STATUSES]
+    votes: dict[Literal[VOTES], int]
+    routing: RoutingState
+    distance_m: float | None = Field(None, description="Only near a point: metres from it")
+
+
+class Person(Reply):
+    id: int
+    name: str
+    email: str
+
+
+class StaffReportOut(ReportOut):
+    """A report as staff see it (`include=staff`): with who reported, the assignee and the latest work note."""
+
+    reporter_id: int
+    reporter: Person | None
+    assignee: Person | None
+    work_note: str
+
+
+class ReportReply(Reply):
+    report: ReportOut
+    merged: bool | None = Field(None, description="Only when a new report merged into this open one")
+
+
+class ReportList(Reply):
+    reports: list[ReportOut | StaffReportOut] = Field(max_length=LIST_LIMIT)
+
+
+class ReportEventOut(Reply):
+    action: Literal["created", "merged", "vote", "confirmed", "resolved", "rejected", "work", "fixed"]
+    actor_id: int | None = Field(description="null: the votes decided")
+    at: datetime
+    detail: dict[str, Any]
+
+
+class ReportEvents(Reply):
+    events: list[ReportEventOut]
 
 
 def parse_time(value: object, field: str) -> datetime:

@@ -177,6 +177,13 @@ class Query(BaseModel):
         return {key: value for key, value in data.items() if value != ""} if isinstance(data, dict) else data
 
 
+class Reply(BaseModel):
+    """A response body as the OpenAPI document describes it: exactly these fields (`additionalProperties: false`),
+    so a view that sends a field not declared, or of another type, fails the schemathesis conformance check."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
 Model = TypeVar("Model", bound=BaseModel)
 
 
@@ -218,6 +225,17 @@ class AbsentNotNull(GenerateJsonSchema):
         if json_schema.get("default", 0) is None:
             del json_schema["default"]
         return json_schema
+
+
+class ReplySchema(GenerateJsonSchema):
+    """JSON Schema of a `Reply`: a field defaulting to None is left out rather than sent as null, so the document
+    offers only its own type; a field that may be null without being optional keeps its null."""
+
+    def default_schema(self, schema: Any) -> dict[str, Any]:
+        inner = schema["schema"]
+        if schema.get("default", 0) is None and inner["type"] == "nullable":
+            return self.generate_inner(inner["schema"])
+        return super().default_schema(schema)
 
 
 def parse_body(model: type[Model], codes: dict[str, str] | None = None) -> Model:

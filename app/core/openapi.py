@@ -11,8 +11,6 @@ from functools import cache
 from typing import Any
 
 from app.core.language import MESSAGES_DIR
-from routing.gaps import KINDS as GAP_KINDS
-from routing.gaps import VALUES as GAP_VALUES
 from routing.phrases import LANGUAGES
 
 
@@ -115,7 +113,6 @@ def openapi_document() -> dict[str, Any]:
         "components": {"schemas": {
             **_model_schemas(),
             "Error": _error_schema(),
-            "Gap": _GAP,
             "Crossing": {"type": "object", "properties": {
                 "distance_m": {"type": "number"}, "streets": {"type": "array"}, "mapped": {"type": "boolean"},
                 "control": {"type": "string", "enum": ["traffic_signals", "zebra", "marked", "unmarked", "unknown"]},
@@ -143,22 +140,6 @@ def openapi_document() -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- gaps and reports (city staff review)
-_GAP = {
-    "type": "object",
-    "description": "A map element where a blind walker may be let down; `routes` is null below 5 (never shown).",
-    "properties": {
-        "id": {"type": "string", "examples": ["node/123/signal_acoustic"]},
-        "kind": {"type": "string", "enum": list(GAP_KINDS)}, "element": {"type": "string", "enum": ["node", "way"]},
-        "osm_id": {"type": "integer"}, "lat": {"type": "number"}, "lon": {"type": "number"},
-        "value": {"type": "string", "enum": list(GAP_VALUES)}, "street": {"type": "string"},
-        "highway": {"type": "string"}, "size": {"type": "integer", "minimum": 0, "maximum": 5},
-        "cell": {"type": "string", "description": "500 m grid cell, column letter and row number from the north"},
-        "quest": {"type": "string"}, "routes": {"type": ["integer", "null"], "minimum": 5},
-        "priority": {"type": "integer"}, "rank": {"type": "integer", "minimum": 1},
-    },
-}
-
-
 def _json_errors(*statuses: str) -> dict[str, Any]:
     body = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
     texts = {"400": "Bad input (the error names the field; too_large: a body over 64 KB)", "401": "Not logged in",
@@ -213,11 +194,7 @@ def _staff_paths() -> dict[str, Any]:
             "description": "Priority = planned routes passing the gap (anonymous counts; below 5 count as none and "
                            "are shown as null) times one plus the road's size.",
             "parameters": query_parameters(GapQuery),
-            "responses": {"200": {"description": "`{total, limit, offset, min_count, cell_size_m, gaps}`",
-                                  "content": {"application/json": {"schema": {"type": "object", "properties": {
-                                      "total": {"type": "integer"},
-                                      "gaps": {"type": "array", "items": {"$ref": "#/components/schemas/Gap"}}}}}}},
-                          **_json_errors("400")},
+            "responses": {"200": _reply("A page of the gaps", "GapList"), **_json_errors("400")},
         }},
         "/api/gaps/map": {"get": {
             "summary": "Gaps in a box as GeoJSON points for the staff map, grouped at low zoom",
@@ -230,17 +207,16 @@ def _staff_paths() -> dict[str, Any]:
         "/api/gaps/summary": {"get": {
             "summary": "Gap counts by kind, grid cell and street; coverage per attribute now and per week; reports "
                        "by status, type, work status, age and week (no reporters)",
-            "responses": {"200": {"description": "The summary the staff overview shows"}},
+            "responses": {"200": _reply("The summary the staff overview shows", "GapSummary")},
         }},
         "/api/reports": {"get": {
             "summary": "Obstacle reports near a point or in a box, with filters (no reporter, unless staff)",
             "parameters": query_parameters(ReportQuery),
-            "responses": {"200": {"description": "`{reports: [...]}`, at most 200"},
-                          **_json_errors("400", "401", "403")},
+            "responses": {"200": _reply("At most 200 reports", "ReportList"), **_json_errors("400", "401", "403")},
         },
             "post": _operation("Report an obstacle (logged in); merges into an open report of the same type on the "
-                               "same way within 10 m (200, merged)", "NewReport", ("201", "200"),
-                               ("400", "401", "403", "429"))},
+                               "same way within 10 m (200, merged)", "NewReport",
+                               {"201": "ReportReply", "200": "ReportReply"}, ("400", "401", "403", "429"))},
     }
 
 
@@ -253,14 +229,28 @@ def _models() -> dict[str, Any]:
             "QuestAnswer": quests.QuestAnswerBody}
 
 
+def _replies() -> dict[str, Any]:
+    """The response bodies the views send (`app.core.inputs.Reply`), by their component name."""
+    from app.community import accounts, quests, reports
+    from app.staff import gap_api, map_reload, stats
+
+    return {"CsrfToken": accounts.CsrfToken, "LoggedIn": accounts.LoggedIn, "Me": accounts.Me,
+            "ReportReply": reports.ReportReply, "ReportList": reports.ReportList,
+            "ReportEvents": reports.ReportEvents, "QuestList": quests.QuestList, "AnswerTaken": quests.AnswerTaken,
+            "ReloadStatus": map_reload.ReloadStatus, "ReloadStarted": map_reload.ReloadStarted,
+            "GapList": gap_api.GapList, "GapSummary": stats.GapSummary}
+
+
 @cache  # the models do not change while the server runs; generating their schemas is the document's main cost
 def _model_schemas() -> dict[str, Any]:
-    from app.core.inputs import AbsentNotNull
+    from app.core.inputs import AbsentNotNull, ReplySchema
     from app.walker.planning import RouteBody
 
     schemas = {}
     models = [(name, model, {}) for name, model in _models().items()]
     models.append(("RouteRequest", RouteBody, {"schema_generator": AbsentNotNull}))
+    models += [(name, model, {"schema_generator": ReplySchema, "mode": "serialization"})
+               for name, model in _replies().items()]
     for name, model, options in models:
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}", **options)
         schemas.update(schema.pop("$defs", {}))
@@ -268,12 +258,18 @@ def _model_schemas() -> dict[str, Any]:
     return schemas
 
 
-def _operation(summary: str, body: str | None, ok: tuple[str, ...], errors: tuple[str, ...],
+def _reply(description: str, name: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {
+        "schema": {"$ref": f"#/components/schemas/{name}"}}}}
+
+
+def _operation(summary: str, body: str | None, replies: dict[str, str | None], errors: tuple[str, ...],
                parameters: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """An operation of the volunteer API: `replies` names the reply model of each success status (None: no
+    body)."""
+    responses = {status: _reply("OK", name) if name else {"description": "Done"} for status, name in replies.items()}
     operation: dict[str, Any] = {"summary": summary, "parameters": parameters or [],
-                                 "responses": {**{status: {"description": "OK", "content": {"application/json": {
-                                     "schema": {"type": "object"}}}} if status != "204" else {"description": "Done"}
-                                     for status in ok}, **_json_errors(*errors)}}
+                                 "responses": {**responses, **_json_errors(*errors)}}
     if body is not None:
         operation["requestBody"] = {"required": True, "content": {"application/json": {
             "schema": {"$ref": f"#/components/schemas/{body}"}}}}
@@ -285,39 +281,48 @@ def _volunteer_paths() -> dict[str, Any]:
     from app.core.inputs import ID_MAX, query_parameters
 
     report_id = [{"name": "id", "in": "path", "required": True,
-                  "schema": {"type": "integer", "minimum": 1, "maximum": ID_MAX}}]
+                  "schema": {"type": "integer", "minimum": 1, "maximum": ID_MAX, "examples": [1]}}]
     staff_post = ("400", "401", "403", "404", "409")
     return {
         "/api/csrf": {"get": _operation("The session's CSRF token: send it as X-CSRF-Token with every POST of the "
-                                        "volunteer API", None, ("200",), ())},
-        "/api/accounts/register": {"post": _operation("A volunteer account, logged in", "Registration", ("201",),
+                                        "volunteer API", None, {"200": "CsrfToken"}, ())},
+        "/api/accounts/register": {"post": _operation("A volunteer account, logged in", "Registration",
+                                                      {"201": "LoggedIn"},
                                                       ("400", "403", "409", "429", "503"))},
-        "/api/accounts/login": {"post": _operation("Log in; a fresh CSRF token", "Login", ("200",),
+        "/api/accounts/login": {"post": _operation("Log in; a fresh CSRF token", "Login", {"200": "LoggedIn"},
                                                    ("400", "401", "403", "429", "503"))},
-        "/api/accounts/logout": {"post": _operation("End every session of the user", None, ("204",), ("403",))},
-        "/api/accounts/me": {"get": _operation("The logged-in user", None, ("200",), ("401",))},
-        "/api/reports/{id}": {"get": _operation("One report with its votes (no reporter)", None, ("200",), ("404",),
+        "/api/accounts/logout": {"post": _operation("End every session of the user", None, {"204": None},
+                                                    ("403",))},
+        "/api/accounts/me": {"get": _operation("The logged-in user", None, {"200": "Me"}, ("401",))},
+        "/api/reports/{id}": {"get": _operation("One report with its votes (no reporter)", None,
+                                                {"200": "ReportReply"}, ("404",),
                                                 report_id)},
         "/api/reports/{id}/votes": {"post": _operation("Is the obstacle there? Not for the reporter", "Vote",
-                                                       ("200",), ("400", "401", "403", "404", "409"), report_id)},
+                                                       {"200": "ReportReply"}, ("400", "401", "403", "404", "409"), report_id)},
         "/api/staff/map/reload": {
             "get": _operation("Staff: how the last map reload went (status idle, importing or failed; error; "
-                              "data_version served)", None, ("200",), ("401", "403")),
+                              "data_version served)", None, {"200": "ReloadStatus"}, ("401", "403")),
             "post": _operation("Staff: import the configured map files again in the background and swap the new map "
-                               "in; walks under way keep their routes", None, ("202",), ("401", "403", "409"))},
-        "/api/reports/{id}/resolve": {"post": _operation("Staff: the obstacle has gone", "StaffNote", ("200",),
+                               "in; walks under way keep their routes", None, {"202": "ReloadStarted"},
+                               ("401", "403", "409"))},
+        "/api/reports/{id}/resolve": {"post": _operation("Staff: the obstacle has gone", "StaffNote",
+                                                         {"200": "ReportReply"},
                                                          staff_post, report_id)},
-        "/api/reports/{id}/reject": {"post": _operation("Staff: the report was wrong", "StaffNote", ("200",),
+        "/api/reports/{id}/reject": {"post": _operation("Staff: the report was wrong", "StaffNote",
+                                                        {"200": "ReportReply"},
                                                         staff_post, report_id)},
-        "/api/reports/{id}/events": {"get": _operation("Staff: the report's audit log", None, ("200",),
+        "/api/reports/{id}/events": {"get": _operation("Staff: the report's audit log", None,
+                                                       {"200": "ReportEvents"},
                                                        ("401", "403", "404"), report_id)},
         "/api/reports/{id}/work": {"post": _operation(
             "Staff: the city's workflow (new, in_progress, fixed), assignee and a note; fixed closes the report",
-            "WorkChange", ("200",), staff_post, report_id)},
-        "/api/quests": {"get": _operation("Up to 20 open quests near a point", None, ("200",), ("400",),
+            "WorkChange", {"200": "ReportReply"}, staff_post, report_id)},
+        "/api/quests": {"get": _operation("Up to 20 open quests near a point", None,
+                                          {"200": "QuestList"}, ("400",),
                                           query_parameters(QuestQuery))},
         "/api/quests/answer": {"post": _operation("Answer a quest; two agreeing volunteers make a fact",
-                                                  "QuestAnswer", ("200",), ("400", "401", "403", "404", "409"))},
+                                                  "QuestAnswer", {"200": "AnswerTaken"},
+                                                  ("400", "401", "403", "404", "409"))},
     }
 
 

@@ -12,9 +12,9 @@ from pydantic import Field
 
 from app.community.map_api import DEFAULT_ZOOM, Zoom, feature_collection, metres_per_pixel, point
 from app.core import db, usage
-from app.core.inputs import BBox, parse_query
+from app.core.inputs import BBox, Reply, parse_query
 from app.staff.filters import GapFilters, filtered_gaps
-from app.staff.stats import summary
+from app.staff.stats import Gap, summary
 from routing import tags
 from routing.gaps import CELL_M
 
@@ -32,6 +32,15 @@ class GapQuery(GapFilters):
 
     limit: Annotated[int, Field(ge=1, le=API_LIMIT_MAX, description="Page size")] = API_LIMIT_DEFAULT
     offset: Annotated[int, Field(ge=0, le=OFFSET_MAX, description="Gaps to skip")] = 0
+
+
+class GapList(Reply):
+    total: int = Field(description="Gaps the filters select")
+    limit: int
+    offset: int
+    min_count: int = Field(description="Route counts below it are null")
+    cell_size_m: float
+    gaps: list[Gap] = Field(max_length=API_LIMIT_MAX)
 
 
 class GapMapQuery(GapFilters):
