@@ -1,8 +1,7 @@
 """The OpenAPI 3.1 document of every HTTP path: the REST API, the pages, the PWA's files and the live socket's
 upgrade (its messages are in docs/protocol.md). Bodies and query strings come from the pydantic models the views
 parse them with (`app.core.inputs`), so what is documented is what is accepted; every error is the `Error` object
-with one of the codes of `data/messages`, an oversized body included (400 `too_large`: the API answers every bad
-input with 400)."""
+with one of the codes of `data/messages`; a body over 64 KB is 413 `too_large`."""
 
 from __future__ import annotations
 
@@ -27,8 +26,8 @@ _TRI = {"type": "string", "enum": ["yes", "no", "unknown"]}
 
 def _error_responses(codes: str = "bad_request (naming the field), bad_coordinate, off_map") -> dict[str, Any]:
     body = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
-    return {"400": {"description": f"Bad input, in the request's language: {codes}; too_large (a body over 64 KB)",
-                    "content": body},
+    return {"400": {"description": f"Bad input, in the request's language: {codes}", "content": body},
+            "413": {"description": "too_large: a body over 64 KB", "content": body},
             "429": {"description": "rate_limited: too many requests from this address (Retry-After)",
                     "content": body},
             "default": {"description": "Any other error (internal: a bug, logged)", "content": body}}
@@ -142,9 +141,10 @@ def openapi_document() -> dict[str, Any]:
 # --------------------------------------------------------------------------- gaps and reports (city staff review)
 def _json_errors(*statuses: str) -> dict[str, Any]:
     body = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
-    texts = {"400": "Bad input (the error names the field; too_large: a body over 64 KB)", "401": "Not logged in",
+    texts = {"400": "Bad input (the error names the field)", "401": "Not logged in",
              "403": "Not allowed (not staff, own report, or a missing X-CSRF-Token)", "404": "No such report",
-             "409": "The report is closed", "429": "Too many requests (Retry-After)",
+             "409": "The report is closed", "413": "too_large: a body over 64 KB",
+             "429": "Too many requests (Retry-After)",
              "503": "Busy: too many password checks at once (Retry-After)"}
     return {**{status: {"description": texts[status], "content": body} for status in statuses},
             "default": {"description": "Any other error", "content": body}}
@@ -268,8 +268,8 @@ def _operation(summary: str, body: str | None, replies: dict[str, str | None], e
     """An operation of the volunteer API: `replies` names the reply model of each success status (None: no
     body)."""
     responses = {status: _reply("OK", name) if name else {"description": "Done"} for status, name in replies.items()}
-    operation: dict[str, Any] = {"summary": summary, "parameters": parameters or [],
-                                 "responses": {**responses, **_json_errors(*errors)}}
+    operation: dict[str, Any] = {"summary": summary, "parameters": parameters or [], "responses": {
+        **responses, **_json_errors(*errors, *(("413",) if body is not None else ()))}}
     if body is not None:
         operation["requestBody"] = {"required": True, "content": {"application/json": {
             "schema": {"$ref": f"#/components/schemas/{body}"}}}}
@@ -350,9 +350,17 @@ def _page_paths() -> dict[str, Any]:
     login = _page("The staff login form", staff=False)
     login_post = dict(_page("Log in: to `next` (a /staff path) or the overview", staff=False), requestBody=form)
     login_post["responses"]["303"] = {"description": "Logged in"}
+    too_large = {"description": "too_large: a form over 64 KB", "content": {"application/json": {
+        "schema": {"$ref": "#/components/schemas/Error"}}}}
+    login_post["responses"]["413"] = too_large
     detail_post = dict(_page("Change a report's workflow, resolve or reject it", parameters=report_id),
                        requestBody=form)
     detail_post["responses"]["303"] = {"description": "Saved: back to the report"}
+    detail_post["responses"]["400"] = {"description": "A field of the form is wrong: the page again, saying which",
+                                       "content": {"text/html": {}}}
+    detail_post["responses"]["409"] = {"description": "The report is closed: the page again, saying so",
+                                       "content": {"text/html": {}}}
+    detail_post["responses"]["413"] = too_large
     return {
         "/": {"get": _page("The walker's app (PWA)", staff=False)},
         "/sw.js": {"get": _page("The PWA's service worker (no-cache)", "text/javascript", staff=False)},
@@ -367,7 +375,7 @@ def _page_paths() -> dict[str, Any]:
         "/staff/login": {"get": login, "post": login_post},
         "/staff/logout": {"post": {"summary": "Log out (form with csrf_token)", "requestBody": form,
                                    "responses": {"303": {"description": "To the login page"},
-                                                 "403": {"description": "csrf_failed"}}}},
+                                                 "403": {"description": "csrf_failed"}, "413": too_large}}},
         "/staff/": {"get": _page("Overview: gaps, coverage, reports")},
         "/staff/gaps": {"get": _page("Gaps, with the filters of /api/gaps and `page`")},
         "/staff/map": {"get": _page("The gap map")},

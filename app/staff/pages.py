@@ -238,19 +238,15 @@ def _way_names() -> dict[int, str]:
 @bp.route("/reports/<id:report_id>", methods=["GET", "POST"])
 def report_detail(report_id: int):
     db_session = db.session()
-    error = None
+    error, status = None, 200
     if request.method == "POST":
-        body: dict[str, Any] = {"work_status": request.form.get("work_status", ""),
-                                "note": request.form.get("note", "")}
-        assignee = request.form.get("assignee_id", "")
-        body["assignee_id"] = ascii_int(assignee, 1, ID_MAX)
         try:
-            reports.update_work(security.current_user(), report_id, body)
+            reports.update_work(security.current_user(), report_id, _work_form())
         except LotseError as exc:
             db_session.rollback()
             if exc.status == 404:
                 raise
-            error = current_language().message(exc.code, **exc.params)
+            error, status = current_language().message(exc.code, **{"field": "", **exc.params}), exc.status
         else:
             return redirect(_link("staff.report_detail", report_id=report_id, saved=1), 303)
     report = db_session.get(Report, report_id)
@@ -263,5 +259,15 @@ def report_detail(report_id: int):
                              .where(events.report_id == report_id).order_by(events.id)).all()
     staff_members = list(db_session.scalars(select(User).where(User.role == "staff").order_by(User.name)))
     return _render("staff/report.html", report=item, log=log, staff_members=staff_members, error=error,
-                   saved=request.args.get("saved") == "1", is_open=item["status"] in OPEN), \
-        (409 if error else 200)
+                   saved=request.args.get("saved") == "1", is_open=item["status"] in OPEN), status
+
+
+def _work_form() -> dict[str, Any]:
+    """The report page's workflow form as the body of `reports.update_work`: an empty assignee unassigns, one that
+    is not a whole number of ASCII digits in the ids' range is refused (never read as "nobody")."""
+    body: dict[str, Any] = {"work_status": request.form.get("work_status", ""), "note": request.form.get("note", "")}
+    assignee = request.form.get("assignee_id", "")
+    body["assignee_id"] = ascii_int(assignee, 1, ID_MAX) if assignee else None
+    if assignee and body["assignee_id"] is None:
+        raise LotseError('"assignee_id" must be the id of a staff account', field="assignee_id")
+    return body
