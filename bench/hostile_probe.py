@@ -212,7 +212,8 @@ class Prober:
 
 
 def run(prober: Prober) -> dict[str, Any]:
-    """Send the corpus; the statuses seen, the 5xx and the wrong answers (status, or a header CRLF got into)."""
+    """Send the corpus; the statuses seen, the 5xx and the wrong answers (status, a header CRLF got into, or an
+    HTML page, an error page too, without the security headers)."""
     statuses: Counter[int] = Counter()
     wrong = []
     for probe in corpus(*prober.targets(), prober.staff_login):
@@ -224,7 +225,12 @@ def run(prober: Prober) -> dict[str, Any]:
         statuses[response.status_code] += 1
         location = response.headers.get("Location", "")
         injected = "x=1" in response.headers.get("Set-Cookie", "") or "\n" in location or "evil" in location
-        if response.status_code not in probe.expected or injected:
+        html = response.headers.get("Content-Type", "").startswith("text/html")
+        csp = response.headers.get("Content-Security-Policy", "")
+        unguarded = html and not ("frame-ancestors 'none'" in csp and "'unsafe-inline'" not in csp
+                                  and response.headers.get("X-Content-Type-Options") == "nosniff"
+                                  and response.headers.get("Referrer-Policy"))
+        if response.status_code not in probe.expected or injected or unguarded:
             wrong.append({"probe": probe.name, "status": response.status_code, "expected": probe.expected,
                           "body": response.text[:160]})
     return {"probes": sum(statuses.values()) + sum(1 for item in wrong if item["status"] is None),
