@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validat
 from app.core import shared
 from app.core.inputs import Body
 from app.core.language import Language
-from app.core.threads import in_real_thread
+from app.core.threads import in_planning_thread
 from app.core.usage import route_planned
 from routing.errors import LotseError
 from routing.guidance.wording import VERBOSITIES, WordingOptions
@@ -143,7 +143,7 @@ def plan_and_store(app: Flask, request: RouteRequest, client: str | None = None)
     (default: the HTTP request's address), count its use."""
     planner, network = app.extensions["lotse.planner"], app.extensions["lotse.network"]
     # In a real thread: under the gevent server a plan on the loop would hold every walker's socket meanwhile.
-    route = in_real_thread(plan_route, planner, request.origin, request.destination, request.profile,
+    route = in_planning_thread(plan_route, planner, request.origin, request.destination, request.profile,
                            request.prefs, request.language.code, app.extensions["lotse.obstacles"](),
                            request.wording, request.heading_deg)
     if client is None:
