@@ -29,28 +29,38 @@ CLOSE_M = 10.0
 # Sentences that say a fact is unknown, by language: about crossings (the route summary or a crossing's full
 # sentence), the short mention at one crossing, and about steps.
 UNKNOWN_SENTENCE = {"de": re.compile(r"fehlen Angaben|gibt, ist nicht bekannt"),
-                    "en": re.compile(r"no data on|It is not known whether there is")}
+                    "en": re.compile(r"no data on|lacks? data on|It is not known whether there is")}
 UNKNOWN_SHORT = {"de": re.compile(r"ohne Angaben"), "en": re.compile(r"no data\b(?! on)")}
 UNKNOWN_STEPS = {"de": re.compile(r"Nicht bekannt ist"), "en": re.compile(r"It is not known (whether you|how many)")}
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
-# Where the words go, by the kind of sentence (German and English, the start of each kind's main sentence): a
-# sentence of no kind (the facts after a crossing, the unknowns of steps) counts with the sentence before it; a turn
-# joined with a crossing ("... ab und überqueren Sie ...") counts as a turn up to the conjunction. Landmarks are
-# the sentences that end on a side.
+# Where the words go, by the kind of sentence (German and English, the start of each kind's main sentence; German
+# in both its short form, brief and normal, and its full sentences, detailed): a sentence of no kind (the facts
+# after a crossing, the unknowns of steps) counts with the sentence before it; a turn joined with a crossing ("...
+# abbiegen und die Eisenbahnstraße ... überqueren.") counts as a turn up to the conjunction. Landmarks are the
+# sentences that end on a side.
 KINDS = {
-    "de": {"depart": r"Gehen Sie (nach \w+ |geradeaus .* los)|Drehen Sie sich", "route_unknowns": r"Zu(r)? .*Querung",
-           "turn": r"Biegen Sie|Kehren Sie|Halten Sie sich|Gehen Sie geradeaus weiter",
-           "cross": r"Überqueren Sie|Auf den nächsten|(Links|Rechts) mündet", "then": r"Dann .* weiter\.",
-           "steps": r"Gehen Sie (eine|die) (Stufe|Treppe)|Achtung, eine (Stufe|Treppe)",
-           "arrive": r"Sie haben Ihr Ziel", "area": r"Sie betreten|Sie gehen (über|durch) ",
-           "barrier_warning": r"Achtung|Unbestätigte|Nehmen Sie", "landmark": r".* (links|rechts|am Weg)\.$"},
-    "en": {"depart": r"Walk \w+ (along|to|on|onto|through)|Walk straight ahead|Turn to \d", "route_unknowns": r"For .*crossing",
-           "turn": r"Turn|Keep|Continue straight", "cross": r"Cross |Over the next|.* joins on your (left|right)", "then": r"Then walk on",
-           "steps": r"Go (up|down)|Caution, (one step|a flight|steps)", "arrive": r"You have arrived",
-           "area": r"You (enter|cross a bridge|go through an)", "barrier_warning": r"Caution|Unconfirmed|Take the lift",
+    "de": {"depart": r"Gehen Sie (nach \w+ |geradeaus .* los)|Drehen Sie sich|Nach \w+ .*gehen\.|Auf \d+ Uhr drehen"
+                     r"|Geradeaus .* losgehen",
+           "route_unknowns": r"Zu(r)? .*Querung",
+           "turn": r"Biegen Sie|Kehren Sie|Halten Sie sich|Gehen Sie geradeaus weiter|Umkehren"
+                   r"|(Links|Rechts|Leicht|Scharf|Bei \d+ Uhr|Zurück)\b.* (abbiegen|halten)\b|Geradeaus .* gehen\.",
+           "cross": r"Überqueren Sie|Auf den nächsten|(Links|Rechts) mündet|.* überqueren(, ohne Angaben)?\.",
+           "then": r"Dann .* weiter\.",
+           "steps": r"Gehen Sie (eine|die) (Stufe|Treppe)|Achtung, eine (Stufe|Treppe)"
+                    r"|(Eine|Die|\d+) (Stufe|Stufen|Treppe) hin(auf|unter)gehen",
+           "arrive": r"Sie haben Ihr Ziel|Ziel erreicht", "area": r"Sie betreten|Sie gehen (über|durch) |Ein .* beginnt\.",
+           "barrier_warning": r"Achtung|Unbestätigte|Nehmen Sie|Den Aufzug", "landmark": r".* (links|rechts|am Weg)\.$"},
+    "en": {"depart": r"Walk \w+ (along|to|on|onto|through)|Walk straight ahead|Turn to \d",
+           "route_unknowns": r"For .*crossing|(All \d+|The one|\d+ of the \d+) crossings? lacks? data",
+           "turn": r"Turn|Keep|Continue straight", "cross": r"Cross |Over the next|.* joins on your (left|right)",
+           "then": r"Then (walk on|continue)", "steps": r"Go (up|down)|Caution, (one step|a flight|steps|\d+ steps)",
+           "arrive": r"You have arrived", "area": r"You (enter|cross a bridge|go through an)",
+           "barrier_warning": r"Caution|Unconfirmed|Take the lift",
            "landmark": r".* (on your left|on your right|along the way)\.$"},
 }
-JOINED_CROSSING = {"de": " und überqueren Sie ", "en": " and cross "}
+# A turn joined with the crossing after it: the turn, and the crossing from the conjunction.
+JOINED_CROSSING = {"de": re.compile(r"(.*?) (und überqueren Sie .*)$|(.*?\b(?:abbiegen|gehen)) (und .* überqueren\b.*)$"),
+                   "en": re.compile(r"(.*?) (and cross .*)$")}
 
 
 def _kind(sentence: str, lang: str, before: str) -> str:
@@ -86,12 +96,15 @@ def _figures(routes: list[tuple[list, float]], lang: str, verbosity: str) -> dic
                 unknown += bool(UNKNOWN_SENTENCE[lang].search(sentence))
                 short += bool(UNKNOWN_SHORT[lang].search(sentence))
                 steps += bool(UNKNOWN_STEPS[lang].search(sentence))
-                turn, joined, crossing = sentence.partition(JOINED_CROSSING[lang])
-                kind = _kind(turn, lang, kind)
-                by_kind[kind] += len(turn.split())
-                if joined:
+                joined = JOINED_CROSSING[lang].match(sentence)
+                turn, crossing = [part for part in joined.groups() if part] if joined else ("", "")
+                if joined and _kind(turn, lang, "") == "turn":
+                    by_kind["turn"] += len(turn.split())
                     kind = "cross"
-                    by_kind[kind] += len((joined + crossing).split())
+                    by_kind[kind] += len(crossing.split())
+                else:
+                    kind = _kind(sentence, lang, kind)
+                    by_kind[kind] += len(sentence.split())
     count = len(routes)
     return {
         "words_per_km": round(words / km, 1),

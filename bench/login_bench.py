@@ -4,8 +4,10 @@ against walkers).
 1. Flood: `--flood` logins (default 30), each with another email, from one address, with the default limits: which
    try first gets 429 (target: within 10).
 2. Memory: `--parallel` logins at once (default 32), the per-address limits lifted so that every one reaches the
-   password hash, while a walker plans routes: the server's resident memory before and its peak (VmHWM; target
-   at most 500 MB), the answers' statuses (401, or 503 with Retry-After beyond the hash cap) and `/api/route`
+   password hash, while a walker plans routes: the server's memory before and its peak, sampled every 50 ms over
+   the master and its workers (gunicorn forks them after loading the graph, so they share its pages): the sum of
+   their proportional set sizes (PSS, what the server takes from the machine; target at most 500 MB) and the
+   largest worker's resident size (RSS, shared pages counted in full), the answers' statuses (401, or 503 with Retry-After beyond the hash cap) and `/api/route`
    latency meanwhile.
 
 Usage: python bench/login_bench.py [--osm FILE] [--flood 30] [--parallel 32]
@@ -44,11 +46,28 @@ def start_server(osm: Path, workdir: Path, **settings: str) -> tuple[subprocess.
     return process, base
 
 
-def memory_mb(pid: int, field: str) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+def server_pids(master: int) -> list[int]:
+    """The server's processes: the master and the workers it forked."""
+    children = []
+    for task in Path(f"/proc/{master}/task").iterdir():
+        children += [int(pid) for pid in (task / "children").read_text().split()]
+    return [master, *children]
+
+
+def memory_kb(pid: int, field: str, table: str = "status") -> int:
+    """`field` of /proc/PID/status (VmRSS) or smaps_rollup (Pss), in kB; 0 once the process is gone."""
+    try:
+        lines = Path(f"/proc/{pid}/{table}").read_text().splitlines()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0
+    return next((int(line.split()[1]) for line in lines if line.startswith(field + ":")), 0)
+
+
+def server_memory_mb(master: int) -> tuple[float, float]:
+    """The server's total PSS and its largest process's RSS, in MB."""
+    pids = server_pids(master)
+    pss = sum(memory_kb(pid, "Pss", "smaps_rollup") for pid in pids)
+    return pss / 1024, max(memory_kb(pid, "VmRSS") for pid in pids) / 1024
 
 
 def login(base: str, email: str) -> requests.Response:
@@ -75,9 +94,17 @@ def parallel(osm: Path, workdir: Path, count: int) -> dict:
     try:
         requests.post(f"{base}/api/route", json=ROUTE, timeout=30)
         login(base, "warm@example.org")  # the dummy hash, made once
-        before = memory_mb(process.pid, "VmRSS")
+        processes = len(server_pids(process.pid))
+        pss_before, rss_before = server_memory_mb(process.pid)
+        peaks = [pss_before, rss_before]
         route_ms: list[float] = []
         stop = threading.Event()
+
+        def sampler() -> None:
+            while not stop.is_set():
+                pss, rss = server_memory_mb(process.pid)
+                peaks[:] = [max(peaks[0], pss), max(peaks[1], rss)]
+                time.sleep(0.05)
 
         def walker() -> None:
             while not stop.is_set():
@@ -88,8 +115,9 @@ def parallel(osm: Path, workdir: Path, count: int) -> dict:
         results: list[requests.Response] = []
         threads = [threading.Thread(target=lambda i=i: results.append(login(base, f"p{i}@example.org")))
                    for i in range(count)]
-        walking = threading.Thread(target=walker)
+        walking, sampling = threading.Thread(target=walker), threading.Thread(target=sampler)
         walking.start()
+        sampling.start()
         started = time.perf_counter()
         for thread in threads:
             thread.start()
@@ -98,13 +126,15 @@ def parallel(osm: Path, workdir: Path, count: int) -> dict:
         elapsed = time.perf_counter() - started
         stop.set()
         walking.join()
-        peak = memory_mb(process.pid, "VmHWM")
+        sampling.join()
     finally:
         process.terminate()
         process.wait()
     route_ms.sort()
     return {
-        "logins": count, "seconds": round(elapsed, 2), "rss_before_mb": round(before), "rss_peak_mb": round(peak),
+        "logins": count, "seconds": round(elapsed, 2), "server_processes": processes,
+        "pss_before_mb": round(pss_before), "pss_peak_mb": round(peaks[0]),
+        "worker_rss_before_mb": round(rss_before), "worker_rss_peak_mb": round(peaks[1]),
         "statuses": dict(Counter(r.status_code for r in results)),
         "retry_after_on_503": sorted({r.headers.get("Retry-After") for r in results if r.status_code == 503}),
         "route_ms_p50": round(route_ms[len(route_ms) // 2], 1) if route_ms else None,

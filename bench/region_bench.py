@@ -7,13 +7,18 @@ loaded from its cache, and planned on.
 - loading the cached graph in a fresh process (graph, snap index and planner), and that process's memory
 - route + guidance (`plan_route`, profile blind) over the 200 pairs of bench/route_pairs.json: median and p95 on
   the city alone, and on the region's first and far copy (the pairs shifted with it)
+- server memory with the city (the issue's target): a real `lotse serve` on the city (embedded: SQLite, no Redis),
+  VmRSS and PSS of the gunicorn master and of its worker once it first answers /api/health, and again after the
+  200 pairs were planned over HTTP (`server_memory_with_the_city`; the target is the master's and the worker's RSS)
 
 Usage: python bench/region_bench.py [OSM_FILE]
 """
 
 from __future__ import annotations
 
+import http.client
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -21,13 +26,15 @@ import tempfile
 import time
 from pathlib import Path
 
+from serving import free_port, server_memory, wait_until_healthy
+
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_OSM = REPO.parent / "shared" / "osm" / "kaiserslautern.osm.gz"
 GRID = 4  # copies per side: 16 towns
 ID_STEP = 10**10  # added to every id per copy; above any id of the city extract
 MARGIN_DEG = 0.02  # between neighbouring copies, so no way of one copy meets another
 TARGETS = {"import_seconds": 300, "import_peak_mb": 3072, "cache_load_with_planner_seconds": 2.0,
-           "far_copy_median_vs_city": 1.5}
+           "far_copy_median_vs_city": 1.5, "server_rss_mb_with_the_city": 150}
 
 
 def copy_offsets(osm: Path) -> list[tuple[float, float]]:
@@ -119,6 +126,32 @@ def child_plan(osm: str, cache_dir: str, shifts: str) -> dict:
     return result
 
 
+def serving_memory(osm: Path, cache_dir: Path, work: Path) -> dict:
+    """The memory of a `lotse serve` on `osm` (its graph cached in `cache_dir`) after start and after 200 routes."""
+    port = free_port()
+    env = {key: value for key, value in os.environ.items() if not key.startswith("LOTSE_")}
+    env.update(LOTSE_SPEECH_ENGINES="espeak", LOTSE_SERVER_ACCESS_LOG="", NO_PROXY="*",
+               LOTSE_DATABASE_URL=f"sqlite:///{work / 'lotse.db'}")
+    log = work / "server.log"
+    with log.open("ab") as out:
+        server = subprocess.Popen([str(Path(sys.executable).parent / "lotse"), "serve", "--osm", str(osm),
+                                   "--cache-dir", str(cache_dir), "--port", str(port)],
+                                  cwd=work, env=env, stdout=out, stderr=out)
+    try:
+        wait_until_healthy(server, f"http://127.0.0.1:{port}", log, 300)
+        after_start = server_memory(server.pid)
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        pairs = json.loads((REPO / "bench" / "route_pairs.json").read_text())
+        for pair in pairs:
+            connection.request("POST", "/api/route", json.dumps({"from": pair["from"], "to": pair["to"]}),
+                               {"Content-Type": "application/json"})
+            connection.getresponse().read()
+        return {"after_start": after_start, f"after_{len(pairs)}_routes": server_memory(server.pid)}
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def main() -> None:
     osm = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_OSM
     with tempfile.TemporaryDirectory(prefix="lotse-region-") as work:
@@ -139,6 +172,7 @@ def main() -> None:
                                                      json.dumps({"first_copy": (0.0, 0.0), "far_copy": far}))
         in_child("import", str(osm), str(cache))
         result["plan_route_blind_city"] = in_child("plan", str(osm), str(cache), json.dumps({"city": (0.0, 0.0)}))
+        result["server_memory_with_the_city"] = serving_memory(osm, cache, Path(work))
     city_median = result["plan_route_blind_city"]["city"]["median_ms"]
     result["far_copy_median_vs_city"] = round(result["plan_route_blind_region"]["far_copy"]["median_ms"]
                                               / city_median, 2)

@@ -16,7 +16,9 @@ Starts a real `lotse serve` (gunicorn, settings from the environment as deployed
 
 Usage: python bench/serve_bench.py [--walkers 1000] [--seconds 60] [--route-seconds 20] [--osm FILE]
        [--redis redis://127.0.0.1:6379/0]
-Needs the bench extra (`pip install -e '.[bench]'`: websockets, an asyncio client that holds 1000 sockets cheaply).
+Needs the bench extra (`pip install -e '.[bench]'`: websockets, an asyncio client that holds 1000 sockets cheaply, on
+uvloop). The client shares the machine with the server: its fixes are made before the walk, and its share of a core
+is printed (`cpu_percent_of_a_core.client_walkers`).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
+import orjson
 import requests
 import websockets
 from serving import free_port, wait_until_healthy
@@ -141,49 +144,71 @@ def _points(route: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return lat, lon, np.concatenate([[0.0], np.cumsum(np.hypot(dx, dy))])
 
 
-async def walker(url: str, route: dict, until: float, stats: dict, number: int) -> None:
-    """One walker: start on `route` by id, then a fix a second along it until `until` (monotonic)."""
+def fix_frames(route: dict, number: int, count: int) -> tuple[float, list[str]]:
+    """Walker `number`'s start delay within the ramp and its first `count` fixes as ready JSON frames: made before
+    the walk, so that the client spends its share of the two cores on sockets, not on making fixes."""
     rng = random.Random(number)
-    await asyncio.sleep(rng.uniform(0, RAMP_S))
+    delay = rng.uniform(0, RAMP_S)
     lat, lon, along = _points(route)
+    frames = []
+    for sent in range(count):
+        walked = min(1.3 * sent, along[-1])
+        frames.append(orjson.dumps({
+            "type": "position", "lat": float(np.interp(walked, along, lat)) + rng.gauss(0, 8) / 111_320,
+            "lon": float(np.interp(walked, along, lon)) + rng.gauss(0, 8) / 72_000,
+            "accuracy_m": 8, "timestamp": 1_700_000_000_000 + 1000 * (sent + 1), "speed_mps": 1.3}).decode())
+    return delay, frames
+
+
+async def walker(url: str, route_id: str, delay: float, frames: list[str], until: float, stats: dict) -> None:
+    """One walker: start on a route by id after `delay`, then a fix a second until `until` (monotonic)."""
+    await asyncio.sleep(delay)
     try:
         async with websockets.connect(f"{url}/ws/guide", max_size=2**22, ping_interval=None,
                                       open_timeout=30) as ws:
-            await ws.send(json.dumps({"type": "start", "route_id": route["route_id"]}))
-            while (message := json.loads(await asyncio.wait_for(ws.recv(), 30)))["type"] not in ("started", "error"):
-                pass
+            await ws.send(orjson.dumps({"type": "start", "route_id": route_id}).decode())
+            async with asyncio.timeout(30):
+                while (message := orjson.loads(await ws.recv()))["type"] not in ("started", "error"):
+                    pass
             if message["type"] == "error":
                 stats["start_errors"][message["code"]] = stats["start_errors"].get(message["code"], 0) + 1
                 return
-            timestamp, sent = 1_700_000_000_000, 0
-            while time.monotonic() < until:
-                walked = min(1.3 * sent, along[-1])
-                sent += 1
-                timestamp += 1000
-                fix = {"type": "position", "lat": float(np.interp(walked, along, lat)) + rng.gauss(0, 8) / 111_320,
-                       "lon": float(np.interp(walked, along, lon)) + rng.gauss(0, 8) / 72_000,
-                       "accuracy_m": 8, "timestamp": timestamp, "speed_mps": 1.3}
+            for frame in frames:
+                if time.monotonic() >= until:
+                    break
                 sent_at = time.monotonic()
-                await ws.send(json.dumps(fix))
-                while True:
-                    reply = json.loads(await asyncio.wait_for(ws.recv(), UNANSWERED_S))
-                    if reply["type"] == "progress":
-                        stats["fixes"].append((sent_at, (time.monotonic() - sent_at) * 1000, reply["server_ms"]))
-                        break
-                    if reply["type"] == "error":
-                        stats["fix_errors"] += 1
-                        break
+                await ws.send(frame)
+                async with asyncio.timeout(UNANSWERED_S):
+                    while True:
+                        reply = orjson.loads(await ws.recv())
+                        if reply["type"] == "progress":
+                            stats["fixes"].append((sent_at, (time.monotonic() - sent_at) * 1000, reply["server_ms"]))
+                            break
+                        if reply["type"] == "error":
+                            stats["fix_errors"] += 1
+                            break
                 await asyncio.sleep(max(0.0, sent_at + 1.0 - time.monotonic()))
             stats["completed"] += 1
-    except (OSError, asyncio.TimeoutError, websockets.ConnectionClosed):
+    except (OSError, TimeoutError, websockets.exceptions.WebSocketException) as exc:
         stats["dropped"] += 1
+        stats["dropped_by"][type(exc).__name__] = stats["dropped_by"].get(type(exc).__name__, 0) + 1
 
 
-async def walk(url: str, routes: list[dict], walkers: int, until: float) -> dict:
-    """`walkers` walkers, walker i on routes[i]."""
-    stats = {"fixes": [], "dropped": 0, "completed": 0, "start_errors": {}, "fix_errors": 0}
-    await asyncio.gather(*(walker(url, routes[i], until, stats, i) for i in range(walkers)))
+async def walk(url: str, walkers: list[tuple[str, float, list[str]]], until: float) -> dict:
+    """Each walker (route id, start delay, fix frames) on its own socket."""
+    stats = {"fixes": [], "dropped": 0, "dropped_by": {}, "completed": 0, "start_errors": {}, "fix_errors": 0}
+    await asyncio.gather(*(walker(url, route_id, delay, frames, until, stats) for route_id, delay, frames in walkers))
     return stats
+
+
+def run_walk(url: str, walkers: list[tuple[str, float, list[str]]], until: float) -> dict:
+    """`walk` on uvloop when it is installed (a lighter event loop: less of the machine for the client), else on
+    asyncio's own."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(walk(url, walkers, until))
+    return uvloop.run(walk(url, walkers, until))
 
 
 # ------------------------------------------------------------------------------------- routes under load
@@ -276,6 +301,8 @@ def main() -> None:
         try:
             _, over_http = plan_over_http(base, pairs[:ROUTES])
             routes = plan_for_walkers(base, pairs, args.walkers)
+            fixes = math.ceil(RAMP_S + args.seconds) + 1
+            walkers = [(route["route_id"], *fix_frames(route, number, fixes)) for number, route in enumerate(routes)]
             memory = MemoryWatch(server.pid)
             memory.start()
             walk_start = time.monotonic()
@@ -297,8 +324,7 @@ def main() -> None:
             workers = _children(server.pid)
             cpu_from = {pid: _cpu_s(pid) for pid in [server.pid, *workers]}
             client_cpu_from, wall_from = time.process_time(), time.monotonic()
-            stats = asyncio.run(walk(base.replace("http", "ws"), routes, args.walkers,
-                                     walk_start + RAMP_S + args.seconds))
+            stats = run_walk(base.replace("http", "ws"), walkers, walk_start + RAMP_S + args.seconds)
             wall = time.monotonic() - wall_from
             # Is the client itself the bottleneck? Its share of a core, and each server process's, over the walk.
             cpu = {"client_walkers": round((time.process_time() - client_cpu_from) / wall * 100, 1)}
@@ -314,7 +340,7 @@ def main() -> None:
             server.terminate()
             server.wait(timeout=30)
             warnings = [line for line in (Path(workdir) / "server.log").read_text().splitlines() if "WARNING" in line
-                        or "ERROR" in line]
+                        or "ERROR" in line or "CRITICAL" in line]  # CRITICAL: gunicorn's WORKER TIMEOUT
     measured = [fix for fix in stats["fixes"] if fix[0] >= walk_start + RAMP_S]
     during = [fix for fix in measured if load_from <= fix[0] <= load_until]
     quiet = [fix for fix in measured if not load_from <= fix[0] <= load_until]
@@ -332,7 +358,8 @@ def main() -> None:
             "round_trip_ms_walking_only": _percentiles([fix[1] for fix in quiet]),
             "round_trip_ms_while_routes_are_planned": _percentiles([fix[1] for fix in during]),
             "server_ms": _percentiles([fix[2] for fix in measured]),
-            "dropped_sessions": stats["dropped"], "completed_sessions": stats["completed"],
+            "dropped_sessions": stats["dropped"], "dropped_by": stats["dropped_by"],
+            "completed_sessions": stats["completed"],
             "start_errors": stats["start_errors"], "fix_errors": stats["fix_errors"],
         },
         "routes_under_load": under_load,

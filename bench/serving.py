@@ -1,4 +1,5 @@
-"""What the benchmarks that run a real `lotse serve` share: a free port, and waiting until the server answers."""
+"""What the benchmarks that run a real `lotse serve` share: a free port, waiting until the server answers, and the
+memory of its processes."""
 
 from __future__ import annotations
 
@@ -30,3 +31,18 @@ def wait_until_healthy(process: subprocess.Popen, base: str, log: Path, timeout_
             time.sleep(0.2)
     process.kill()
     raise SystemExit(f"lotse serve did not answer within {timeout_s:.0f} s")
+
+
+def memory_mb(pid: int) -> dict[str, float]:
+    """A process's resident set (VmRSS of /proc/PID/status) and proportional set (PSS: shared pages split among the
+    processes sharing them, as the graph's pages are between gunicorn's master and its workers), in MB."""
+    status = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines())
+    rollup = {line.split(":")[0]: int(line.split()[1]) for line in
+              Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]}
+    return {"rss_mb": round(int(status["VmRSS"].split()[0]) / 1024, 1), "pss_mb": round(rollup["Pss"] / 1024, 1)}
+
+
+def server_memory(master: int) -> dict[str, dict[str, float]]:
+    """The memory of a `lotse serve` master (`master` is its pid) and of each of its workers."""
+    workers = [int(pid) for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
+    return {"master": memory_mb(master)} | {f"worker_{i}": memory_mb(pid) for i, pid in enumerate(workers)}

@@ -24,13 +24,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from pyproj import Transformer
 
 from routing import tags
 from routing.facts import FACT_KINDS
 from routing.graph import WalkGraph
 from routing.graph import edge_keys as stable_edge_keys
 from routing.quests import QUEST_ELEMENTS, SIDEWALK_HIGHWAYS, SURFACE_HIGHWAYS
+from routing.utm import UTM
 
 VALUES = ("no", "unknown")  # what a gap is: the fact is mapped as missing, or not mapped at all
 KINDS = ("crossing_tactile_paving", "signal_acoustic", "steps_handrail", "steps_count", "sidewalk")
@@ -113,8 +113,7 @@ class Grid:
     def bbox(self, label: str) -> list[float]:
         """The cell as south, west, north, east in degrees (the `bbox` form of the reports API)."""
         west, south, east, north = self.bounds_xy(label)
-        to_wgs = Transformer.from_crs(self.crs, 4326, always_xy=True)
-        lons, lats = to_wgs.transform([west, east, west, east], [south, south, north, north])
+        lons, lats = UTM(self.crs).inverse(np.array([west, east, west, east]), np.array([south, south, north, north]))
         return [round(min(lats), 6), round(min(lons), 6), round(max(lats), 6), round(max(lons), 6)]
 
 

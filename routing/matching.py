@@ -50,6 +50,9 @@ AWAY_GROWTH_M = 4.0  # ... the distance to the route grows by this much
 TURN_ROUND = math.log(0.2)  # walkers do turn back, but mostly they go on
 NETWORK_SLACK_M = 30.0  # network distances are searched up to the straight distance walkable in dt, plus this
 MAX_SPEED_MPS = 3.0
+# Network searches kept for reuse up to this limit: the usual one for a fix a second (MAX_SPEED_MPS + NETWORK_SLACK_M)
+# and a few seconds' gap, not the rare long searches after a long silence.
+CACHED_SEARCH_M = 60.0
 POSITION_SMOOTHING = 0.5  # weight of the newest fix in the smoothed position
 DEAD_RECKONING_SMOOTHING = 0.25  # ... when the last one is moved on by the walker's heading and speed
 ROUTE_PRIOR = 0.9  # on the first fix, the walker is most likely on the route
@@ -77,9 +80,24 @@ class WalkNetwork:
         for u, v, length in zip(g.edge_u.tolist(), g.edge_v.tolist(), g.edge_length.tolist()):
             self._neighbours[u].append((v, length))
             self._neighbours[v].append((u, length))
+        self._searches: dict[int, tuple[float, dict[int, float]]] = {}  # node: (limit searched, distances)
 
     def distances_from(self, node: int, limit_m: float) -> dict[int, float]:
-        """Network distance from `node` to every node within `limit_m` (Dijkstra, stopped at the limit)."""
+        """Network distance from `node` to every node within `limit_m`. Every walker near a node asks for the same
+        search, fix after fix, so searches up to CACHED_SEARCH_M are kept (one per node, the farthest asked for)
+        and cut down to `limit_m`: Dijkstra's distances do not depend on how far it searched."""
+        kept = self._searches.get(node)
+        if kept is not None and kept[0] >= limit_m:
+            searched, distances = kept
+            return distances if searched == limit_m else \
+                {there: distance for there, distance in distances.items() if distance <= limit_m}
+        distances = self._search(node, limit_m)
+        if limit_m <= CACHED_SEARCH_M:
+            self._searches[node] = (limit_m, distances)
+        return distances
+
+    def _search(self, node: int, limit_m: float) -> dict[int, float]:
+        """Dijkstra from `node`, stopped at `limit_m`."""
         neighbours = self._neighbours
         best = {node: 0.0}
         queue = [(0.0, node)]
@@ -121,7 +139,7 @@ class MapMatcher:
             keep = np.argsort(found.distance_m)[:MAX_CANDIDATES]
             found = Candidates(*(getattr(found, name)[keep] for name in Candidates.__dataclass_fields__))
         found = _both_ways(found)
-        emission = np.append(self._emission(found, sigma, heading_deg, speed_mps), FREE_EMISSION)
+        emission = np.concatenate([self._emission(found, sigma, heading_deg, speed_mps), [FREE_EMISSION]])
         if self._states is None:
             prior = np.where(np.isin(found.edge, list(self.route_edges)), ROUTE_PRIOR, 1 - ROUTE_PRIOR)
             belief = emission + np.log(np.append(prior, LEAVE_NETWORK))
@@ -137,9 +155,11 @@ class MapMatcher:
         heading = heading_deg if heading_deg is not None and (speed_mps or 0.0) >= MIN_HEADING_SPEED_MPS else None
         sx, sy = self._smoothed = self._smoothed_position(x, y, heading, speed_mps, dt)
         here = self.distance_to_route(sx, sy)  # once: the same smoothed point for every state
-        off = np.array([edge not in self.route_edges and self._leads_away(sx, sy, here, bearing, OFF_WAY_M)
-                        for edge, bearing in zip(found.edge.tolist(), found.bearing_deg.tolist())]
-                       + [heading is not None and self._leads_away(sx, sy, here, heading, OFF_FREE_M)])
+        # Near the route no way leads away from it (`_leads_away`): the states need not be looked at one by one.
+        on_ways = [edge not in self.route_edges and self._leads_away(sx, sy, here, bearing, OFF_WAY_M)
+                   for edge, bearing in zip(found.edge.tolist(), found.bearing_deg.tolist())] \
+            if here > OFF_WAY_M else [False] * len(found)
+        off = np.array(on_ways + [heading is not None and self._leads_away(sx, sy, here, heading, OFF_FREE_M)])
         likeliest = int(np.argmax(belief))
         on_network = likeliest < len(found)
         return Match(off_route=float(probability[off].sum()),
@@ -178,38 +198,32 @@ class MapMatcher:
         before, belief = self._states, self._log_belief
         limit = MAX_SPEED_MPS * max(dt, 1.0) + NETWORK_SLACK_M
         graph = self.network.graph
-        from_node: dict[int, dict[int, float]] = {}
-        rows = []  # per old state: the log chance of each new state, then of leaving the ways
-        scale = TRANSITION_BETA * sigma
-        # The ends of each way, (node, metres to it), the one ahead in the walking direction first: for the old
-        # states the end they walk towards, for the new ones the end they came in by. Plain Python values once,
-        # not per pair of states (this double loop is the matcher's hottest code).
-        olds = [(e, o, ahead, _ends(graph, e, o, ahead, towards=True))
-                for e, o, ahead in zip(before.edge.tolist(), before.offset_m.tolist(), before.forward.tolist())]
-        news = [(e, o, ahead, _ends(graph, e, o, ahead, towards=False))
-                for e, o, ahead in zip(found.edge.tolist(), found.offset_m.tolist(), found.forward.tolist())]
-        for e1, o1, ahead1, ends1 in olds:
-            row = []
-            for e2, o2, ahead2, ends2 in news:
-                if e1 == e2:
-                    walked, on = abs(o2 - o1), ahead1 == ahead2
-                else:
-                    # Entering the next way at its end behind (in its walking direction) goes on; every other
-                    # way through turns round on the way.
-                    walked, on = math.inf, False
-                    for k, (node1, to1) in enumerate(ends1):
-                        if node1 not in from_node:
-                            from_node[node1] = self.network.distances_from(node1, limit)
-                        reach = from_node[node1]
-                        for m, (node2, to2) in enumerate(ends2):
-                            through = to1 + reach.get(node2, math.inf) + to2
-                            if through < walked:
-                                walked, on = through, k == 0 and m == 0
-                row.append(-abs(walked - straight) / scale + (0.0 if on else TURN_ROUND) if math.isfinite(walked)
-                           else -math.inf)
-            rows.append(row + [LOG_LEAVE])
-        rows.append([LOG_LEAVE] * len(news) + [LOG_STAY])
-        transition = np.array(rows)
+        old, new = len(before), len(found)
+        # Both ends of each way, (node, metres to it): for the old states first the end they walk towards, then
+        # the other; for the new ones first the end they came in by.
+        old_nodes, to_old = _ends(graph, before, towards=True)
+        new_nodes, to_new = _ends(graph, found, towards=False)
+        # Network distances between those ends: one short search from each old end (kept by the network), looked
+        # up for each new end; each node once (a way's two states share its ends, near ways share junctions).
+        sources, targets = _numbered(old_nodes), _numbered(new_nodes)
+        between = np.array([[reach.get(node, math.inf) for node in targets]
+                            for reach in (self.network.distances_from(node, limit) for node in sources)],
+                           dtype=float).reshape(len(sources), len(targets))
+        rows = np.array([sources[node] for node in old_nodes], dtype=np.intp)
+        columns = np.array([targets[node] for node in new_nodes], dtype=np.intp)
+        through = to_old[:, None] + between[rows[:, None], columns[None, :]] + to_new[None, :]
+        # Entering the next way at its end behind (in its walking direction) goes on; every other way through turns
+        # round on the way (of equally long ways, going on counts).
+        going_on = through[:old, :new]
+        turning = np.minimum(np.minimum(through[:old, new:], through[old:, :new]), through[old:, new:])
+        walked, on = np.minimum(going_on, turning), going_on <= turning
+        same = before.edge[:, None] == found.edge[None, :]  # along one way: the offsets tell
+        walked = np.where(same, np.abs(found.offset_m[None, :] - before.offset_m[:, None]), walked)
+        on = np.where(same, before.forward[:, None] == found.forward[None, :], on)
+        transition = np.empty((old + 1, new + 1))  # the last row and column: off the ways
+        transition[:-1, :-1] = -np.abs(walked - straight) / (TRANSITION_BETA * sigma) + np.where(on, 0.0, TURN_ROUND)
+        transition[:-1, -1] = transition[-1, :-1] = LOG_LEAVE
+        transition[-1, -1] = LOG_STAY
         return _logsumexp(belief[:, None] + transition, axis=0)
 
     def _leads_away(self, x: float, y: float, here: float, direction: float, beside_m: float) -> bool:
@@ -222,14 +236,19 @@ class MapMatcher:
                                       y + AWAY_LOOKAHEAD_M * math.cos(math.radians(direction))) - here >= AWAY_GROWTH_M
 
 
-def _ends(graph: WalkGraph, edge: int, offset_m: float, ahead: bool, towards: bool
-          ) -> tuple[tuple[int, float], tuple[int, float]]:
-    """A state's two ends of its way as (node, metres to it): first the end it walks towards (`towards`), or the
-    end it came in by."""
-    to_v = (int(graph.edge_v[edge]), float(graph.edge_length[edge]) - offset_m)
-    to_u = (int(graph.edge_u[edge]), offset_m)
-    first_v = ahead if towards else not ahead
-    return (to_v, to_u) if first_v else (to_u, to_v)
+def _ends(graph: WalkGraph, states: _States, towards: bool) -> tuple[list[int], np.ndarray]:
+    """Both ends of each state's way, nodes and metres to them: first for every state the end it walks towards
+    (`towards`) or the end it came in by, then for every state the other end."""
+    u, v = graph.edge_u[states.edge], graph.edge_v[states.edge]
+    to_u, to_v = states.offset_m, graph.edge_length[states.edge] - states.offset_m
+    first_v = states.forward if towards else ~states.forward
+    return (np.concatenate([np.where(first_v, v, u), np.where(first_v, u, v)]).tolist(),
+            np.concatenate([np.where(first_v, to_v, to_u), np.where(first_v, to_u, to_v)]))
+
+
+def _numbered(nodes: list[int]) -> dict[int, int]:
+    """Each node once, numbered in order of appearance."""
+    return {node: number for number, node in enumerate(dict.fromkeys(nodes))}
 
 
 @dataclass
@@ -254,7 +273,9 @@ def _both_ways(found: Candidates) -> _States:
 
 
 def _logsumexp(values: np.ndarray, axis: int | None = None) -> np.ndarray | float:
-    top = np.max(values, axis=axis, keepdims=True)
+    """log(sum(exp(values))) without overflow, of all values or along `axis` (0 or None: on every fix, so the
+    arrays' own methods, without np.max's and np.sum's dispatch)."""
+    top = values.max(axis=axis, keepdims=True)
     top = np.where(np.isfinite(top), top, 0.0)
-    total = np.log(np.sum(np.exp(values - top), axis=axis, keepdims=True)) + top
-    return total.item() if axis is None else np.squeeze(total, axis=axis)
+    total = np.log(np.exp(values - top).sum(axis=axis, keepdims=True)) + top
+    return total.item() if axis is None else total[0]

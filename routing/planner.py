@@ -129,10 +129,10 @@ class Planner:
         self._block_offsets = np.searchsorted(arc_node[self._block_arcs], np.arange(graph.node_count + 1))
         self._block_heads = self._indices[:-2][self._block_arcs]
         self._node_arc_counts = np.diff(self._node_indptr[:-1]).astype(np.int64)
-        self._whole_nodes = self._whole_layout(np.arange(graph.node_count), self._node_indices[:-2],
-                                               self._node_arc_counts)
-        self._whole_states = self._whole_layout(self._arriving, self._block_heads,
-                                                self._state_arc_counts[self._arriving])
+        self._whole_nodes, _ = _layout(np.zeros(graph.node_count, dtype=np.int64), np.arange(graph.node_count),
+                                       self._node_indices[:-2], self._node_arc_counts, keep=True)
+        self._whole_states, _ = _layout(np.zeros(directed_count, dtype=np.int64), self._arriving, self._block_heads,
+                                        self._state_arc_counts[self._arriving], keep=True)
         self._thread_scratch = threading.local()
         self._cache: OrderedDict[tuple, _Costs] = OrderedDict()
         self._cache_size = cache_size
@@ -261,8 +261,8 @@ class Planner:
                 weights, nodes = costs.node_data, layout.rows
             else:
                 arcs = _positions(self._node_indptr[nodes], self._node_indptr[nodes + 1])
-                layout, local = self._layout(self._scratch("nodes"), nodes, self._node_indices[arcs],
-                                             self._node_arc_counts[nodes], ids)
+                layout, local = _layout(self._scratch("nodes"), nodes, self._node_indices[arcs],
+                                        self._node_arc_counts[nodes], ids)
                 weights = costs.node_data[arcs]
             settled = self._dijkstra(layout, local, weights, self._h(nodes, end, metre_cost), start_arcs,
                                      (end_u, end_v), h_source, limit)
@@ -325,8 +325,8 @@ class Planner:
             else:
                 states = self._arriving[_positions(self._arriving_offsets[nodes], self._arriving_offsets[nodes + 1])]
                 arcs = _positions(self._block_offsets[nodes], self._block_offsets[nodes + 1])
-                layout, local = self._layout(self._scratch("states"), states, self._block_heads[arcs],
-                                             self._state_arc_counts[states], ids)
+                layout, local = _layout(self._scratch("states"), states, self._block_heads[arcs],
+                                        self._state_arc_counts[states], ids)
                 weights = costs.data[arcs]
             settled = self._dijkstra(layout, local, weights, self._h(directed_to[states], end, metre_cost),
                                      start_arcs, (end_edge, end_edge + edge_count), h_source, limit)
@@ -391,13 +391,6 @@ class Planner:
         x, y = graph.node_x[nodes], graph.node_y[nodes]
         return nodes[np.hypot(x - start.x, y - start.y) + np.hypot(x - end.x, y - end.y) <= reach]
 
-    def _whole_layout(self, rows: np.ndarray, heads: np.ndarray, counts: np.ndarray) -> _Layout:
-        """`_layout` of a window that holds every row, with the local row of every id."""
-        local_of = np.zeros(len(rows), dtype=np.int64)
-        local_of[rows] = np.arange(1, len(rows) + 1)
-        return _Layout(rows, local_of[heads], counts, np.concatenate([[0, 0], np.cumsum(counts)]).astype(np.int32),
-                       np.repeat(np.arange(len(rows)), counts), local_of)
-
     def _scratch(self, kind: str) -> np.ndarray:
         """This thread's scratch array for `_dijkstra`, a zero per node ("nodes") or per state ("states")."""
         scratch = self._thread_scratch.__dict__
@@ -409,23 +402,6 @@ class Planner:
         """The A* bound at nodes: straight-line metres to the end point times the cheapest metre."""
         dx, dy = self.graph.node_x[nodes] - end.x, self.graph.node_y[nodes] - end.y
         return np.sqrt(dx * dx + dy * dy) * metre_cost
-
-    def _layout(self, scratch: np.ndarray, rows: np.ndarray, heads: np.ndarray, counts: np.ndarray,
-                ids: tuple[int, ...]) -> tuple[_Layout, dict[int, int]]:
-        """The sub-graph of a window for `_dijkstra`, and the local row of each of `ids` (0: outside the window).
-
-        The sub-graph numbers the window's `rows` (ids of the whole graph) 1..k in the order given, with their arcs
-        in order (`counts` per row, `heads` as ids of the whole graph), and sends every arc leaving the window to
-        row 0, whose bound is infinite: such an arc is never taken within the limit, as in the whole graph, where
-        its head lies beyond the limit. Each row keeps its arcs' order, so the search does what it does on the
-        whole graph. `scratch` (zero everywhere, left so) maps ids of the whole graph to rows.
-        """
-        scratch[rows] = np.arange(1, len(rows) + 1)
-        layout = _Layout(rows, scratch[heads], counts, np.concatenate([[0, 0], np.cumsum(counts)]).astype(np.int32),
-                         np.repeat(np.arange(len(rows)), counts))
-        found = dict(zip(ids, scratch[list(ids)].tolist()))
-        scratch[rows] = 0
-        return layout, found
 
     def _dijkstra(self, layout: _Layout, local: dict[int, int], weights: np.ndarray, h: np.ndarray,
                   start_arcs: tuple[tuple[int, float], ...], watched: tuple[int, ...], h_source: float,
@@ -535,7 +511,7 @@ class Planner:
 
 @dataclass
 class _Layout:
-    """A window's sub-graph as `Planner._dijkstra` searches it (see `Planner._layout`)."""
+    """A window's sub-graph as `Planner._dijkstra` searches it (see `_layout`)."""
 
     rows: np.ndarray  # ids of the whole graph; local row i + 1 is rows[i]
     local_heads: np.ndarray  # each arc's head as a local row (0: outside the window)
@@ -579,6 +555,26 @@ class _Settled:
             path.append(local)
         path.reverse()
         return self.rows[np.array(path) - 1].tolist()
+
+
+def _layout(local_of: np.ndarray, rows: np.ndarray, heads: np.ndarray, counts: np.ndarray,
+            ids: tuple[int, ...] = (), keep: bool = False) -> tuple[_Layout, dict[int, int]]:
+    """The sub-graph of a window for `Planner._dijkstra`, and the local row of each of `ids` (0: outside it).
+
+    The sub-graph numbers the window's `rows` (ids of the whole graph) 1..k in the order given, with their arcs in
+    order (`counts` per row, `heads` as ids of the whole graph), and sends every arc leaving the window to row 0,
+    whose bound is infinite: such an arc is never taken within the limit, as in the whole graph, where its head lies
+    beyond the limit. Each row keeps its arcs' order, so the search does what it does on the whole graph.
+    `local_of`, zero everywhere, maps ids of the whole graph to rows: a thread's scratch, left zero, for a window;
+    for the whole graph's layout, built once, an array of its own that the layout keeps (`keep`).
+    """
+    local_of[rows] = np.arange(1, len(rows) + 1)
+    layout = _Layout(rows, local_of[heads], counts, np.concatenate([[0, 0], np.cumsum(counts)]).astype(np.int32),
+                     np.repeat(np.arange(len(rows)), counts), local_of if keep else None)
+    found = dict(zip(ids, local_of[list(ids)].tolist()))
+    if not keep:
+        local_of[rows] = 0
+    return layout, found
 
 
 def _positions(starts: np.ndarray, stops: np.ndarray) -> np.ndarray:

@@ -158,12 +158,12 @@ def _walk(planner: Planner, path: Path) -> _Walk:
 
 def _crossings(table: ArcTable, walk: _Walk) -> list[Crossing]:
     crossings = []
-    starts = walk.starts.tolist()
+    starts, walked = walk.starts.tolist(), walk.walked.tolist()
     for i in range(1, len(walk.directed)):
         facts = table.crossing(table.arc_between(walk.directed[i - 1], walk.directed[i]))
         if facts is not None:
             crossings.append(Crossing(distance_m=round(starts[i], 1), **facts))
-        elif _zigzag_across(table, walk, i):
+        elif walked[i] < ZIGZAG_M and _zigzag_across(table, walk, i):  # (a long piece is no zigzag)
             crossings.append(_zigzag_crossing(table, walk, i, round(starts[i], 1)))
     return crossings
 
@@ -279,20 +279,31 @@ def _geometry(planner: Planner, path: Path, walk: _Walk) -> tuple[np.ndarray, np
     """The path's lat/lon points in walking order, cut at the snapped start and end."""
     graph = planner.graph
     offsets = graph.geom_offsets
-    pieces_lat, pieces_lon = [], []
     last = len(walk.directed) - 1
-    for i, edge in enumerate(walk.edges.tolist()):
+
+    def end_piece(i: int) -> tuple[np.ndarray, np.ndarray]:
+        edge = int(walk.edges[i])
         first, stop = offsets[edge], offsets[edge + 1]
-        lat, lon = graph.geom_lat[first:stop], graph.geom_lon[first:stop]
-        if i in (0, last):
-            lat, lon = _clip(graph, edge, lat, lon, *_walked_interval(graph, edge, path, walk, i))
+        lat, lon = _clip(graph, edge, graph.geom_lat[first:stop], graph.geom_lon[first:stop],
+                         *_walked_interval(graph, edge, path, walk, i))
         if not walk.forward[i]:
             lat, lon = lat[::-1], lon[::-1]
-        if i > 0:  # the first point repeats the previous piece's last
-            lat, lon = lat[1:], lon[1:]
-        pieces_lat.append(lat)
-        pieces_lon.append(lon)
-    return np.concatenate(pieces_lat), np.concatenate(pieces_lon)
+        return (lat[1:], lon[1:]) if i > 0 else (lat, lon)  # the first point repeats the previous piece's last
+
+    pieces = [end_piece(0)]
+    if last > 1:
+        # The whole edges between, in one gather: each edge's points in walking order but its first.
+        edges, forward = walk.edges[1:last], walk.forward[1:last]
+        firsts, stops = offsets[edges], offsets[edges + 1]
+        counts = stops - firsts - 1
+        begins = np.where(forward, firsts + 1, stops - 2)
+        steps = np.where(forward, 1, -1)
+        within = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+        points = np.repeat(begins, counts) + np.repeat(steps, counts) * within
+        pieces.append((graph.geom_lat[points], graph.geom_lon[points]))
+    if last > 0:
+        pieces.append(end_piece(last))
+    return np.concatenate([lat for lat, _ in pieces]), np.concatenate([lon for _, lon in pieces])
 
 
 def _walked_interval(graph, edge: int, path: Path, walk: _Walk, position: int) -> tuple[float, float]:

@@ -12,16 +12,15 @@ from functools import cached_property
 
 import numpy as np
 import shapely
-from pyproj import Geod, Transformer
 
 from routing import settings
 from routing.errors import CoordinateError, OffMapError
 from routing.graph import WalkGraph
+from routing.utm import UTM
 
 # Segments this much farther than the nearest are as near: two ways drawn over the same nodes (a pedestrian way and
 # a service road on one square) lie at one distance, give or take rounding.
 _TIE_M = 1e-3
-_GEOD = Geod(ellps="WGS84")
 
 
 @dataclass(frozen=True)
@@ -89,9 +88,7 @@ class EdgeIndex:
             np.stack([self._x0, self._y0, self._x0 + self._dx, self._y0 + self._dy], axis=1).reshape(-1, 2, 2)
         )
         self._tree = shapely.STRtree(segments)
-        crs = graph.meta["crs"]
-        self._to_utm = Transformer.from_crs(4326, crs, always_xy=True)
-        self._to_latlon = Transformer.from_crs(crs, 4326, always_xy=True)
+        self._utm = UTM(graph.meta["crs"])
 
     @cached_property
     def bounds(self) -> tuple[float, float, float, float]:
@@ -101,11 +98,11 @@ class EdgeIndex:
 
     def project(self, lat: float, lon: float) -> tuple[float, float]:
         """lat/lon to the graph's metric x/y."""
-        return self._to_utm.transform(lon, lat)
+        return self._utm.forward(lon, lat)
 
     def to_latlon(self, x: float, y: float) -> tuple[float, float]:
         """The graph's metric x/y to lat/lon."""
-        lon, lat = self._to_latlon.transform(x, y)
+        lon, lat = self._utm.inverse(x, y)
         return lat, lon
 
     def snap(self, lat: object, lon: object, limit_m: float | None = None) -> Snap:
@@ -141,14 +138,16 @@ class EdgeIndex:
             return Candidates.empty()
         x0, y0, dx, dy = self._x0[segments], self._y0[segments], self._dx[segments], self._dy[segments]
         squared = np.maximum(dx * dx + dy * dy, 1e-9)
-        t = np.clip(((x - x0) * dx + (y - y0) * dy) / squared, 0.0, 1.0)
+        # np.minimum and np.maximum: np.clip's numbers without its overhead (this runs on every walker's every fix)
+        t = np.minimum(np.maximum(((x - x0) * dx + (y - y0) * dy) / squared, 0.0), 1.0)
         foot_x, foot_y = x0 + t * dx, y0 + t * dy
         distance = np.hypot(x - foot_x, y - foot_y)
         # The nearest segment of each edge stands for the edge.
-        order = np.lexsort((distance, self._edge[segments]))
-        first = order[np.concatenate([[True], np.diff(self._edge[segments][order]) != 0])]
+        edges = self._edge[segments]
+        order = np.lexsort((distance, edges))
+        first = order[np.concatenate([[True], np.diff(edges[order]) != 0])]
         return Candidates(
-            edge=self._edge[segments][first].astype(np.int64),
+            edge=edges[first].astype(np.int64),
             offset_m=self._along[segments][first] + t[first] * np.sqrt(squared[first]),
             distance_m=distance[first],
             bearing_deg=np.degrees(np.arctan2(dx[first], dy[first])) % 360,
@@ -170,9 +169,12 @@ class EdgeIndex:
             nearest = self._tree.query_nearest(shapely.Point(x, y), return_distance=True, all_matches=False)
             if len(nearest[1]):
                 return float(nearest[1][0])
-        # Too far for the map's projection (another continent): along the Earth to the map's centre.
+        # Too far for the map's projection (another continent): along the Earth to the map's centre (pyproj only
+        # here, so a server does not hold it for the rare such position).
+        from pyproj import Geod
+
         south, west, north, east = self.bounds
-        return float(_GEOD.inv(lon, lat, (west + east) / 2, (south + north) / 2)[2])
+        return float(Geod(ellps="WGS84").inv(lon, lat, (west + east) / 2, (south + north) / 2)[2])
 
     @staticmethod
     def _off_map_message(distance: float, lat: float, lon: float, limit: float) -> str:

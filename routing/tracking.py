@@ -162,10 +162,11 @@ class _Geometry:
     def __post_init__(self) -> None:
         # Each segment's vector and squared length, and the along-distance it covers: every fix measures its
         # distance to every segment (several times with the map matcher), so these are worked out once per route.
+        self.x0, self.y0, self.along0 = self.x[:-1], self.y[:-1], self.along[:-1]
         self.dx, self.dy = np.diff(self.x), np.diff(self.y)
         self.length_sq = np.maximum(self.dx * self.dx + self.dy * self.dy, 1e-9)
         self.d_along = np.diff(self.along)
-        self.bearing_deg = np.degrees(np.arctan2(self.dx, self.dy)) % 360  # each segment's walking direction
+        self.bearing = np.degrees(np.arctan2(self.dx, self.dy)) % 360  # each segment's direction
 
 
 class GuidanceSession:
@@ -327,9 +328,10 @@ class GuidanceSession:
     def _distances(self, x: float, y: float) -> tuple[np.ndarray, np.ndarray]:
         """Distance from a point to each route segment, and the nearest point's along-distance on each."""
         g = self.geometry
-        x0, y0, dx, dy = g.x[:-1], g.y[:-1], g.dx, g.dy
-        t = np.clip(((x - x0) * dx + (y - y0) * dy) / g.length_sq, 0.0, 1.0)
-        return np.hypot(x - (x0 + t * dx), y - (y0 + t * dy)), g.along[:-1] + t * g.d_along
+        x0, y0, dx, dy = g.x0, g.y0, g.dx, g.dy
+        # np.minimum and np.maximum rather than np.clip: the same numbers without np.clip's overhead, on every fix
+        t = np.minimum(np.maximum(((x - x0) * dx + (y - y0) * dy) / g.length_sq, 0.0), 1.0)
+        return np.hypot(x - (x0 + t * dx), y - (y0 + t * dy)), g.along0 + t * g.d_along
 
     def _way_back(self, x: float, y: float, fix: Fix) -> str:
         """What to say on leaving the route: calmly, with where the route lies on the clock face when the
@@ -353,7 +355,7 @@ class GuidanceSession:
         score = distance + np.where(along < self.progress_m - TURN_BACK_M, 0.5 * (self.progress_m - along), 0.0)
         score = score + np.where(along > reach, along - reach, 0.0)
         if fix.heading_deg is not None and (fix.speed_mps or 0.0) > MIN_HEADING_SPEED_MPS:
-            opposite = np.abs((self.geometry.bearing_deg - fix.heading_deg + 180) % 360 - 180) > 100
+            opposite = np.abs((self.geometry.bearing - fix.heading_deg + 180) % 360 - 180) > 100
             score = score + opposite * 10.0
         best = int(np.argmin(score))
         return float(along[best]), float(distance[best]), best

@@ -5,11 +5,14 @@ Walkers need no account. Staff accounts are made with `lotse create-staff`.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from flask import Blueprint, jsonify, request
+from pydantic import Field
 from sqlalchemy.exc import IntegrityError
 
 from app.core import db, security
-from app.core.inputs import Body, Text, parse_body
+from app.core.inputs import Body, Reply, Text, parse_body
 from app.core.models import User
 from routing.errors import LotseError
 
@@ -53,6 +56,25 @@ class Registration(Body):
 class Login(Body):
     email: Text
     password: Text
+
+
+class UserOut(Reply):
+    id: int
+    name: str
+    email: str
+    role: Literal["volunteer", "staff"]
+
+
+class Me(Reply):
+    user: UserOut
+
+
+class LoggedIn(Me):
+    csrf_token: str = Field(description="Send it as X-CSRF-Token with every POST")
+
+
+class CsrfToken(Reply):
+    csrf_token: str
 
 
 @bp.get("/csrf")

@@ -8,16 +8,18 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 import shapely
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify
+from pydantic import BeforeValidator, Field
 from sqlalchemy import select
 
 from app.community.quests import QUEST_LIMIT, open_quests
-from app.community.reports import parse_bbox, status_clauses
+from app.community.reports import status_clauses
 from app.core import db
+from app.core.inputs import BBox, Query, finite, parse_query
 from app.core.models import Report, utcnow
 from app.staff.gaps import per_graph
 from routing import tags
@@ -40,25 +42,27 @@ def metres_per_pixel(zoom: int, lat: float) -> float:
     return EQUATOR_M_PER_PX_Z0 * math.cos(math.radians(lat)) / 2 ** zoom
 
 
-def bbox_arg() -> tuple[float, float, float, float]:
-    """The required `bbox=south,west,north,east`."""
-    if not request.args.get("bbox"):
-        raise LotseError('"bbox" must be south,west,north,east', field="bbox")
-    return parse_bbox(request.args["bbox"])
+def _nearest_level(value: object) -> object:
+    """A fractional zoom ("16.4", as a pinch leaves a map) as the nearest level; other text as it is."""
+    number = finite(value) if isinstance(value, str) else None
+    return round(number) if number is not None else value
 
 
-def zoom_arg(default: int = 16) -> int:
-    """`zoom` as a whole number from MIN_ZOOM to MAX_ZOOM (a map zoom level)."""
-    raw = request.args.get("zoom", "")
-    if raw == "":
-        return default
-    try:
-        zoom = round(float(raw))
-    except (ValueError, OverflowError):
-        zoom = -1
-    if not MIN_ZOOM <= zoom <= MAX_ZOOM:
-        raise LotseError(f'"zoom" must be a map zoom level from {MIN_ZOOM} to {MAX_ZOOM}', field="zoom")
-    return zoom
+Zoom = Annotated[int, Field(ge=MIN_ZOOM, le=MAX_ZOOM, description="The map's zoom level"),
+                 BeforeValidator(_nearest_level)]
+DEFAULT_ZOOM = 16
+
+
+class BoxQuery(Query):
+    """A map layer's query: the box it covers."""
+
+    bbox: BBox = Field(description="south,west,north,east in degrees")
+
+
+class MapQuery(BoxQuery):
+    """A map layer drawn for a zoom level."""
+
+    zoom: Zoom = DEFAULT_ZOOM
 
 
 def feature_collection(features: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
@@ -125,11 +129,11 @@ def graph():
 
     Empty below zoom GRAPH_MIN_ZOOM; at most GRAPH_EDGE_LIMIT lines, roads first (`truncated` says so).
     """
-    bbox = bbox_arg()
-    zoom = zoom_arg()
+    query = parse_query(MapQuery)
+    zoom = query.zoom
     if zoom < GRAPH_MIN_ZOOM:
         return jsonify(feature_collection([], zoom=zoom, truncated=False))
-    features, truncated = graph_lines().features(bbox, zoom)
+    features, truncated = graph_lines().features(query.bbox, zoom)
     return jsonify(feature_collection(features, zoom=zoom, truncated=truncated))
 
 
@@ -137,7 +141,7 @@ def graph():
 @bp.get("/reports")
 def reports():
     """The reports in force (new or confirmed, valid now) in `bbox` as points, newest first, at most 500."""
-    south, west, north, east = bbox_arg()
+    south, west, north, east = parse_query(BoxQuery).bbox
     clauses = status_clauses("active", utcnow())
     rows = db.session().scalars(
         select(Report).where(*clauses, Report.lat.between(south, north), Report.lon.between(west, east))
@@ -152,7 +156,7 @@ def reports():
 def quests():
     """Open quests in `bbox` (at most 1 km across) as points with `id`, `key` and the question, nearest to the box's
     centre first, at most 20; answered on the quests screen (`POST /api/quests/answer`)."""
-    south, west, north, east = bbox_arg()
+    south, west, north, east = parse_query(BoxQuery).bbox
     lat, lon = (south + north) / 2, (west + east) / 2
     radius = math.hypot((north - south) * tags.METRES_PER_DEGREE,
                         (east - west) * tags.METRES_PER_DEGREE * math.cos(math.radians(lat))) / 2

@@ -3,7 +3,7 @@ an accepted fact (`app.community.facts` lays it over the graph)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from flask import Blueprint, current_app, jsonify
@@ -12,10 +12,11 @@ from sqlalchemy import select
 
 from app.community import facts
 from app.core import db, security
-from app.core.inputs import Body, Query, Text, ascii_int, parse_body, parse_query
+from app.core.inputs import Body, Query, Reply, Text, ascii_int, parse_body, parse_query
 from app.core.models import AcceptedFact, QuestAnswer, utcnow
 from routing.errors import LotseError
 from routing.facts import FACT_KINDS, FactKind
+from routing.phrases import LANGUAGES
 from routing.quests import AGREEING_ANSWERS, QUEST_ELEMENTS, answer_value, nearby, quest_dict
 
 bp = Blueprint("quests", __name__, url_prefix="/api/quests")
@@ -36,6 +37,47 @@ class QuestQuery(Query):
 class QuestAnswerBody(Body):
     quest: Text
     answer: Text | int  # an answer of the quest's kind, or a step count
+
+
+InEachLanguage = dict[Literal[tuple(LANGUAGES)], str]
+
+
+class Choice(Reply):
+    value: str
+    label: InEachLanguage
+
+
+class LatLon(Reply):
+    lat: float
+    lon: float
+
+
+class QuestOut(Reply):
+    """A question about one map element; `choice` quests list their answers, `count` quests take a number."""
+
+    id: str = Field(examples=["node/123/tactile_paving"])
+    element: Literal["node", "way"]
+    osm_id: int
+    key: Literal[tuple(FACT_KINDS)]
+    lat: float
+    lon: float
+    distance_m: float
+    question: InEachLanguage
+    answer_type: Literal["choice", "count"]
+    answers: list[Choice] | None = None
+    min: int | None = None
+    max: int | None = None
+    along: list[LatLon] | None = Field(None, description="sidewalk quests: the way's drawing direction")
+
+
+class QuestList(Reply):
+    quests: list[QuestOut] = Field(max_length=QUEST_LIMIT)
+
+
+class AnswerTaken(Reply):
+    quest: str
+    answer: str
+    accepted: bool = Field(description="Whether it made an accepted fact")
 
 
 # ----------------------------------------------------------------------------------------------- views

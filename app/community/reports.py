@@ -27,7 +27,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from app.core import db, security, shared
-from app.core.inputs import Body, Id, Number, Query, Text, finite, parse_body, parse_query, validate
+from app.core.inputs import BBox, Body, Id, Number, Query, Reply, Text, parse_body, parse_query, validate
 from app.core.models import Report, ReportEvent, ReportVote, User, iso_utc, utcnow
 from routing import tags
 from routing.errors import LotseError
@@ -59,7 +59,8 @@ ReportListener = Callable[[dict[str, Any]], None]
 REPORTS_CHANGED = "reports_changed"
 REPORT_CONFIRMED = "report_confirmed"
 
-STATUSES = ("active", "new", "confirmed", "resolved", "fixed", "rejected", "expired", "all")
+REPORT_STATUSES = ("new", "confirmed", "resolved", "fixed", "rejected", "expired")  # what a report shows
+STATUSES = ("active", *REPORT_STATUSES, "all")  # what a listing filters by
 DESCRIPTION_MAX = 1000
 LIST_LIMIT = 200
 RADIUS_MAX_M = 5000.0
@@ -191,10 +192,6 @@ class NewReport(Body):
     valid_until: Text | None = None  # default: the type's usual validity
 
 
-_DEGREES = r"-?[0-9]{1,3}(\.[0-9]{1,12})?"
-BBOX_PATTERN = f"^{_DEGREES},{_DEGREES},{_DEGREES},{_DEGREES}$"  # the document's form of what parse_bbox reads
-
-
 ISO_TIME_MAX = 35  # "2024-05-01T12:00:00.123456+02:00" and a little
 
 
@@ -202,8 +199,7 @@ class ReportQuery(Query):
     lat: Number | None = Field(None, description="With lon: reports within radius_m, nearest first")
     lon: Number | None = Field(None, description="See lat")
     radius_m: Annotated[float, Field(gt=0, le=RADIUS_MAX_M, allow_inf_nan=False)] = 500.0
-    bbox: str | None = Field(None, description="south,west,north,east in degrees",
-                             json_schema_extra={"pattern": BBOX_PATTERN})
+    bbox: BBox | None = Field(None, description="south,west,north,east in degrees")
     status: Literal[STATUSES] = "active"
     type: str | None = Field(None, description="One or more report types, comma-separated")
     work_status: Literal[WORK_STATUSES] | None = None
@@ -226,6 +222,71 @@ class WorkChange(Body):
     work_status: Literal[WORK_STATUSES] | None = None
     assignee_id: Id | None = None  # a staff account, or null to unassign
     note: ReportText = ""
+
+
+# ---------------------------------------------------------------------------------------- replies (documented)
+class RoutingState(Reply):
+    effect: Literal["block", "penalty", "note"]
+    penalty_m: float
+    in_force: bool = Field(description="Whether it steers walkers yet (the trust rules)")
+
+
+class ReportOut(Reply):
+    """A report as anyone sees it: never who reported, only whether it is the viewer's own (`mine`)."""
+
+    id: int
+    type: Literal[tuple(REPORT_TYPES)]
+    status: Literal[REPORT_STATUSES]
+    severity: Literal[SEVERITIES]
+    description: str
+    lat: float
+    lon: float
+    edge: int
+    osm_way_id: int
+    valid_from: datetime
+    valid_until: datetime
+    created_at: datetime
+    updated_at: datetime
+    mine: bool
+    work_status: Literal[WORK_STATUSES]
+    votes: dict[Literal[VOTES], int]
+    routing: RoutingState
+    distance_m: float | None = Field(None, description="Only near a point: metres from it")
+
+
+class Person(Reply):
+    id: int
+    name: str
+    email: str
+
+
+class StaffReportOut(ReportOut):
+    """A report as staff see it (`include=staff`): with who reported, the assignee and the latest work note."""
+
+    reporter_id: int
+    reporter: Person | None
+    assignee: Person | None
+    work_note: str
+
+
+class ReportReply(Reply):
+    report: ReportOut
+    merged: bool | None = Field(None, description="Only when a new report merged into this open one")
+
+
+class ReportList(Reply):
+    reports: list[ReportOut | StaffReportOut] = Field(max_length=LIST_LIMIT)
+
+
+class ReportEventOut(Reply):
+    action: Literal["created", "merged", "vote", "confirmed", "resolved", "rejected", "work", "fixed"]
+    actor_id: int | None = Field(description="null: the votes decided")
+    at: datetime
+    detail: dict[str, Any]
+
+
+class ReportEvents(Reply):
+    events: list[ReportEventOut]
 
 
 def parse_time(value: object, field: str) -> datetime:
@@ -406,7 +467,7 @@ def index():
         dlon = dlat / max(math.cos(math.radians(lat)), 0.01)
         clauses += [Report.lat.between(lat - dlat, lat + dlat), Report.lon.between(lon - dlon, lon + dlon)]
     elif query.bbox is not None:
-        south, west, north, east = parse_bbox(query.bbox)
+        south, west, north, east = query.bbox
         clauses += [Report.lat.between(south, north), Report.lon.between(west, east)]
     db_session = db.session()
     query = select(Report).where(*clauses).order_by(Report.created_at.desc(), Report.id.desc())
@@ -490,17 +551,6 @@ def status_clauses(status: str, now: datetime) -> list[ColumnElement[bool]]:
     if status == "all":
         return []
     return [Report.status == status]
-
-
-def parse_bbox(value: str) -> tuple[float, float, float, float]:
-    """`south,west,north,east` in degrees."""
-    parts = [finite(part) for part in value.split(",")]
-    if len(parts) != 4 or None in parts:
-        raise LotseError('"bbox" must be south,west,north,east', field="bbox")
-    south, west, north, east = parts
-    if not (-90 <= south <= north <= 90 and -180 <= west <= east <= 180):
-        raise LotseError('"bbox" must be south,west,north,east', field="bbox")
-    return south, west, north, east
 
 
 def _distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -2,18 +2,21 @@
 
 SQLite is the embedded default; PostgreSQL (driver psycopg 3) is used when `DATABASE_URL` names one. SQLite runs in
 WAL mode with synchronous=FULL, so a commit that was acknowledged survives a killed process and a power cut.
+
+Alembic (11 MB of a server's memory) is needed only while migrating: the migration runs in a forked child process,
+which exits when done, so a server never holds it (a private in-memory database, which only its own process can
+see, is migrated in process).
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
 from flask import Flask, current_app, g, request
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
@@ -140,12 +143,39 @@ def lock(db_session: Session | Connection, key: str) -> None:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema up to `revision` with the migrations in `migrations/`.
+    """Bring the schema up to `revision` with the migrations in `migrations/`, in a child process (see the module)
+    unless the database is a private in-memory one; RuntimeError when the migration failed (its traceback is in
+    the error output).
 
     Server processes started at once migrate one after the other: on PostgreSQL the first takes a lock for the
     transaction, the others wait and then find the schema up to date (DDL is transactional there). (The embedded
     SQLite serves one process.)
     """
+    if isinstance(engine.pool, StaticPool) or not hasattr(os, "fork"):
+        _migrate(engine, revision)
+        return
+    child = os.fork()
+    if child == 0:  # the child: migrate on connections of its own, then leave without the parent's exit handlers
+        status = 1
+        try:
+            engine.dispose(close=False)
+            _migrate(engine, revision)
+            status = 0
+        except Exception:
+            import traceback
+
+            traceback.print_exc()
+        finally:
+            os._exit(status)
+    _, status = os.waitpid(child, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"Migrating the database schema to {revision} failed (the error is logged above)")
+
+
+def _migrate(engine: Engine, revision: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     with engine.begin() as connection:

@@ -14,14 +14,14 @@ from routing.errors import LotseError
 
 log = logging.getLogger(__name__)
 
-# Werkzeug's own errors (routing, methods, size) as Lotse errors; the API promises 400 for every bad input, an
-# oversized body included (code too_large says which).
+# Werkzeug's own errors (routing, methods, size) as Lotse errors with their status: 413 `too_large` for a body over
+# MAX_CONTENT_LENGTH, as RFC 9110 has it (a client or proxy can tell it from a malformed body without reading ours).
 _HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}
 
 
 def from_http(exc: HTTPException) -> LotseError:
     status = exc.code or 500
-    return LotseError(code=_HTTP_CODES.get(status, "bad_request"), status=400 if status == 413 else status)
+    return LotseError(code=_HTTP_CODES.get(status, "bad_request"), status=status)
 
 
 def json_error(exc: LotseError, language: Language | None = None) -> tuple[Response, int]:

@@ -10,11 +10,21 @@ from what the server accepts.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal, TypeVar
 
 from flask import Flask, request
 from flask.json.provider import DefaultJSONProvider
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    WithJsonSchema,
+    model_validator,
+)
 from pydantic.json_schema import GenerateJsonSchema
 from werkzeug.routing import IntegerConverter
 
@@ -104,6 +114,45 @@ def finite(text: str | None) -> float | None:
         return None
 
 
+# The longest text a query parameter may hold: a URL's request line ends at 8 KB (gunicorn, nginx), and a character
+# can take 12 bytes percent-encoded, so a few such parameters must fit in one line.
+QUERY_TEXT_MAX = 200
+
+
+_DEGREES = r"-?[0-9]{1,3}(\.[0-9]{1,12})?"
+BBOX_PATTERN = f"^{_DEGREES},{_DEGREES},{_DEGREES},{_DEGREES}$"  # the document's form of what `BBox` reads
+
+
+def _bbox(value: object) -> tuple[float, float, float, float]:
+    parts = [finite(part) for part in value.split(",")] if isinstance(value, str) and len(value) <= QUERY_TEXT_MAX \
+        else []
+    if len(parts) != 4 or None in parts:
+        raise ValueError("must be south,west,north,east in degrees")
+    south, west, north, east = parts
+    if not (-90 <= south <= north <= 90 and -180 <= west <= east <= 180):
+        raise ValueError("must be south,west,north,east in degrees, south of north and west of east")
+    return south, west, north, east
+
+
+BBox = Annotated[tuple[float, float, float, float], BeforeValidator(_bbox),
+                 WithJsonSchema({"type": "string", "pattern": BBOX_PATTERN})]
+"""`south,west,north,east` in degrees, as a query parameter."""
+
+
+def comma_separated(choices: Sequence[str]) -> Any:
+    """The type of a query parameter naming one or more of `choices`, comma-separated ("a,b"), read as a tuple."""
+
+    def split(value: object) -> tuple[str, ...]:
+        names = tuple(value.split(",")) if isinstance(value, str) and len(value) <= QUERY_TEXT_MAX else ()
+        if not names or any(name not in choices for name in names):
+            raise ValueError(f"must be one or more of {', '.join(choices)}, comma-separated")
+        return names
+
+    one = "|".join(choices)
+    return Annotated[tuple[str, ...], BeforeValidator(split),
+                     WithJsonSchema({"type": "string", "pattern": f"^({one})(,({one}))*$"})]
+
+
 # ----------------------------------------------------------------------------------------------- models
 class Body(BaseModel):
     """A request body: a JSON object with only the declared fields (and `lang`), each of its declared type."""
@@ -113,18 +162,26 @@ class Body(BaseModel):
     lang: Literal[tuple(LANGUAGES)] | None = None
 
 
-# The longest text a query parameter may hold: a URL's request line ends at 8 KB (gunicorn, nginx), and a character
-# can take 12 bytes percent-encoded, so a few such parameters must fit in one line.
-QUERY_TEXT_MAX = 200
-
-
 class Query(BaseModel):
     """A query string: the declared parameters, each text parsed as its declared type ("49.4" is a number, "²" is
-    not); parameters not declared are ignored (browsers and caches add their own)."""
+    not); parameters not declared are ignored (browsers and caches add their own), and an empty one is absent (an
+    HTML form sends every field, the unset ones empty)."""
 
     model_config = ConfigDict(extra="ignore", str_max_length=QUERY_TEXT_MAX)
 
     lang: Literal[tuple(LANGUAGES)] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_is_absent(cls, data: Any) -> Any:
+        return {key: value for key, value in data.items() if value != ""} if isinstance(data, dict) else data
+
+
+class Reply(BaseModel):
+    """A response body as the OpenAPI document describes it: exactly these fields (`additionalProperties: false`),
+    so a view that sends a field not declared, or of another type, fails the schemathesis conformance check."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -168,6 +225,17 @@ class AbsentNotNull(GenerateJsonSchema):
         if json_schema.get("default", 0) is None:
             del json_schema["default"]
         return json_schema
+
+
+class ReplySchema(GenerateJsonSchema):
+    """JSON Schema of a `Reply`: a field defaulting to None is left out rather than sent as null, so the document
+    offers only its own type; a field that may be null without being optional keeps its null."""
+
+    def default_schema(self, schema: Any) -> dict[str, Any]:
+        inner = schema["schema"]
+        if schema.get("default", 0) is None and inner["type"] == "nullable":
+            return self.generate_inner(inner["schema"])
+        return super().default_schema(schema)
 
 
 def parse_body(model: type[Model], codes: dict[str, str] | None = None) -> Model:

@@ -1,8 +1,7 @@
 """The OpenAPI 3.1 document of every HTTP path: the REST API, the pages, the PWA's files and the live socket's
 upgrade (its messages are in docs/protocol.md). Bodies and query strings come from the pydantic models the views
 parse them with (`app.core.inputs`), so what is documented is what is accepted; every error is the `Error` object
-with one of the codes of `data/messages`, an oversized body included (400 `too_large`: the API answers every bad
-input with 400)."""
+with one of the codes of `data/messages`; a body over 64 KB is 413 `too_large`."""
 
 from __future__ import annotations
 
@@ -10,9 +9,7 @@ import json
 from functools import cache
 from typing import Any
 
-from app.core.inputs import QUERY_TEXT_MAX
 from app.core.language import MESSAGES_DIR
-from routing.gaps import VALUES as GAP_VALUES
 from routing.phrases import LANGUAGES
 
 
@@ -29,8 +26,8 @@ _TRI = {"type": "string", "enum": ["yes", "no", "unknown"]}
 
 def _error_responses(codes: str = "bad_request (naming the field), bad_coordinate, off_map") -> dict[str, Any]:
     body = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
-    return {"400": {"description": f"Bad input, in the request's language: {codes}; too_large (a body over 64 KB)",
-                    "content": body},
+    return {"400": {"description": f"Bad input, in the request's language: {codes}", "content": body},
+            "413": {"description": "too_large: a body over 64 KB", "content": body},
             "429": {"description": "rate_limited: too many requests from this address (Retry-After)",
                     "content": body},
             "default": {"description": "Any other error (internal: a bug, logged)", "content": body}}
@@ -115,7 +112,6 @@ def openapi_document() -> dict[str, Any]:
         "components": {"schemas": {
             **_model_schemas(),
             "Error": _error_schema(),
-            "Gap": _GAP,
             "Crossing": {"type": "object", "properties": {
                 "distance_m": {"type": "number"}, "streets": {"type": "array"}, "mapped": {"type": "boolean"},
                 "control": {"type": "string", "enum": ["traffic_signals", "zebra", "marked", "unmarked", "unknown"]},
@@ -143,43 +139,22 @@ def openapi_document() -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- gaps and reports (city staff review)
-_GAP_KINDS = ["crossing_tactile_paving", "signal_acoustic", "steps_handrail", "steps_count", "sidewalk"]
-_GAP = {
-    "type": "object",
-    "description": "A map element where a blind walker may be let down; `routes` is null below 5 (never shown).",
-    "properties": {
-        "id": {"type": "string", "examples": ["node/123/signal_acoustic"]},
-        "kind": {"type": "string", "enum": _GAP_KINDS}, "element": {"type": "string", "enum": ["node", "way"]},
-        "osm_id": {"type": "integer"}, "lat": {"type": "number"}, "lon": {"type": "number"},
-        "value": {"type": "string", "enum": list(GAP_VALUES)}, "street": {"type": "string"},
-        "highway": {"type": "string"}, "size": {"type": "integer", "minimum": 0, "maximum": 5},
-        "cell": {"type": "string", "description": "500 m grid cell, column letter and row number from the north"},
-        "quest": {"type": "string"}, "routes": {"type": ["integer", "null"], "minimum": 5},
-        "priority": {"type": "integer"}, "rank": {"type": "integer", "minimum": 1},
-    },
-}
-
-
-_TEXT = {"type": "string", "maxLength": QUERY_TEXT_MAX}
-
-
-def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"name": name, "in": "query", "schema": schema, "description": description}
-
-
 def _json_errors(*statuses: str) -> dict[str, Any]:
     body = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
-    texts = {"400": "Bad input (the error names the field; too_large: a body over 64 KB)", "401": "Not logged in",
+    texts = {"400": "Bad input (the error names the field)", "401": "Not logged in",
              "403": "Not allowed (not staff, own report, or a missing X-CSRF-Token)", "404": "No such report",
-             "409": "The report is closed", "429": "Too many requests (Retry-After)",
+             "409": "The report is closed", "413": "too_large: a body over 64 KB",
+             "429": "Too many requests (Retry-After)",
              "503": "Busy: too many password checks at once (Retry-After)"}
     return {**{status: {"description": texts[status], "content": body} for status in statuses},
             "default": {"description": "Any other error", "content": body}}
 
 
-def _map_paths(bbox: dict[str, Any], zoom: dict[str, Any], geojson: dict[str, Any]) -> dict[str, Any]:
+def _map_paths(geojson: dict[str, Any]) -> dict[str, Any]:
     """The web maps' own layers (app.community.map_api)."""
-    box = dict(bbox, required=True)
+    from app.community.map_api import BoxQuery, MapQuery
+    from app.core.inputs import query_parameters
+
     return {
         "/api/map/config": {"get": {
             "summary": "Background tiles (null: none, the maps draw offline) and the extent",
@@ -195,22 +170,21 @@ def _map_paths(bbox: dict[str, Any], zoom: dict[str, Any], geojson: dict[str, An
         "/api/map/graph": {"get": {
             "summary": "The walk graph in a box as lines (kind road, path or steps), simplified for the zoom",
             "description": "Empty below zoom 14; at most 4000 lines, roads first (`truncated`).",
-            "parameters": [box, zoom], "responses": {"200": geojson, **_json_errors("400")}}},
+            "parameters": query_parameters(MapQuery), "responses": {"200": geojson, **_json_errors("400")}}},
         "/api/map/reports": {"get": {
             "summary": "Reports in force in a box as points (id, type, severity, status; no reporters)",
-            "parameters": [box], "responses": {"200": geojson, **_json_errors("400")}}},
+            "parameters": query_parameters(BoxQuery), "responses": {"200": geojson, **_json_errors("400")}}},
         "/api/map/quests": {"get": {
             "summary": "Open quests in a box of at most 1 km across as points, at most 20",
-            "parameters": [box], "responses": {"200": geojson, **_json_errors("400")}}},
+            "parameters": query_parameters(BoxQuery), "responses": {"200": geojson, **_json_errors("400")}}},
     }
 
 
 def _staff_paths() -> dict[str, Any]:
-    from app.community.reports import BBOX_PATTERN, ReportQuery
+    from app.community.reports import ReportQuery
     from app.core.inputs import query_parameters
+    from app.staff.gap_api import GapMapQuery, GapQuery
 
-    bbox = _query("bbox", {"type": "string", "pattern": BBOX_PATTERN}, "south,west,north,east in degrees")
-    zoom = _query("zoom", {"type": "integer", "minimum": 10, "maximum": 20, "default": 16}, "The map's zoom level")
     geojson = {"description": "A GeoJSON FeatureCollection (sent as application/json)", "content": {
         "application/json": {"schema": {"type": "object", "required": ["type", "features"], "properties": {
             "type": {"const": "FeatureCollection"}, "features": {"type": "array"}}}}}}
@@ -219,48 +193,30 @@ def _staff_paths() -> dict[str, Any]:
             "summary": "Accessibility gaps in the map data, most urgent first",
             "description": "Priority = planned routes passing the gap (anonymous counts; below 5 count as none and "
                            "are shown as null) times one plus the road's size.",
-            "parameters": [
-                _query("kind", _TEXT, f"One or more of {', '.join(_GAP_KINDS)}, comma-separated"),
-                _query("value", {"type": "string", "enum": list(GAP_VALUES)}, "Only gaps with this value"),
-                _query("cell", _TEXT, "A 500 m grid cell such as H3"),
-                _query("street", _TEXT, "A street name (exact)"), bbox,
-                _query("sort", {"type": "string", "enum": ["priority", "routes", "size", "kind", "street", "cell"],
-                                "default": "priority"}, "Order"),
-                _query("limit", {"type": "integer", "minimum": 1, "maximum": 5000, "default": 100}, "Page size"),
-                _query("offset", {"type": "integer", "minimum": 0, "default": 0}, "Gaps to skip"),
-            ],
-            "responses": {"200": {"description": "`{total, limit, offset, min_count, cell_size_m, gaps}`",
-                                  "content": {"application/json": {"schema": {"type": "object", "properties": {
-                                      "total": {"type": "integer"},
-                                      "gaps": {"type": "array", "items": {"$ref": "#/components/schemas/Gap"}}}}}}},
-                          **_json_errors("400")},
+            "parameters": query_parameters(GapQuery),
+            "responses": {"200": _reply("A page of the gaps", "GapList"), **_json_errors("400")},
         }},
         "/api/gaps/map": {"get": {
             "summary": "Gaps in a box as GeoJSON points for the staff map, grouped at low zoom",
             "description": "The filters of /api/gaps; below zoom 17 the gaps of one kind in each 64 px square are one "
                            "point with `count` and the `bbox` of its gaps.",
-            "parameters": [dict(bbox, required=True), zoom,
-                           _query("kind", _TEXT, "One or more gap kinds, comma-separated"),
-                           _query("value", {"type": "string", "enum": list(GAP_VALUES)}, "Only gaps with this value"),
-                           _query("cell", _TEXT, "A 500 m grid cell such as H3"),
-                           _query("street", _TEXT, "A street name (exact)")],
+            "parameters": query_parameters(GapMapQuery),
             "responses": {"200": geojson, **_json_errors("400")},
         }},
-        **_map_paths(bbox, zoom, geojson),
+        **_map_paths(geojson),
         "/api/gaps/summary": {"get": {
             "summary": "Gap counts by kind, grid cell and street; coverage per attribute now and per week; reports "
                        "by status, type, work status, age and week (no reporters)",
-            "responses": {"200": {"description": "The summary the staff overview shows"}},
+            "responses": {"200": _reply("The summary the staff overview shows", "GapSummary")},
         }},
         "/api/reports": {"get": {
             "summary": "Obstacle reports near a point or in a box, with filters (no reporter, unless staff)",
             "parameters": query_parameters(ReportQuery),
-            "responses": {"200": {"description": "`{reports: [...]}`, at most 200"},
-                          **_json_errors("400", "401", "403")},
+            "responses": {"200": _reply("At most 200 reports", "ReportList"), **_json_errors("400", "401", "403")},
         },
             "post": _operation("Report an obstacle (logged in); merges into an open report of the same type on the "
-                               "same way within 10 m (200, merged)", "NewReport", ("201", "200"),
-                               ("400", "401", "403", "429"))},
+                               "same way within 10 m (200, merged)", "NewReport",
+                               {"201": "ReportReply", "200": "ReportReply"}, ("400", "401", "403", "429"))},
     }
 
 
@@ -273,14 +229,28 @@ def _models() -> dict[str, Any]:
             "QuestAnswer": quests.QuestAnswerBody}
 
 
+def _replies() -> dict[str, Any]:
+    """The response bodies the views send (`app.core.inputs.Reply`), by their component name."""
+    from app.community import accounts, quests, reports
+    from app.staff import gap_api, map_reload, stats
+
+    return {"CsrfToken": accounts.CsrfToken, "LoggedIn": accounts.LoggedIn, "Me": accounts.Me,
+            "ReportReply": reports.ReportReply, "ReportList": reports.ReportList,
+            "ReportEvents": reports.ReportEvents, "QuestList": quests.QuestList, "AnswerTaken": quests.AnswerTaken,
+            "ReloadStatus": map_reload.ReloadStatus, "ReloadStarted": map_reload.ReloadStarted,
+            "GapList": gap_api.GapList, "GapSummary": stats.GapSummary}
+
+
 @cache  # the models do not change while the server runs; generating their schemas is the document's main cost
 def _model_schemas() -> dict[str, Any]:
-    from app.core.inputs import AbsentNotNull
+    from app.core.inputs import AbsentNotNull, ReplySchema
     from app.walker.planning import RouteBody
 
     schemas = {}
     models = [(name, model, {}) for name, model in _models().items()]
     models.append(("RouteRequest", RouteBody, {"schema_generator": AbsentNotNull}))
+    models += [(name, model, {"schema_generator": ReplySchema, "mode": "serialization"})
+               for name, model in _replies().items()]
     for name, model, options in models:
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}", **options)
         schemas.update(schema.pop("$defs", {}))
@@ -288,12 +258,18 @@ def _model_schemas() -> dict[str, Any]:
     return schemas
 
 
-def _operation(summary: str, body: str | None, ok: tuple[str, ...], errors: tuple[str, ...],
+def _reply(description: str, name: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {
+        "schema": {"$ref": f"#/components/schemas/{name}"}}}}
+
+
+def _operation(summary: str, body: str | None, replies: dict[str, str | None], errors: tuple[str, ...],
                parameters: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    operation: dict[str, Any] = {"summary": summary, "parameters": parameters or [],
-                                 "responses": {**{status: {"description": "OK", "content": {"application/json": {
-                                     "schema": {"type": "object"}}}} if status != "204" else {"description": "Done"}
-                                     for status in ok}, **_json_errors(*errors)}}
+    """An operation of the volunteer API: `replies` names the reply model of each success status (None: no
+    body)."""
+    responses = {status: _reply("OK", name) if name else {"description": "Done"} for status, name in replies.items()}
+    operation: dict[str, Any] = {"summary": summary, "parameters": parameters or [], "responses": {
+        **responses, **_json_errors(*errors, *(("413",) if body is not None else ()))}}
     if body is not None:
         operation["requestBody"] = {"required": True, "content": {"application/json": {
             "schema": {"$ref": f"#/components/schemas/{body}"}}}}
@@ -305,39 +281,48 @@ def _volunteer_paths() -> dict[str, Any]:
     from app.core.inputs import ID_MAX, query_parameters
 
     report_id = [{"name": "id", "in": "path", "required": True,
-                  "schema": {"type": "integer", "minimum": 1, "maximum": ID_MAX}}]
+                  "schema": {"type": "integer", "minimum": 1, "maximum": ID_MAX, "examples": [1]}}]
     staff_post = ("400", "401", "403", "404", "409")
     return {
         "/api/csrf": {"get": _operation("The session's CSRF token: send it as X-CSRF-Token with every POST of the "
-                                        "volunteer API", None, ("200",), ())},
-        "/api/accounts/register": {"post": _operation("A volunteer account, logged in", "Registration", ("201",),
+                                        "volunteer API", None, {"200": "CsrfToken"}, ())},
+        "/api/accounts/register": {"post": _operation("A volunteer account, logged in", "Registration",
+                                                      {"201": "LoggedIn"},
                                                       ("400", "403", "409", "429", "503"))},
-        "/api/accounts/login": {"post": _operation("Log in; a fresh CSRF token", "Login", ("200",),
+        "/api/accounts/login": {"post": _operation("Log in; a fresh CSRF token", "Login", {"200": "LoggedIn"},
                                                    ("400", "401", "403", "429", "503"))},
-        "/api/accounts/logout": {"post": _operation("End every session of the user", None, ("204",), ("403",))},
-        "/api/accounts/me": {"get": _operation("The logged-in user", None, ("200",), ("401",))},
-        "/api/reports/{id}": {"get": _operation("One report with its votes (no reporter)", None, ("200",), ("404",),
+        "/api/accounts/logout": {"post": _operation("End every session of the user", None, {"204": None},
+                                                    ("403",))},
+        "/api/accounts/me": {"get": _operation("The logged-in user", None, {"200": "Me"}, ("401",))},
+        "/api/reports/{id}": {"get": _operation("One report with its votes (no reporter)", None,
+                                                {"200": "ReportReply"}, ("404",),
                                                 report_id)},
         "/api/reports/{id}/votes": {"post": _operation("Is the obstacle there? Not for the reporter", "Vote",
-                                                       ("200",), ("400", "401", "403", "404", "409"), report_id)},
+                                                       {"200": "ReportReply"}, ("400", "401", "403", "404", "409"), report_id)},
         "/api/staff/map/reload": {
             "get": _operation("Staff: how the last map reload went (status idle, importing or failed; error; "
-                              "data_version served)", None, ("200",), ("401", "403")),
+                              "data_version served)", None, {"200": "ReloadStatus"}, ("401", "403")),
             "post": _operation("Staff: import the configured map files again in the background and swap the new map "
-                               "in; walks under way keep their routes", None, ("202",), ("401", "403", "409"))},
-        "/api/reports/{id}/resolve": {"post": _operation("Staff: the obstacle has gone", "StaffNote", ("200",),
+                               "in; walks under way keep their routes", None, {"202": "ReloadStarted"},
+                               ("401", "403", "409"))},
+        "/api/reports/{id}/resolve": {"post": _operation("Staff: the obstacle has gone", "StaffNote",
+                                                         {"200": "ReportReply"},
                                                          staff_post, report_id)},
-        "/api/reports/{id}/reject": {"post": _operation("Staff: the report was wrong", "StaffNote", ("200",),
+        "/api/reports/{id}/reject": {"post": _operation("Staff: the report was wrong", "StaffNote",
+                                                        {"200": "ReportReply"},
                                                         staff_post, report_id)},
-        "/api/reports/{id}/events": {"get": _operation("Staff: the report's audit log", None, ("200",),
+        "/api/reports/{id}/events": {"get": _operation("Staff: the report's audit log", None,
+                                                       {"200": "ReportEvents"},
                                                        ("401", "403", "404"), report_id)},
         "/api/reports/{id}/work": {"post": _operation(
             "Staff: the city's workflow (new, in_progress, fixed), assignee and a note; fixed closes the report",
-            "WorkChange", ("200",), staff_post, report_id)},
-        "/api/quests": {"get": _operation("Up to 20 open quests near a point", None, ("200",), ("400",),
+            "WorkChange", {"200": "ReportReply"}, staff_post, report_id)},
+        "/api/quests": {"get": _operation("Up to 20 open quests near a point", None,
+                                          {"200": "QuestList"}, ("400",),
                                           query_parameters(QuestQuery))},
         "/api/quests/answer": {"post": _operation("Answer a quest; two agreeing volunteers make a fact",
-                                                  "QuestAnswer", ("200",), ("400", "401", "403", "404", "409"))},
+                                                  "QuestAnswer", {"200": "AnswerTaken"},
+                                                  ("400", "401", "403", "404", "409"))},
     }
 
 
@@ -365,9 +350,17 @@ def _page_paths() -> dict[str, Any]:
     login = _page("The staff login form", staff=False)
     login_post = dict(_page("Log in: to `next` (a /staff path) or the overview", staff=False), requestBody=form)
     login_post["responses"]["303"] = {"description": "Logged in"}
+    too_large = {"description": "too_large: a form over 64 KB", "content": {"application/json": {
+        "schema": {"$ref": "#/components/schemas/Error"}}}}
+    login_post["responses"]["413"] = too_large
     detail_post = dict(_page("Change a report's workflow, resolve or reject it", parameters=report_id),
                        requestBody=form)
     detail_post["responses"]["303"] = {"description": "Saved: back to the report"}
+    detail_post["responses"]["400"] = {"description": "A field of the form is wrong: the page again, saying which",
+                                       "content": {"text/html": {}}}
+    detail_post["responses"]["409"] = {"description": "The report is closed: the page again, saying so",
+                                       "content": {"text/html": {}}}
+    detail_post["responses"]["413"] = too_large
     return {
         "/": {"get": _page("The walker's app (PWA)", staff=False)},
         "/sw.js": {"get": _page("The PWA's service worker (no-cache)", "text/javascript", staff=False)},
@@ -382,7 +375,7 @@ def _page_paths() -> dict[str, Any]:
         "/staff/login": {"get": login, "post": login_post},
         "/staff/logout": {"post": {"summary": "Log out (form with csrf_token)", "requestBody": form,
                                    "responses": {"303": {"description": "To the login page"},
-                                                 "403": {"description": "csrf_failed"}}}},
+                                                 "403": {"description": "csrf_failed"}, "413": too_large}}},
         "/staff/": {"get": _page("Overview: gaps, coverage, reports")},
         "/staff/gaps": {"get": _page("Gaps, with the filters of /api/gaps and `page`")},
         "/staff/map": {"get": _page("The gap map")},

@@ -4,9 +4,10 @@ Passwords are hashed with Argon2id (argon2-cffi, RFC 9106 parameters). Sessions 
 HttpOnly, SameSite=Lax); every state-changing call to the volunteer API must carry the session's CSRF token in the
 `X-CSRF-Token` header.
 
-Rate limits are Flask-Limiter's (moving windows, in Redis when `LOTSE_REDIS_URL` is set so that every process shares
-them, else in this process's memory). Logins are limited per address and email and, whatever the emails, per
-address; registrations per address. At most `PASSWORD_HASHES_AT_ONCE` Argon2 hashes (64 MiB each) run at once: a
+Rate limits are counted by `limits` (moving windows, in Redis when `LOTSE_REDIS_URL` is set so that every process
+shares them, else in this process's memory), called where the key is known (`rate_limit`); not through
+Flask-Limiter's extension, whose hooks ran on every request, `/api/route` too, to find no limit there. Logins are
+limited per address and email and, whatever the emails, per address; registrations per address. At most `PASSWORD_HASHES_AT_ONCE` Argon2 hashes (64 MiB each) run at once: a
 request that waits longer than `PASSWORD_HASH_WAIT_S` for one gets 503 with `Retry-After`, so a login flood can
 neither exhaust the memory nor slow down route planning.
 """
@@ -27,12 +28,10 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Blueprint, Flask, current_app, g, has_app_context, request, session
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from limits import parse_many
-from limits.storage import MemoryStorage
+from limits.errors import StorageError
+from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
-from redis.exceptions import RedisError
 from sqlalchemy import select
 
 from app.core import db
@@ -94,10 +93,10 @@ def init_app(app: Flask) -> None:
     """Session signing key, rate limiter and password-hash slots."""
     _ensure_secret_key(app)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
-    app.config.setdefault("RATELIMIT_STRATEGY", "moving-window")
     app.config.setdefault("RATELIMIT_KEY_PREFIX", app.config["REDIS_PREFIX"])
-    # Limits are applied where the key is known (`rate_limit`); Flask-Limiter keeps the counts and decides.
-    app.extensions["lotse.rate_limiter"] = Limiter(get_remote_address, app=app, default_limits=[])
+    # Its errors as limits' StorageError: no need to import redis to catch them (none without Redis).
+    storage = storage_from_string(app.config["RATELIMIT_STORAGE_URI"], wrap_exceptions=True)
+    app.extensions["lotse.rate_limiter"] = MovingWindowRateLimiter(storage)
     # While the shared storage (Redis) is down, each process counts for itself: limits still hold, per process.
     app.extensions["lotse.local_rate_limiter"] = MovingWindowRateLimiter(MemoryStorage())
     app.extensions["lotse.hash_slots"] = threading.BoundedSemaphore(app.config["PASSWORD_HASHES_AT_ONCE"])
@@ -210,13 +209,13 @@ def protect(blueprint: Blueprint) -> None:
 # ----------------------------------------------------------------------------------------------- rate limits
 def rate_limit(name: str, key: str) -> None:
     """Count one event of `key`; raise 429 with `Retry-After` when it is over a limit in config
-    `RATE_LIMIT_<NAME>` (Flask-Limiter notation: `"10/minute"`, `"8/minute;40/hour"`)."""
-    strategy = current_app.extensions["lotse.rate_limiter"].limiter
+    `RATE_LIMIT_<NAME>` (`limits` notation: `"10/minute"`, `"8/minute;40/hour"`)."""
+    strategy = current_app.extensions["lotse.rate_limiter"]
     scope = (current_app.config["RATELIMIT_KEY_PREFIX"], name, key)  # the prefix keeps apps on one Redis apart
     for item in parse_many(current_app.config[f"RATE_LIMIT_{name.upper()}"]):
         try:
             allowed = strategy.hit(item, *scope)
-        except RedisError as exc:
+        except StorageError as exc:
             log.warning("rate-limit storage unreachable (%s); counting in this process", exc)
             strategy = current_app.extensions["lotse.local_rate_limiter"]
             allowed = strategy.hit(item, *scope)

@@ -1,7 +1,8 @@
 """What several server processes share through Redis (`REDIS_URL`): one client per process, and the news every
 process's live sessions must hear (a report confirmed, a fact accepted), sent by pub/sub.
 
-Without `REDIS_URL` one process serves and there is nothing to share: `publish` does nothing and no thread runs.
+Without `REDIS_URL` one process serves and there is nothing to share: `publish` does nothing and no thread runs, and
+the redis client library is never imported (6 MB of a server's memory).
 With it, each process runs one listener thread that hands the other processes' news to the handlers registered
 with `on` (in an app context). A process never hears its own news back: it has acted on it already, at once.
 When Redis is down, news is lost (logged); the listener subscribes again, then tells its `RECONNECTED` handlers,
@@ -18,10 +19,12 @@ import uuid
 import weakref
 from collections import defaultdict
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import redis
 from flask import Flask
+
+if TYPE_CHECKING:
+    import redis
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +65,8 @@ class Bus:
         """Tell the other processes (`data` must be JSON); False when there are none or Redis is down (logged)."""
         if self._client is None:
             return False
+        import redis
+
         try:
             self._client.publish(self.channel, json.dumps({"origin": self._origin, "kind": kind, "data": data}))
         except redis.RedisError as exc:
@@ -91,6 +96,8 @@ class Bus:
         self.start()
 
     def _listen(self) -> None:
+        import redis
+
         failures = 0
         while not self._stop.is_set():
             try:
@@ -149,6 +156,8 @@ def init_app(app: Flask) -> None:
     url = app.config.get("REDIS_URL")
     client = None
     if url:
+        import redis
+
         timeout = float(app.config["REDIS_TIMEOUT_S"])
         client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout,
                                       health_check_interval=30)

@@ -6,6 +6,10 @@ its whole duration, and spawning a process (a fork of a process holding the grap
 runs such work in gevent's pool of real OS threads while the calling greenlet waits cooperatively; the interpreter
 then switches between that thread and the loop every few milliseconds. Without gevent (the Flask test client, a
 threaded server) it simply calls the function.
+
+Route planning goes through `in_planning_thread`: one real thread per process. Planning is pure Python and holds
+the interpreter lock, so two planning threads plan no faster than one; they only take more of the loop's turns, and
+under a burst of starts (gevent's shared pool has ten threads) the walkers' sockets would get a tenth of them.
 """
 
 from __future__ import annotations
@@ -36,7 +40,27 @@ def in_real_thread(function: Callable[..., Result], *args: Any, **kwargs: Any) -
 
     # The exception comes back as a value: raised inside the pool, gevent would print its traceback to the error
     # log, for every route off the map.
-    succeeded, value = gevent.get_hub().threadpool.apply(_outcome, (function, args, kwargs))
+    return _apply(gevent.get_hub().threadpool, function, args, kwargs)
+
+
+_planning_pool: Any = None  # this process's planning thread, made on first use (after the fork: threads don't fork)
+
+
+def in_planning_thread(function: Callable[..., Result], *args: Any, **kwargs: Any) -> Result:
+    """`function(*args, **kwargs)` as `in_real_thread` does, in the process's one planning thread (see the module):
+    plans queue for it instead of contending with each other and with the sockets."""
+    global _planning_pool
+    if not gevent_patched():
+        return function(*args, **kwargs)
+    if _planning_pool is None:
+        from gevent.threadpool import ThreadPool
+
+        _planning_pool = ThreadPool(1)
+    return _apply(_planning_pool, function, args, kwargs)
+
+
+def _apply(pool: Any, function: Callable[..., Result], args: tuple, kwargs: dict) -> Result:
+    succeeded, value = pool.apply(_outcome, (function, args, kwargs))
     if not succeeded:
         raise value
     return value

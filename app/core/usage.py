@@ -17,8 +17,8 @@ import threading
 import time
 import weakref
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from flask import Flask
 from sqlalchemy import select
@@ -27,6 +27,7 @@ from sqlalchemy.pool import StaticPool
 
 from app.core.db import Database
 from app.core.models import RouteUsage
+from app.core.threads import in_real_thread
 from routing.graph import WalkGraph, edge_keys
 from routing.route import Route
 
@@ -205,7 +206,9 @@ class _Flusher:
             for counter in list(cls._counters):
                 if counter.due(now):
                     try:
-                        counter.flush()
+                        # Under the gevent server this "thread" is a greenlet on the loop, and SQLite's UPSERT of a
+                        # few thousand rows would hold every socket for a quarter of a second: a real thread writes.
+                        in_real_thread(counter.flush)
                     except Exception:
                         log.exception("Writing route-usage counts failed; they are kept for the next try")
 

@@ -64,7 +64,7 @@ def _geojson(rows: list[dict[str, Any]], fields: tuple[str, ...], name: str) -> 
 @bp.get("/export/gaps.<fmt>")
 def export_gaps(fmt: str):
     """Every gap (with the page's filters), most urgent first."""
-    rows = filtered_gaps(gap_filters(request.args))
+    rows = filtered_gaps(gap_filters())
     if fmt == "csv":
         return _csv(rows, _GAP_FIELDS, "lotse-gaps.csv")
     if fmt == "geojson":

@@ -2,57 +2,52 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from flask import current_app, request
+from flask import current_app
+from pydantic import Field, field_validator
 
-from app.community import reports
-from app.core.inputs import QUERY_TEXT_MAX, ascii_int
+from app.core.inputs import BBox, Query, Text, comma_separated, parse_query
 from app.staff.gaps import service
-from routing.errors import LotseError
 from routing.gaps import KINDS, SORTS, VALUES
 
-
-def gap_filters(args) -> dict[str, Any]:
-    """The gap filters of a request (API, pages and exports alike); RequestError for a bad one."""
-    analysis = service(current_app).analysis()
-    filters: dict[str, Any] = {}
-    if args.get("kind"):
-        kinds = args["kind"].split(",")
-        if any(kind not in KINDS for kind in kinds):
-            raise LotseError(f'"kind" must be one or more of {", ".join(KINDS)}', field="kind")
-        filters["kind"] = kinds
-    if args.get("value"):
-        if args["value"] not in VALUES:
-            raise LotseError('"value" must be "no" or "unknown"', field="value")
-        filters["value"] = args["value"]
-    if args.get("cell"):
-        if analysis.grid.position(args["cell"]) is None:
-            raise LotseError('"cell" must be a grid cell such as H3', field="cell")
-        filters["cell"] = args["cell"]
-    if args.get("street"):
-        if len(args["street"]) > QUERY_TEXT_MAX:
-            raise LotseError('"street" must be a street name', field="street")
-        filters["street"] = args["street"]
-    if args.get("bbox"):
-        filters["bbox"] = reports.parse_bbox(args["bbox"])
-    sort = args.get("sort", "priority")
-    if sort not in SORTS:
-        raise LotseError(f'"sort" must be one of {", ".join(SORTS)}', field="sort")
-    filters["sort"] = sort
-    return filters
+GapKinds = comma_separated(KINDS)
 
 
-def filtered_gaps(filters: dict[str, Any]) -> list[dict[str, Any]]:
+class GapFilters(Query):
+    """The gap filters of a staff request: the gap API, the pages and the exports alike."""
+
+    kind: GapKinds | None = Field(None, description="One or more gap kinds, comma-separated")
+    value: Literal[VALUES] | None = Field(None, description="Only gaps with this value")
+    cell: str | None = Field(None, max_length=8, description="A 500 m grid cell such as H3")
+    street: Text | None = Field(None, description="A street name (exact)")
+    bbox: BBox | None = Field(None, description="south,west,north,east in degrees")
+    sort: Literal[SORTS] = Field("priority", description="Order")
+
+    @field_validator("cell")
+    @classmethod
+    def _a_cell_of_the_map(cls, cell: str | None) -> str | None:
+        if cell is not None and service(current_app).analysis().grid.position(cell) is None:
+            raise ValueError("must be a grid cell of the map such as H3")
+        return cell
+
+
+def gap_filters() -> GapFilters:
+    """The request's gap filters (a 400 naming the first wrong one)."""
+    return parse_query(GapFilters)
+
+
+def filtered_gaps(filters: GapFilters) -> list[dict[str, Any]]:
+    """The gaps `filters` select, in their order."""
     ranked = service(current_app).ranked()
-    kinds = set(filters.get("kind", KINDS))
-    bbox = filters.get("bbox")
+    kinds = set(filters.kind or KINDS)
+    bbox = filters.bbox
     selected = [gap for gap in ranked if gap["kind"] in kinds
-                and ("value" not in filters or gap["value"] == filters["value"])
-                and ("cell" not in filters or gap["cell"] == filters["cell"])
-                and ("street" not in filters or gap["street"] == filters["street"])
+                and (filters.value is None or gap["value"] == filters.value)
+                and (filters.cell is None or gap["cell"] == filters.cell)
+                and (filters.street is None or gap["street"] == filters.street)
                 and (bbox is None or (bbox[0] <= gap["lat"] <= bbox[2] and bbox[1] <= gap["lon"] <= bbox[3]))]
-    sort = filters.get("sort", "priority")
+    sort = filters.sort
     if sort == "routes":
         selected.sort(key=lambda gap: (-(gap["routes"] or 0), gap["rank"]))
     elif sort == "size":
@@ -62,13 +57,3 @@ def filtered_gaps(filters: dict[str, Any]) -> list[dict[str, Any]]:
         selected.sort(key=lambda gap: (order(gap[sort]), gap["rank"]))
     return selected
 
-
-def int_arg(name: str, default: int, low: int, high: int) -> int:
-    """A whole-number query argument in a range, `default` when absent."""
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    value = ascii_int(raw, low, high)
-    if value is None:
-        raise LotseError(f'"{name}" must be a whole number from {low} to {high}', field=name)
-    return value

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from typing import Any
+from typing import Annotated, Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify
+from pydantic import Field
 
-from app.community.map_api import bbox_arg, feature_collection, metres_per_pixel, point, zoom_arg
+from app.community.map_api import DEFAULT_ZOOM, Zoom, feature_collection, metres_per_pixel, point
 from app.core import db, usage
-from app.staff.filters import filtered_gaps, gap_filters, int_arg
-from app.staff.stats import summary
+from app.core.inputs import BBox, Reply, parse_query
+from app.staff.filters import GapFilters, filtered_gaps
+from app.staff.stats import Gap, summary
 from routing import tags
 from routing.gaps import CELL_M
 
@@ -22,15 +24,38 @@ API_LIMIT_DEFAULT = 100
 API_LIMIT_MAX = 5000
 CLUSTER_BELOW_ZOOM = 17  # from this zoom on every gap is its own marker
 CLUSTER_PX = 64  # gaps of one kind within a square this many screen pixels wide make one cluster
+OFFSET_MAX = 10_000_000
+
+
+class GapQuery(GapFilters):
+    """`/api/gaps`: the filters and a page of the list."""
+
+    limit: Annotated[int, Field(ge=1, le=API_LIMIT_MAX, description="Page size")] = API_LIMIT_DEFAULT
+    offset: Annotated[int, Field(ge=0, le=OFFSET_MAX, description="Gaps to skip")] = 0
+
+
+class GapList(Reply):
+    total: int = Field(description="Gaps the filters select")
+    limit: int
+    offset: int
+    min_count: int = Field(description="Route counts below it are null")
+    cell_size_m: float
+    gaps: list[Gap] = Field(max_length=API_LIMIT_MAX)
+
+
+class GapMapQuery(GapFilters):
+    """`/api/gaps/map`: the filters, in a box, drawn for a zoom level."""
+
+    bbox: BBox = Field(description="south,west,north,east in degrees")
+    zoom: Zoom = DEFAULT_ZOOM
 
 
 @api_bp.get("")
 def api_gaps():
     """Gaps, most urgent first: filters `kind`, `value`, `cell`, `street`, `bbox`; `sort`, `limit`, `offset`."""
-    filters = gap_filters(request.args)
-    limit = int_arg("limit", API_LIMIT_DEFAULT, 1, API_LIMIT_MAX)
-    offset = int_arg("offset", 0, 0, 10_000_000)
-    selected = filtered_gaps(filters)
+    query = parse_query(GapQuery)
+    limit, offset = query.limit, query.offset
+    selected = filtered_gaps(query)
     return jsonify(total=len(selected), limit=limit, offset=offset, min_count=usage.MIN_SHOWN,
                    cell_size_m=CELL_M, gaps=selected[offset:offset + limit])
 
@@ -46,9 +71,9 @@ def api_gap_map():
     """The gaps in `bbox` (and the table filters `kind`, `value`, `cell`, `street`) as GeoJSON points; below zoom
     CLUSTER_BELOW_ZOOM the gaps of one kind in each square of CLUSTER_PX pixels are one point with a `count` and
     the `bbox` of its gaps (for a link to them in the table)."""
-    bbox = bbox_arg()
-    zoom = zoom_arg()
-    selected = filtered_gaps({**gap_filters(request.args), "bbox": bbox})
+    query = parse_query(GapMapQuery)
+    bbox, zoom = query.bbox, query.zoom
+    selected = filtered_gaps(query)
     if zoom >= CLUSTER_BELOW_ZOOM:
         return jsonify(feature_collection([_gap_feature(gap) for gap in selected], clustered=False))
     size_lat = metres_per_pixel(zoom, (bbox[0] + bbox[2]) / 2) * CLUSTER_PX / tags.METRES_PER_DEGREE

@@ -16,11 +16,13 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from flask import Blueprint, Flask, current_app, jsonify
+from pydantic import Field
 
 from app.core import security
+from app.core.inputs import Reply
 from app.core.threads import in_real_thread, run_program
 from routing.cache import data_version
 from routing.errors import LotseError
@@ -43,6 +45,18 @@ class _ReloadState:
     def to_dict(self, app: Flask) -> dict[str, Any]:
         return {"status": self.status, "started_at": self.started_at, "finished_at": self.finished_at,
                 "error": self.error, "data_version": data_version(app.extensions["lotse.base_graph"])}
+
+
+class ReloadStatus(Reply):
+    status: Literal["idle", "importing", "failed"]
+    started_at: str | None
+    finished_at: str | None
+    error: str | None
+    data_version: str = Field(description="The data served now: the map files' hash and when it was built")
+
+
+class ReloadStarted(Reply):
+    reload: ReloadStatus
 
 
 def init_app(app: Flask) -> None:

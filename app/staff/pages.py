@@ -9,20 +9,21 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from pydantic import Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.community import reports
 from app.core import db, security, usage
-from app.core.inputs import ID_MAX, ascii_int
+from app.core.inputs import ID_MAX, Query, ascii_int, parse_query
 from app.core.language import current_language
 from app.core.models import Report, ReportEvent, User, utcnow
 from app.staff.charts import bar_chart, line_chart
-from app.staff.filters import filtered_gaps, gap_filters, int_arg
+from app.staff.filters import GapFilters, filtered_gaps, gap_filters
 from app.staff.gaps import per_graph, service
 from app.staff.stats import report_stats, summary
 from app.staff.svgmap import map_svg
@@ -37,6 +38,17 @@ PAGE_SIZE = 100
 MAP_REPORT_LIMIT = 2000
 MAP_FILTERS = ("kind", "value", "cell", "street")  # the gap table's filters, which the web map's gap layers share
 _PUBLIC_ENDPOINTS = frozenset({"staff.login"})
+PAGE_MAX = 100_000
+
+
+class PageNumber(Query):
+    """A page of a staff table."""
+
+    page: Annotated[int, Field(ge=1, le=PAGE_MAX)] = 1
+
+
+class GapPage(GapFilters, PageNumber):
+    """A page of the gap table, with its filters."""
 
 
 @bp.before_request
@@ -128,8 +140,8 @@ def overview():
 
 @bp.get("/gaps")
 def gap_page():
-    filters = gap_filters(request.args)
-    page = int_arg("page", 1, 1, 100_000)
+    filters = parse_query(GapPage)
+    page = filters.page
     selected = filtered_gaps(filters)
     analysis = service(current_app).analysis()
     pages = max(1, math.ceil(len(selected) / PAGE_SIZE))
@@ -141,17 +153,17 @@ def gap_page():
 
 @bp.get("/map")
 def map_page():
-    filters = gap_filters(request.args)
+    filters = gap_filters()
     analysis = service(current_app).analysis()
-    selected = filtered_gaps({**filters, "sort": "priority"})
+    selected = filtered_gaps(filters.model_copy(update={"sort": "priority"}))
     now = utcnow()
     db_session = db.session()
     open_reports = list(db_session.scalars(
         select(Report).where(Report.status.in_(OPEN), Report.valid_until > now)
         .order_by(Report.created_at.desc()).limit(MAP_REPORT_LIMIT)))
-    svg, shown_gaps, shown_reports = map_svg(analysis, selected, open_reports, filters.get("cell"))
+    svg, shown_gaps, shown_reports = map_svg(analysis, selected, open_reports, filters.cell)
     cells = sorted({gap["cell"] for gap in analysis.gaps}, key=_cell_order)
-    bounds = analysis.grid.bbox(filters["cell"]) if filters.get("cell") else current_app.extensions["lotse.index"].bounds
+    bounds = analysis.grid.bbox(filters.cell) if filters.cell else current_app.extensions["lotse.index"].bounds
     return _render("staff/map.html", svg=svg, shown_gaps=shown_gaps, shown_reports=shown_reports, filters=filters,
                    cells=cells, args=request.args.to_dict(), web_map=_web_map_settings(list(bounds)))
 
@@ -191,7 +203,7 @@ def report_page():
     if status not in (*reports.STATUSES, "open"):
         raise LotseError("status", field="status")
     clauses = reports.status_clauses(status, now) + reports.filter_clauses()
-    page = int_arg("page", 1, 1, 100_000)
+    page = parse_query(PageNumber).page
     db_session = db.session()
     total = db_session.scalar(select(func.count()).select_from(Report).where(*clauses))
     rows = list(db_session.scalars(select(Report).where(*clauses).order_by(Report.created_at.desc(), Report.id.desc())
@@ -226,19 +238,15 @@ def _way_names() -> dict[int, str]:
 @bp.route("/reports/<id:report_id>", methods=["GET", "POST"])
 def report_detail(report_id: int):
     db_session = db.session()
-    error = None
+    error, status = None, 200
     if request.method == "POST":
-        body: dict[str, Any] = {"work_status": request.form.get("work_status", ""),
-                                "note": request.form.get("note", "")}
-        assignee = request.form.get("assignee_id", "")
-        body["assignee_id"] = ascii_int(assignee, 1, ID_MAX)
         try:
-            reports.update_work(security.current_user(), report_id, body)
+            reports.update_work(security.current_user(), report_id, _work_form())
         except LotseError as exc:
             db_session.rollback()
             if exc.status == 404:
                 raise
-            error = current_language().message(exc.code, **exc.params)
+            error, status = current_language().message(exc.code, **{"field": "", **exc.params}), exc.status
         else:
             return redirect(_link("staff.report_detail", report_id=report_id, saved=1), 303)
     report = db_session.get(Report, report_id)
@@ -251,5 +259,15 @@ def report_detail(report_id: int):
                              .where(events.report_id == report_id).order_by(events.id)).all()
     staff_members = list(db_session.scalars(select(User).where(User.role == "staff").order_by(User.name)))
     return _render("staff/report.html", report=item, log=log, staff_members=staff_members, error=error,
-                   saved=request.args.get("saved") == "1", is_open=item["status"] in OPEN), \
-        (409 if error else 200)
+                   saved=request.args.get("saved") == "1", is_open=item["status"] in OPEN), status
+
+
+def _work_form() -> dict[str, Any]:
+    """The report page's workflow form as the body of `reports.update_work`: an empty assignee unassigns, one that
+    is not a whole number of ASCII digits in the ids' range is refused (never read as "nobody")."""
+    body: dict[str, Any] = {"work_status": request.form.get("work_status", ""), "note": request.form.get("note", "")}
+    assignee = request.form.get("assignee_id", "")
+    body["assignee_id"] = ascii_int(assignee, 1, ID_MAX) if assignee else None
+    if assignee and body["assignee_id"] is None:
+        raise LotseError('"assignee_id" must be the id of a staff account', field="assignee_id")
+    return body

@@ -3,22 +3,81 @@ who reported), and the gap summary."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-from typing import Any
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Literal
 
 from flask import current_app
+from pydantic import Field
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from app.core import usage
+from app.core.inputs import Reply
 from app.core.models import Report, iso_utc, utcnow
 from app.staff import gaps
-from routing.gaps import CELL_M, KINDS, Grid, counts_by, weeks
+from routing.gaps import CELL_M, KINDS, VALUES, Grid, counts_by, weeks
 from routing.obstacles import OPEN, REPORT_TYPES, WORK_STATUSES
 
 WEEKS = 26
 STREET_ROWS = 50
 _AGE_BUCKETS = ((7, "under_7_days"), (30, "under_30_days"), (90, "under_90_days"))
+
+
+class Gap(Reply):
+    """A map element where a blind walker may be let down; `routes` is null below `usage.MIN_SHOWN` (never
+    shown)."""
+
+    id: str = Field(examples=["node/123/signal_acoustic"])
+    kind: Literal[KINDS]
+    element: Literal["node", "way"]
+    osm_id: int
+    lat: float
+    lon: float
+    value: Literal[VALUES]
+    street: str
+    highway: str
+    size: int = Field(ge=0, le=5)
+    cell: str = Field(description="500 m grid cell, column letter and row number from the north")
+    quest: str
+    routes: int | None = Field(ge=usage.MIN_SHOWN)
+    priority: int
+    rank: int = Field(ge=1)
+
+
+class WeekCounts(Reply):
+    week: str = Field(examples=["2024-W18"])
+    start: date
+    opened: int
+    fixed: int
+
+
+class ReportStats(Reply):
+    """Reports by status; open ones by type, work status and age; opened and fixed per week. No reporters."""
+
+    total: int
+    open: int
+    by_status: dict[str, int]
+    open_by_type: dict[Literal[tuple(REPORT_TYPES)], int]
+    open_by_work_status: dict[Literal[WORK_STATUSES], int]
+    open_by_age: dict[Literal["under_7_days", "7_to_30_days", "30_to_90_days", "over_90_days"], int]
+    weekly: list[WeekCounts] = Field(min_length=WEEKS, max_length=WEEKS)
+
+
+class GapSummary(Reply):
+    """What the staff overview shows; counts of routes below `min_count` are null."""
+
+    generated_at: datetime
+    graph: dict[str, Any] = Field(description="The map's source and how many accepted facts it has")
+    min_count: int
+    cell_size_m: float
+    routes_counted: int | None
+    gaps: dict[str, Any] = Field(description="`total`, and `by_kind`: gaps of each kind")
+    top_gaps: list[Gap] = Field(max_length=10)
+    cells: list[dict[str, Any]]
+    streets: list[dict[str, Any]] = Field(max_length=STREET_ROWS)
+    coverage: list[dict[str, Any]]
+    coverage_weekly: list[dict[str, Any]]
+    reports: ReportStats
 
 
 def report_stats(db_session: Session, now: datetime) -> dict[str, Any]:

@@ -30,9 +30,9 @@ from app.walker.planning import (
     replan,
     reword,
     route_request,
+    route_store,
     wants_edge_detail,
 )
-from app.walker.route_store import route_store
 from app.walker.speech import Prerender, audio_url
 from routing.errors import LotseError
 from routing.matching import WalkNetwork

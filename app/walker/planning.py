@@ -6,15 +6,16 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, replace
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from flask import Flask, has_request_context
 from flask import request as http_request
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
+from app.core import shared
 from app.core.inputs import Body
 from app.core.language import Language
-from app.core.threads import in_real_thread
+from app.core.threads import in_planning_thread
 from app.core.usage import route_planned
 from routing.errors import LotseError
 from routing.guidance.wording import VERBOSITIES, WordingOptions
@@ -23,6 +24,9 @@ from routing.plan import plan_route, reword_route
 from routing.profiles import DEFAULT_PROFILE, PROFILES, Preferences, preference_choices, preference_limits
 from routing.route import Route
 from routing.spatial import check_coordinate
+
+if TYPE_CHECKING:
+    from app.walker.route_store import RedisRouteStore
 
 STEP_LENGTH_RANGE_M = (0.3, 1.5)
 
@@ -139,7 +143,7 @@ def plan_and_store(app: Flask, request: RouteRequest, client: str | None = None)
     (default: the HTTP request's address), count its use."""
     planner, network = app.extensions["lotse.planner"], app.extensions["lotse.network"]
     # In a real thread: under the gevent server a plan on the loop would hold every walker's socket meanwhile.
-    route = in_real_thread(plan_route, planner, request.origin, request.destination, request.profile,
+    route = in_planning_thread(plan_route, planner, request.origin, request.destination, request.profile,
                            request.prefs, request.language.code, app.extensions["lotse.obstacles"](),
                            request.wording, request.heading_deg)
     if client is None:
@@ -205,3 +209,15 @@ class RouteStore:
         with self._lock:
             client = self._owner.get(route_id)
             return None if client is None else self._clients[client][route_id]
+
+
+def route_store(app: Flask) -> RouteStore | RedisRouteStore:
+    """Where planned routes are kept: Redis when `REDIS_URL` is set (every process sees them,
+    `app.walker.route_store`), else in memory."""
+    client = shared.client_of(app)
+    size = int(app.config["ROUTE_STORE_SIZE"])
+    if client is None:
+        return RouteStore(size)
+    from app.walker.route_store import RedisRouteStore
+
+    return RedisRouteStore(app, client, size, int(app.config["ROUTE_STORE_TTL_S"]))

@@ -26,6 +26,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, request
 
+from app.core.inputs import is_text
 from app.core.language import current_language
 from app.core.threads import in_real_thread, run_program
 from routing.errors import LotseError
@@ -202,7 +203,7 @@ def speech():
     """Audio for `text` in `lang`; the `X-Speech-Engine` header says which engine made it."""
     text = request.args.get("text", "")
     lang = current_language().code
-    if not text.strip() or len(text) > MAX_TEXT_CHARS:
+    if not text.strip() or len(text) > MAX_TEXT_CHARS or not is_text(text):  # NUL cannot go to eSpeak NG
         raise LotseError(f"text must have 1 to {MAX_TEXT_CHARS} characters", field="text")
     try:
         data, mimetype, engine = current_app.extensions["lotse.speech"].audio(text, lang)

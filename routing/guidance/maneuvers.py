@@ -18,13 +18,14 @@ One message per spot (`at_spots`): the maneuvers said at a verbosity that lie le
 them are told together, the most important first (a turn, then crossings, then the rest, arriving last), but steps,
 a lift or a barrier met before the turn are said before it, as walked. Turns at
 one spot are one net turn: a right-then-left zigzag across a street is the crossing and straight on. Turns at the
-start's spot are the direction to set off in ("Gehen Sie nach Südosten auf der Fischerstraße.", not "Gehen Sie nach
-Nordwesten ... Kehren Sie um.").
+start's spot are the direction to set off in ("Nach Südosten auf der Fischerstraße gehen.", not "Nach Nordwesten
+... gehen. Umkehren.").
 """
 
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -83,15 +84,23 @@ class Maneuver:
 
     def to_dict(self) -> dict[str, Any]:
         """The fields that apply, nested dicts and lists copied (several routes share a crossing's description)."""
-        return {key: _copied(value) for key, value in self.__dict__.items() if value is not None}
+        return {key: value if type(value) in _PLAIN else _copied(value) for key, value in self.__dict__.items()
+                if value is not None}
+
+
+_PLAIN = frozenset({str, int, float, bool, type(None)})  # what `_copied` gives back as it is
 
 
 def _copied(value: Any) -> Any:
     """A copy of JSON-like data (dicts, lists, tuples of plain values): what dataclasses.asdict gives, at a fraction
     of its cost, which went to copy.deepcopy on every value."""
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, dict):
         return {key: _copied(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, list):
+        return [_copied(item) for item in value]
+    if isinstance(value, tuple):
         return type(value)(_copied(item) for item in value)
     return value
 
@@ -229,42 +238,48 @@ def build_maneuvers(planner: Planner, route: Route, destination: tuple[float, fl
                     heading_deg: float | None = None, obstacles: tuple[Obstacle, ...] = ()) -> list[Maneuver]:
     """All maneuvers of a route in walking order, each with the distance to the next one."""
     graph = planner.graph
+    derived = _derived(planner)
     edge_count = graph.edge_count
     edges = route.edges
     directed = [e.edge if e.forward else e.edge + edge_count for e in edges]
-    ways = [int(graph.edge_way[e.edge]) for e in edges]
+    # What the loop below reads per piece, read from the graph's arrays in one go.
+    edge_ids = np.array([e.edge for e in edges], dtype=np.int64)
+    way_ids = graph.edge_way[edge_ids]
+    ways = way_ids.tolist()
+    nodes = np.where([e.forward for e in edges], graph.edge_u[edge_ids], graph.edge_v[edge_ids])
+    lats, lons = graph.node_lat[nodes].tolist(), graph.node_lon[nodes].tolist()
+    barriers = graph.node_columns["barrier"][nodes].tolist()
+    elevators = (graph.node_columns["elevator"][nodes] == tags.YES).tolist()
+    structures = [(structure, graph.way_columns[structure][way_ids].tolist()) for structure in ("bridge", "tunnel")]
     maneuvers = [_depart(route, edges, heading_deg)]
     maneuvers[0].unknowns = crossing_unknowns(route)
 
     previous_steps_way = -1
     for i, edge in enumerate(edges):
         at = edge.start_m
-        node = int(graph.edge_u[edge.edge] if edge.forward else graph.edge_v[edge.edge])
-        lat, lon = float(graph.node_lat[node]), float(graph.node_lon[node])
+        lat, lon = lats[i], lons[i]
         if i > 0:
             # No turn where the route has not yet left its start, and no turn, entry, bridge or tunnel where it has
             # already reached its end: a snap point at a junction leaves a piece of no length there, and the depart
             # or arrive says all there is to say.
             before_end = route.distance_m - at >= EDGE_POINT_M
             if at >= EDGE_POINT_M and before_end:
-                turn = _turn(planner, directed[i - 1], directed[i], node, edges[i - 1], edge, at, lat, lon)
+                turn = derived.turn(directed[i - 1], directed[i], edges[i - 1], edge)
                 if turn is not None:
                     # Turning onto a crossing's few metres of footway is turning into the way beyond it.
                     beyond = _beyond_crossing_way(graph, edges, ways, i)
-                    turn.street, turn.way = beyond.name, beyond.highway
-                if turn is not None:
-                    maneuvers.append(turn)
-            barrier = tags.BARRIER_KINDS[graph.node_columns["barrier"][node]]
-            if barrier != "none":
-                maneuvers.append(Maneuver("barrier", at, lat, lon, barrier=barrier))
-            if graph.node_columns["elevator"][node] == tags.YES:
+                    kind, turned, angle, hour = turn
+                    maneuvers.append(Maneuver(kind, at, lat, lon, street=beyond.name, way=beyond.highway,
+                                              modifier=turned, angle_deg=angle, clock=hour))
+            if barriers[i]:
+                maneuvers.append(Maneuver("barrier", at, lat, lon, barrier=tags.BARRIER_KINDS[barriers[i]]))
+            if elevators[i]:
                 maneuvers.append(Maneuver("elevator", at, lat, lon))
             area = AREAS.get(edge.highway)
             if area and AREAS.get(edges[i - 1].highway) != area and before_end:
                 maneuvers.append(Maneuver("enter", at, lat, lon, area=area, street=edge.name, way=edge.highway))
-            for structure in ("bridge", "tunnel"):
-                column = graph.way_columns[structure]
-                if column[ways[i]] and not column[ways[i - 1]] and before_end:
+            for structure, on_structure in structures:
+                if on_structure[i] and not on_structure[i - 1] and before_end:
                     maneuvers.append(Maneuver(structure, at, lat, lon, street=edge.name))
         if edge.highway == "steps" and ways[i] != previous_steps_way:
             maneuvers.append(_steps(route, at, lat, lon, edge))
@@ -389,8 +404,11 @@ def _depart(route: Route, edges: list, heading_deg: float | None) -> Maneuver:
     return maneuver
 
 
-def _turn(planner: Planner, before: int, after: int, node: int, edge_before, edge_after, at: float,
-          lat: float, lon: float) -> Maneuver | None:
+def _turn(planner: Planner, before: int, after: int, edge_before, edge_after) -> Maneuver | None:
+    """The turn (or fork, or straight on into a new name) to say on the move from directed edge `before` to
+    `after`, or None; at distance 0 and position (0, 0), for the caller to place."""
+    at, lat, lon = 0.0, 0.0, 0.0
+    node = int(planner.table.directed_to[before])
     table = planner.table
     arc = table.arc_between(before, after)
     angle = float(table.arc_turn[arc]) if arc >= 0 else 180.0
@@ -496,25 +514,101 @@ def _side_of(planner: Planner, edge: int, offset: float, forward: bool, lat: flo
 
 
 def _landmarks(planner: Planner, route: Route) -> list[Maneuver]:
-    graph = planner.graph
+    derived = _derived(planner)
     walked = {piece.edge: piece for piece in route.edges}
     found = []
-    for landmark in np.flatnonzero(np.isin(graph.landmark_edge, list(walked))).tolist():
-        edge = int(graph.landmark_edge[landmark])
-        offset = float(graph.landmark_offset[landmark])
-        distance = _on_route(route, edge, offset, float(graph.edge_length[edge]))
+    for place in sorted((place for edge in walked for place in derived.landmarks_on(edge)), key=lambda p: p.landmark):
+        distance = _on_route(route, place.edge, place.offset, place.edge_length)
         if distance is None:
             continue
-        lat, lon = float(graph.landmark_lat[landmark]), float(graph.landmark_lon[landmark])
-        side, away = _side_of(planner, edge, offset, walked[edge].forward, lat, lon)
-        found.append(Maneuver("landmark", distance, lat, lon, landmark={
-            "kind": graph.texts["landmark_kind"][graph.landmark_kind[landmark]],
-            "name": graph.texts["landmark_name"][graph.landmark_name[landmark]],
-            "osm_id": int(graph.landmark_osm_id[landmark]),
+        # Walking the edge backwards turns its left into right.
+        left = place.across > 0 if walked[place.edge].forward else place.across < 0
+        found.append(Maneuver("landmark", distance, place.lat, place.lon, landmark={
+            **place.facts,
             # On the walked line (a stop position on the road walked along, a node of the way) no side is known.
-            "side": side if away >= LANDMARK_OFF_LINE_M else "on_way",
+            "side": ("left" if left else "right") if place.away >= LANDMARK_OFF_LINE_M else "on_way",
         }))
     return found
+
+
+@dataclass(frozen=True)
+class _LandmarkPlace:
+    """A landmark beside the edge it is near: where along the edge, and on which side of it for a walk from u to v
+    (`across` > 0: on the left, < 0: on the right; negated walking backwards, as `_side_of` computes it)."""
+
+    landmark: int
+    edge: int
+    offset: float
+    edge_length: float
+    lat: float
+    lon: float
+    across: float
+    away: float  # metres from the way
+    facts: dict[str, Any]  # kind, name, osm_id
+
+
+class _Derived:
+    """What the guidance of every route on one graph shares, each part worked out the first time a route needs it and
+    kept (worked out up front it would cost a region more than loading it): the turn said at each move between two
+    directed edges, and where the landmarks near each edge lie beside it. Dict writes are atomic: two threads at worst
+    work one out twice, alike."""
+
+    def __init__(self, planner: Planner) -> None:
+        self._planner = weakref.proxy(planner)
+        graph = planner.graph
+        near = np.flatnonzero(graph.landmark_edge >= 0)
+        self._landmarks_by_edge = near[np.argsort(graph.landmark_edge[near], kind="stable")]
+        self._landmark_edges = graph.landmark_edge[self._landmarks_by_edge]
+        self._places: dict[int, tuple[_LandmarkPlace, ...]] = {}
+        self._directed_count = 2 * graph.edge_count
+        self._turns: dict[int, tuple[str, str | None, float | None, int | None] | None] = {}
+
+    def turn(self, before: int, after: int, edge_before, edge_after) -> tuple[str, str | None, float | None,
+                                                                             int | None] | None:
+        """`_turn` of a move as (type, modifier, angle_deg, clock), or None (the pieces walked are those of the
+        directed edges, so their names are the edges'). At most _TURNS_KEPT moves are kept: a region's server
+        that has planned everywhere starts the memo afresh rather than hold a turn for every move of the map."""
+        key = before * self._directed_count + after
+        said = self._turns.get(key, _UNSEEN)
+        if said is _UNSEEN:
+            if len(self._turns) >= _TURNS_KEPT:
+                self._turns.clear()
+            turn = _turn(self._planner, before, after, edge_before, edge_after)
+            said = self._turns[key] = None if turn is None else (turn.type, turn.modifier, turn.angle_deg, turn.clock)
+        return said
+
+    def landmarks_on(self, edge: int) -> tuple[_LandmarkPlace, ...]:
+        places = self._places.get(edge)
+        if places is None:
+            first, stop = np.searchsorted(self._landmark_edges, [edge, edge + 1]).tolist()
+            places = self._places[edge] = tuple(self._place(landmark)
+                                                for landmark in self._landmarks_by_edge[first:stop].tolist())
+        return places
+
+    def _place(self, landmark: int) -> _LandmarkPlace:
+        planner, graph = self._planner, self._planner.graph
+        edge, offset = int(graph.landmark_edge[landmark]), float(graph.landmark_offset[landmark])
+        lat, lon = float(graph.landmark_lat[landmark]), float(graph.landmark_lon[landmark])
+        x, y = planner.index.project(lat, lon)
+        foot_x, foot_y, dx, dy = _point_and_direction(graph, edge, offset, True)
+        return _LandmarkPlace(
+            landmark=landmark, edge=edge, offset=offset, edge_length=float(graph.edge_length[edge]), lat=lat, lon=lon,
+            across=dx * (y - foot_y) - dy * (x - foot_x), away=math.hypot(x - foot_x, y - foot_y),
+            facts={"kind": graph.texts["landmark_kind"][graph.landmark_kind[landmark]],
+                   "name": graph.texts["landmark_name"][graph.landmark_name[landmark]],
+                   "osm_id": int(graph.landmark_osm_id[landmark])})
+
+
+_TURNS_KEPT = 100_000  # about 15 MB of moves
+_UNSEEN = object()  # a move whose turn is not kept (None is kept: nothing to say)
+_DERIVED: weakref.WeakKeyDictionary[Planner, _Derived] = weakref.WeakKeyDictionary()
+
+
+def _derived(planner: Planner) -> _Derived:
+    derived = _DERIVED.get(planner)
+    if derived is None:
+        derived = _DERIVED[planner] = _Derived(planner)
+    return derived
 
 
 def _warnings(planner: Planner, route: Route, obstacles: tuple[Obstacle, ...]) -> list[Maneuver]:

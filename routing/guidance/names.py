@@ -13,7 +13,7 @@ names, so an empty one is a caller bug that must not be spoken as silence.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from routing.phrases import load_table
@@ -59,12 +59,40 @@ def _abbreviation_rules() -> list[tuple[re.Pattern[str], dict[str, str]]]:
     return rules
 
 
+@cache
+def _adjective_rule() -> tuple[re.Pattern[str], dict[str, str]]:
+    words = _data(_NAME_LANG)["adjective_abbreviations"]["words"]
+    pattern = re.compile(f"(?<!\\w)({_alternation(list(words))})\\s*([^\\W\\d_][\\w-]*)?", re.IGNORECASE)
+    return pattern, {key.lower(): value for key, value in words.items()}
+
+
+def _noun_gender(noun: str) -> str:
+    """The gender of the noun after an abbreviated adjective: by its ending, else the suffix rules, else "f"."""
+    table = _data(_NAME_LANG)["adjective_abbreviations"]["noun_genders"]
+    lowered = noun.lower()
+    for ending in sorted(table, key=len, reverse=True):
+        if lowered.endswith(ending):
+            return table[ending]
+    found = _classify(noun)
+    return found[0] if found else "f"
+
+
+def _written_out_adjective(match: re.Match[str]) -> str:
+    words = _adjective_rule()[1]
+    noun = match.group(2) or ""
+    ending = _data(_NAME_LANG)["adjective_abbreviations"]["endings"][_noun_gender(noun) if noun else "f"]
+    adjective = words[match.group(1).lower()] + ending
+    return f"{adjective} {noun}" if noun else adjective
+
+
 @lru_cache(maxsize=8192)
 def expand_abbreviations(name: str, lang: str) -> str:
     """Return the name ready for a speech engine: abbreviations written out
-    ("Mainzer Str." -> "Mainzer Straße") and symbols replaced by words."""
+    ("Mainzer Str." -> "Mainzer Straße", "Kath. Schülerhort" -> "Katholischer
+    Schülerhort") and symbols replaced by words."""
     text = _require_name(name)
     symbols = _data(lang)["symbols"]
+    text = _adjective_rule()[0].sub(_written_out_adjective, text)
     for pattern, expansions in _abbreviation_rules():
         text = pattern.sub(lambda match: expansions[match.group(0).lower()], text)
     for symbol, spoken in symbols.items():
@@ -196,6 +224,13 @@ def street_object(name: str, lang: str) -> str:
     """The name as a plain accusative object ("Überqueren Sie die Mainzer
     Straße"): de "die Mainzer Straße", en "Mainzer Straße"."""
     return street_phrase(name, "object", lang)
+
+
+@cache
+def kind_words(kind: str) -> tuple[str, ...]:
+    """Words that, inside a place's name, already say its kind of landmark ("KiTa" a kindergarten, "Kirche" a
+    place of worship), in lower case; the kind's own word in each guidance language comes on top of these."""
+    return tuple(word.lower() for word in _data(_NAME_LANG)["kind_words"].get(kind, ()))
 
 
 def join_names(names: list[str], lang: str) -> str:

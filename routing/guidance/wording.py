@@ -1,6 +1,10 @@
 """Wording: turn the maneuvers of a route into instructions a blind walker hears, in German or English.
 
 All words and templates live in data/phrases/<lang>.json under "guidance"; this module only selects and fills them.
+At brief and normal verbosity (SHORT_FORM_VERBOSITIES) a language's "short_form" templates replace the full ones:
+German then speaks as navigation systems do, in the infinitive ("Rechts in die Marktstraße abbiegen und die
+Eisenbahnstraße an der Ampel überqueren."); detailed keeps the full sentences ("Biegen Sie rechts in die Marktstraße
+ab ..."). Statements stay statements ("Rechts mündet die Birkenstraße ein."). English has one form, imperative.
 Street names go through routing/guidance/names.py (abbreviations written out, German article and preposition by
 the name's gender); unnamed ways are named by their highway class ("in den Fußweg", "onto the footway").
 
@@ -16,16 +20,16 @@ Rules:
   crossing fact (kerb, push button, speed limit too), every straight-on change of name and the size of every
   named road crossed.
 - Driveways (routing.guidance.maneuvers.driveway_runs): at brief and normal a run of unnamed service roads of
-  which nothing is known is one sentence at the first ("Auf den nächsten 200 Metern überqueren Sie 6 Zufahrten,
-  ohne Angaben."); detailed says each. Arms of one junction that all lie on one side of the walk (routing.costs)
-  are separate crossings, said in the order met ("Überqueren Sie nacheinander den Ulmenweg, die Birkenstraße und
-  die Ahornstraße, ohne Angaben."), with their number where a street has several carriageways there. Walking
-  along a road past streets on both sides, the walker crosses only those on the sidewalk walked: "Überqueren Sie
-  die Albrechtstraße links oder die Wormser Straße rechts, ohne Angaben."; past a street on one side only, it is
+  which nothing is known is one sentence at the first ("Auf den nächsten 200 Metern 6 Zufahrten überqueren, ohne
+  Angaben."); detailed says each. Arms of one junction that all lie on one side of the walk (routing.costs)
+  are separate crossings, said in the order met ("Nacheinander den Ulmenweg, die Birkenstraße und die
+  Ahornstraße überqueren, ohne Angaben."), with their number where a street has several carriageways there. Walking
+  along a road past streets on both sides, the walker crosses only those on the sidewalk walked: "Die
+  Albrechtstraße links oder die Wormser Straße rechts überqueren, ohne Angaben."; past a street on one side only, it is
   said as joining there ("Rechts mündet die Birkenstraße ein."), as is a run of driveways on one side ("Auf den
   nächsten 60 Metern münden links 3 Zufahrten ein."): the map does not say which sidewalk is walked. Crossings
-  at one spot with nothing more to say than their main sentence, said alike, are one sentence ("Überqueren Sie
-  die Wagnerstraße und die Rußgasse, ohne Angaben.").
+  at one spot with nothing more to say than their main sentence, said alike, are one sentence ("Die
+  Wagnerstraße und die Rußgasse überqueren, ohne Angaben.").
 - Unknown facts that matter for safety are said as unknown, once: the departure tells how many crossings lack
   their control, the acoustic signal at lights or tactile paving (normal and detailed); a crossing of which nothing
   is known is "ohne Angaben" / "no data" at normal, unless the summary said that all crossings lack data; only
@@ -35,14 +39,15 @@ Rules:
 - Distances: 5 m steps under 100 m, 10 m steps above, "weniger als 10 Meter" below 10 m; with a step length, in
   paces instead ("etwa 170 Schritte"), rounded alike.
 - An instruction followed by THEN_MIN_M (by verbosity: 300 m brief, 200 m normal, 80 m detailed) or more of walking
-  to the next one ends with "Dann 240 Meter weiter." / "Then walk on for 240 metres." (a sentence of its own, so it
+  to the next one ends with "Dann 240 Meter weiter." / "Then continue for 240 metres." (a sentence of its own, so it
   reads the same after any instruction); after a run of driveways, counted from the last of them. Shorter walks
   are not said: the next instruction's early message comes soon and tells its distance.
-- A turn or fork that keeps the walker on the street walked is said without the street's name ("Biegen Sie links
-  ab."), but when detailed ("... und bleiben Sie auf der Marktstraße."): the name was said when the walker turned
-  into it.
-- A crossing of the same named streets as the crossing before is said with "noch einmal" / "again"; a landmark
-  said within LANDMARK_REPEAT_M before is not said again.
+- A turn or fork that keeps the walker on the street walked is said without the street's name ("Links
+  abbiegen."), but when detailed ("Biegen Sie links ab und bleiben Sie auf der Marktstraße."): the name was said
+  when the walker turned into it.
+- A crossing of the same named streets as the crossing before, said the same way (crossed, or joining), is said
+  with "noch einmal" / "again", below detailed without the road's size said just before; a landmark said within
+  LANDMARK_REPEAT_M before is not said again.
 - No maneuver's text is longer than MAX_CHARS, no message of one spot longer than MAX_SPOT_CHARS: the walk on
   goes first, then the least important facts (for a crossing in the order of _CROSSING_FACTS); what is not known
   is never left out.
@@ -58,11 +63,14 @@ from typing import Any
 
 from routing import tags
 from routing.guidance.maneuvers import Maneuver, Spot, at_spots, driveway_runs
-from routing.guidance.names import expand_abbreviations, join_names, street_phrase
+from routing.guidance.names import expand_abbreviations, join_names, kind_words, street_phrase
 from routing.phrases import LANGUAGES, load_table, plural
 from routing.route import round_metres
 
 VERBOSITIES = ("brief", "normal", "detailed")
+# Verbosities worded in a language's short form where it has one: German says "Rechts in die Marktstraße
+# abbiegen." as navigation systems do; detailed keeps "Biegen Sie rechts in die Marktstraße ab.".
+SHORT_FORM_VERBOSITIES = frozenset({"brief", "normal"})
 SHORT_M = 10  # below this a distance is "less than 10 metres" (or paces)
 # An instruction followed by at least this much walking says how far to go on, by verbosity. Below it the next
 # instruction's early message ("In 40 Metern: ...") follows soon and tells its distance; the walk on is said where
@@ -142,11 +150,24 @@ class Instruction:
 
 # ------------------------------------------------------------------------------------------------ tables
 @cache
-def _words(lang: str) -> dict[str, Any]:
+def _words(lang: str, short: bool = False) -> dict[str, Any]:
+    """The guidance wording of a language; `short`: with the templates of its "short_form" in place of the full
+    ones, where the language has one (German: the infinitive of navigation systems, SHORT_FORM_VERBOSITIES)."""
     table = load_table(lang)  # ValueError for a language without a phrase table
     if "guidance" not in table:
         raise ValueError(f"no guidance wording for language {lang!r}")
-    return table["guidance"]
+    words = table["guidance"]
+    return _merged(words, words.get("short_form", {})) if short else words
+
+
+def _merged(table: dict[str, Any], replacements: dict[str, Any]) -> dict[str, Any]:
+    """The table with the templates of `replacements` in place of its own, group by group."""
+    result = dict(table)
+    for key, value in replacements.items():
+        if key == "_doc":
+            continue
+        result[key] = _merged(table[key], value) if isinstance(value, dict) else value
+    return result
 
 
 @cache
@@ -228,7 +249,7 @@ def say_distance(metres: float, lang: str, options: WordingOptions = DEFAULT_OPT
 # ------------------------------------------------------------------------------------------------ instructions
 def instructions(maneuvers: list[Maneuver], lang: str, options: WordingOptions = DEFAULT_OPTIONS) -> list[Instruction]:
     """The instructions of a route in walking order, worded in `lang` ("de" or "en"): one per spot."""
-    words = _words(lang)
+    words = _words(lang, options.verbosity in SHORT_FORM_VERBOSITIES)
     spots = at_spots(_choose(maneuvers, options.verbosity))
     if options.verbosity != "detailed":
         # A change of name while walking straight on, with nothing else there, is no instruction but when detailed.
@@ -336,13 +357,18 @@ class _Writer:
         self.brief = options.verbosity == "brief"
         self.street = ""
         self.way = ""
-        # The street names of the crossing said last and of the one before it, for "noch einmal".
-        self.crossed: list[str] = []
-        self.crossed_before: list[str] = []
+        # The crossing said last and the one before it, for "noch einmal": said as joining (a side street on one
+        # side of a walk along a road) or as crossed, and the street names. "Noch einmal" is said only after the
+        # same street said the same way: "überqueren Sie noch einmal" after "Rechts mündet ... ein" would tell of
+        # a crossing the walker was not told of.
+        self.crossed: tuple[bool, list[str]] = (False, [])
+        self.crossed_before: tuple[bool, list[str]] = (False, [])
         # Crossings said with nothing but their main sentence and no "noch einmal": their template, control and
         # what is crossed, so crossings at one spot said alike can be one sentence; and the texts so joined.
         self.heads: dict[int, tuple[str, str, str]] = {}
         self.joined: set[int] = set()
+        # Crossings said as a side street joining ("Rechts mündet die Birkenstraße ein."): not joined to a turn.
+        self.side_streets: set[int] = set()
         # The route summary said that every crossing lacks data: "ohne Angaben" at each would tell nothing more.
         self.all_lacking = False
 
@@ -373,8 +399,8 @@ class _Writer:
     def _crossings_joined(self, worded: list[tuple[Maneuver, list[tuple[str, int]]]]
                           ) -> list[tuple[Maneuver, list[tuple[str, int]]]]:
         """Crossings one after another at a spot, each said in just its main sentence and alike (same control or
-        "ohne Angaben"), as one sentence that names all that is crossed: "Überqueren Sie die Wagnerstraße und die
-        Rußgasse, ohne Angaben." The joined text stands under the first crossing's maneuver."""
+        "ohne Angaben"), as one sentence that names all that is crossed: "Die Wagnerstraße und die Rußgasse
+        überqueren, ohne Angaben." The joined text stands under the first crossing's maneuver."""
         result: list[tuple[Maneuver, list[tuple[str, int]]]] = []
         crossed: list[str] = []  # what the crossing said last at this spot and those joined with it cross
         for m, parts in worded:
@@ -394,16 +420,17 @@ class _Writer:
         return result
 
     def _join(self, worded: list[tuple[Maneuver, Any]], texts: list[str]) -> str:
-        """Texts of one spot as said: a turn joined with the crossing right after it ("... ab und überqueren Sie
-        ..."), identical texts (two bollards) said once."""
+        """Texts of one spot as said: a turn joined with the crossing right after it ("... abbiegen und die
+        Eisenbahnstraße ... überqueren."), not with a side street said as joining; identical texts (two bollards)
+        said once."""
         said: list[str] = []
         conjunction = self.w["and"]
         for i, text in enumerate(texts):
             if not text or text in said:
                 continue
             before = worded[i - 1][0].type if i else ""
-            crossing_verb = self.w["cross"]["plain"].split(" ", 1)[0]  # not a side street said as joining
-            if (worded[i][0].type == "cross" and text.startswith(crossing_verb) and before in ("turn", "continue")
+            if (worded[i][0].type == "cross" and id(worded[i][0]) not in self.side_streets
+                    and before in ("turn", "continue")
                     and said and said[-1] == texts[i - 1]
                     and "," not in said[-1] and f" {conjunction} " not in said[-1] and said[-1].endswith(".")):
                 first, _, rest = text.partition(". ")
@@ -445,10 +472,10 @@ class _Writer:
         if self.brief or not lacking:
             return []
         w = self.w["route_unknowns"]
-        form = "one" if total == 1 else "all" if lacking == total else "some"
+        form = "one" if total == 1 else "some" if lacking < total else "both" if total == 2 else "all"
         self.all_lacking = lacking == total
         items = _join([w["items"][fact] for fact in unknowns["facts"]], self.w["or"])
-        return [(w[form].format(count=lacking, total=total, items=items), _UNKNOWN)]
+        return [(plural(w[form], lacking, total=total, items=items), _UNKNOWN)]
 
     def _turn(self, m: Maneuver) -> list[tuple[str, int]]:
         templates = self.w["turn"]
@@ -537,8 +564,10 @@ class _Writer:
             if said not in side:
                 side.append(said)
         if remember:
-            self.crossed_before, self.crossed = self.crossed, names
-        again = bool(names) and "" not in names and names == self.crossed_before
+            self.crossed_before, self.crossed = self.crossed, (joins, names)
+        again = bool(names) and "" not in names and (joins, names) == self.crossed_before
+        if again and not self.detailed:  # its size was said with the crossing just before
+            allowed = allowed - {"size"}
         streets_said = join_names(objects, self.lang) if objects else w["no_street"]
         if by_side["left"] and by_side["right"]:  # the walker crosses the streets on the sidewalk's side only
             sided = w["by_side"].format(left=join_names(by_side["left"], self.lang),
@@ -562,6 +591,7 @@ class _Writer:
             # Crossed only on that side's sidewalk, and the map does not say which is walked: said as the street
             # that joins there ("Rechts mündet die Birkenstraße ein.").
             slots["side"] = self.w["sides"][sides.pop()]
+            self.side_streets.add(id(m))
             return [(w["joins"][template].format(**slots), _KEEP), *self._cross_facts(facts, allowed, junction)]
         parts = [(w[template].format(**slots), _KEEP)]
         if remember and not again:
@@ -662,7 +692,7 @@ class _Writer:
     def _driveways(self, m: Maneuver) -> list[tuple[str, int]]:
         """A run of driveways of which nothing is known: how many over how far ("ohne Angaben" but when brief)."""
         facts = m.crossing or {}
-        self.crossed_before, self.crossed = self.crossed, [""]
+        self.crossed_before, self.crossed = self.crossed, (False, [""])
         distance = say_distance(facts.get("length_m", 0.0), self.lang, self.options, "over")
         words = self.w["driveways"]
         side = facts.get("side", "both")
@@ -728,7 +758,7 @@ class _Writer:
         # A name that says its kind already ("Pfalztheater", "Stadtbibliothek"), in any of the languages (names are
         # German), is not preceded by the kind: not "Theatre Pfalztheater".
         said_kinds = {_words(lang)["landmark_kinds"].get(facts.get("kind") or "", ["", ""])[0].lower()
-                      for lang in LANGUAGES} | {kind.lower()}
+                      for lang in LANGUAGES} | {kind.lower(), *kind_words(facts.get("kind") or "")}
         if not kind or any(word and word in name.lower() for word in said_kinds):
             return [(w["self_named"].format(name=name, side=side), _KEEP)]
         return [(w["named"].format(kind=kind, name=name, side=side), _KEEP)]

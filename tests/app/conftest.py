@@ -101,7 +101,7 @@ def vapp(shared_volunteer_app):
     with app.extensions["lotse.overlay"].lock:  # not while a background rebuild swaps graphs
         app.extensions["lotse.graph"] = app.extensions["lotse.base_graph"]
         app.extensions["lotse.planner"] = app.extensions["test.planner"]
-    app.extensions["lotse.rate_limiter"].reset()
+    app.extensions["lotse.rate_limiter"].storage.reset()
     app.extensions["lotse.report_listeners"].clear()
     app.extensions["lotse.obstacles"].invalidate()
     return app

@@ -337,4 +337,4 @@ def test_lights_of_a_junction_are_not_a_pedestrian_light(mini_planner):
     assert "Fackelstraße joins on your left at a signalled junction." in " ".join(i.text for i in english.instructions)
     # The crossing footway 105 has its own light: said as a pedestrian light.
     signalled = route_of(mini_planner, OVER_SIGNALS).instructions[0].text
-    assert "Überqueren Sie die Mainzer Straße mit 4 Fahrstreifen an der Ampel." in signalled
+    assert "Die Mainzer Straße mit 4 Fahrstreifen an der Ampel überqueren." in signalled

@@ -74,6 +74,25 @@ def test_bad_zooms_are_clear_errors(vapp, zoom):
         assert error["code"] == "bad_request" and "zoom" in error["message"]
 
 
+def test_box_zoom_and_gap_filters_are_refused_in_the_request_language_naming_the_field(vapp):
+    client = client_of(vapp)
+    for path, args, field in (("/api/map/graph", {"bbox": CENTRE, "zoom": "²"}, "zoom"),
+                              ("/api/map/reports", {"bbox": "49.44,7.76,49.45,7.7７"}, "bbox"),
+                              ("/api/gaps/map", {"bbox": CENTRE, "kind": "sidewalk,potholes"}, "kind"),
+                              ("/api/gaps/map", {"bbox": CENTRE, "street": "A\x00"}, "street"),
+                              ("/api/gaps", {"cell": "ZZ99"}, "cell"),
+                              ("/api/gaps", {"limit": "1" * 400}, "limit")):
+        german = error_of(client.get(path, query_string=args, headers={"Accept-Language": "de"}), 400)
+        english = error_of(client.get(path, query_string={**args, "lang": "en"}), 400)
+        assert german["message"].startswith("Die Anfrage ist ungültig") and f"„{field}“" in german["message"]
+        assert english["message"].startswith("The request is not valid") and f"“{field}”" in english["message"]
+    # A fractional zoom (a pinch) is the nearest level; empty filters (an HTML form's unset fields) are absent.
+    assert geojson(client, "/api/map/graph", bbox=CENTRE, zoom="17.6")["zoom"] == 18
+    everything = client.get("/api/gaps", query_string={"limit": 1}).get_json()["total"]
+    assert client.get("/api/gaps", query_string={"limit": 1, "kind": "", "value": "", "cell": "",
+                                                 "street": ""}).get_json()["total"] == everything
+
+
 def test_reports_in_force_where_they_are(vapp):
     reporter = volunteer(vapp, "Vera")
     made = reporter.post("/api/reports", json={"type": "construction", "lat": CROSSING["lat"],

@@ -62,13 +62,19 @@ def test_bodies_and_responses_refer_to_schemas_that_exist(document):
 
 
 def test_the_route_body_and_the_query_strings_come_from_the_models(document):
+    from app.community.map_api import BoxQuery, MapQuery
+    from app.community.quests import QuestQuery
+    from app.community.reports import ReportQuery
+    from app.staff.gap_api import GapMapQuery, GapQuery
     from app.walker.api import GeocodeQuery, PositionQuery
     from app.walker.planning import RouteBody
 
     _, openapi = document
     request = openapi["components"]["schemas"]["RouteRequest"]
     assert set(request["properties"]) == {"from" if name == "from_" else name for name in RouteBody.model_fields}
-    for path, model in (("/api/snap", PositionQuery), ("/api/geocode", GeocodeQuery)):
+    for path, model in (("/api/snap", PositionQuery), ("/api/geocode", GeocodeQuery), ("/api/reports", ReportQuery),
+                        ("/api/quests", QuestQuery), ("/api/gaps", GapQuery), ("/api/gaps/map", GapMapQuery),
+                        ("/api/map/graph", MapQuery), ("/api/map/reports", BoxQuery), ("/api/map/quests", BoxQuery)):
         assert {p["name"] for p in openapi["paths"][path]["get"]["parameters"]} == set(model.model_fields)
 
 

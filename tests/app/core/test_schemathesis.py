@@ -33,6 +33,10 @@ def test_fuzzing_finds_no_server_error_and_no_schema_mismatch(tmp_path):
         login = staff.post(f"{server.base}/api/accounts/login", headers={"X-CSRF-Token": token},
                            json={"email": "fuzz@example.org", "password": PASSWORD})
         assert login.status_code == 200, login.text
+        # Report 1 exists (the document's example id), so its replies are checked too, not only 404s.
+        seeded = staff.post(f"{server.base}/api/reports", headers={"X-CSRF-Token": login.json()["csrf_token"]},
+                            json={"type": "construction", "lat": 49.4447, "lon": 7.7690, "description": "Gerüst"})
+        assert seeded.status_code == 201 and seeded.json()["report"]["id"] == 1, seeded.text
         cookie = "; ".join(f"{name}={value}" for name, value in staff.cookies.items())
         started = time.monotonic()
         result = subprocess.run([

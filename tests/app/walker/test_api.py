@@ -179,12 +179,12 @@ def test_wrong_method_is_json_405(client):
     error_of(client.delete("/api/snap", query_string=CITY_POINT), 405)
 
 
-def test_oversized_body_is_json_400_too_large(client):
+def test_oversized_body_is_json_413_too_large(client):
     body = b'{"lang": "en", "padding": "' + b"x" * (65 * 1024) + b'"}'
-    error = error_of(client.post("/api/route", data=body, content_type="application/json"), 400)
+    error = error_of(client.post("/api/route", data=body, content_type="application/json"), 413)
     assert error == {"code": "too_large", "message": MESSAGES["de"]["too_large"]}
     error = error_of(client.post("/api/route", data=body, content_type="application/json",
-                                 headers={"Accept-Language": "en"}), 400)
+                                 headers={"Accept-Language": "en"}), 413)
     assert error == {"code": "too_large", "message": MESSAGES["en"]["too_large"]}
 
 

@@ -74,7 +74,8 @@ def test_no_working_engine_is_a_503_with_a_message(mini_graph, tmp_path: Path):
     assert response.json["error"]["code"] == "speech_unavailable"
 
 
-@pytest.mark.parametrize("query", ["", "?text=&lang=de", "?text=Hallo&lang=fr", "?text=" + "a" * 501 + "&lang=de"])
+@pytest.mark.parametrize("query", ["", "?text=&lang=de", "?text=Hallo&lang=fr", "?text=" + "a" * 501 + "&lang=de",
+                                   "?text=Hal%00lo&lang=de"])
 def test_bad_speech_requests_are_400(speech_client, query):
     response = speech_client.get(f"/api/speech{query}")
     assert response.status_code == 400

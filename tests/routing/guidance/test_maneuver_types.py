@@ -38,13 +38,13 @@ SCENES = {
     # end are said only when detailed (the walk on is said from 200 m at normal).
     "turn_cross_enter": ((-50, 4), (0, -90), {
         "de": [
-            "Gehen Sie nach Osten auf dem Fußweg. Zur einzigen Querung fehlen Angaben zu Bodenindikatoren.",
-            "Biegen Sie rechts in die Marktstraße ab und überqueren Sie die Eisenbahnstraße an der Ampel. Die Ampel "
-            "hat ein Blindensignal. Sie betreten einen Fußgängerbereich.",
-            "Sie haben Ihr Ziel erreicht.",
+            "Nach Osten auf dem Fußweg gehen. Zur einzigen Querung fehlen Angaben zu Bodenindikatoren.",
+            "Rechts in die Marktstraße abbiegen und die Eisenbahnstraße an der Ampel überqueren. Die Ampel hat ein "
+            "Blindensignal. Ein Fußgängerbereich beginnt.",
+            "Ziel erreicht.",
         ],
         "en": [
-            "Walk east along the footway. For the one crossing, there is no data on tactile paving.",
+            "Walk east along the footway. The one crossing lacks data on tactile paving.",
             "Turn right onto Marktstraße and cross Eisenbahnstraße at the traffic lights. The lights have an "
             "acoustic signal. You enter a pedestrian area.",
             "You have arrived.",
@@ -54,12 +54,12 @@ SCENES = {
     # zigzag that is one crossing and no turn.
     "zigzag": ((1000, 50), (1001.5, -50), {
         "de": [
-            "Gehen Sie nach Süden auf dem Fußweg. Zur einzigen Querung fehlen Angaben zu Ampel oder Bodenindikatoren.",
-            "Überqueren Sie die Donnersbergstraße.",
-            "Sie haben Ihr Ziel erreicht.",
+            "Nach Süden auf dem Fußweg gehen. Zur einzigen Querung fehlen Angaben zu Ampel oder Bodenindikatoren.",
+            "Die Donnersbergstraße überqueren.",
+            "Ziel erreicht.",
         ],
         "en": [
-            "Walk south along the footway. For the one crossing, there is no data on traffic lights or tactile paving.",
+            "Walk south along the footway. The one crossing lacks data on traffic lights or tactile paving.",
             "Cross Donnersbergstraße.",
             "You have arrived.",
         ],
@@ -68,13 +68,13 @@ SCENES = {
     # pedestrian light; then a passable barrier=entrance; the name keeps its article and declines.
     "junction_lights_entrance": ((2000, 30), (2000, -45), {
         "de": [
-            "Gehen Sie nach Süden auf dem Fußweg. Zur einzigen Querung fehlen Angaben zu Ampel oder Bodenindikatoren.",
-            "Überqueren Sie den Freien Wasen an einer Ampelkreuzung. Das ist eine Hauptverkehrsstraße.",
+            "Nach Süden auf dem Fußweg gehen. Zur einzigen Querung fehlen Angaben zu Ampel oder Bodenindikatoren.",
+            "Den Freien Wasen an einer Ampelkreuzung überqueren. Das ist eine Hauptverkehrsstraße.",
             "Sie gehen durch einen Durchgang in einer Mauer oder einem Zaun.",
-            "Sie haben Ihr Ziel erreicht.",
+            "Ziel erreicht.",
         ],
         "en": [
-            "Walk south along the footway. For the one crossing, there is no data on traffic lights or tactile paving.",
+            "Walk south along the footway. The one crossing lacks data on traffic lights or tactile paving.",
             "Cross Freier Wasen at a signalled junction. It is a main road.",
             "You go through an opening in a wall or fence.",
             "You have arrived.",
@@ -84,14 +84,14 @@ SCENES = {
     # degrees from the route's, and a bus stop mapped on the walked way itself (no side can be known).
     "slip_road_fork_stop": ((3000, 50), (2991.7, -95), {
         "de": [
-            "Gehen Sie nach Süden auf dem Fußweg. Zur einzigen Querung fehlen Angaben zu Ampel oder Bodenindikatoren.",
-            "Überqueren Sie die Abbiegespur zur Pariser Straße.",
-            "Halten Sie sich rechts und gehen Sie in die Kottenschanze.",
+            "Nach Süden auf dem Fußweg gehen. Zur einzigen Querung fehlen Angaben zu Ampel oder Bodenindikatoren.",
+            "Die Abbiegespur zur Pariser Straße überqueren.",
+            "Rechts halten und in die Kottenschanze gehen.",
             "Bushaltestelle Lothringer Eck am Weg.",
-            "Sie haben Ihr Ziel erreicht.",
+            "Ziel erreicht.",
         ],
         "en": [
-            "Walk south along the footway. For the one crossing, there is no data on traffic lights or tactile paving.",
+            "Walk south along the footway. The one crossing lacks data on traffic lights or tactile paving.",
             "Cross the slip road to Pariser Straße.",
             "Keep right onto Kottenschanze.",
             "Bus stop Lothringer Eck along the way.",
@@ -101,12 +101,12 @@ SCENES = {
     # A service road the walker may not use (access=private): left out of the walk graph, still crossed.
     "private_road": ((4000, 40), (4000, -40), {
         "de": [
-            "Gehen Sie nach Süden auf dem Fußweg. Zur einzigen Querung fehlen Angaben zu Ampel oder Bodenindikatoren.",
-            "Überqueren Sie eine Zufahrt.",
-            "Sie haben Ihr Ziel erreicht.",
+            "Nach Süden auf dem Fußweg gehen. Zur einzigen Querung fehlen Angaben zu Ampel oder Bodenindikatoren.",
+            "Eine Zufahrt überqueren.",
+            "Ziel erreicht.",
         ],
         "en": [
-            "Walk south along the footway. For the one crossing, there is no data on traffic lights or tactile paving.",
+            "Walk south along the footway. The one crossing lacks data on traffic lights or tactile paving.",
             "Cross an access road.",
             "You have arrived.",
         ],
@@ -115,14 +115,14 @@ SCENES = {
     # third with tactile paving: the two are one sentence, the third keeps its own with what is known.
     "driveways": ((5000, 30), (5000, -130), {
         "de": [
-            "Gehen Sie nach Süden auf dem Fußweg. Zu allen 3 Querungen fehlen Angaben zu Ampel oder Bodenindikatoren.",
-            "Auf den nächsten 50 Metern überqueren Sie 2 Zufahrten.",
-            "Überqueren Sie eine Zufahrt. Es gibt Bodenindikatoren.",
-            "Sie haben Ihr Ziel erreicht.",
+            "Nach Süden auf dem Fußweg gehen. Zu allen 3 Querungen fehlen Angaben zu Ampel oder Bodenindikatoren.",
+            "Auf den nächsten 50 Metern 2 Zufahrten überqueren.",
+            "Eine Zufahrt überqueren. Es gibt Bodenindikatoren.",
+            "Ziel erreicht.",
         ],
         "en": [
-            "Walk south along the footway. For all 3 crossings, there is no data on traffic lights or tactile paving.",
-            "Over the next 50 metres you cross 2 access roads.",
+            "Walk south along the footway. All 3 crossings lack data on traffic lights or tactile paving.",
+            "Cross 2 access roads over the next 50 metres.",
             "Cross an access road. There is tactile paving.",
             "You have arrived.",
         ],
@@ -131,13 +131,13 @@ SCENES = {
     # of its own, so a walker on that side crosses three roads, in the order met, and the route counts three.
     "arms_on_one_side": ((5920, 0), (6080, 0), {
         "de": [
-            "Gehen Sie nach Osten auf der Gartenstraße. Zu allen 3 Querungen fehlen Angaben zu Ampel oder "
+            "Nach Osten auf der Gartenstraße gehen. Zu allen 3 Querungen fehlen Angaben zu Ampel oder "
             "Bodenindikatoren.",
-            "Überqueren Sie nacheinander den Ulmenweg, die Birkenstraße und die Ahornstraße.",
-            "Sie haben Ihr Ziel erreicht.",
+            "Nacheinander den Ulmenweg, die Birkenstraße und die Ahornstraße überqueren.",
+            "Ziel erreicht.",
         ],
         "en": [
-            "Walk east along Gartenstraße. For all 3 crossings, there is no data on traffic lights or tactile paving.",
+            "Walk east along Gartenstraße. All 3 crossings lack data on traffic lights or tactile paving.",
             "Cross Ulmenweg, Birkenstraße and Ahornstraße one after another.",
             "You have arrived.",
         ],
@@ -146,34 +146,34 @@ SCENES = {
     # up with their count and handrail, a bollard, and a destination 15 m to the left of the way.
     "stay_steps_bollard": ((7000, 50), (7130, 15), {
         "de": [
-            "Gehen Sie nach Süden auf dem Lindenweg.",
-            "Biegen Sie links ab.",
-            "Gehen Sie die Treppe mit 12 Stufen hinauf. Es gibt einen Handlauf.",
+            "Nach Süden auf dem Lindenweg gehen.",
+            "Links abbiegen.",
+            "12 Stufen hinaufgehen. Es gibt einen Handlauf.",
             "Achtung, Poller.",
-            "Sie haben Ihr Ziel erreicht. Es liegt links, 15 Meter vom Weg entfernt.",
+            "Ziel erreicht. Es liegt links, 15 Meter vom Weg entfernt.",
         ],
         "en": [
             "Walk south along Lindenweg.",
             "Turn left.",
-            "Go up a flight of 12 steps. There is a handrail.",
+            "Go up 12 steps. There is a handrail.",
             "Caution, bollard.",
-            "You have arrived. Your destination is on your left, 15 metres from the path.",
+            "You have arrived. It is on your left, 15 metres from the path.",
         ],
     }),
     # A zebra crossing with tactile paving and an island (all known: no unknowns summary), then 400 m of footway:
     # the shop nearest the middle confirms the position, and the 250 m from there to the living street are said.
     "zebra_landmark_shared_space": ((8000, 50), (8000, -440), {
         "de": [
-            "Gehen Sie nach Süden auf dem Fußweg.",
-            "Überqueren Sie die Schulstraße am Zebrastreifen. Es gibt Bodenindikatoren und eine Mittelinsel.",
+            "Nach Süden auf dem Fußweg gehen.",
+            "Die Schulstraße am Zebrastreifen überqueren. Es gibt Bodenindikatoren und eine Mittelinsel.",
             "Geschäft Bäckerei Klein links. Dann 250 Meter weiter.",
-            "Sie betreten einen verkehrsberuhigten Bereich mit Autos im Schritttempo.",
-            "Sie haben Ihr Ziel erreicht.",
+            "Ein verkehrsberuhigter Bereich mit Autos im Schritttempo beginnt.",
+            "Ziel erreicht.",
         ],
         "en": [
             "Walk south along the footway.",
             "Cross Schulstraße at the zebra crossing. There is tactile paving and a traffic island.",
-            "Shop Bäckerei Klein on your left. Then walk on for 250 metres.",
+            "Shop Bäckerei Klein on your left. Then continue for 250 metres.",
             "You enter a shared street with cars at walking pace.",
             "You have arrived.",
         ],
@@ -182,14 +182,13 @@ SCENES = {
     # walker crosses the one on the side walked, not both.
     "side_streets_both_sides": ((8920, 0), (9080, 0), {
         "de": [
-            "Gehen Sie nach Osten auf der Hauptstraße. Zur einzigen Querung fehlen Angaben zu Ampel oder "
+            "Nach Osten auf der Hauptstraße gehen. Zur einzigen Querung fehlen Angaben zu Ampel oder "
             "Bodenindikatoren.",
-            "Überqueren Sie die Nordstraße links oder die Südstraße rechts.",
-            "Sie haben Ihr Ziel erreicht.",
+            "Die Nordstraße links oder die Südstraße rechts überqueren.",
+            "Ziel erreicht.",
         ],
         "en": [
-            "Walk east along Hauptstraße. For the one crossing, there is no data on traffic lights or tactile "
-            "paving.",
+            "Walk east along Hauptstraße. The one crossing lacks data on traffic lights or tactile paving.",
             "Cross Nordstraße on the left or Südstraße on the right.",
             "You have arrived.",
         ],
@@ -211,10 +210,10 @@ def test_verbosity_levels_differ(planner: Planner) -> None:
                                                    wording=WordingOptions(verbosity=verbosity)).instructions]
             for verbosity in ("brief", "detailed")}
     assert said["brief"] == [
-        "Gehen Sie nach Osten auf dem Fußweg.",
-        "Biegen Sie rechts in die Marktstraße ab und überqueren Sie die Eisenbahnstraße an der Ampel. Die Ampel hat "
-        "ein Blindensignal.",
-        "Sie haben Ihr Ziel erreicht.",
+        "Nach Osten auf dem Fußweg gehen.",
+        "Rechts in die Marktstraße abbiegen und die Eisenbahnstraße an der Ampel überqueren. Die Ampel hat ein "
+        "Blindensignal.",
+        "Ziel erreicht.",
     ]
     assert said["detailed"] == [
         "Gehen Sie nach Osten auf dem Fußweg. Zur einzigen Querung fehlen Angaben zu Bodenindikatoren.",
@@ -229,7 +228,7 @@ def test_verbosity_levels_differ(planner: Planner) -> None:
                for verbosity in ("brief", "detailed")}
     assert english["brief"] == ["Walk south along the footway.", "Cross Donnersbergstraße.", "You have arrived."]
     assert english["detailed"] == [
-        "Walk south along the footway. For the one crossing, there is no data on traffic lights or tactile paving.",
+        "Walk south along the footway. The one crossing lacks data on traffic lights or tactile paving.",
         "Cross Donnersbergstraße. It is a residential street. It is not known whether there is a traffic light, a "
         "zebra crossing or tactile paving.",
         "You have arrived.",

@@ -36,6 +36,10 @@ from routing.guidance.names import (
         ("  Fackelstraße  ", "de", "Fackelstraße"),
         ("Kath. Kirche St. Martin", "de", "Katholische Kirche St. Martin"),
         ("Ev. Kita Erfenbach", "en", "Evangelische Kita Erfenbach"),
+        ("Prot. Kindertagesstätte", "de", "Protestantische Kindertagesstätte"),
+        # An abbreviated adjective takes the gender of the noun after it.
+        ("Kath. Schülerhort Maria Schutz", "de", "Katholischer Schülerhort Maria Schutz"),
+        ("Ev. Gemeindehaus", "en", "Evangelisches Gemeindehaus"),
         ("Uni- Shop", "de", "Uni-Shop"),
         ("Nord- und Südseite", "de", "Nord- und Südseite"),
         # No abbreviation inside ordinary words.
@@ -187,7 +191,9 @@ def test_street_phrase_de(name: str, role: str, expected: str) -> None:
         ("Am Altenhof", "into", "onto Am Altenhof"),
         ("Pfalztheater", "into", "into Pfalztheater"),
         ("Kaiserslautern Hbf", "to", "to Kaiserslautern Hauptbahnhof"),
-        ("Kaiserslautern", "into", "towards Kaiserslautern"),
+        # A turn into a street of unknown gender is into that street, not towards a place of that name.
+        ("Kaiserslautern", "into", "onto Kaiserslautern"),
+        ("Kaiserslautern", "to", "towards Kaiserslautern"),
         ("Lange Straße", "along", "along Lange Straße"),
     ],
 )

@@ -98,18 +98,18 @@ def test_options_are_checked() -> None:
     ("maneuver", "de", "en"),
     [
         (m("depart", street="Eisenbahnstraße", way="secondary", compass="northeast"),
-         "Gehen Sie nach Nordosten auf der Eisenbahnstraße.", "Walk northeast along Eisenbahnstraße."),
+         "Nach Nordosten auf der Eisenbahnstraße gehen.", "Walk northeast along Eisenbahnstraße."),
         (m("depart", street="", way="footway", compass="south"),
-         "Gehen Sie nach Süden auf dem Fußweg.", "Walk south along the footway."),
+         "Nach Süden auf dem Fußweg gehen.", "Walk south along the footway."),
         (m("depart", street="Schillerplatz", way="pedestrian", compass="west"),
-         "Gehen Sie nach Westen auf dem Schillerplatz.", "Walk west along Schillerplatz."),
+         "Nach Westen auf dem Schillerplatz gehen.", "Walk west along Schillerplatz."),
         (m("depart", street="Eisenbahnstraße", way="secondary", compass="north", clock=12, modifier="straight"),
-         "Gehen Sie geradeaus auf der Eisenbahnstraße los.", "Walk straight ahead along Eisenbahnstraße."),
+         "Geradeaus auf der Eisenbahnstraße losgehen.", "Walk straight ahead along Eisenbahnstraße."),
         (m("depart", street="Fackelstraße", way="pedestrian", compass="east", clock=3, modifier="right"),
-         "Drehen Sie sich nach 3 Uhr und gehen Sie auf der Fackelstraße los.",
+         "Auf 3 Uhr drehen und auf der Fackelstraße losgehen.",
          "Turn to 3 o'clock and walk along Fackelstraße."),
         (m("depart", street="", way="steps", compass="west"),
-         "Gehen Sie nach Westen zur Treppe.", "Walk west to the steps."),
+         "Nach Westen zur Treppe gehen.", "Walk west to the steps."),
     ],
 )
 def test_depart(maneuver: Maneuver, de: str, en: str) -> None:
@@ -121,24 +121,24 @@ def test_depart(maneuver: Maneuver, de: str, en: str) -> None:
 @pytest.mark.parametrize(
     ("street", "way", "modifier", "de", "en"),
     [
-        ("Fackelstraße", "pedestrian", "left", "Biegen Sie links in die Fackelstraße ab.",
+        ("Fackelstraße", "pedestrian", "left", "Links in die Fackelstraße abbiegen.",
          "Turn left onto Fackelstraße."),
-        ("Rosenweg", "residential", "right", "Biegen Sie rechts in den Rosenweg ab.", "Turn right onto Rosenweg."),
-        ("Schillerplatz", "pedestrian", "slight_right", "Biegen Sie leicht rechts auf den Schillerplatz ab.",
+        ("Rosenweg", "residential", "right", "Rechts in den Rosenweg abbiegen.", "Turn right onto Rosenweg."),
+        ("Schillerplatz", "pedestrian", "slight_right", "Leicht rechts auf den Schillerplatz abbiegen.",
          "Turn slightly right onto Schillerplatz."),
-        ("Mainzer Str.", "primary", "sharp_left", "Biegen Sie scharf links in die Mainzer Straße ab.",
+        ("Mainzer Str.", "primary", "sharp_left", "Scharf links in die Mainzer Straße abbiegen.",
          "Turn sharp left onto Mainzer Straße."),
-        ("Lauterufer", "footway", "slight_left", "Biegen Sie leicht links ans Lauterufer ab.",
+        ("Lauterufer", "footway", "slight_left", "Leicht links ans Lauterufer abbiegen.",
          "Turn slightly left onto Lauterufer."),
-        ("Am Altenhof", "residential", "right", "Biegen Sie rechts in die Straße Am Altenhof ab.",
+        ("Am Altenhof", "residential", "right", "Rechts in die Straße Am Altenhof abbiegen.",
          "Turn right onto Am Altenhof."),
-        ("", "footway", "left", "Biegen Sie links in den Fußweg ab.", "Turn left onto the footway."),
-        ("", "steps", "right", "Biegen Sie rechts zur Treppe ab.", "Turn right to the steps."),
+        ("", "footway", "left", "Links in den Fußweg abbiegen.", "Turn left onto the footway."),
+        ("", "steps", "right", "Rechts zur Treppe abbiegen.", "Turn right to the steps."),
         # "in den Weg" names no more than the turn: an unnamed path is not named by its kind.
-        ("", "path", "left", "Biegen Sie links ab.", "Turn left."),
-        ("", "service", "left", "Biegen Sie links in die Zufahrt ab.", "Turn left onto the access road."),
-        ("", "primary_link", "right", "Biegen Sie rechts in die Abbiegespur ab.", "Turn right onto the slip road."),
-        ("Fackelstraße", "pedestrian", "uturn", "Kehren Sie um und gehen Sie auf der Fackelstraße weiter.",
+        ("", "path", "left", "Links abbiegen.", "Turn left."),
+        ("", "service", "left", "Links in die Zufahrt abbiegen.", "Turn left onto the access road."),
+        ("", "primary_link", "right", "Rechts in die Abbiegespur abbiegen.", "Turn right onto the slip road."),
+        ("Fackelstraße", "pedestrian", "uturn", "Umkehren und auf der Fackelstraße weitergehen.",
          "Turn around and continue along Fackelstraße."),
     ],
 )
@@ -152,17 +152,17 @@ def test_turn_keeping_the_street_or_the_way() -> None:
     start = m("depart", street="Fackelstraße", way="pedestrian", compass="north")
     stay = m("turn", 10, street="Fackelstraße", way="pedestrian", modifier="left", clock=9)
     # The street kept is named again only when detailed: it was said when the walker turned into it.
-    assert [i.text for i in instructions([start, stay], "de")][1] == "Biegen Sie links ab."
+    assert [i.text for i in instructions([start, stay], "de")][1] == "Links abbiegen."
     assert [i.text for i in instructions([start, stay], "en")][1] == "Turn left."
     assert [i.text for i in instructions([start, stay], "de", DETAILED)][1] == \
         "Biegen Sie links ab und bleiben Sie auf der Fackelstraße."
     assert [i.text for i in instructions([start, stay], "en", DETAILED)][1] == "Turn left, staying on Fackelstraße."
     footway = m("depart", street="", way="footway", compass="north")
     turn = m("turn", 10, street="", way="footway", modifier="sharp_right", clock=4)
-    assert instructions([footway, turn], "de")[1].text == "Biegen Sie scharf rechts ab."
+    assert instructions([footway, turn], "de")[1].text == "Scharf rechts abbiegen."
     assert instructions([footway, turn], "en")[1].text == "Turn sharp right."
     uturn = m("turn", 10, street="", way="footway", modifier="uturn", clock=6)
-    assert instructions([footway, uturn], "de")[1].text == "Kehren Sie um."
+    assert instructions([footway, uturn], "de")[1].text == "Umkehren."
     assert instructions([footway, uturn], "en")[1].text == "Turn around."
 
 
@@ -171,25 +171,25 @@ def test_fork() -> None:
     stay = m("fork", 50, street="Hohenecker Straße", way="secondary", modifier="keep_right", angle_deg=8.0, clock=12)
     into = m("fork", 50, street="Pirmasenser Straße", way="pedestrian", modifier="keep_left", angle_deg=-12.0,
              clock=12)
-    assert instructions([start, stay], "de")[1].text == "Halten Sie sich rechts."
+    assert instructions([start, stay], "de")[1].text == "Rechts halten."
     assert instructions([start, stay], "en")[1].text == "Keep right."
     assert instructions([start, stay], "de", DETAILED)[1].text == \
         "Halten Sie sich rechts, um auf der Hohenecker Straße zu bleiben."
     assert instructions([start, stay], "en", DETAILED)[1].text == "Keep right to stay on Hohenecker Straße."
     assert instructions([start, into], "de", BRIEF)[1].text == \
-        "Halten Sie sich links und gehen Sie in die Pirmasenser Straße."
+        "Links halten und in die Pirmasenser Straße gehen."
     assert instructions([start, into], "en")[1].text == "Keep left onto Pirmasenser Straße."
     footway = m("depart", street="", way="footway", compass="north")
     plain = m("fork", 50, street="", way="footway", modifier="keep_left", angle_deg=-5.0, clock=12)
-    assert instructions([footway, plain], "de")[1].text == "Halten Sie sich links."
+    assert instructions([footway, plain], "de")[1].text == "Links halten."
     assert instructions([footway, plain], "en")[1].text == "Keep left."
 
 
 def test_turn_on_a_clock_face() -> None:
     turn = m("turn", 10, street="Fackelstraße", way="pedestrian", modifier="slight_right", clock=2)
-    assert say(turn, "de", CLOCK) == "Biegen Sie bei 2 Uhr in die Fackelstraße ab."
+    assert say(turn, "de", CLOCK) == "Bei 2 Uhr in die Fackelstraße abbiegen."
     assert say(turn, "en", CLOCK) == "Turn onto Fackelstraße at 2 o'clock."
-    assert say(turn, "de") == "Biegen Sie leicht rechts in die Fackelstraße ab."
+    assert say(turn, "de") == "Leicht rechts in die Fackelstraße abbiegen."
 
 
 def test_continue() -> None:
@@ -203,14 +203,14 @@ def test_continue() -> None:
                        signals="unknown")
     spot = [straight, m("cross", 13, crossing=unknown)]
     assert [i.text for i in instructions(spot, "de")] == [
-        "Gehen Sie geradeaus weiter in die Marktstraße und überqueren Sie die Parkstraße, ohne Angaben."]
+        "Geradeaus in die Marktstraße gehen und die Parkstraße überqueren, ohne Angaben."]
     assert [i.text for i in instructions(spot, "en")] == [
         "Continue straight onto Marktstraße and cross Parkstraße, no data."]
     # Left out, it leaves the walk on from the instruction before to the one after.
     route = [m("depart", 0, street="Fackelstraße", way="pedestrian", compass="east"), straight,
              m("arrive", 240, side="ahead", offset_m=0.0)]
     assert [i.text for i in instructions(route, "de")] == [
-        "Gehen Sie nach Osten auf der Fackelstraße. Dann 240 Meter weiter.", "Sie haben Ihr Ziel erreicht."]
+        "Nach Osten auf der Fackelstraße gehen. Dann 240 Meter weiter.", "Ziel erreicht."]
 
 
 # ---------------------------------------------------------------------------------------------- crossings
@@ -218,11 +218,11 @@ def test_crossing_at_lights_each_verbosity() -> None:
     lights = m("cross", 10, crossing=crossing(
         streets=[{"name": "Lauterstraße", "highway": "primary", "lanes": 2, "maxspeed_kmh": 50.0}],
         acoustic_signal="yes", button_operated="yes", tactile_paving="yes", kerb="lowered"))
-    assert say(lights, "de", BRIEF) == "Überqueren Sie die Lauterstraße an der Ampel. Die Ampel hat ein Blindensignal."
+    assert say(lights, "de", BRIEF) == "Die Lauterstraße an der Ampel überqueren. Die Ampel hat ein Blindensignal."
     assert say(lights, "en", BRIEF) == "Cross Lauterstraße at the traffic lights. The lights have an acoustic signal."
     # At normal two lanes are not said: they tell nothing the street does not.
     assert say(lights, "de") == (
-        "Überqueren Sie die Lauterstraße an der Ampel. Die Ampel hat ein Blindensignal. Es gibt Bodenindikatoren.")
+        "Die Lauterstraße an der Ampel überqueren. Die Ampel hat ein Blindensignal. Es gibt Bodenindikatoren.")
     assert say(lights, "en") == (
         "Cross Lauterstraße at the traffic lights. The lights have an acoustic signal. There is tactile paving.")
     assert say(lights, "de", DETAILED) == (
@@ -231,7 +231,7 @@ def test_crossing_at_lights_each_verbosity() -> None:
     small = m("cross", 10, crossing=crossing(
         streets=[{"name": "Logenstraße", "highway": "tertiary", "lanes": None, "maxspeed_kmh": 30.0}],
         acoustic_signal="yes", vibration="yes", tactile_paving="yes", island="yes"))
-    assert say(small, "de") == ("Überqueren Sie die Logenstraße an der Ampel. Die Ampel hat ein Blindensignal und "
+    assert say(small, "de") == ("Die Logenstraße an der Ampel überqueren. Die Ampel hat ein Blindensignal und "
                                 "ein Vibrationssignal. Es gibt Bodenindikatoren und eine Mittelinsel.")
     assert say(small, "en") == ("Cross Logenstraße at the traffic lights. The lights have an acoustic signal and "
                                 "a vibrating signal. There is tactile paving and a traffic island.")
@@ -254,11 +254,11 @@ def test_long_crossing_keeps_the_important_facts() -> None:
         assert len(text) <= MAX_CHARS
     # At normal the lanes are said with the name, so every fact and the walk on fit.
     assert instructions(route, "de")[0].text == (
-        "Überqueren Sie die Mainzer Straße mit 4 Fahrstreifen an der Ampel. Die Ampel hat ein Blindensignal und "
+        "Die Mainzer Straße mit 4 Fahrstreifen an der Ampel überqueren. Die Ampel hat ein Blindensignal und "
         "ein Vibrationssignal. Es gibt Bodenindikatoren und eine Mittelinsel. Dann 290 Meter weiter.")
     assert instructions(route, "en")[0].text == (
         "Cross Mainzer Straße with 4 lanes at the traffic lights. The lights have an acoustic signal and a "
-        "vibrating signal. There is tactile paving and a traffic island. Then walk on for 290 metres.")
+        "vibrating signal. There is tactile paving and a traffic island. Then continue for 290 metres.")
 
 
 def test_crossing_unknowns_by_verbosity() -> None:
@@ -270,14 +270,14 @@ def test_crossing_unknowns_by_verbosity() -> None:
     assert say(unknown, "en", DETAILED) == (
         "Cross Parkstraße. It is a residential street. It is not known whether there is a traffic light, a zebra "
         "crossing or tactile paving.")
-    assert say(unknown, "de") == "Überqueren Sie die Parkstraße, ohne Angaben."
+    assert say(unknown, "de") == "Die Parkstraße überqueren, ohne Angaben."
     assert say(unknown, "en") == "Cross Parkstraße, no data."
-    assert say(unknown, "de", BRIEF) == "Überqueren Sie die Parkstraße."
+    assert say(unknown, "de", BRIEF) == "Die Parkstraße überqueren."
     assert say(unknown, "en", BRIEF) == "Cross Parkstraße."
     # What is known is said; what is not is left to the route summary below normal.
     acoustic = m("cross", 10, crossing=crossing(tactile_paving="no"))
     assert say(acoustic, "de") == (
-        "Überqueren Sie die Mainzer Straße mit 4 Fahrstreifen an der Ampel. Es gibt keine Bodenindikatoren.")
+        "Die Mainzer Straße mit 4 Fahrstreifen an der Ampel überqueren. Es gibt keine Bodenindikatoren.")
     assert say(acoustic, "en") == (
         "Cross Mainzer Straße with 4 lanes at the traffic lights. There is no tactile paving.")
     assert say(acoustic, "de", DETAILED).endswith(
@@ -295,15 +295,15 @@ def test_a_run_of_driveways_is_one_sentence() -> None:
              *(driveway(at) for at in (20, 65, 110, 160, 205, 248)), m("arrive", 300, side="ahead", offset_m=0.0)]
     said = instructions(route, "de")
     assert [i.text for i in said] == [
-        "Gehen Sie nach Norden auf dem Fußweg.",
-        "Auf den nächsten 230 Metern überqueren Sie 6 Zufahrten, ohne Angaben.",
-        "Sie haben Ihr Ziel erreicht.",
+        "Nach Norden auf dem Fußweg gehen.",
+        "Auf den nächsten 230 Metern 6 Zufahrten überqueren, ohne Angaben.",
+        "Ziel erreicht.",
     ]
     assert said[1].type == "driveways" and said[1].maneuver["crossing"]["distances_m"] == [20, 65, 110, 160, 205, 248]
-    assert instructions(route, "en")[1].text == "Over the next 230 metres you cross 6 access roads, no data."
-    assert instructions(route, "de", BRIEF)[1].text == "Auf den nächsten 230 Metern überqueren Sie 6 Zufahrten."
+    assert instructions(route, "en")[1].text == "Cross 6 access roads over the next 230 metres, no data."
+    assert instructions(route, "de", BRIEF)[1].text == "Auf den nächsten 230 Metern 6 Zufahrten überqueren."
     assert instructions(route, "de", PACES)[1].text == (
-        "Auf den nächsten etwa 330 Schritten überqueren Sie 6 Zufahrten, ohne Angaben.")
+        "Auf den nächsten etwa 330 Schritten 6 Zufahrten überqueren, ohne Angaben.")
     # Detailed says every driveway with what is not known about it.
     assert sum(i.type == "cross" for i in instructions(route, "de", DETAILED)) == 6
 
@@ -333,7 +333,7 @@ def test_a_side_street_on_one_side_of_a_walk_along_a_road_is_said_as_joining() -
     assert say(lit, "de") == "Rechts mündet die Birkenstraße an einer Ampelkreuzung ein."
     turn = m("turn", 37, street="Parkstraße", way="residential", modifier="slight_right")
     assert [i.text for i in instructions([turn, lit], "de")] == [
-        "Biegen Sie leicht rechts in die Parkstraße ab. Rechts mündet die Birkenstraße an einer Ampelkreuzung ein."]
+        "Leicht rechts in die Parkstraße abbiegen. Rechts mündet die Birkenstraße an einer Ampelkreuzung ein."]
     # Driveways on one side are one run of their own, said as joining on that side.
     driveways = [start, *(joining(at, "", "left", "service") for at in (20, 50, 80)),
                  joining(110, "", "right", "service"), m("arrive", 200, side="ahead", offset_m=0.0)]
@@ -350,13 +350,13 @@ def test_a_driveway_with_a_known_fact_breaks_the_run() -> None:
              m("landmark", 230, landmark={"kind": "bus_stop", "name": "Parkstraße", "side": "left"}), driveway(250),
              m("arrive", 460, side="ahead", offset_m=0.0)]
     assert [i.text for i in instructions(route, "de")] == [
-        "Gehen Sie nach Norden auf dem Fußweg.",
-        "Auf den nächsten 45 Metern überqueren Sie 2 Zufahrten, ohne Angaben.",
-        "Überqueren Sie eine Zufahrt. Es gibt Bodenindikatoren.",
-        "Auf den nächsten 45 Metern überqueren Sie 2 Zufahrten, ohne Angaben.",
+        "Nach Norden auf dem Fußweg gehen.",
+        "Auf den nächsten 45 Metern 2 Zufahrten überqueren, ohne Angaben.",
+        "Eine Zufahrt überqueren. Es gibt Bodenindikatoren.",
+        "Auf den nächsten 45 Metern 2 Zufahrten überqueren, ohne Angaben.",
         "Bushaltestelle Parkstraße links.",
-        "Überqueren Sie eine Zufahrt, ohne Angaben. Dann 210 Meter weiter.",
-        "Sie haben Ihr Ziel erreicht.",
+        "Eine Zufahrt überqueren, ohne Angaben. Dann 210 Meter weiter.",
+        "Ziel erreicht.",
     ]
 
 
@@ -367,16 +367,16 @@ def test_crossings_at_one_spot_said_alike_are_one_sentence() -> None:
 
     spot = [m("cross", 50, crossing=street("Wagnerstraße")), m("cross", 54, crossing=street("Rußgasse"))]
     assert [i.text for i in instructions(spot, "de")] == [
-        "Überqueren Sie die Wagnerstraße und die Rußgasse, ohne Angaben."]
+        "Die Wagnerstraße und die Rußgasse überqueren, ohne Angaben."]
     assert [i.text for i in instructions(spot, "en")] == ["Cross Wagnerstraße and Rußgasse, no data."]
-    assert [i.text for i in instructions(spot, "de", BRIEF)] == ["Überqueren Sie die Wagnerstraße und die Rußgasse."]
+    assert [i.text for i in instructions(spot, "de", BRIEF)] == ["Die Wagnerstraße und die Rußgasse überqueren."]
     turn = m("turn", 48, street="Rußgasse", way="residential", modifier="left")
     assert [i.text for i in instructions([turn, *spot], "de")] == [
-        "Biegen Sie links in die Rußgasse ab und überqueren Sie die Wagnerstraße und die Rußgasse, ohne Angaben."]
+        "Links in die Rußgasse abbiegen und die Wagnerstraße und die Rußgasse überqueren, ohne Angaben."]
     # A crossing with a fact of its own keeps its sentences.
     paved = [spot[0], m("cross", 54, crossing=street("Rußgasse", tactile_paving="yes"))]
     assert [i.text for i in instructions(paved, "de")] == [
-        "Überqueren Sie die Wagnerstraße, ohne Angaben. Überqueren Sie die Rußgasse. Es gibt Bodenindikatoren."]
+        "Die Wagnerstraße überqueren, ohne Angaben. Die Rußgasse überqueren. Es gibt Bodenindikatoren."]
 
 
 def test_route_summary_says_the_unknowns_once() -> None:
@@ -386,19 +386,31 @@ def test_route_summary_says_the_unknowns_once() -> None:
 
     both = ["control", "tactile_paving"]
     assert say(depart(12, 15, both), "de") == (
-        "Gehen Sie nach Osten auf der Fackelstraße. Zu 12 der 15 Querungen fehlen Angaben zu Ampel oder "
+        "Nach Osten auf der Fackelstraße gehen. Zu 12 der 15 Querungen fehlen Angaben zu Ampel oder "
         "Bodenindikatoren.")
     assert say(depart(12, 15, both), "en") == (
-        "Walk east along Fackelstraße. For 12 of the 15 crossings, there is no data on traffic lights or tactile "
-        "paving.")
+        "Walk east along Fackelstraße. 12 of the 15 crossings lack data on traffic lights or tactile paving.")
     assert say(depart(3, 3, ["acoustic_signal"]), "de") == (
-        "Gehen Sie nach Osten auf der Fackelstraße. Zu allen 3 Querungen fehlen Angaben zu Blindensignal.")
+        "Nach Osten auf der Fackelstraße gehen. Zu allen 3 Querungen fehlen Angaben zu Blindensignal.")
     assert say(depart(1, 1, ["tactile_paving"]), "en", DETAILED) == (
-        "Walk east along Fackelstraße. For the one crossing, there is no data on tactile paving.")
+        "Walk east along Fackelstraße. The one crossing lacks data on tactile paving.")
     assert say(depart(1, 1, ["tactile_paving"]), "de") == (
-        "Gehen Sie nach Osten auf der Fackelstraße. Zur einzigen Querung fehlen Angaben zu Bodenindikatoren.")
-    assert say(depart(12, 15, both), "de", BRIEF) == "Gehen Sie nach Osten auf der Fackelstraße."
-    assert say(depart(0, 15, []), "de") == "Gehen Sie nach Osten auf der Fackelstraße."
+        "Nach Osten auf der Fackelstraße gehen. Zur einzigen Querung fehlen Angaben zu Bodenindikatoren.")
+    assert say(depart(12, 15, both), "de", BRIEF) == "Nach Osten auf der Fackelstraße gehen."
+    assert say(depart(0, 15, []), "de") == "Nach Osten auf der Fackelstraße gehen."
+    # Two crossings are "beide", one of several "eine": not "allen 2", "1 der 5".
+    assert say(depart(2, 2, both), "de") == (
+        "Nach Osten auf der Fackelstraße gehen. Zu beiden Querungen fehlen Angaben zu Ampel oder Bodenindikatoren.")
+    assert say(depart(2, 2, both), "en") == (
+        "Walk east along Fackelstraße. Both crossings lack data on traffic lights or tactile paving.")
+    assert say(depart(1, 5, both), "de") == (
+        "Nach Osten auf der Fackelstraße gehen. Zu einer der 5 Querungen fehlen Angaben zu Ampel oder "
+        "Bodenindikatoren.")
+    assert say(depart(1, 5, both), "en") == (
+        "Walk east along Fackelstraße. One of the 5 crossings lacks data on traffic lights or tactile paving.")
+    assert say(depart(12, 15, both), "de", DETAILED) == (
+        "Gehen Sie nach Osten auf der Fackelstraße. Zu 12 der 15 Querungen fehlen Angaben zu Ampel oder "
+        "Bodenindikatoren.")
 
 
 def test_no_data_at_each_crossing_only_where_the_summary_leaves_it_open() -> None:
@@ -416,12 +428,12 @@ def test_no_data_at_each_crossing_only_where_the_summary_leaves_it_open() -> Non
                 m("arrive", 180, side="ahead", offset_m=0.0)]
 
     assert [i.text for i in instructions(route(3, 3), "de")][1:3] == [
-        "Überqueren Sie die Mozartstraße.", "Auf den nächsten 10 Metern überqueren Sie 2 Zufahrten."]
+        "Die Mozartstraße überqueren.", "Auf den nächsten 10 Metern 2 Zufahrten überqueren."]
     assert [i.text for i in instructions(route(3, 3), "en")][1:3] == [
-        "Cross Mozartstraße.", "Over the next 10 metres you cross 2 access roads."]
+        "Cross Mozartstraße.", "Cross 2 access roads over the next 10 metres."]
     assert [i.text for i in instructions(route(3, 4), "de")][1:3] == [
-        "Überqueren Sie die Mozartstraße, ohne Angaben.",
-        "Auf den nächsten 10 Metern überqueren Sie 2 Zufahrten, ohne Angaben."]
+        "Die Mozartstraße überqueren, ohne Angaben.",
+        "Auf den nächsten 10 Metern 2 Zufahrten überqueren, ohne Angaben."]
     assert instructions(route(3, 3), "de", DETAILED)[1].text.endswith(
         "Ob es eine Ampel, einen Zebrastreifen oder Bodenindikatoren gibt, ist nicht bekannt.")
 
@@ -429,30 +441,33 @@ def test_no_data_at_each_crossing_only_where_the_summary_leaves_it_open() -> Non
 def test_crossing_lights_without_acoustic_signal() -> None:
     silent = m("cross", 10, crossing=crossing(acoustic_signal="no", vibration="yes", tactile_paving="yes",
                                               streets=[{"name": "Logenstraße", "highway": "tertiary"}]))
-    assert say(silent, "de") == ("Überqueren Sie die Logenstraße an der Ampel. Die Ampel hat ein Vibrationssignal, "
+    assert say(silent, "de") == ("Die Logenstraße an der Ampel überqueren. Die Ampel hat ein Vibrationssignal, "
                                  "aber kein Blindensignal. Es gibt Bodenindikatoren.")
     assert say(silent, "en") == ("Cross Logenstraße at the traffic lights. The lights have a vibrating signal but "
                                  "no acoustic signal. There is tactile paving.")
-    assert say(silent, "de", BRIEF) == ("Überqueren Sie die Logenstraße an der Ampel. "
+    assert say(silent, "de", BRIEF) == ("Die Logenstraße an der Ampel überqueren. "
                                         "Die Ampel hat kein Blindensignal.")
 
 
 @pytest.mark.parametrize(
-    ("control", "de", "en"),
+    ("control", "de", "de_detailed", "en"),
     [
-        ("zebra", "Überqueren Sie die Parkstraße am Zebrastreifen.", "Cross Parkstraße at the zebra crossing."),
-        ("marked", "Überqueren Sie die Parkstraße an einer markierten Stelle ohne Ampel.",
+        ("zebra", "Die Parkstraße am Zebrastreifen überqueren.", "Überqueren Sie die Parkstraße am Zebrastreifen.",
+         "Cross Parkstraße at the zebra crossing."),
+        ("marked", "Die Parkstraße an einer markierten Stelle ohne Ampel überqueren.",
+         "Überqueren Sie die Parkstraße an einer markierten Stelle ohne Ampel.",
          "Cross Parkstraße at a marked crossing without lights."),
-        ("unmarked", "Überqueren Sie die Parkstraße an einer Stelle ohne Ampel und ohne Markierung.",
+        ("unmarked", "Die Parkstraße an einer Stelle ohne Ampel und ohne Markierung überqueren.",
+         "Überqueren Sie die Parkstraße an einer Stelle ohne Ampel und ohne Markierung.",
          "Cross Parkstraße at a point without lights or markings."),
     ],
 )
-def test_crossing_without_lights(control: str, de: str, en: str) -> None:
+def test_crossing_without_lights(control: str, de: str, de_detailed: str, en: str) -> None:
     facts = crossing(streets=[{"name": "Parkstraße", "highway": "residential"}], control=control, signals="no",
                      acoustic_signal="no", vibration="no", tactile_paving="yes", island="no")
     assert say(m("cross", 10, crossing=facts), "de") == de + " Es gibt Bodenindikatoren."
     assert say(m("cross", 10, crossing=facts), "en") == en + " There is tactile paving."
-    assert say(m("cross", 10, crossing=facts), "de", DETAILED) == de + (
+    assert say(m("cross", 10, crossing=facts), "de", DETAILED) == de_detailed + (
         " Das ist eine Wohnstraße. Es gibt Bodenindikatoren, aber keine Mittelinsel.")
 
 
@@ -461,32 +476,82 @@ def test_crossing_several_and_unnamed_streets() -> None:
                               {"name": "Alleestraße", "highway": "residential"},
                               {"name": "", "highway": "service"}], tactile_paving="no")
     assert say(m("cross", 10, crossing=facts), "de") == (
-        "Überqueren Sie die Rosenstraße, die Alleestraße und eine Zufahrt an der Ampel. Es gibt keine "
+        "Die Rosenstraße, die Alleestraße und eine Zufahrt an der Ampel überqueren. Es gibt keine "
         "Bodenindikatoren.")
     assert say(m("cross", 10, crossing=facts), "en").startswith(
         "Cross Rosenstraße, Alleestraße and an access road at the traffic lights.")
     link = crossing(streets=[{"name": "", "highway": "secondary_link"}], control="zebra", signals="no",
                     acoustic_signal="no", tactile_paving="yes")
     assert say(m("cross", 10, crossing=link), "de") == (
-        "Überqueren Sie eine Abbiegespur am Zebrastreifen. Es gibt Bodenindikatoren.")
+        "Eine Abbiegespur am Zebrastreifen überqueren. Es gibt Bodenindikatoren.")
     nothing = crossing(streets=[], control="zebra", signals="no", acoustic_signal="no", tactile_paving="no")
     assert say(m("cross", 10, crossing=nothing), "de") == (
-        "Überqueren Sie die Fahrbahn am Zebrastreifen. Es gibt keine Bodenindikatoren.")
+        "Die Fahrbahn am Zebrastreifen überqueren. Es gibt keine Bodenindikatoren.")
 
 
 def test_crossing_the_same_street_again() -> None:
     facts = crossing(streets=[{"name": "Brahmsstraße", "highway": "residential"}], control="zebra")
     said = instructions([m("cross", 10, crossing=facts), m("cross", 20, crossing=dict(facts))], "de")
-    assert said[1].text.startswith("Überqueren Sie noch einmal die Brahmsstraße am Zebrastreifen.")
+    assert said[1].text.startswith("Die Brahmsstraße noch einmal am Zebrastreifen überqueren.")
     said = instructions([m("cross", 10, crossing=facts), m("cross", 20, crossing=dict(facts))], "en")
     assert said[1].text.startswith("Cross Brahmsstraße again at the zebra crossing.")
     # Another street, or an unnamed road after an unnamed road, is no "again".
     other = crossing(streets=[{"name": "Parkstraße", "highway": "residential"}], control="zebra")
     said = instructions([m("cross", 10, crossing=facts), m("cross", 20, crossing=other)], "de")
-    assert said[1].text.startswith("Überqueren Sie die Parkstraße am Zebrastreifen.")
+    assert said[1].text.startswith("Die Parkstraße am Zebrastreifen überqueren.")
     service = crossing(streets=[{"name": "", "highway": "service"}], control="zebra")
     said = instructions([m("cross", 10, crossing=service), m("cross", 20, crossing=dict(service))], "de")
-    assert [i.text for i in said] == ["Überqueren Sie eine Zufahrt am Zebrastreifen."] * 2
+    assert [i.text for i in said] == ["Eine Zufahrt am Zebrastreifen überqueren."] * 2
+    # A street said as joining and then crossed is crossed once as far as the walker was told: no "noch einmal".
+    joining = crossing(streets=[{"name": "Königstraße", "highway": "secondary", "side": "right"}],
+                       control="unknown")
+    crossed = crossing(streets=[{"name": "Königstraße", "highway": "secondary"}], control="unknown")
+    said = instructions([m("cross", 10, crossing=joining), m("cross", 80, crossing=crossed)], "de")
+    assert [i.text for i in said] == [
+        "Rechts mündet die Königstraße an einer Ampelkreuzung ein. Das ist eine große Straße.",
+        "Die Königstraße an einer Ampelkreuzung überqueren. Das ist eine große Straße."]
+    # Crossed again, its size is not said again below detailed: it was said a moment ago.
+    said = instructions([m("cross", 10, crossing=crossed), m("cross", 14, crossing=dict(crossed))], "de")
+    assert [i.text for i in said] == [
+        "Die Königstraße an einer Ampelkreuzung überqueren. Das ist eine große Straße. Die Königstraße noch einmal "
+        "an einer Ampelkreuzung überqueren."]
+    said = instructions([m("cross", 10, crossing=crossed), m("cross", 14, crossing=dict(crossed))], "en")
+    assert [i.text for i in said] == [
+        "Cross Königstraße at a signalled junction. It is a major road. Cross Königstraße again at a signalled "
+        "junction."]
+
+
+def test_detailed_keeps_the_full_german_sentences() -> None:
+    """Brief and normal speak German in the short form of navigation systems (the infinitive); detailed in full
+    sentences, each maneuver type alike."""
+    route = [m("depart", 0, street="", way="footway", compass="east"),
+             m("turn", 30, street="Marktstraße", way="pedestrian", modifier="right", clock=3),
+             m("cross", 32, crossing=crossing(streets=[{"name": "Eisenbahnstraße", "highway": "tertiary"}],
+                                              acoustic_signal="yes", tactile_paving="yes")),
+             m("enter", 34, area="pedestrian_zone", street="Marktstraße", way="pedestrian"),
+             m("steps", 60, street="", way="steps", steps={"direction": "up", "step_count": 12, "handrail": "yes"}),
+             m("elevator", 70),
+             m("fork", 80, street="Stiftsplatz", way="pedestrian", modifier="keep_left", clock=12),
+             m("arrive", 100, side="ahead", offset_m=0.0)]
+    assert [i.text for i in instructions(route, "de")] == [
+        "Nach Osten auf dem Fußweg gehen.",
+        "Rechts in die Marktstraße abbiegen und die Eisenbahnstraße an der Ampel überqueren. Die Ampel hat ein "
+        "Blindensignal. Es gibt Bodenindikatoren. Ein Fußgängerbereich beginnt.",
+        "12 Stufen hinaufgehen. Es gibt einen Handlauf.",
+        "Den Aufzug nehmen.",
+        "Links halten und auf den Stiftsplatz gehen.",
+        "Ziel erreicht.",
+    ]
+    assert [i.text for i in instructions(route, "de", DETAILED)] == [
+        "Gehen Sie nach Osten auf dem Fußweg.",
+        "Biegen Sie rechts in die Marktstraße ab und überqueren Sie die Eisenbahnstraße an der Ampel. Das ist eine "
+        "mittelgroße Straße. Die Ampel hat ein Blindensignal. Es gibt Bodenindikatoren. Sie betreten einen "
+        "Fußgängerbereich.",
+        "Gehen Sie die Treppe mit 12 Stufen hinauf. Es gibt einen Handlauf.",
+        "Nehmen Sie den Aufzug.",
+        "Halten Sie sich links und gehen Sie auf den Stiftsplatz.",
+        "Sie haben Ihr Ziel erreicht.",
+    ]
 
 
 # ---------------------------------------------------------------------------------------------- steps
@@ -494,21 +559,21 @@ def test_crossing_the_same_street_again() -> None:
     ("facts", "options", "de", "en"),
     [
         ({"direction": "up", "step_count": 12, "handrail": "yes", "ramp": "unknown"}, NORMAL,
-         "Gehen Sie die Treppe mit 12 Stufen hinauf. Es gibt einen Handlauf.",
-         "Go up a flight of 12 steps. There is a handrail."),
+         "12 Stufen hinaufgehen. Es gibt einen Handlauf.",
+         "Go up 12 steps. There is a handrail."),
         ({"direction": "down", "step_count": None, "handrail": "unknown", "ramp": "unknown"}, DETAILED,
          "Gehen Sie die Treppe hinunter. Nicht bekannt ist, wie viele Stufen es sind und ob es einen Handlauf gibt.",
          "Go down the steps. It is not known how many steps there are and whether there is a handrail."),
         ({"direction": "down", "step_count": None, "handrail": "unknown", "ramp": "unknown"}, NORMAL,
-         "Gehen Sie die Treppe hinunter.", "Go down the steps."),
+         "Die Treppe hinuntergehen.", "Go down the steps."),
         ({"direction": "down", "step_count": None, "handrail": "unknown", "ramp": "unknown"}, BRIEF,
-         "Gehen Sie die Treppe hinunter.", "Go down the steps."),
+         "Die Treppe hinuntergehen.", "Go down the steps."),
         ({"direction": "down", "step_count": 1, "handrail": "no", "ramp": "yes"}, NORMAL,
-         "Gehen Sie eine Stufe hinunter. Es gibt eine Rampe, aber keinen Handlauf.",
+         "Eine Stufe hinuntergehen. Es gibt eine Rampe, aber keinen Handlauf.",
          "Go down one step. There is a ramp but no handrail."),
         ({"direction": "unknown", "step_count": 39, "handrail": "unknown", "ramp": "unknown"}, BRIEF,
          "Achtung, eine Treppe mit 39 Stufen. Nicht bekannt ist, ob es hinauf oder hinunter geht.",
-         "Caution, a flight of 39 steps. It is not known whether you go up or down."),
+         "Caution, 39 steps. It is not known whether you go up or down."),
         ({}, NORMAL, "Achtung, eine Treppe. Nicht bekannt ist, ob es hinauf oder hinunter geht.",
          "Caution, steps. It is not known whether you go up or down."),
         ({}, DETAILED,
@@ -528,7 +593,7 @@ def test_steps(facts: dict[str, Any], options: WordingOptions, de: str, en: str)
 @pytest.mark.parametrize(
     ("maneuver", "de", "en"),
     [
-        (m("elevator", 10), "Nehmen Sie den Aufzug.", "Take the lift."),
+        (m("elevator", 10), "Den Aufzug nehmen.", "Take the lift."),
         (m("barrier", 10, barrier="bollard"), "Achtung, Poller.", "Caution, bollard."),
         (m("barrier", 10, barrier="cycle_barrier"), "Achtung, Umlaufsperre.", "Caution, cycle barrier."),
         (m("barrier", 10, barrier="kerb"), "Achtung, Bordstein.", "Caution, kerb."),
@@ -538,9 +603,9 @@ def test_steps(facts: dict[str, Any], options: WordingOptions, de: str, en: str)
          "You go through an opening in a wall or fence."),
         (m("barrier", 10, barrier="chain"), "Achtung, Absperrkette.", "Caution, a chain across the way."),
         (m("enter", 10, area="pedestrian_zone", street="Fackelstraße", way="pedestrian"),
-         "Sie betreten einen Fußgängerbereich.", "You enter a pedestrian area."),
+         "Ein Fußgängerbereich beginnt.", "You enter a pedestrian area."),
         (m("enter", 10, area="shared_space", street="Frachtstraße", way="living_street"),
-         "Sie betreten einen verkehrsberuhigten Bereich mit Autos im Schritttempo.",
+         "Ein verkehrsberuhigter Bereich mit Autos im Schritttempo beginnt.",
          "You enter a shared street with cars at walking pace."),
         (m("bridge", 10, street=""), "Sie gehen über eine Brücke.", "You cross a bridge."),
         (m("tunnel", 10, street=""), "Sie gehen durch eine Unterführung.", "You go through an underpass."),
@@ -554,13 +619,13 @@ def test_steps(facts: dict[str, Any], options: WordingOptions, de: str, en: str)
          "Unbestätigte Meldung: Baustelle.", "Unconfirmed report: construction site."),
         (m("warning", 10, warning={"kind": "something_new", "severity": "note"}),
          "Unbestätigte Meldung: Hindernis.", "Unconfirmed report: obstacle."),
-        (m("arrive", 100, side="ahead", offset_m=0.5), "Sie haben Ihr Ziel erreicht.", "You have arrived."),
+        (m("arrive", 100, side="ahead", offset_m=0.5), "Ziel erreicht.", "You have arrived."),
         (m("arrive", 100, side="left", offset_m=12.1),
-         "Sie haben Ihr Ziel erreicht. Es liegt links, 10 Meter vom Weg entfernt.",
-         "You have arrived. Your destination is on your left, 10 metres from the path."),
+         "Ziel erreicht. Es liegt links, 10 Meter vom Weg entfernt.",
+         "You have arrived. It is on your left, 10 metres from the path."),
         (m("arrive", 100, side="right", offset_m=4.0),
-         "Sie haben Ihr Ziel erreicht. Es liegt rechts, weniger als 10 Meter vom Weg entfernt.",
-         "You have arrived. Your destination is on your right, less than 10 metres from the path."),
+         "Ziel erreicht. Es liegt rechts, weniger als 10 Meter vom Weg entfernt.",
+         "You have arrived. It is on your right, less than 10 metres from the path."),
     ],
 )
 def test_other_maneuvers(maneuver: Maneuver, de: str, en: str) -> None:
@@ -585,6 +650,13 @@ def test_other_maneuvers(maneuver: Maneuver, de: str, en: str) -> None:
          "Pfalztheater on your left."),
         ({"kind": "library", "name": "Stadtbibliothek", "side": "right"}, "Stadtbibliothek rechts.",
          "Stadtbibliothek on your right."),
+        # A name that says its kind in another word is not preceded by the kind either.
+        ({"kind": "kindergarten", "name": "KiTa Tausendfüssler", "side": "left"}, "KiTa Tausendfüssler links.",
+         "KiTa Tausendfüssler on your left."),
+        ({"kind": "place_of_worship", "name": "Stephanuskirche", "side": "right"}, "Stephanuskirche rechts.",
+         "Stephanuskirche on your right."),
+        ({"kind": "place_of_worship", "name": "St. Norbert", "side": "right"}, "Gotteshaus Sankt Norbert rechts.",
+         "Place of worship Sankt Norbert on your right."),
         ({"kind": "bus_stop", "name": "Rathaus", "side": "on_way"}, "Bushaltestelle Rathaus am Weg.",
          "Bus stop Rathaus along the way."),
         ({"kind": "station", "name": "Kaiserslautern Hbf", "side": "left"}, "Kaiserslautern Hauptbahnhof links.",
@@ -608,13 +680,13 @@ def test_landmarks_by_verbosity() -> None:
     kinds = {options.verbosity: [i.text for i in instructions(route, "de", options)]
              for options in (BRIEF, NORMAL, DETAILED)}
     # Brief says the walk on from 300 m only.
-    assert kinds["brief"] == ["Gehen Sie nach Osten auf der Fackelstraße.", "Sie haben Ihr Ziel erreicht."]
+    assert kinds["brief"] == ["Nach Osten auf der Fackelstraße gehen.", "Ziel erreicht."]
     # A bus stop always; in each stretch over 80 m one named landmark nearest its middle; a stop said twice once.
-    assert kinds["normal"] == ["Gehen Sie nach Osten auf der Fackelstraße.",
+    assert kinds["normal"] == ["Nach Osten auf der Fackelstraße gehen.",
                                "Geschäft Depot links.",
                                "Bushaltestelle Rathaus links.",
                                "Café Bremer links.",
-                               "Sie haben Ihr Ziel erreicht."]
+                               "Ziel erreicht."]
     assert len(kinds["detailed"]) == 7
     assert "Ein Eingang links." in kinds["detailed"]
 
@@ -628,19 +700,19 @@ def test_then_is_said_when_the_next_instruction_is_far() -> None:
              m("arrive", 250, side="ahead", offset_m=0.0)]
     said = instructions(route, "de")
     assert [i.text for i in said] == [
-        "Gehen Sie nach Osten auf der Fackelstraße.",
-        "Biegen Sie links in die Marktstraße ab. Sie betreten einen Fußgängerbereich. Dann 220 Meter weiter.",
-        "Biegen Sie rechts auf den Stiftsplatz ab. Sie haben Ihr Ziel erreicht.",
+        "Nach Osten auf der Fackelstraße gehen.",
+        "Links in die Marktstraße abbiegen. Ein Fußgängerbereich beginnt. Dann 220 Meter weiter.",
+        "Rechts auf den Stiftsplatz abbiegen. Ziel erreicht.",
     ]
     assert [i.then_m for i in said] == [20.0, 223.0, None]
     assert [i.type for i in said] == ["depart", "turn", "arrive"]
     assert instructions(route, "en")[1].text == \
-        "Turn left onto Marktstraße. You enter a pedestrian area. Then walk on for 220 metres."
+        "Turn left onto Marktstraße. You enter a pedestrian area. Then continue for 220 metres."
     assert instructions(route, "de", PACES)[1].text.endswith(
-        "Sie betreten einen Fußgängerbereich. Dann etwa 320 Schritte weiter.")
+        "Ein Fußgängerbereich beginnt. Dann etwa 320 Schritte weiter.")
     # A walk on of 123 m is said only when detailed: at normal the next instruction's early message tells it.
     route[3].distance_m, route[4].distance_m = 143, 150
-    assert instructions(route, "de")[1].text == "Biegen Sie links in die Marktstraße ab. Sie betreten einen Fußgängerbereich."
+    assert instructions(route, "de")[1].text == "Links in die Marktstraße abbiegen. Ein Fußgängerbereich beginnt."
     assert instructions(route, "de", DETAILED)[1].text == (
         "Biegen Sie links in die Marktstraße ab. Sie betreten einen Fußgängerbereich. Dann 120 Meter weiter.")
 
@@ -655,11 +727,11 @@ def test_one_message_per_spot() -> None:
              m("arrive", 150, side="ahead", offset_m=0.0)]
     said = instructions(route, "de")
     assert [i.text for i in said] == [
-        "Gehen Sie nach Osten auf der Fackelstraße.",
-        "Biegen Sie rechts in die Marktstraße ab und überqueren Sie die Eisenbahnstraße an der Ampel. Die Ampel hat "
-        "ein Blindensignal. Sie betreten einen Fußgängerbereich.",
+        "Nach Osten auf der Fackelstraße gehen.",
+        "Rechts in die Marktstraße abbiegen und die Eisenbahnstraße an der Ampel überqueren. Die Ampel hat ein "
+        "Blindensignal. Ein Fußgängerbereich beginnt.",
         "Achtung, Poller.",
-        "Sie haben Ihr Ziel erreicht.",
+        "Ziel erreicht.",
     ]
     assert said[1].type == "turn" and said[1].distance_m == 35
     assert [a["type"] for a in said[1].also] == ["cross", "enter"]
@@ -673,11 +745,11 @@ def test_steps_before_a_turn_at_one_spot_are_said_first() -> None:
     turn = m("turn", 54, street="Malzstraße", way="residential", modifier="left")
     down = m("steps", 50, steps={"direction": "down", "step_count": 4})
     assert [i.text for i in instructions([down, turn], "de")] == [
-        "Gehen Sie die Treppe mit 4 Stufen hinunter. Biegen Sie links in die Malzstraße ab."]
-    assert [i.text for i in instructions([down, turn], "en")] == ["Go down a flight of 4 steps. Turn left onto Malzstraße."]
+        "4 Stufen hinuntergehen. Links in die Malzstraße abbiegen."]
+    assert [i.text for i in instructions([down, turn], "en")] == ["Go down 4 steps. Turn left onto Malzstraße."]
     later = m("steps", 58, steps={"direction": "down", "step_count": 4})
     assert [i.text for i in instructions([turn, later], "de")] == [
-        "Biegen Sie links in die Malzstraße ab. Gehen Sie die Treppe mit 4 Stufen hinunter."]
+        "Links in die Malzstraße abbiegen. 4 Stufen hinuntergehen."]
 
 
 def test_a_zigzag_across_a_street_is_one_crossing() -> None:
@@ -690,8 +762,8 @@ def test_a_zigzag_across_a_street_is_one_crossing() -> None:
              m("turn", 150, street="Parkstraße", way="residential", modifier="left", angle_deg=-80.0, clock=9),
              m("arrive", 200, side="ahead", offset_m=0.0)]
     for lang, crossed, turned in (
-            ("de", "Überqueren Sie die Donnersbergstraße am Zebrastreifen.",
-             "Biegen Sie links in die Parkstraße ab."),
+            ("de", "Die Donnersbergstraße am Zebrastreifen überqueren.",
+             "Links in die Parkstraße abbiegen."),
             ("en", "Cross Donnersbergstraße at the zebra crossing.",
              "Turn left onto Parkstraße.")):
         said = instructions(route, lang)
@@ -701,7 +773,7 @@ def test_a_zigzag_across_a_street_is_one_crossing() -> None:
              m("turn", 50, street="", way="service", modifier="right", angle_deg=50.0, clock=2),
              m("turn", 53, street="Parkstraße", way="residential", modifier="right", angle_deg=45.0, clock=2),
              m("arrive", 260, side="ahead", offset_m=0.0)]
-    assert instructions(sharp, "de")[1].text == "Biegen Sie rechts in die Parkstraße ab. Dann 210 Meter weiter."
+    assert instructions(sharp, "de")[1].text == "Rechts in die Parkstraße abbiegen. Dann 210 Meter weiter."
 
 
 def test_instruction_fields() -> None:
@@ -746,7 +818,11 @@ def test_phrase_tables_match() -> None:
         return set().union(*(keys(value, f"{prefix}/{key}") for key, value in table.items()))
 
     de, en = load_table("de")["guidance"], load_table("en")["guidance"]
-    assert keys(de) == keys(en)
+    assert keys({**de, "short_form": {}}) == keys({**en, "short_form": {}})
+    # A language's short form only replaces templates it has in full: a key of its own would be a typo.
+    for table in (de, en):
+        short = {key: value for key, value in table.get("short_form", {}).items() if key != "_doc"}
+        assert keys(short) <= keys(table), keys(short) - keys(table)
 
     def texts(table: Any) -> list[str]:
         if isinstance(table, dict):
@@ -819,12 +895,12 @@ def test_a_turn_at_the_start_is_the_way_to_set_off() -> None:
              m("turn", 3, street="Fischerstraße", way="residential", modifier="uturn", angle_deg=180.0, clock=6),
              m("arrive", 100, side="ahead", offset_m=0.0)]
     assert [i.text for i in instructions(route, "de")] == [
-        "Gehen Sie nach Südosten auf der Fischerstraße.", "Sie haben Ihr Ziel erreicht."]
+        "Nach Südosten auf der Fischerstraße gehen.", "Ziel erreicht."]
     assert [i.text for i in instructions(route, "en")] == ["Walk southeast along Fischerstraße.", "You have arrived."]
     steps = m("steps", 0, street="", way="steps", steps={"direction": "down", "step_count": None, "handrail": "yes"})
     said = instructions([route[0], steps, route[1], route[2]], "de")[0].text
-    assert said.startswith("Gehen Sie nach Nordwesten auf dem Fußweg.")
-    assert "Kehren Sie um und gehen Sie auf der Fischerstraße weiter." in said
+    assert said.startswith("Nach Nordwesten auf dem Fußweg gehen.")
+    assert "Umkehren und auf der Fischerstraße weitergehen." in said
 
 
 def test_straight_on_into_the_street_already_said_is_not_said_again() -> None:
@@ -837,8 +913,7 @@ def test_straight_on_into_the_street_already_said_is_not_said_again() -> None:
                                                signals="unknown")),
              m("arrive", 180, side="ahead", offset_m=0.0)]
     assert [i.text for i in instructions(route, "de")] == [
-        "Gehen Sie nach Osten auf der Pariser Straße.", "Überqueren Sie eine Zufahrt, ohne Angaben.",
-        "Sie haben Ihr Ziel erreicht."]
+        "Nach Osten auf der Pariser Straße gehen.", "Eine Zufahrt überqueren, ohne Angaben.", "Ziel erreicht."]
     assert [i.text for i in instructions(route, "en")][1] == "Cross an access road, no data."
     assert [i.text for i in instructions(route, "de", DETAILED)][1:3] == [
         "Gehen Sie geradeaus weiter auf den Georg-Rittersbacher-Platz.",
@@ -854,13 +929,13 @@ def test_arms_of_one_junction_on_one_side() -> None:
                               {"name": "", "highway": "service"}], control="unknown", signals="unknown",
                      arms=3, arms_side="right")
     assert say(m("cross", 10, crossing=three)) == (
-        "Überqueren Sie nacheinander den Ulmenweg, die Birkenstraße und eine Zufahrt, ohne Angaben.")
+        "Nacheinander den Ulmenweg, die Birkenstraße und eine Zufahrt überqueren, ohne Angaben.")
     assert say(m("cross", 10, crossing=three), "en") == (
         "Cross Ulmenweg, Birkenstraße and an access road one after another, no data.")
     dual = crossing(streets=[{"name": "Trippstadter Straße", "highway": "secondary", "lanes": 4}], control="unknown",
                     signals="unknown", arms=2, arms_side="left")
     # The lanes of the whole street are not said for one of its carriageways.
     assert say(m("cross", 10, crossing=dual)) == (
-        "Überqueren Sie nacheinander 2 Fahrbahnen: die Trippstadter Straße, ohne Angaben.")
+        "Die Trippstadter Straße mit 2 Fahrbahnen nacheinander überqueren, ohne Angaben.")
     assert say(m("cross", 10, crossing=dual), "en") == (
         "Cross 2 carriageways one after another: Trippstadter Straße, no data.")
