@@ -67,7 +67,6 @@ class Match:
     off_route: float
     edge: int | None  # None: off the network
     distance_m: float  # from the fix to the likeliest way (0 when off the network)
-    position: tuple[float, float]  # the fixes smoothed (metric x/y), moved on by heading and speed when known
 
 
 class WalkNetwork:
@@ -164,7 +163,7 @@ class MapMatcher:
         on_network = likeliest < len(found)
         return Match(off_route=float(probability[off].sum()),
                      edge=int(found.edge[likeliest]) if on_network else None,
-                     distance_m=float(found.distance_m[likeliest]) if on_network else 0.0, position=(sx, sy))
+                     distance_m=float(found.distance_m[likeliest]) if on_network else 0.0)
 
     def _smoothed_position(self, x: float, y: float, heading_deg: float | None, speed_mps: float | None,
                            dt: float) -> tuple[float, float]:
