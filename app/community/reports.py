@@ -27,7 +27,19 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from app.core import db, security, shared
-from app.core.inputs import BBox, Body, Id, Number, Query, Reply, Text, parse_body, parse_query, validate
+from app.core.inputs import (
+    BBox,
+    Body,
+    Id,
+    Number,
+    Query,
+    Reply,
+    Text,
+    comma_separated,
+    parse_body,
+    parse_query,
+    validate,
+)
 from app.core.models import Report, ReportEvent, ReportVote, User, iso_utc, utcnow
 from routing import tags
 from routing.errors import LotseError
@@ -195,18 +207,24 @@ class NewReport(Body):
 ISO_TIME_MAX = 35  # "2024-05-01T12:00:00.123456+02:00" and a little
 
 
-class ReportQuery(Query):
-    lat: Number | None = Field(None, description="With lon: reports within radius_m, nearest first")
-    lon: Number | None = Field(None, description="See lat")
-    radius_m: Annotated[float, Field(gt=0, le=RADIUS_MAX_M, allow_inf_nan=False)] = 500.0
-    bbox: BBox | None = Field(None, description="south,west,north,east in degrees")
-    status: Literal[STATUSES] = "active"
-    type: str | None = Field(None, description="One or more report types, comma-separated")
+class ReportFilters(Query):
+    """The type, work-status and date filters of a report query: the report API, the staff pages and exports alike."""
+
+    type: comma_separated(tuple(REPORT_TYPES)) | None = Field(
+        None, description="One or more report types, comma-separated")
     work_status: Literal[WORK_STATUSES] | None = None
     since: str | None = Field(None, max_length=ISO_TIME_MAX,
                               description="Reported at or after: a date (2024-05-01) or an ISO 8601 time")
     until: str | None = Field(None, max_length=ISO_TIME_MAX,
                               description="Reported before: an ISO 8601 time, or a date (to its end)")
+
+
+class ReportQuery(ReportFilters):
+    lat: Number | None = Field(None, description="With lon: reports within radius_m, nearest first")
+    lon: Number | None = Field(None, description="See lat")
+    radius_m: Annotated[float, Field(gt=0, le=RADIUS_MAX_M, allow_inf_nan=False)] = 500.0
+    bbox: BBox | None = Field(None, description="south,west,north,east in degrees")
+    status: Literal[STATUSES] = "active"
     include: Literal["staff"] | None = Field(None, description="Staff only: add reporter, assignee, work note")
 
 
@@ -455,7 +473,7 @@ def index():
     include = query.include
     if include:
         security.require_staff()
-    clauses = status_clauses(query.status, now) + filter_clauses()
+    clauses = status_clauses(query.status, now) + filter_clauses(query)
     lat, lon = query.lat, query.lon
     centre = None
     if lat is not None or lon is not None:
@@ -485,22 +503,17 @@ def index():
     return jsonify(reports=items)
 
 
-def filter_clauses() -> list[ColumnElement[bool]]:
-    """The `type`, `work_status`, `since` and `until` filters of a report query (shared with the staff pages)."""
+def filter_clauses(filters: ReportFilters) -> list[ColumnElement[bool]]:
+    """The clauses of a report query's `type`, `work_status`, `since` and `until` filters."""
     clauses: list[ColumnElement[bool]] = []
-    if request.args.get("type"):
-        types = request.args["type"].split(",")
-        if any(name not in REPORT_TYPES for name in types):
-            raise LotseError(f'"type" must be one or more of {", ".join(REPORT_TYPES)}', field="type")
-        clauses.append(Report.type.in_(types))
-    if request.args.get("work_status"):
-        if request.args["work_status"] not in WORK_STATUSES:
-            raise LotseError(f'"work_status" must be one of {", ".join(WORK_STATUSES)}', field="work_status")
-        clauses.append(Report.work_status == request.args["work_status"])
-    for field in ("since", "until"):
-        if request.args.get(field):
-            moment = parse_day_or_time(request.args[field], field, end_of_day=field == "until")
-            clauses.append(Report.created_at >= moment if field == "since" else Report.created_at < moment)
+    if filters.type:
+        clauses.append(Report.type.in_(filters.type))
+    if filters.work_status:
+        clauses.append(Report.work_status == filters.work_status)
+    if filters.since:
+        clauses.append(Report.created_at >= parse_day_or_time(filters.since, "since"))
+    if filters.until:
+        clauses.append(Report.created_at < parse_day_or_time(filters.until, "until", end_of_day=True))
     return clauses
 
 

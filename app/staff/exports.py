@@ -10,14 +10,15 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from flask import Response, current_app, request
+from flask import Response, current_app
 from sqlalchemy import select
 
 from app.community import reports
 from app.community.facts import accepted_facts
 from app.core import db
+from app.core.inputs import parse_query
 from app.core.models import Report, utcnow
-from app.staff.filters import filtered_gaps, gap_filters
+from app.staff.filters import StaffReportFilters, filtered_gaps, gap_filters
 from app.staff.pages import bp, report_rows
 from routing.errors import LotseError
 from routing.osmchange import write_osmchange
@@ -78,10 +79,8 @@ def export_reports(fmt: str):
     if fmt not in ("csv", "geojson"):
         raise LotseError(code="not_found", status=404)
     now = utcnow()
-    status = request.args.get("status", "all")
-    if status not in (*reports.STATUSES, "open"):
-        raise LotseError("status", field="status")
-    clauses = reports.status_clauses(status, now) + reports.filter_clauses()
+    filters = parse_query(StaffReportFilters)
+    clauses = reports.status_clauses(filters.status or "all", now) + reports.filter_clauses(filters)
     db_session = db.session()
     rows = list(db_session.scalars(select(Report).where(*clauses).order_by(Report.created_at.desc(),
                                                                            Report.id.desc())))

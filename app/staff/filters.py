@@ -1,4 +1,5 @@
-"""The gap filters of a staff request (the gap API, the pages and the exports alike) and the gaps they select."""
+"""The filters of a staff request (the gap API, the pages and the exports alike): the gaps they select, and the
+report lists'."""
 
 from __future__ import annotations
 
@@ -7,11 +8,19 @@ from typing import Any, Literal
 from flask import current_app
 from pydantic import Field, field_validator
 
+from app.community.reports import STATUSES, ReportFilters
 from app.core.inputs import BBox, Query, Text, comma_separated, parse_query
 from app.staff.gaps import service
 from routing.gaps import KINDS, SORTS, VALUES
 
 GapKinds = comma_separated(KINDS)
+
+
+class StaffReportFilters(ReportFilters):
+    """A staff list of reports (the reports page, the export): the report filters and a status, "open" among them
+    (absent: the page's or the export's own default)."""
+
+    status: Literal[(*STATUSES, "open")] | None = None
 
 
 class GapFilters(Query):

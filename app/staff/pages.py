@@ -23,7 +23,7 @@ from app.core.inputs import ID_MAX, Query, ascii_int, parse_query
 from app.core.language import current_language
 from app.core.models import Report, ReportEvent, User, utcnow
 from app.staff.charts import bar_chart, line_chart
-from app.staff.filters import GapFilters, filtered_gaps, gap_filters
+from app.staff.filters import GapFilters, StaffReportFilters, filtered_gaps, gap_filters
 from app.staff.gaps import per_graph, service
 from app.staff.stats import report_stats, summary
 from app.staff.svgmap import map_svg
@@ -199,10 +199,9 @@ def _cell_order(label: str) -> tuple[int, str]:
 @bp.get("/reports")
 def report_page():
     now = utcnow()
-    status = request.args.get("status", "open")
-    if status not in (*reports.STATUSES, "open"):
-        raise LotseError("status", field="status")
-    clauses = reports.status_clauses(status, now) + reports.filter_clauses()
+    filters = parse_query(StaffReportFilters)
+    status = filters.status or "open"
+    clauses = reports.status_clauses(status, now) + reports.filter_clauses(filters)
     page = parse_query(PageNumber).page
     db_session = db.session()
     total = db_session.scalar(select(func.count()).select_from(Report).where(*clauses))

@@ -342,6 +342,18 @@ def test_report_exports_parse_back(vapp, people):
     assert lat == pytest.approx(49.4450, abs=2e-3) and lon == pytest.approx(7.7700, abs=2e-3)
 
 
+def test_staff_report_lists_refuse_a_bad_filter_naming_it(vapp, people):
+    staff = people["staff"]
+    open_ones = staff.get("/staff/export/reports.csv?status=open")
+    assert open_ones.status_code == 200
+    for path, field in (("/staff/reports?status=gone", "status"), ("/staff/reports?type=pothole", "type"),
+                        ("/staff/export/reports.csv?work_status=done", "work_status"),
+                        ("/staff/export/reports.geojson?since=yesterday", "since")):
+        response = staff.get(path)
+        assert response.status_code == 400, path
+        assert field in response.get_data(as_text=True), path
+
+
 def test_osmchange_export_of_accepted_answers(mini_graph):
     app = create_app({"TESTING": True, "OSM": str(MINI_OSM)}, graph=mini_graph)
     staff = client_of(app, make_user(app, "Stadt", "staff"))
