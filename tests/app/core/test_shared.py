@@ -336,6 +336,10 @@ class RedisServer:
             time.sleep(0.1)
 
 
+# Each server's gunicorn master listens for news too (the app is loaded before the fork) beside its one worker.
+LISTENERS_OF_TWO_SERVERS = 4
+
+
 @pytest.fixture()
 def own_redis():
     if shutil.which("redis-server") is None:
@@ -349,7 +353,7 @@ def own_redis():
 def test_with_redis_down_guidance_goes_on_and_news_flows_again_when_it_is_back(own_redis, workdir, centre_graph):
     prefix = "lotse-own"
     with new_postgres_database() as url, servers(2, url, prefix, workdir, "own", own_redis.url) as (one, other):
-        own_redis.wait_for_listeners(f"{prefix}:news", 2)
+        own_redis.wait_for_listeners(f"{prefix}:news", LISTENERS_OF_TWO_SERVERS)
         own_redis.stop()
         planned = plan(one)  # kept in the planning process's memory
         walker = Walker(one.ws)
@@ -376,7 +380,8 @@ def test_with_redis_down_guidance_goes_on_and_news_flows_again_when_it_is_back(o
         assert 500 not in answers and 429 in answers, answers
 
         own_redis.start()
-        own_redis.wait_for_listeners(f"{prefix}:news", 2)
+        # Every listener again, the walker's worker among them: news published before it subscribed is not heard.
+        own_redis.wait_for_listeners(f"{prefix}:news", LISTENERS_OF_TWO_SERVERS)
         walker = Walker(other.ws)
         try:
             _, _, took = confirm_a_report_ahead(one, walker, centre_graph)
