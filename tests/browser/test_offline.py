@@ -82,14 +82,7 @@ def test_a_walk_resumes_after_the_server_forgot_its_route(open_app, live_server)
     wait_said(page, "Offline – Führung läuft auf dem Gerät weiter", politeness="assertive")
 
     # Meanwhile a flood of routes from the walker's own address evicts the route from the server's store.
-    flood = {"from": route["instructions"][0], "to": route["instructions"][-1]}
-    flood = {key: {"lat": value["lat"], "lon": value["lon"]} for key, value in flood.items()}
-    for _ in range(25):
-        assert requests.post(f"{live_server}/api/route", json=flood, timeout=30).ok
-    probe = Client.connect(live_server.replace("http", "ws", 1) + "/ws/guide")
-    probe.send(json.dumps({"type": "start", "route_id": route["route_id"]}))
-    assert json.loads(probe.receive(timeout=10))["code"] == "unknown_route"  # the store keeps 20 per address
-    probe.close()
+    forget_by_flood(live_server, route)
 
     # Back online the phone's start carries the destination: the server plans on from the walker, the walk goes on.
     page.context.set_offline(False)
@@ -187,14 +180,7 @@ def test_a_forgotten_route_planned_anew_says_nothing_twice(open_app, live_server
 
     page.context.set_offline(True)
     wait_said(page, "Offline – Führung läuft auf dem Gerät weiter", politeness="assertive")
-    flood = {"from": route["instructions"][0], "to": route["instructions"][-1]}
-    flood = {key: {"lat": value["lat"], "lon": value["lon"]} for key, value in flood.items()}
-    for _ in range(25):
-        assert requests.post(f"{live_server}/api/route", json=flood, timeout=30).ok
-    probe = Client.connect(live_server.replace("http", "ws", 1) + "/ws/guide")
-    probe.send(json.dumps({"type": "start", "route_id": route["route_id"]}))
-    assert json.loads(probe.receive(timeout=10))["code"] == "unknown_route"
-    probe.close()
+    forget_by_flood(live_server, route)
 
     page.context.set_offline(False)
     wait_said(page, "Wieder online", timeout=20_000)
@@ -206,6 +192,19 @@ def test_a_forgotten_route_planned_anew_says_nothing_twice(open_app, live_server
     assert len(prepared) == 1, texts
     assert texts.count(turn["text"]) == 1, texts
     assert not page.errors
+
+
+def forget_by_flood(live_server: str, route: dict) -> None:
+    """Plan 25 routes from the walker's own address, so the server's store (20 per address) forgets `route`; check
+    that a start with its id is now answered `unknown_route`."""
+    flood = {"from": route["instructions"][0], "to": route["instructions"][-1]}
+    flood = {key: {"lat": value["lat"], "lon": value["lon"]} for key, value in flood.items()}
+    for _ in range(25):
+        assert requests.post(f"{live_server}/api/route", json=flood, timeout=30).ok
+    probe = Client.connect(live_server.replace("http", "ws", 1) + "/ws/guide")
+    probe.send(json.dumps({"type": "start", "route_id": route["route_id"]}))
+    assert json.loads(probe.receive(timeout=10))["code"] == "unknown_route"
+    probe.close()
 
 
 def texts_unique(route: dict, text: str) -> bool:
