@@ -404,10 +404,13 @@ def _depart(route: Route, edges: list, heading_deg: float | None) -> Maneuver:
     return maneuver
 
 
-def _turn(planner: Planner, before: int, after: int, edge_before, edge_after) -> Maneuver | None:
+# A turn to say on a move, as (type, modifier, angle_deg, clock): the caller places it and names the way taken.
+Turn = tuple[str, str, float, int]
+
+
+def _turn(planner: Planner, before: int, after: int, edge_before, edge_after) -> Turn | None:
     """The turn (or fork, or straight on into a new name) to say on the move from directed edge `before` to
-    `after`, or None; at distance 0 and position (0, 0), for the caller to place."""
-    at, lat, lon = 0.0, 0.0, 0.0
+    `after`, or None."""
     node = int(planner.table.directed_to[before])
     table = planner.table
     arc = table.arc_between(before, after)
@@ -419,8 +422,7 @@ def _turn(planner: Planner, before: int, after: int, edge_before, edge_after) ->
     if abs(angle) < threshold and junction and "pedestrian" not in (edge_before.highway, edge_after.highway):
         side = _fork_side(planner, before, arc, angle, edge_before.highway)
         if side is not None:
-            return Maneuver("fork", at, lat, lon, street=edge_after.name, way=edge_after.highway, modifier=side,
-                            angle_deg=round(angle, 1), clock=clock(angle))
+            return "fork", side, round(angle, 1), clock(angle)
     if abs(angle) < threshold and not (junction and renamed):
         return None
     if junction and abs(angle) < TURN_DEG and _only_way_ahead(planner, before, arc, angle):
@@ -428,11 +430,9 @@ def _turn(planner: Planner, before: int, after: int, edge_before, edge_after) ->
         # walker on (as OSRM leaves an obvious turn unsaid); a new name there is walking straight on into it.
         if not renamed:
             return None
-        return Maneuver("continue", at, lat, lon, street=edge_after.name, way=edge_after.highway,
-                        modifier="straight", angle_deg=round(angle, 1), clock=clock(angle))
+        return "continue", "straight", round(angle, 1), clock(angle)
     kind = "continue" if abs(angle) < SLIGHT_DEG else "turn"
-    return Maneuver(kind, at, lat, lon, street=edge_after.name, way=edge_after.highway, modifier=modifier(angle),
-                    angle_deg=round(angle, 1), clock=clock(angle))
+    return kind, modifier(angle), round(angle, 1), clock(angle)
 
 
 def _beyond_crossing_way(graph, edges: list, ways: list[int], i: int):
@@ -563,9 +563,8 @@ class _Derived:
         self._directed_count = 2 * graph.edge_count
         self._turns: dict[int, tuple[str, str | None, float | None, int | None] | None] = {}
 
-    def turn(self, before: int, after: int, edge_before, edge_after) -> tuple[str, str | None, float | None,
-                                                                             int | None] | None:
-        """`_turn` of a move as (type, modifier, angle_deg, clock), or None (the pieces walked are those of the
+    def turn(self, before: int, after: int, edge_before, edge_after) -> Turn | None:
+        """`_turn` of a move, remembered (the pieces walked are those of the
         directed edges, so their names are the edges'). At most _TURNS_KEPT moves are kept: a region's server
         that has planned everywhere starts the memo afresh rather than hold a turn for every move of the map."""
         key = before * self._directed_count + after
@@ -573,8 +572,7 @@ class _Derived:
         if said is _UNSEEN:
             if len(self._turns) >= _TURNS_KEPT:
                 self._turns.clear()
-            turn = _turn(self._planner, before, after, edge_before, edge_after)
-            said = self._turns[key] = None if turn is None else (turn.type, turn.modifier, turn.angle_deg, turn.clock)
+            said = self._turns[key] = _turn(self._planner, before, after, edge_before, edge_after)
         return said
 
     def landmarks_on(self, edge: int) -> tuple[_LandmarkPlace, ...]:
