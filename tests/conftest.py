@@ -17,6 +17,13 @@ SHARED_OSM = REPO.parent / "shared" / "osm"
 CITY_OSM = SHARED_OSM / "kaiserslautern.osm.gz"
 
 
+def file_database(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The URL of a new SQLite file: for a test app served by threads (`serve_in_thread`), where the in-memory
+    database of test apps would hand its one connection to concurrent requests (one's BEGIN inside another's
+    transaction)."""
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'lotse.db'}"
+
+
 @pytest.fixture(scope="session")
 def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("graph-cache")

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 from simple_websocket import Client, ConnectionClosed
+from sqlalchemy.pool import StaticPool
 from werkzeug.serving import make_server
 
 from app.walker.live import GUIDE_PATH
@@ -91,7 +92,14 @@ class _Walker:
 
 
 def serve_in_thread(app: Any) -> tuple[str, Callable[[], None]]:
-    """Run the app on a free local port in a background thread; returns its ws URL base and a stop function."""
+    """Run the app on a free local port in a background thread; returns its ws URL base and a stop function.
+
+    Each request runs in a thread of its own: the app's database must give each its own connection, which the
+    in-memory database of test apps cannot (its one connection would be shared by concurrent requests).
+    """
+    if isinstance(app.extensions["lotse.db"].engine.pool, StaticPool):
+        raise ValueError("serve_in_thread needs a database with a connection per thread (a file or a server), "
+                         "not the in-memory one of test apps")
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

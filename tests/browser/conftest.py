@@ -17,6 +17,7 @@ import pytest
 from app import create_app
 from app.walker.simulate import serve_in_thread
 from tests.browser.helpers import START
+from tests.conftest import file_database
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
@@ -58,7 +59,8 @@ def _unavailable(reason: str) -> None:
 @pytest.fixture(scope="session")
 def live_server(city_graph, tmp_path_factory) -> Iterator[str]:
     """The real app with the Kaiserslautern graph, served over HTTP and WebSocket on a free local port."""
-    app = create_app({"TESTING": True, "LIVE_FRAMES_PER_SECOND": 1000, "SPEECH_ENGINES": "espeak",
+    app = create_app({"TESTING": True, "DATABASE_URL": file_database(tmp_path_factory),
+                      "LIVE_FRAMES_PER_SECOND": 1000, "SPEECH_ENGINES": "espeak",
                       "SPEECH_CACHE_DIR": str(tmp_path_factory.mktemp("speech"))}, graph=city_graph)
     ws_base, stop = serve_in_thread(app)
     yield "http" + ws_base[len("ws"):]

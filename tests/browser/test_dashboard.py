@@ -22,6 +22,7 @@ from app.walker.simulate import serve_in_thread
 from routing.graph import edge_keys
 from tests.app.volunteer_helpers import PASSWORD, client_of, make_user
 from tests.browser.helpers import run_axe, screenshot
+from tests.conftest import file_database
 
 PAGES = ("/staff/", "/staff/gaps", "/staff/map", "/staff/reports", "/staff/reports/1", "/staff/map?cell=H3")
 
@@ -29,8 +30,8 @@ PAGES = ("/staff/", "/staff/gaps", "/staff/map", "/staff/reports", "/staff/repor
 @pytest.fixture(scope="module")
 def staff_server(city_graph, tmp_path_factory) -> Iterator[str]:
     """The app on the city with a staff account, a volunteer's reports and some route counts, on a free port."""
-    database = tmp_path_factory.mktemp("staff-db") / "lotse.db"
-    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{database}",  # one address logs in for every test
+    app = create_app({"TESTING": True, "DATABASE_URL": file_database(tmp_path_factory),
+                      # one address logs in for every test
                       "RATE_LIMIT_LOGIN": "1000/minute", "RATE_LIMIT_LOGIN_IP": "1000/minute"}, graph=city_graph)
     make_user(app, "Sam", "staff")
     reporter = client_of(app, make_user(app, "Vera"))

@@ -24,6 +24,7 @@ from app.walker.simulate import serve_in_thread
 from routing.obstacles import REPORT_TYPES
 from tests.browser.conftest import RECORD_ANNOUNCEMENTS
 from tests.browser.helpers import REPO, START, focused_id, run_axe, screenshot, wait_said
+from tests.conftest import file_database
 
 PASSWORD = "lange genug und sicher"
 MESSAGES = {lang: json.loads((REPO / "data" / "messages" / f"{lang}.json").read_text(encoding="utf-8"))
@@ -31,8 +32,9 @@ MESSAGES = {lang: json.loads((REPO / "data" / "messages" / f"{lang}.json").read_
 
 
 @pytest.fixture(scope="module")
-def volunteer_server(city_graph) -> Iterator[str]:
-    app = create_app({"TESTING": True, "RATE_LIMIT_REPORTS": "2/hour", "RATE_LIMIT_REGISTER": "1000/hour",
+def volunteer_server(city_graph, tmp_path_factory) -> Iterator[str]:
+    app = create_app({"TESTING": True, "DATABASE_URL": file_database(tmp_path_factory), "RATE_LIMIT_REPORTS": "2/hour",
+                      "RATE_LIMIT_REGISTER": "1000/hour",
                       "RATE_LIMIT_LOGIN": "1000/minute", "RATE_LIMIT_LOGIN_IP": "1000/minute",
                       "OVERLAY_REBUILD_INTERVAL_S": 0}, graph=city_graph)
     ws_base, stop = serve_in_thread(app)
@@ -513,9 +515,10 @@ def test_markers_lead_to_the_same_cards_as_the_lists(open_volunteer, volunteer_s
 
 
 @pytest.fixture(scope="module")
-def tiled_server(city_graph) -> Iterator[str]:
+def tiled_server(city_graph, tmp_path_factory) -> Iterator[str]:
     """A server that names a tile server on the internet (which the offline test cuts off)."""
-    app = create_app({"TESTING": True, "TILE_URL": "https://tiles.example.org/{z}/{x}/{y}.png",
+    app = create_app({"TESTING": True, "DATABASE_URL": file_database(tmp_path_factory),
+                      "TILE_URL": "https://tiles.example.org/{z}/{x}/{y}.png",
                       "TILE_ATTRIBUTION": "Kacheln: Beispiel"}, graph=city_graph)
     ws_base, stop = serve_in_thread(app)
     yield "http" + ws_base[len("ws"):]

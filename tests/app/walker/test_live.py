@@ -10,7 +10,7 @@ from simple_websocket import Client
 
 from app import create_app
 from app.walker.simulate import serve_in_thread, simulate, wrong_turn
-from tests.conftest import REPO
+from tests.conftest import REPO, file_database
 
 PAIRS = json.loads((REPO / "bench" / "route_pairs.json").read_text())
 ORIGIN = {"lat": 49.4447, "lon": 7.7690}  # Am Altenhof, by the Stiftskirche
@@ -23,7 +23,8 @@ TOLD_WITHIN_S = 20
 
 @pytest.fixture(scope="module")
 def live_app(city_graph, tmp_path_factory):
-    return create_app({"TESTING": True, "SPEECH_CACHE_DIR": str(tmp_path_factory.mktemp("speech"))}, graph=city_graph)
+    return create_app({"TESTING": True, "DATABASE_URL": file_database(tmp_path_factory),
+                       "SPEECH_CACHE_DIR": str(tmp_path_factory.mktemp("speech"))}, graph=city_graph)
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +37,8 @@ def server(live_app):
 @pytest.fixture(scope="module")
 def replay_server(city_graph, tmp_path_factory):
     """A server that lets a recorded walk be replayed faster than 20 fixes a second."""
-    app = create_app({"TESTING": True, "LIVE_FRAMES_PER_SECOND": 100_000,
+    app = create_app({"TESTING": True, "DATABASE_URL": file_database(tmp_path_factory),
+                      "LIVE_FRAMES_PER_SECOND": 100_000,
                       "SPEECH_CACHE_DIR": str(tmp_path_factory.mktemp("speech"))}, graph=city_graph)
     url, stop = serve_in_thread(app)
     yield url
@@ -489,3 +491,9 @@ def test_switching_language_on_resuming_mid_turn_keeps_the_ids_and_says_nothing_
     assert after_turn and {m["instruction_index"] for m in after_turn} >= {following["index"]}
     english = {i["index"]: i["text"] for i in reworded["instructions"]}
     assert all(m["text"].endswith(english[m["instruction_index"]]) for m in after_turn)
+
+
+def test_a_threaded_server_refuses_the_in_memory_database_of_test_apps(city_graph):
+    # Its one connection would be shared by concurrent requests: one's BEGIN inside another's transaction.
+    with pytest.raises(ValueError, match="connection per thread"):
+        serve_in_thread(create_app({"TESTING": True}, graph=city_graph))
