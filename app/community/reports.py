@@ -18,10 +18,10 @@ import math
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Annotated, Any, Literal
 
-from flask import Blueprint, Flask, current_app, jsonify, request, url_for
+from flask import Blueprint, Flask, current_app, has_request_context, jsonify, request, url_for
 from pydantic import Field
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
@@ -163,9 +163,24 @@ def init_app(app: Flask) -> None:
         obstacles.invalidate()  # the re-planned routes must go around it
         _tell_listeners(app, report)
 
+    def missed_news(deaf_since: float) -> None:
+        obstacles.invalidate()  # changes may have been missed meanwhile
+        for report in confirmed_since(app, datetime.fromtimestamp(deaf_since, UTC)):
+            _tell_listeners(app, report)
+
     bus.on(REPORTS_CHANGED, lambda _: obstacles.invalidate())
-    bus.on(shared.RECONNECTED, lambda _: obstacles.invalidate())  # changes may have been missed meanwhile
+    bus.on(shared.RECONNECTED, missed_news)
     bus.on(REPORT_CONFIRMED, confirmed_elsewhere)
+
+
+def confirmed_since(app: Flask, since: datetime) -> list[dict[str, Any]]:
+    """The reports in force now that were changed since `since` and are confirmed: what a process that did not hear
+    the others for a while tells its walkers (a walker told already is not told again)."""
+    now = utcnow()
+    with db.app_session(app) as db_session:
+        reports = list(db_session.scalars(select(Report).where(Report.status == "confirmed",
+                                                               Report.updated_at >= since)))
+        return [report for report in report_dicts(db_session, reports, now) if report["routing"]["in_force"]]
 
 
 def _changed() -> None:
@@ -361,10 +376,11 @@ def report_dict(report: Report, votes: dict[str, int], now: datetime, trusted: s
 
 
 def report_dicts(db_session: Session, reports: list[Report], now: datetime) -> list[dict[str, Any]]:
-    """`report_dict` of each report, with its votes and its reporter's trust, as the current user sees it."""
+    """`report_dict` of each report, with its votes and its reporter's trust, as the current user sees it (outside a
+    request: as nobody's)."""
     votes = vote_counts(db_session, [report.id for report in reports])
     trusted = trusted_reporters(db_session, (report.reporter_id for report in reports))
-    viewer = security.current_user()
+    viewer = security.current_user() if has_request_context() else None
     return [report_dict(report, votes[report.id], now, trusted, viewer) for report in reports]
 
 

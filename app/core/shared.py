@@ -5,8 +5,8 @@ Without `REDIS_URL` one process serves and there is nothing to share: `publish` 
 the redis client library is never imported (6 MB of a server's memory).
 With it, each process runs one listener thread that hands the other processes' news to the handlers registered
 with `on` (in an app context). A process never hears its own news back: it has acted on it already, at once.
-When Redis is down, news is lost (logged); the listener subscribes again, then tells its `RECONNECTED` handlers,
-which read again what they may have missed.
+When Redis is down, news is lost (logged); the listener subscribes again, then tells its `RECONNECTED` handlers
+since when it may have missed news (Unix time), and they read again what changed meanwhile.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import threading
+import time
 import uuid
 import weakref
 from collections import defaultdict
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Any], None]
-RECONNECTED = "reconnected"  # told locally after the listener lost Redis and subscribed again
+RECONNECTED = "reconnected"  # told locally after the listener lost Redis and subscribed again; data: deaf since
 RETRY_S = (0.2, 0.5, 1.0, 2.0, 5.0)  # waits between attempts to subscribe again, the last one repeated
 POLL_S = 1.0  # how long one wait for news blocks, so a stopped listener ends soon
 
@@ -99,6 +100,7 @@ class Bus:
         import redis
 
         failures = 0
+        heard_at = time.time()  # the last moment the listener was surely subscribed
         while not self._stop.is_set():
             try:
                 with self._client.pubsub(ignore_subscribe_messages=True) as pubsub:
@@ -107,9 +109,12 @@ class Bus:
                     self.subscribed.set()
                     if failures:
                         log.info("Hearing the other server processes again")
-                        self._dispatch(RECONNECTED, None)
+                        # From the start of the wait in which the loss came, less one wait: news sent before it
+                        # but still unread when the connection broke is lost too.
+                        self._dispatch(RECONNECTED, heard_at - POLL_S)
                     failures = 0
                     while not self._stop.is_set():
+                        heard_at = time.time()
                         message = pubsub.get_message(timeout=POLL_S)
                         if message is not None:
                             self._receive(message["data"])

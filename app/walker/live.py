@@ -68,6 +68,7 @@ class LiveConnection:
         self._tokens = self._rate
         self._refilled = time.monotonic()
         self._throttled_at = 0.0
+        self._reports_told: set[int] = set()  # confirmed reports this walker was warned of
         # Frames come from the socket's thread, report news from a request thread: one at a time per walker.
         self._lock = threading.RLock()
 
@@ -206,8 +207,10 @@ class LiveConnection:
                 return
             ahead = [piece for piece in session.route.edges
                      if piece.edge == report.get("edge") and piece.start_m + piece.length_m >= session.progress_m]
-            if not ahead:
+            # News heard again after the bus was cut off (`confirmed_since`) may be news this walker was told.
+            if not ahead or report.get("id") in self._reports_told:
                 return
+            self._reports_told.add(report.get("id"))
             warnings = self.language.phrases["guidance"]["warning"]
             warning = warnings.get(report.get("type"), warnings["other"])
             self._instruction("warning", None, session.phrase("report_on_route", warning=warning))

@@ -199,6 +199,13 @@ def test_a_walk_planned_on_one_process_is_started_and_resumed_on_the_other(pair)
 def confirm_a_report_ahead(server: Server, walker: Walker, graph) -> tuple[int, list[dict], float]:
     """A walker starts; two volunteers on `server` report an obstacle on the middle of its route and confirm it.
     Returns the edge, the messages the walker gets until it is re-routed and how long after the vote that took."""
+    edge, voted = report_ahead_and_confirm(server, walker, graph)
+    messages = walker.until("rerouted")
+    return edge, messages, time.monotonic() - voted
+
+
+def report_ahead_and_confirm(server: Server, walker: Walker, graph) -> tuple[int, float]:
+    """`confirm_a_report_ahead` up to the vote: the edge and when (time.monotonic) it was confirmed."""
     started = walker.start(detail="edges")  # the walked pieces, to report on one
     walker.send(position())
     walker.until("progress")
@@ -212,8 +219,7 @@ def confirm_a_report_ahead(server: Server, walker: Walker, graph) -> tuple[int, 
     voted = time.monotonic()
     vote = confirmer.post(f"{server.http}/api/reports/{report['id']}/votes", json={"answer": "yes"}, timeout=10)
     assert vote.json()["report"]["status"] == "confirmed"
-    messages = walker.until("rerouted")
-    return piece["edge"], messages, time.monotonic() - voted
+    return piece["edge"], voted
 
 
 def test_a_report_confirmed_on_one_process_reroutes_a_walker_on_the_other(pair, centre_graph):
@@ -388,3 +394,24 @@ def test_with_redis_down_guidance_goes_on_and_news_flows_again_when_it_is_back(o
         finally:
             walker.close()
         assert took < TOLD_WITHIN_S
+
+
+def test_a_report_confirmed_while_redis_is_down_reaches_the_other_process_walkers_once_it_is_back(
+        own_redis, workdir, centre_graph):
+    prefix = "lotse-deaf"
+    with new_postgres_database() as url, servers(2, url, prefix, workdir, "deaf", own_redis.url) as (one, other):
+        own_redis.wait_for_listeners(f"{prefix}:news", LISTENERS_OF_TWO_SERVERS)
+        own_redis.stop()
+        walker = Walker(other.ws)
+        try:
+            edge, _ = report_ahead_and_confirm(one, walker, centre_graph)  # the news is lost: nobody listens
+            assert not [m for m in walker.drain() if m["type"] in ("instruction", "rerouted")]
+            own_redis.start()
+            messages = walker.until("rerouted")  # once the walker's worker hears the others again
+            walker.send(position())
+            later = walker.drain()
+        finally:
+            walker.close()
+    warnings = [m for m in messages + later if m["type"] == "instruction" and m["kind"] == "warning"]
+    assert [w["text"] for w in warnings] == [warnings[0]["text"]] and warnings[0]["text"].startswith("Neue Meldung")
+    assert edge not in {e["edge"] for e in messages[-1]["route"]["edges"]}
