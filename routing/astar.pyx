@@ -1,0 +1,141 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False, cdivision=True
+"""A* in compiled code for `routing.planner`: Dijkstra on reduced costs over a CSR graph, from a start that is no
+row of the graph, until the watched rows are settled.
+
+The reduced cost of an arc u -> v of weight w is max(w - h(u) + h(v), epsilon), h being the straight-line metres from
+a row's node to the end point times the cheapest metre, as the planner's scipy search summed them before (the same
+operations in the same order, so the same sums); rows reached beyond the limit are never settled. Only the rows a
+search touches are read or written: per-row state is valid where its stamp is the search's, so a search costs what
+the walk costs, not what the map holds.
+"""
+
+from libc.math cimport INFINITY, sqrt
+from libcpp.pair cimport pair
+from libcpp.queue cimport priority_queue
+from libcpp.vector cimport vector
+
+cdef int _FROM_START = -1
+
+
+cdef struct _Bound:
+    const int* row_node
+    const double* node_x
+    const double* node_y
+    double end_x
+    double end_y
+    double metre_cost
+
+
+cdef inline double _h(const _Bound* bound, int row) noexcept nogil:
+    """The A* bound of a row: straight-line metres from its node to the end point times the cheapest metre."""
+    cdef int node = bound.row_node[row]
+    cdef double dx = bound.node_x[node] - bound.end_x
+    cdef double dy = bound.node_y[node] - bound.end_y
+    return sqrt(dx * dx + dy * dy) * bound.metre_cost
+
+
+cdef class AStar:
+    """Search state for a graph of `rows` rows; one search at a time (the planner holds a lock around `search`)."""
+
+    cdef vector[double] _reduced
+    cdef vector[double] _h
+    cdef vector[int] _predecessor
+    cdef vector[unsigned int] _reached  # the stamp of the search that reached the row
+    cdef vector[unsigned int] _settled  # the stamp of the search that settled the row
+    cdef unsigned int _stamp
+
+    def __init__(self, int rows):
+        self._reduced.resize(rows)
+        self._h.resize(rows)
+        self._predecessor.resize(rows)
+        self._reached.assign(rows, 0)
+        self._settled.assign(rows, 0)
+        self._stamp = 0
+
+    def search(self, const int[::1] indptr, const int[::1] heads, const double[::1] weights,
+               const int[::1] row_node, const double[::1] node_x, const double[::1] node_y,
+               double end_x, double end_y, double metre_cost, double h_source, tuple start_arcs,
+               int watched_a, int watched_b, double limit, double epsilon):
+        """Search from the start, which reaches each (row, cost) of `start_arcs`, until both watched rows are
+        settled or nothing within `limit` (a reduced cost) is left. For each watched row: (reduced cost, inf if not
+        reached; its bound h; the rows from the start to it, None if not reached)."""
+        cdef _Bound bound = _Bound(&row_node[0], &node_x[0], &node_y[0], end_x, end_y, metre_cost)
+        cdef const int* row_arcs = &indptr[0]
+        cdef const int* arc_heads = &heads[0]
+        cdef const double* arc_weights = &weights[0]
+        cdef double* reduced = self._reduced.data()
+        cdef double* h = self._h.data()
+        cdef int* predecessor = self._predecessor.data()
+        cdef unsigned int* reached = self._reached.data()
+        cdef unsigned int* settled = self._settled.data()
+        cdef unsigned int stamp
+        cdef priority_queue[pair[double, int]] heap  # (-reduced cost, row): the nearest on top
+        cdef int row, head, arc, left
+        cdef double value, h_row, step
+        cdef pair[double, int] top
+        self._stamp += 1
+        if self._stamp == 0:  # the stamps wrapped around: start afresh
+            self._reached.assign(self._reached.size(), 0)
+            self._settled.assign(self._settled.size(), 0)
+            self._stamp = 1
+        stamp = self._stamp
+        for start in start_arcs:
+            row = start[0]
+            h_row = _h(&bound, row)
+            value = start[1] + h_row - h_source
+            if value < epsilon:
+                value = epsilon
+            if not value <= limit or value == INFINITY:
+                continue
+            if reached[row] != stamp:
+                reached[row] = stamp
+                h[row] = h_row
+            elif not value < reduced[row]:
+                continue
+            reduced[row] = value
+            predecessor[row] = _FROM_START
+            heap.push(pair[double, int](-value, row))
+        left = 1 if watched_a == watched_b else 2
+        while left and not heap.empty():
+            top = heap.top()
+            heap.pop()
+            row = top.second
+            if settled[row] == stamp or -top.first > reduced[row]:
+                continue  # settled already, or an entry from before a cheaper way was found
+            settled[row] = stamp
+            if row == watched_a or row == watched_b:
+                left -= 1
+            value = reduced[row]
+            h_row = h[row]
+            for arc in range(row_arcs[row], row_arcs[row + 1]):
+                head = arc_heads[arc]
+                if settled[head] == stamp:
+                    continue
+                if reached[head] != stamp:
+                    h[head] = _h(&bound, head)
+                step = h[head] - h_row + arc_weights[arc]
+                if step < epsilon:
+                    step = epsilon
+                step = value + step
+                if not step <= limit or step == INFINITY:
+                    continue
+                if reached[head] != stamp:
+                    reached[head] = stamp
+                elif not step < reduced[head]:
+                    continue
+                reduced[head] = step
+                predecessor[head] = row
+                heap.push(pair[double, int](-step, head))
+        return [self._found(row, stamp, _h(&bound, row)) for row in (watched_a, watched_b)]
+
+    cdef tuple _found(self, int row, unsigned int stamp, double h_row):
+        """(reduced cost, h, rows from the start) of a watched row after a search; (inf, h, None) if not settled."""
+        if self._settled[row] != stamp:
+            return INFINITY, h_row, None
+        cdef double reduced = self._reduced[row]
+        path = [row]
+        while self._predecessor[row] != _FROM_START:
+            row = self._predecessor[row]
+            path.append(row)
+        path.reverse()
+        return reduced, h_row, path
