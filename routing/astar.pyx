@@ -1,6 +1,6 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False, cdivision=True
 """A* in compiled code for `routing.planner`: Dijkstra on reduced costs over a CSR graph, from a start that is no
-row of the graph, until the watched rows are settled.
+row of the graph, until the watched rows are settled or the one settled surely beats the other.
 
 The reduced cost of an arc u -> v of weight w is max(w - h(u) + h(v), epsilon), h being the straight-line metres from
 a row's node to the end point times the cheapest metre, as the planner's scipy search summed them before (the same
@@ -15,6 +15,8 @@ from libcpp.queue cimport priority_queue
 from libcpp.vector cimport vector
 
 cdef int _FROM_START = -1
+# Arrival costs within this of each other are left for the caller to compare (its sums may round otherwise).
+cdef double _SURELY = 1e-6
 
 
 cdef struct _Bound:
@@ -55,10 +57,17 @@ cdef class AStar:
     def search(self, const int[::1] indptr, const int[::1] heads, const double[::1] weights,
                const int[::1] row_node, const double[::1] node_x, const double[::1] node_y,
                double end_x, double end_y, double metre_cost, double h_source, tuple start_arcs,
-               int watched_a, int watched_b, double limit, double epsilon):
+               int watched_a, int watched_b, double arrival_a, double arrival_b, bint not_first, double limit,
+               double epsilon):
         """Search from the start, which reaches each (row, cost) of `start_arcs`, until both watched rows are
         settled or nothing within `limit` (a reduced cost) is left. For each watched row: (reduced cost, inf if not
-        reached; its bound h; the rows from the start to it, None if not reached)."""
+        reached; its bound h; the rows from the start to it, None if not reached).
+
+        Arriving at a watched row costs its reduced cost - h + `arrival_a` (`arrival_b`); inf: no arrival there
+        counts. With `not_first`, a watched row reached straight from the start is no arrival either. Once a watched
+        row is settled with an arrival that the other one cannot come within `_SURELY` of (its reduced cost is at
+        least that of the row settled last), the search stops and leaves the other one not reached: the caller,
+        taking the cheapest arrival, takes the same."""
         cdef _Bound bound = _Bound(&row_node[0], &node_x[0], &node_y[0], end_x, end_y, metre_cost)
         cdef const int* row_arcs = &indptr[0]
         cdef const int* arc_heads = &heads[0]
@@ -71,7 +80,7 @@ cdef class AStar:
         cdef unsigned int stamp
         cdef priority_queue[pair[double, int]] heap  # (-reduced cost, row): the nearest on top
         cdef int row, head, arc, left
-        cdef double value, h_row, step
+        cdef double value, h_row, step, h_a, h_b, best, arrival
         cdef pair[double, int] top
         self._stamp += 1
         if self._stamp == 0:  # the stamps wrapped around: start afresh
@@ -96,16 +105,25 @@ cdef class AStar:
             predecessor[row] = _FROM_START
             heap.push(pair[double, int](-value, row))
         left = 1 if watched_a == watched_b else 2
+        h_a, h_b = _h(&bound, watched_a), _h(&bound, watched_b)
+        best = INFINITY  # the cheapest arrival at a settled watched row
         while left and not heap.empty():
             top = heap.top()
             heap.pop()
             row = top.second
             if settled[row] == stamp or -top.first > reduced[row]:
                 continue  # settled already, or an entry from before a cheaper way was found
+            value = reduced[row]
+            if best < INFINITY and (settled[watched_a] == stamp or value - h_a + arrival_a > best + _SURELY) and (
+                    settled[watched_b] == stamp or value - h_b + arrival_b > best + _SURELY):
+                break  # no watched row left can arrive as cheaply as the best: the answer is found
             settled[row] = stamp
             if row == watched_a or row == watched_b:
                 left -= 1
-            value = reduced[row]
+                if not (not_first and predecessor[row] == _FROM_START):
+                    arrival = value - h[row] + (arrival_a if row == watched_a else arrival_b)
+                    if arrival < best:
+                        best = arrival
             h_row = h[row]
             for arc in range(row_arcs[row], row_arcs[row + 1]):
                 head = arc_heads[arc]

@@ -229,9 +229,12 @@ class Planner:
         start_u, start_v = int(graph.edge_u[start_edge]), int(graph.edge_v[start_edge])
         start_arcs = ((start_u, _part(start_cost, start_share)), (start_v, _part(start_cost, 1 - start_share)))
         end_u, end_v = int(graph.edge_u[end_edge]), int(graph.edge_v[end_edge])
+        # Arriving at u walks end_share of the end edge on, at v the rest (none counts on an impassable end edge).
+        arrivals_at = ((h_source + _part(end_cost, end_share), h_source + _part(end_cost, 1 - end_share))
+                       if math.isfinite(end_cost) else (math.inf, math.inf))
         for limit in (costs.limit_factor * h_source + _LIMIT_SLACK, math.inf):
             found = self._astar(self._nodes, costs.node_data, end, metre_cost, h_source, start_arcs, (end_u, end_v),
-                                limit)
+                                arrivals_at, False, limit)
             arrivals = []
             if math.isfinite(end_cost):
                 for (reduced, h, nodes), walked, direction in zip(found, (end_share, 1 - end_share),
@@ -280,9 +283,12 @@ class Planner:
         # Arrival states cost at most the bound plus the end edge, and h there is at most the end edge's cost.
         bounded = upper_bound + 2 * end_cost - h_source + 1.0 if math.isfinite(upper_bound) else math.inf
         first_limit = min(costs.limit_factor * h_source + _LIMIT_SLACK, bounded)
+        # Arriving on the end edge forward leaves 1 - end_share of it unwalked, backward end_share.
+        arrivals_at = ((h_source - _part(end_cost, 1 - end_share), h_source - _part(end_cost, end_share))
+                       if math.isfinite(end_cost) else (math.inf, math.inf))
         for limit in (first_limit, bounded):
             found = self._astar(self._states, costs.data, end, metre_cost, h_source, start_arcs,
-                                (end_edge, end_edge + edge_count), limit)
+                                (end_edge, end_edge + edge_count), arrivals_at, start_edge == end_edge, limit)
             # Arriving on the end edge from its u end (forward) or v end (backward), minus the part not walked.
             arrivals = []
             for (reduced, h, states), unwalked in zip(found, (1 - end_share, end_share)):
@@ -302,14 +308,17 @@ class Planner:
         return Path(directed=directed, start=start, end=end, cost=cost, length_m=self.path_length(directed, start, end))
 
     def _astar(self, graph: _SearchGraph, weights: np.ndarray, end: Snap, metre_cost: float, h_source: float,
-               start_arcs: tuple[tuple[int, float], ...], watched: tuple[int, int], limit: float) -> list[tuple]:
+               start_arcs: tuple[tuple[int, float], ...], watched: tuple[int, int], arrivals_at: tuple[float, float],
+               not_first: bool, limit: float) -> list[tuple]:
         """A* on reduced costs over one of the search graphs with its arcs' `weights`, from the start, which reaches
-        `start_arcs` (row, cost), until both `watched` rows are settled or none is within `limit`: for each watched
-        row (reduced cost, inf if not reached; its bound h; the rows walked from the start to it)."""
+        `start_arcs` (row, cost), until both `watched` rows are settled, or one whose arrival (reduced cost - h +
+        its `arrivals_at`; with `not_first`, not straight from the start) the other cannot beat, or none is within
+        `limit`: for each watched row (reduced cost, inf if not reached; its bound h; the rows walked from the start
+        to it)."""
         with self._search_lock:
             return graph.astar.search(graph.indptr, graph.heads, weights, graph.row_node, self.graph.node_x,
                                       self.graph.node_y, end.x, end.y, metre_cost, h_source, start_arcs, *watched,
-                                      limit, _EPSILON)
+                                      *arrivals_at, not_first, limit, _EPSILON)
 
     def shares(self, path_edges: list[int], start: Snap, end: Snap) -> np.ndarray:
         """The fraction of each directed edge of a path that is walked: partial at the ends, whole between."""
