@@ -6,12 +6,11 @@ The reduced cost of an arc u -> v of weight w is max(w - h(u) + h(v), epsilon), 
 a row's node to the end point times the cheapest metre, as the planner's scipy search summed them before (the same
 operations in the same order, so the same sums); rows reached beyond the limit are never settled. Only the rows a
 search touches are read or written: per-row state is valid where its stamp is the search's, so a search costs what
-the walk costs, not what the map holds.
+the walk costs, not what the map holds. The rows reached and not yet settled wait in a 4-ary heap by reduced cost,
+each once (a cheaper way moves it up): shallower than a binary heap, and no stale entries to skip.
 """
 
 from libc.math cimport INFINITY, sqrt
-from libcpp.pair cimport pair
-from libcpp.queue cimport priority_queue
 from libcpp.vector cimport vector
 
 cdef int _FROM_START = -1
@@ -36,6 +35,47 @@ cdef inline double _h(const _Bound* bound, int row) noexcept nogil:
     return sqrt(dx * dx + dy * dy) * bound.metre_cost
 
 
+cdef inline void _sift_up(int* heap, int* position, const double* key, int i, int row) noexcept nogil:
+    """Put `row` at slot i of the heap (a new last slot, or its own slot after its key fell) and move it up to where
+    its key belongs; `position` follows every row moved."""
+    cdef int parent
+    cdef double k = key[row]
+    while i > 0:
+        parent = (i - 1) >> 2
+        if not k < key[heap[parent]]:
+            break
+        heap[i] = heap[parent]
+        position[heap[i]] = i
+        i = parent
+    heap[i] = row
+    position[row] = i
+
+
+cdef inline void _remove_top(int* heap, int* position, const double* key, int size) noexcept nogil:
+    """Take the row of the least key (slot 0) off a heap of `size` rows: its last row sinks from the top."""
+    cdef int last = heap[size - 1]
+    cdef int i = 0, child, best, c, end
+    cdef double k = key[last]
+    size -= 1
+    while True:
+        child = 4 * i + 1
+        if child >= size:
+            break
+        best = child
+        end = child + 4 if child + 4 < size else size
+        for c in range(child + 1, end):
+            if key[heap[c]] < key[heap[best]]:
+                best = c
+        if not key[heap[best]] < k:
+            break
+        heap[i] = heap[best]
+        position[heap[i]] = i
+        i = best
+    if size > 0:
+        heap[i] = last
+        position[last] = i
+
+
 cdef class AStar:
     """Search state for a graph of `rows` rows; one search at a time (the planner holds a lock around `search`)."""
 
@@ -44,6 +84,8 @@ cdef class AStar:
     cdef vector[int] _predecessor
     cdef vector[unsigned int] _reached  # the stamp of the search that reached the row
     cdef vector[unsigned int] _settled  # the stamp of the search that settled the row
+    cdef vector[int] _heap  # the rows waiting, a 4-ary heap by reduced cost: slot i's children are 4i + 1 ... 4i + 4
+    cdef vector[int] _position  # the slot of each row in the heap (valid while it waits)
     cdef unsigned int _stamp
 
     def __init__(self, int rows):
@@ -52,6 +94,8 @@ cdef class AStar:
         self._predecessor.resize(rows)
         self._reached.assign(rows, 0)
         self._settled.assign(rows, 0)
+        self._heap.resize(rows)
+        self._position.resize(rows)
         self._stamp = 0
 
     def search(self, const int[::1] indptr, const int[::1] heads, const double[::1] weights,
@@ -78,10 +122,11 @@ cdef class AStar:
         cdef unsigned int* reached = self._reached.data()
         cdef unsigned int* settled = self._settled.data()
         cdef unsigned int stamp
-        cdef priority_queue[pair[double, int]] heap  # (-reduced cost, row): the nearest on top
+        cdef int* heap = self._heap.data()
+        cdef int* position = self._position.data()
+        cdef int size = 0
         cdef int row, head, arc, left
         cdef double value, h_row, step, h_a, h_b, best, arrival
-        cdef pair[double, int] top
         self._stamp += 1
         if self._stamp == 0:  # the stamps wrapped around: start afresh
             self._reached.assign(self._reached.size(), 0)
@@ -99,24 +144,25 @@ cdef class AStar:
             if reached[row] != stamp:
                 reached[row] = stamp
                 h[row] = h_row
-            elif not value < reduced[row]:
-                continue
-            reduced[row] = value
-            predecessor[row] = _FROM_START
-            heap.push(pair[double, int](-value, row))
+                reduced[row] = value
+                predecessor[row] = _FROM_START
+                size += 1
+                _sift_up(heap, position, reduced, size - 1, row)
+            elif value < reduced[row]:
+                reduced[row] = value
+                predecessor[row] = _FROM_START
+                _sift_up(heap, position, reduced, position[row], row)
         left = 1 if watched_a == watched_b else 2
         h_a, h_b = _h(&bound, watched_a), _h(&bound, watched_b)
         best = INFINITY  # the cheapest arrival at a settled watched row
-        while left and not heap.empty():
-            top = heap.top()
-            heap.pop()
-            row = top.second
-            if settled[row] == stamp or -top.first > reduced[row]:
-                continue  # settled already, or an entry from before a cheaper way was found
+        while left and size > 0:
+            row = heap[0]
             value = reduced[row]
             if best < INFINITY and (settled[watched_a] == stamp or value - h_a + arrival_a > best + _SURELY) and (
                     settled[watched_b] == stamp or value - h_b + arrival_b > best + _SURELY):
                 break  # no watched row left can arrive as cheaply as the best: the answer is found
+            _remove_top(heap, position, reduced, size)
+            size -= 1
             settled[row] = stamp
             if row == watched_a or row == watched_b:
                 left -= 1
@@ -139,11 +185,14 @@ cdef class AStar:
                     continue
                 if reached[head] != stamp:
                     reached[head] = stamp
-                elif not step < reduced[head]:
-                    continue
-                reduced[head] = step
-                predecessor[head] = row
-                heap.push(pair[double, int](-step, head))
+                    reduced[head] = step
+                    predecessor[head] = row
+                    size += 1
+                    _sift_up(heap, position, reduced, size - 1, head)
+                elif step < reduced[head]:
+                    reduced[head] = step
+                    predecessor[head] = row
+                    _sift_up(heap, position, reduced, position[head], head)
         return [self._found(row, stamp, _h(&bound, row)) for row in (watched_a, watched_b)]
 
     cdef tuple _found(self, int row, unsigned int stamp, double h_row):
