@@ -104,8 +104,10 @@ cdef class AStar:
                int watched_a, int watched_b, double arrival_a, double arrival_b, bint not_first, double limit,
                double epsilon):
         """Search from the start, which reaches each (row, cost) of `start_arcs`, until both watched rows are
-        settled or nothing within `limit` (a reduced cost) is left. For each watched row: (reduced cost, inf if not
-        reached; its bound h; the rows from the start to it, None if not reached).
+        settled or nothing within `limit` (a reduced cost) is left. Returns whether that decided the answer (both
+        settled, or one surely the best: see below; a settled row's cost is exact whatever the limit), and for each
+        watched row (reduced cost, inf if not reached; its bound h; the rows from the start to it, None if not
+        reached).
 
         Arriving at a watched row costs its reduced cost - h + `arrival_a` (`arrival_b`); inf: no arrival there
         counts. With `not_first`, a watched row reached straight from the start is no arrival either. Once a watched
@@ -127,6 +129,7 @@ cdef class AStar:
         cdef int size = 0
         cdef int row, head, arc, left
         cdef double value, h_row, step, h_a, h_b, best, arrival
+        cdef bint decided = False
         self._stamp += 1
         if self._stamp == 0:  # the stamps wrapped around: start afresh
             self._reached.assign(self._reached.size(), 0)
@@ -160,7 +163,8 @@ cdef class AStar:
             value = reduced[row]
             if best < INFINITY and (settled[watched_a] == stamp or value - h_a + arrival_a > best + _SURELY) and (
                     settled[watched_b] == stamp or value - h_b + arrival_b > best + _SURELY):
-                break  # no watched row left can arrive as cheaply as the best: the answer is found
+                decided = True  # no watched row left can arrive as cheaply as the best: the answer is found
+                break
             _remove_top(heap, position, reduced, size)
             size -= 1
             settled[row] = stamp
@@ -193,7 +197,7 @@ cdef class AStar:
                     reduced[head] = step
                     predecessor[head] = row
                     _sift_up(heap, position, reduced, position[head], head)
-        return [self._found(row, stamp, _h(&bound, row)) for row in (watched_a, watched_b)]
+        return decided or left == 0, [self._found(row, stamp, _h(&bound, row)) for row in (watched_a, watched_b)]
 
     cdef tuple _found(self, int row, unsigned int stamp, double h_row):
         """(reduced cost, h, rows from the start) of a watched row after a search; (inf, h, None) if not settled."""

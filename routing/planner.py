@@ -31,6 +31,8 @@ from routing.spatial import EdgeIndex, Snap
 _EPSILON = 1e-6
 # A first search stops once the reduced cost passes `limit_factor` x straight-line metres + slack; if the end is not
 # surely reached by then the search is repeated without a limit, so the bound saves time and never changes the answer.
+# (It keeps the states beyond it out of the heap: cheaper, measured, than one search within the loose bound of the
+# known path, although a few long walks are searched twice.)
 _LIMIT_SLACK = 150.0
 _LIMIT_FACTOR_LENGTH = 0.8
 _LIMIT_FACTOR_PREFERRED = 2.2
@@ -233,15 +235,16 @@ class Planner:
         arrivals_at = ((h_source + _part(end_cost, end_share), h_source + _part(end_cost, 1 - end_share))
                        if math.isfinite(end_cost) else (math.inf, math.inf))
         for limit in (costs.limit_factor * h_source + _LIMIT_SLACK, math.inf):
-            found = self._astar(self._nodes, costs.node_data, end, metre_cost, h_source, start_arcs, (end_u, end_v),
-                                arrivals_at, False, limit)
+            decided, found = self._astar(self._nodes, costs.node_data, end, metre_cost, h_source, start_arcs,
+                                         (end_u, end_v), arrivals_at, False, limit)
             arrivals = []
             if math.isfinite(end_cost):
                 for (reduced, h, nodes), walked, direction in zip(found, (end_share, 1 - end_share),
                                                                   (end_edge, end_edge + edge_count)):
                     if math.isfinite(reduced):
                         arrivals.append((reduced + h_source - h + _part(end_cost, walked), nodes, direction))
-            if limit == math.inf or (arrivals and min(cost for cost, _, _ in arrivals) <= limit + h_source - 2 * end_cost):
+            if decided or limit == math.inf or (
+                    arrivals and min(cost for cost, _, _ in arrivals) <= limit + h_source - 2 * end_cost):
                 break
         for cost, nodes, direction in arrivals:
             # Leaving the start point towards u walks the start edge backwards, towards v forwards.
@@ -287,8 +290,8 @@ class Planner:
         arrivals_at = ((h_source - _part(end_cost, 1 - end_share), h_source - _part(end_cost, end_share))
                        if math.isfinite(end_cost) else (math.inf, math.inf))
         for limit in (first_limit, bounded):
-            found = self._astar(self._states, costs.data, end, metre_cost, h_source, start_arcs,
-                                (end_edge, end_edge + edge_count), arrivals_at, start_edge == end_edge, limit)
+            decided, found = self._astar(self._states, costs.data, end, metre_cost, h_source, start_arcs,
+                                         (end_edge, end_edge + edge_count), arrivals_at, start_edge == end_edge, limit)
             # Arriving on the end edge from its u end (forward) or v end (backward), minus the part not walked.
             arrivals = []
             for (reduced, h, states), unwalked in zip(found, (1 - end_share, end_share)):
@@ -297,9 +300,10 @@ class Planner:
                 cost = reduced + h_source - h - _part(end_cost, unwalked)
                 if not (start_edge == end_edge and len(states) == 1):  # (not straight from the start along its edge)
                     arrivals.append((cost, states))
-            # Within the limit costs are exact; an arrival is surely best once no state beyond the limit can beat it
-            # (such a state's arrival costs more than limit + h_source - 2 * end_cost).
-            if limit == bounded or (arrivals and min(cost for cost, _ in arrivals) <= limit + h_source - 2 * end_cost):
+            # Within the limit costs are exact; an arrival is surely best once the search decided it, or no state beyond
+            # the limit can beat it (such a state's arrival costs more than limit + h_source - 2 * end_cost).
+            if decided or limit == bounded or (
+                    arrivals and min(cost for cost, _ in arrivals) <= limit + h_source - 2 * end_cost):
                 break
         candidates.extend(arrivals)
         if not candidates:
@@ -313,8 +317,8 @@ class Planner:
         """A* on reduced costs over one of the search graphs with its arcs' `weights`, from the start, which reaches
         `start_arcs` (row, cost), until both `watched` rows are settled, or one whose arrival (reduced cost - h +
         its `arrivals_at`; with `not_first`, not straight from the start) the other cannot beat, or none is within
-        `limit`: for each watched row (reduced cost, inf if not reached; its bound h; the rows walked from the start
-        to it)."""
+        `limit`: whether that decided the answer, and for each watched row (reduced cost, inf if not reached; its
+        bound h; the rows walked from the start to it)."""
         with self._search_lock:
             return graph.astar.search(graph.indptr, graph.heads, weights, graph.row_node, self.graph.node_x,
                                       self.graph.node_y, end.x, end.y, metre_cost, h_source, start_arcs, *watched,
