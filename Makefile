@@ -5,7 +5,7 @@ OSM ?= ../shared/osm/kaiserslautern.osm.gz
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml setup.py routing/astar.pyx
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(VENV)/bin/python -m pip install --quiet -e '.[test]'

@@ -3,13 +3,16 @@
 For the 200 checked-in pairs (bench/route_pairs.json), in a warm process: planning time per route (snap both ends,
 shortest and preferred search, building the Route and its explanation) for profiles blind and standard, median
 and 95th percentile; the search alone; guidance (issue 4): computing the maneuvers and wording all instructions of
-a route, and planning plus guidance in one; the mean detour ratio blind/standard; resident memory.
+a route, and planning plus guidance in one; the mean detour ratio blind/standard; resident memory. Per profile a
+`results_digest` of what the walker gets (instruction texts, the edges walked, the geometry as the API gives it),
+which speed work must leave as it is.
 
 Usage: python bench/route_bench.py [OSM_FILE]
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import resource
 import sys
@@ -50,6 +53,7 @@ def main() -> None:
             plan_route(planner, origin, destination, profile)
         planned, full, search, maneuvering, wording = [], [], [], [], []
         lengths[profile] = []
+        results = hashlib.sha256()
         prefs = resolve(profile)
         for origin, destination in points:
             # Planning as issue 3 measures it: snap, search, the described Route and its explanation.
@@ -69,12 +73,15 @@ def main() -> None:
             route = plan_route(planner, origin, destination, profile)
             full.append(time.perf_counter() - started)
             lengths[profile].append(route.distance_m)
+            results.update(json.dumps({"texts": [instruction.text for instruction in route.instructions],
+                                       "edges": [[edge.edge, edge.forward] for edge in route.edges],
+                                       "geometry": route.to_dict()["geometry"]["coordinates"]}).encode())
             started = time.perf_counter()
             planner.plan(origin, destination, prefs)
             search.append(time.perf_counter() - started)
         result[profile] = {"plan_and_route": _ms(planned), "snap_and_search_only": _ms(search),
                            "maneuvers": _ms(maneuvering), "wording": _ms(wording),
-                           "plan_route_with_guidance": _ms(full)}
+                           "plan_route_with_guidance": _ms(full), "results_digest": results.hexdigest()[:16]}
     result["detour_ratio_blind_vs_standard_mean"] = round(
         float(np.mean(np.array(lengths["blind"]) / np.array(lengths["standard"]))), 4
     )

@@ -1,10 +1,10 @@
 """Plan the route a walker's profile prefers, within the detour they accept, and the shortest one to compare with.
 
-Searches run in C (scipy's Dijkstra) over the edge-based graph of `routing.costs`: one row per directed edge plus a
-last row for the start, which sits mid-edge and reaches both ends of its edge. The cost arrays are cached per set of
-preferences and obstacles. A search bounded by a cost limit can only settle states inside an ellipse around start
-and end (see `_window`), so it runs on the sub-graph of that window, found through a grid of the nodes: the work per
-request grows with the walk, not with the map.
+Searches run in compiled code (A*, `routing.astar`) over the edge-based graph of `routing.costs`: one row per
+directed edge; the start sits mid-edge and reaches both directions of its edge. The cost arrays are cached per set of
+preferences and obstacles. A search settles states in order of their cost plus the straight line on, and stops once
+the end is settled: it touches only the states near the walk, so the work per request grows with the walk, not with
+the map.
 """
 
 from __future__ import annotations
@@ -18,30 +18,26 @@ from datetime import datetime, timezone
 from typing import Any
 
 import numpy as np
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import dijkstra
 
+from routing.astar import AStar
 from routing.costs import ArcTable, CostArrays, cost_arrays
 from routing.errors import LotseError
 from routing.graph import WalkGraph
 from routing.profiles import Preferences
 from routing.spatial import EdgeIndex, Snap
 
-# Arc weights must be positive: scipy reads an explicit zero as "no arc".
+# The least reduced cost of a move: a search never goes round in zero-cost circles (and sums as scipy's Dijkstra did
+# here before, whose explicit zeros meant "no arc").
 _EPSILON = 1e-6
 # A first search stops once the reduced cost passes `limit_factor` x straight-line metres + slack; if the end is not
 # surely reached by then the search is repeated without a limit, so the bound saves time and never changes the answer.
+# (It keeps the states beyond it out of the heap: cheaper, measured, than one search within the loose bound of the
+# known path, although a few long walks are searched twice.)
 _LIMIT_SLACK = 150.0
 _LIMIT_FACTOR_LENGTH = 0.8
 _LIMIT_FACTOR_PREFERRED = 2.2
 # Blends of preference cost and plain length tried when the preferred route is longer than the accepted detour.
 _DETOUR_BLENDS = (0.6, 0.3, 0.1, 0.0)
-# Side of the grid cells (metres) through which a search finds the nodes of its window.
-_GRID_CELL_M = 250.0
-# A window of more nodes than this share of the graph is searched as the whole graph, whose layout is built once.
-_WHOLE_GRAPH_SHARE = 0.5
-# Kept in a window beyond its bound, so rounding never drops a state the bounded search could settle.
-_WINDOW_MARGIN = 1.0
 
 
 class NoRouteError(LotseError):
@@ -94,7 +90,7 @@ class Path:
 @dataclass
 class _Costs:
     arrays: CostArrays
-    data: np.ndarray  # arc weights in the order of `Planner._block_arcs`
+    data: np.ndarray  # arc weights in the order of the search graph's rows (`ArcTable.row_arcs`)
     blocked: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     limit_factor: float = _LIMIT_FACTOR_PREFERRED
     # The cheapest cost of a metre anywhere: straight-line metres times this never overestimate what is left.
@@ -110,30 +106,12 @@ class Planner:
         self.graph = graph
         self.index = index
         self.table = ArcTable.build(graph)
-        order = self.table.row_arcs
-        self._arc_order = order
-        directed_count = self.table.directed_count
-        # Rows 0..D-1 are directed edges; row D is the start with its two arcs at the end of `indices`.
-        self._indices = np.concatenate([self.table.arc_to[order], [0, 0]]).astype(np.int32)
-        self._shape = (directed_count + 1, directed_count + 1)
+        table = self.table
+        # A search state per directed edge, sitting at the node its edge ends at; its arcs are the moves on.
+        self._states = _SearchGraph(table.row_offsets, table.arc_to[table.row_arcs].astype(np.int32),
+                                    table.directed_to.astype(np.int32), AStar(table.directed_count))
         self._build_node_graph()
-        self._build_grid()
-        # The directed edges arriving at each node (a search state sits where its edge ends), and the arcs grouped
-        # by the node they pass, each state's arcs in CSR order: a window's states and arcs are its nodes' blocks.
-        to_node = self.table.directed_to
-        self._arriving = np.argsort(to_node, kind="stable").astype(np.int32)
-        self._arriving_offsets = np.searchsorted(to_node[self._arriving], np.arange(graph.node_count + 1))
-        self._state_arc_counts = np.diff(self.table.row_offsets).astype(np.int64)
-        arc_node = to_node[np.repeat(np.arange(directed_count), self._state_arc_counts)]
-        self._block_arcs = np.argsort(arc_node, kind="stable")
-        self._block_offsets = np.searchsorted(arc_node[self._block_arcs], np.arange(graph.node_count + 1))
-        self._block_heads = self._indices[:-2][self._block_arcs]
-        self._node_arc_counts = np.diff(self._node_indptr[:-1]).astype(np.int64)
-        self._whole_nodes, _ = _layout(np.zeros(graph.node_count, dtype=np.int64), np.arange(graph.node_count),
-                                       self._node_indices[:-2], self._node_arc_counts, keep=True)
-        self._whole_states, _ = _layout(np.zeros(directed_count, dtype=np.int64), self._arriving, self._block_heads,
-                                        self._state_arc_counts[self._arriving], keep=True)
-        self._thread_scratch = threading.local()
+        self._search_lock = threading.Lock()  # one search at a time on each graph's AStar state
         self._cache: OrderedDict[tuple, _Costs] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
@@ -174,7 +152,7 @@ class Planner:
         measurable = (length > 0) & np.isfinite(arrays.directed[:edge_count])
         ratios = arrays.directed[:edge_count][measurable] / length[measurable]
         metre_cost = min(1.0, float(ratios.min())) if len(ratios) else 1.0
-        return _Costs(arrays=arrays, data=weights[self._arc_order][self._block_arcs], blocked=blocked,
+        return _Costs(arrays=arrays, data=weights[self.table.row_arcs], blocked=blocked,
                       limit_factor=limit_factor,
                       metre_cost=metre_cost)
 
@@ -205,8 +183,7 @@ class Planner:
 
     # ------------------------------------------------------------------------------------------ search
     def _build_node_graph(self) -> None:
-        """CSR of the node graph: one arc per ordered pair of neighbours (the cheapest of parallel edges), and a
-        last row for the start."""
+        """The node graph: one arc per ordered pair of neighbours (the cheapest of parallel edges)."""
         table = self.table
         directed = np.lexsort((table.directed_to, table.directed_from)).astype(np.int32)
         tails, heads = table.directed_from[directed], table.directed_to[directed]
@@ -215,8 +192,9 @@ class Planner:
         self._node_arc_directed = directed
         pair_tails, pair_heads = tails[new_pair], heads[new_pair]
         counts = np.bincount(pair_tails, minlength=self.graph.node_count)
-        self._node_indptr = np.concatenate([[0], np.cumsum(counts), [len(pair_tails) + 2]]).astype(np.int32)
-        self._node_indices = np.concatenate([pair_heads, [0, 0]]).astype(np.int32)
+        self._nodes = _SearchGraph(np.concatenate([[0], np.cumsum(counts)]).astype(np.int32),
+                                   pair_heads.astype(np.int32), np.arange(self.graph.node_count, dtype=np.int32),
+                                   AStar(self.graph.node_count))
         # Each pair as one ascending number, to find the directed edges between two neighbours when a node
         # sequence is turned back into edges: directed[starts[pair]:ends[pair]].
         self._node_pair_keys = pair_tails.astype(np.int64) * self.graph.node_count + pair_heads
@@ -253,29 +231,22 @@ class Planner:
         start_u, start_v = int(graph.edge_u[start_edge]), int(graph.edge_v[start_edge])
         start_arcs = ((start_u, _part(start_cost, start_share)), (start_v, _part(start_cost, 1 - start_share)))
         end_u, end_v = int(graph.edge_u[end_edge]), int(graph.edge_v[end_edge])
+        # Arriving at u walks end_share of the end edge on, at v the rest (none counts on an impassable end edge).
+        arrivals_at = ((h_source + _part(end_cost, end_share), h_source + _part(end_cost, 1 - end_share))
+                       if math.isfinite(end_cost) else (math.inf, math.inf))
         for limit in (costs.limit_factor * h_source + _LIMIT_SLACK, math.inf):
-            nodes = self._window(start, end, metre_cost, h_source, limit)
-            ids = (start_u, start_v, end_u, end_v)
-            if nodes is None:
-                layout, local = self._whole_nodes, self._whole_nodes.local_rows(ids)
-                weights, nodes = costs.node_data, layout.rows
-            else:
-                arcs = _positions(self._node_indptr[nodes], self._node_indptr[nodes + 1])
-                layout, local = _layout(self._scratch("nodes"), nodes, self._node_indices[arcs],
-                                        self._node_arc_counts[nodes], ids)
-                weights = costs.node_data[arcs]
-            settled = self._dijkstra(layout, local, weights, self._h(nodes, end, metre_cost), start_arcs,
-                                     (end_u, end_v), h_source, limit)
+            decided, found = self._astar(self._nodes, costs.node_data, end, metre_cost, h_source, start_arcs,
+                                         (end_u, end_v), arrivals_at, False, limit)
             arrivals = []
             if math.isfinite(end_cost):
-                for node, walked, direction in ((end_u, end_share, end_edge), (end_v, 1 - end_share, end_edge + edge_count)):
-                    reduced = settled.distance(node)
+                for (reduced, h, nodes), walked, direction in zip(found, (end_share, 1 - end_share),
+                                                                  (end_edge, end_edge + edge_count)):
                     if math.isfinite(reduced):
-                        arrivals.append((reduced + h_source - settled.h(node) + _part(end_cost, walked), node, direction))
-            if limit == math.inf or (arrivals and min(arrivals)[0] <= limit + h_source - 2 * end_cost):
+                        arrivals.append((reduced + h_source - h + _part(end_cost, walked), nodes, direction))
+            if decided or limit == math.inf or (
+                    arrivals and min(cost for cost, _, _ in arrivals) <= limit + h_source - 2 * end_cost):
                 break
-        for cost, node, direction in arrivals:
-            nodes = settled.unwind(node)
+        for cost, nodes, direction in arrivals:
             # Leaving the start point towards u walks the start edge backwards, towards v forwards.
             towards_u = nodes[0] == start_u and (start_u != start_v or start_share <= 0.5)
             path = [start_edge + edge_count if towards_u else start_edge, *self._edges_between(nodes, directed_cost),
@@ -315,116 +286,43 @@ class Planner:
         # Arrival states cost at most the bound plus the end edge, and h there is at most the end edge's cost.
         bounded = upper_bound + 2 * end_cost - h_source + 1.0 if math.isfinite(upper_bound) else math.inf
         first_limit = min(costs.limit_factor * h_source + _LIMIT_SLACK, bounded)
-        directed_to = self.table.directed_to
+        # Arriving on the end edge forward leaves 1 - end_share of it unwalked, backward end_share.
+        arrivals_at = ((h_source - _part(end_cost, 1 - end_share), h_source - _part(end_cost, end_share))
+                       if math.isfinite(end_cost) else (math.inf, math.inf))
         for limit in (first_limit, bounded):
-            nodes = self._window(start, end, metre_cost, h_source, limit)
-            ids = (start_edge, start_edge + edge_count, end_edge, end_edge + edge_count)
-            if nodes is None:
-                layout, local = self._whole_states, self._whole_states.local_rows(ids)
-                weights, states = costs.data, layout.rows
-            else:
-                states = self._arriving[_positions(self._arriving_offsets[nodes], self._arriving_offsets[nodes + 1])]
-                arcs = _positions(self._block_offsets[nodes], self._block_offsets[nodes + 1])
-                layout, local = _layout(self._scratch("states"), states, self._block_heads[arcs],
-                                        self._state_arc_counts[states], ids)
-                weights = costs.data[arcs]
-            settled = self._dijkstra(layout, local, weights, self._h(directed_to[states], end, metre_cost),
-                                     start_arcs, (end_edge, end_edge + edge_count), h_source, limit)
+            decided, found = self._astar(self._states, costs.data, end, metre_cost, h_source, start_arcs,
+                                         (end_edge, end_edge + edge_count), arrivals_at, start_edge == end_edge, limit)
             # Arriving on the end edge from its u end (forward) or v end (backward), minus the part not walked.
             arrivals = []
-            for state, unwalked in ((end_edge, 1 - end_share), (end_edge + edge_count, end_share)):
-                reduced = settled.distance(state)
+            for (reduced, h, states), unwalked in zip(found, (1 - end_share, end_share)):
                 if not (math.isfinite(reduced) and math.isfinite(end_cost)):
                     continue  # not reached, or an impassable end edge
-                cost = reduced + h_source - settled.h(state) - _part(end_cost, unwalked)
-                if not (start_edge == end_edge and settled.from_source(state)):
-                    arrivals.append((cost, state))
-            # Within the limit costs are exact; an arrival is surely best once no state beyond the limit can beat it
-            # (such a state's arrival costs more than limit + h_source - 2 * end_cost).
-            if limit == bounded or (arrivals and min(arrivals)[0] <= limit + h_source - 2 * end_cost):
+                cost = reduced + h_source - h - _part(end_cost, unwalked)
+                if not (start_edge == end_edge and len(states) == 1):  # (not straight from the start along its edge)
+                    arrivals.append((cost, states))
+            # Within the limit costs are exact; an arrival is surely best once the search decided it, or no state beyond
+            # the limit can beat it (such a state's arrival costs more than limit + h_source - 2 * end_cost).
+            if decided or limit == bounded or (
+                    arrivals and min(cost for cost, _ in arrivals) <= limit + h_source - 2 * end_cost):
                 break
-        candidates.extend((cost, settled.unwind(state)) for cost, state in arrivals)
+        candidates.extend(arrivals)
         if not candidates:
             return None
         cost, directed = min(candidates, key=lambda item: item[0])
         return Path(directed=directed, start=start, end=end, cost=cost, length_m=self.path_length(directed, start, end))
 
-    def _build_grid(self) -> None:
-        """A grid of the nodes by their metric position: the nodes of cell c are _grid_nodes[offsets[c]:offsets[c+1]],
-        cells numbered row by row."""
-        x, y = self.graph.node_x, self.graph.node_y
-        self._grid_origin = (float(x.min()), float(y.min())) if len(x) else (0.0, 0.0)
-        column = ((x - self._grid_origin[0]) // _GRID_CELL_M).astype(np.int64)
-        row = ((y - self._grid_origin[1]) // _GRID_CELL_M).astype(np.int64)
-        self._grid_columns = int(column.max()) + 1 if len(x) else 1
-        self._grid_rows = int(row.max()) + 1 if len(x) else 1
-        cell = row * self._grid_columns + column
-        self._grid_nodes = np.argsort(cell, kind="stable").astype(np.int32)
-        self._grid_offsets = np.searchsorted(cell[self._grid_nodes], np.arange(self._grid_rows * self._grid_columns + 1))
-
-    def _window(self, start: Snap, end: Snap, metre_cost: float, h_source: float, limit: float) -> np.ndarray | None:
-        """The nodes at which a search bounded by `limit` may settle a state; None for every node, also when the
-        window holds more than _WHOLE_GRAPH_SHARE of them (the whole graph's layout is ready, a window's is not).
-
-        The reduced cost of reaching a node x is at least metre_cost * (|start - x| + |x - end|) - h_source: walking
-        to x costs at least its straight-line metres, and h(x) is the straight line on. States beyond the limit are
-        never settled, so the search runs on the ellipse of nodes within it (plus a margin) and gives what the search
-        on the whole graph gives.
-        """
-        graph = self.graph
-        if not (math.isfinite(limit) and metre_cost > 0):
-            return None
-        reach = (limit + _WINDOW_MARGIN + h_source) / metre_cost  # the ellipse: |start - x| + |x - end| <= reach
-        centre_x, centre_y = (start.x + end.x) / 2, (start.y + end.y) / 2
-        origin_x, origin_y = self._grid_origin
-        first_column = max(int((centre_x - reach / 2 - origin_x) // _GRID_CELL_M), 0)
-        last_column = min(int((centre_x + reach / 2 - origin_x) // _GRID_CELL_M), self._grid_columns - 1)
-        first_row = max(int((centre_y - reach / 2 - origin_y) // _GRID_CELL_M), 0)
-        last_row = min(int((centre_y + reach / 2 - origin_y) // _GRID_CELL_M), self._grid_rows - 1)
-        if first_column > last_column or first_row > last_row:
-            return np.zeros(0, dtype=np.int64)
-        rows = np.arange(first_row, last_row + 1) * self._grid_columns
-        nodes = self._grid_nodes[_positions(self._grid_offsets[rows + first_column],
-                                            self._grid_offsets[rows + last_column + 1])]
-        if len(nodes) > _WHOLE_GRAPH_SHARE * graph.node_count:
-            return None
-        x, y = graph.node_x[nodes], graph.node_y[nodes]
-        return nodes[np.hypot(x - start.x, y - start.y) + np.hypot(x - end.x, y - end.y) <= reach]
-
-    def _scratch(self, kind: str) -> np.ndarray:
-        """This thread's scratch array for `_dijkstra`, a zero per node ("nodes") or per state ("states")."""
-        scratch = self._thread_scratch.__dict__
-        if kind not in scratch:
-            scratch[kind] = np.zeros(self.graph.node_count if kind == "nodes" else self._shape[0], dtype=np.int64)
-        return scratch[kind]
-
-    def _h(self, nodes: np.ndarray, end: Snap, metre_cost: float) -> np.ndarray:
-        """The A* bound at nodes: straight-line metres to the end point times the cheapest metre."""
-        dx, dy = self.graph.node_x[nodes] - end.x, self.graph.node_y[nodes] - end.y
-        return np.sqrt(dx * dx + dy * dy) * metre_cost
-
-    def _dijkstra(self, layout: _Layout, local: dict[int, int], weights: np.ndarray, h: np.ndarray,
-                  start_arcs: tuple[tuple[int, float], ...], watched: tuple[int, ...], h_source: float,
-                  limit: float) -> _Settled:
-        """Dijkstra on reduced costs over a window's `layout` with its arcs' `weights` and its rows' A* bounds `h`,
-        from the start, which reaches `start_arcs` (row, cost); `local` holds the local rows of the start arcs' and
-        the `watched` rows. Reduced costs below _EPSILON are raised to it."""
-        count = len(layout.rows)
-        bound = np.empty(count + 1)
-        bound[0], bound[1:] = math.inf, h
-        starts = [(local[row], cost + bound[local[row]] - h_source) for row, cost in start_arcs if local[row]]
-        arc_count = len(layout.local_heads)
-        data = np.empty(arc_count + len(starts))
-        np.subtract(bound[layout.local_heads], h[layout.arc_rows], out=data[:arc_count])
-        data[:arc_count] += weights
-        data[arc_count:] = [cost for _, cost in starts]
-        np.maximum(data, _EPSILON, out=data)
-        indices = np.concatenate([layout.local_heads, [row for row, _ in starts]]).astype(np.int32)
-        indptr = np.append(layout.indptr, len(indices)).astype(np.int32)
-        source = count + 1
-        matrix = csr_matrix((data, indices, indptr), shape=(source + 1, source + 1))
-        reduced, predecessors = dijkstra(matrix, directed=True, indices=source, return_predecessors=True, limit=limit)
-        return _Settled(layout.rows, reduced, predecessors, bound, {row: local[row] for row in watched})
+    def _astar(self, graph: _SearchGraph, weights: np.ndarray, end: Snap, metre_cost: float, h_source: float,
+               start_arcs: tuple[tuple[int, float], ...], watched: tuple[int, int], arrivals_at: tuple[float, float],
+               not_first: bool, limit: float) -> list[tuple]:
+        """A* on reduced costs over one of the search graphs with its arcs' `weights`, from the start, which reaches
+        `start_arcs` (row, cost), until both `watched` rows are settled, or one whose arrival (reduced cost - h +
+        its `arrivals_at`; with `not_first`, not straight from the start) the other cannot beat, or none is within
+        `limit`: whether that decided the answer, and for each watched row (reduced cost, inf if not reached; its
+        bound h; the rows walked from the start to it)."""
+        with self._search_lock:
+            return graph.astar.search(graph.indptr, graph.heads, weights, graph.row_node, self.graph.node_x,
+                                      self.graph.node_y, end.x, end.y, metre_cost, h_source, start_arcs, *watched,
+                                      *arrivals_at, not_first, limit, _EPSILON)
 
     def shares(self, path_edges: list[int], start: Snap, end: Snap) -> np.ndarray:
         """The fraction of each directed edge of a path that is walked: partial at the ends, whole between."""
@@ -510,77 +408,14 @@ class Planner:
 
 
 @dataclass
-class _Layout:
-    """A window's sub-graph as `Planner._dijkstra` searches it (see `_layout`)."""
+class _SearchGraph:
+    """A graph `Planner._astar` searches: CSR rows (`indptr`, `heads`), the node each row sits at (for the A* bound),
+    and the compiled search's state for it."""
 
-    rows: np.ndarray  # ids of the whole graph; local row i + 1 is rows[i]
-    local_heads: np.ndarray  # each arc's head as a local row (0: outside the window)
-    counts: np.ndarray  # arcs per row
-    indptr: np.ndarray  # CSR row starts: row 0 (outside) empty, then the rows; the start's row is added per search
-    arc_rows: np.ndarray  # each arc's row, as an index into `rows`
-    local_of: np.ndarray | None = None  # the whole graph's layout: the local row of every id
-
-    def local_rows(self, ids: tuple[int, ...]) -> dict[int, int]:
-        """The local rows of ids of the whole graph, in the whole graph's layout."""
-        return dict(zip(ids, self.local_of[list(ids)].tolist()))
-
-
-@dataclass
-class _Settled:
-    """What one Dijkstra run on a window found, looked up by the whole graph's ids of the watched rows."""
-
-    rows: np.ndarray  # the window's rows: local row i + 1 is rows[i]; row 0 stands for outside, the last is the start
-    reduced: np.ndarray
-    predecessors: np.ndarray
-    bound: np.ndarray  # the A* bound h of each local row
-    watched: dict[int, int]  # local row of each watched id (0: outside the window)
-
-    def distance(self, row: int) -> float:
-        """Reduced cost of reaching a watched row; inf if it was not reached within the limit."""
-        local = self.watched[row]
-        return float(self.reduced[local]) if local else math.inf
-
-    def h(self, row: int) -> float:
-        return float(self.bound[self.watched[row]])
-
-    def from_source(self, row: int) -> bool:
-        """Whether a watched row was reached straight from the start."""
-        return int(self.predecessors[self.watched[row]]) == len(self.rows) + 1
-
-    def unwind(self, row: int) -> list[int]:
-        """The rows (ids of the whole graph) from the start to a watched row, in order."""
-        local, source = self.watched[row], len(self.rows) + 1
-        path = [local]
-        while (local := int(self.predecessors[local])) != source:
-            path.append(local)
-        path.reverse()
-        return self.rows[np.array(path) - 1].tolist()
-
-
-def _layout(local_of: np.ndarray, rows: np.ndarray, heads: np.ndarray, counts: np.ndarray,
-            ids: tuple[int, ...] = (), keep: bool = False) -> tuple[_Layout, dict[int, int]]:
-    """The sub-graph of a window for `Planner._dijkstra`, and the local row of each of `ids` (0: outside it).
-
-    The sub-graph numbers the window's `rows` (ids of the whole graph) 1..k in the order given, with their arcs in
-    order (`counts` per row, `heads` as ids of the whole graph), and sends every arc leaving the window to row 0,
-    whose bound is infinite: such an arc is never taken within the limit, as in the whole graph, where its head lies
-    beyond the limit. Each row keeps its arcs' order, so the search does what it does on the whole graph.
-    `local_of`, zero everywhere, maps ids of the whole graph to rows: a thread's scratch, left zero, for a window;
-    for the whole graph's layout, built once, an array of its own that the layout keeps (`keep`).
-    """
-    local_of[rows] = np.arange(1, len(rows) + 1)
-    layout = _Layout(rows, local_of[heads], counts, np.concatenate([[0, 0], np.cumsum(counts)]).astype(np.int32),
-                     np.repeat(np.arange(len(rows)), counts), local_of if keep else None)
-    found = dict(zip(ids, local_of[list(ids)].tolist()))
-    if not keep:
-        local_of[rows] = 0
-    return layout, found
-
-
-def _positions(starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
-    """starts[0], ..., stops[0] - 1, starts[1], ..., stops[1] - 1, ... in one array."""
-    counts = (stops - starts).astype(np.int64)
-    return np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
+    indptr: np.ndarray
+    heads: np.ndarray
+    row_node: np.ndarray
+    astar: AStar
 
 
 def _part(cost: float, share: float) -> float:

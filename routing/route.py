@@ -30,6 +30,8 @@ SECONDS_PER_UNKNOWN_STEPS = 10.0
 ZIGZAG_M = 10.0
 ZIGZAG_TURN_DEG = 45.0
 ZIGZAG_STRAIGHT_DEG = 45.0
+# Whether each surface class (tags.SURFACE_CLASSES, by code) is rough: a lookup, cheaper per route than np.isin.
+_ROUGH_CLASS = np.array([name in tags.ROUGH_SURFACES for name in tags.SURFACE_CLASSES])
 
 
 @dataclass
@@ -380,13 +382,12 @@ def path_summary(planner: Planner, path: Path) -> dict[str, Any]:
     walk = _walk(planner, path)
     highways = graph.texts["highway"]
     steps_code = highways.index("steps") if "steps" in highways else -1
-    rough = [tags.SURFACE_CLASSES.index(name) for name in tags.ROUGH_SURFACES]
     table = planner.table
     arcs = (table.arc_between(before, after) for before, after in zip(path.directed, path.directed[1:]))
     return _summary(
         [facts for facts in map(table.crossing, arcs) if facts is not None],
         int((graph.way_columns["highway"][walk.ways] == steps_code).sum()),
-        float(walk.walked[np.isin(graph.way_columns["surface_class"][walk.ways], rough)].sum()),
+        float(walk.walked[_ROUGH_CLASS[graph.way_columns["surface_class"][walk.ways]]].sum()),
         float(walk.walked.sum()),
     )
 

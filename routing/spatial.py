@@ -160,6 +160,8 @@ class EdgeIndex:
         depends on the map alone, so a point snaps to the same way in a town as in a region that contains it.
         """
         near = self._tree.query(point, predicate="dwithin", distance=nearest_m + _TIE_M)
+        if len(near) == 1:  # (the common case: nothing to choose between)
+            return int(near[0])
         edges = self._edge[near]
         ways = self.graph.way_osm_id[self.graph.edge_way[edges]]
         return int(near[np.lexsort((near, edges, ways))[0]])

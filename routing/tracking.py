@@ -24,6 +24,7 @@ import copy
 import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -81,9 +82,11 @@ PREPARE = AheadRule(fixed_m=15.0, seconds=15.0, min_m=30.0, max_m=45.0)  # 30 m 
 NOW = AheadRule(fixed_m=0.0, seconds=3.0, min_m=3.0, max_m=8.0, lag_s=1.0, accuracy_share=0.5)
 
 
+@cache
 def tracking_rules(lang: str) -> dict[str, Any]:
     """The thresholds and live phrases of this module, JSON-ready, for a phone that guides on its own while the
-    connection is down: the same numbers and words the server uses, so the phone restates neither."""
+    connection is down: the same numbers and words the server uses, so the phone restates neither. One dict per
+    language, shared by every route (as `Route.preferences` is): read only."""
     return {
         "prepare": asdict(PREPARE),
         "now": asdict(NOW),

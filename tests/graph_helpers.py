@@ -1,5 +1,5 @@
 """Helpers for tests on walk graphs: rows by OSM id, copies with some facts set, known elements of the city, and
-the cost of the cheapest path found without the planner's windows and bounds."""
+the cost of the cheapest path found by a plain Dijkstra, without the planner's A* and bounds."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def with_facts(graph: WalkGraph, nodes: dict[tuple[int, str], int], ways: dict[t
     return dataclasses.replace(graph, node_columns=node_columns, way_columns=way_columns)
 
 
-def unwindowed_cost(planner: Planner, start: Snap, end: Snap, costs) -> float:
+def plain_dijkstra_cost(planner: Planner, start: Snap, end: Snap, costs) -> float:
     """The cheapest cost from `start` to `end` (on different edges) under `costs` (`Planner.costs`), by one plain
     Dijkstra over the planner's whole edge-based graph: a state per directed edge, an arc per move between two,
     weighing the move plus the next edge; the start reaches both directions of its edge for the part walked, and

@@ -96,12 +96,13 @@ def _copied(value: Any) -> Any:
     of its cost, which went to copy.deepcopy on every value."""
     if type(value) in _PLAIN:
         return value
+    # Plain items are taken as they are without a call each: most of a crossing's description is plain.
     if isinstance(value, dict):
-        return {key: _copied(item) for key, item in value.items()}
+        return {key: item if type(item) in _PLAIN else _copied(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_copied(item) for item in value]
+        return [item if type(item) in _PLAIN else _copied(item) for item in value]
     if isinstance(value, tuple):
-        return type(value)(_copied(item) for item in value)
+        return type(value)(item if type(item) in _PLAIN else _copied(item) for item in value)
     return value
 
 

@@ -220,7 +220,7 @@ def _join(items: list[str], conjunction: str) -> str:
 
 def _finish(sentences: Iterable[str]) -> str:
     """Sentences joined into one text; an empty slot's stray space removed; the first letter a capital."""
-    text = " ".join(sentence for sentence in sentences if sentence)
+    text = " ".join([sentence for sentence in sentences if sentence])
     if "  " in text or " ." in text or " ," in text or text[:1] == " ":
         text = _SPACE_BEFORE.sub(r"\1", _SPACES.sub(" ", text)).strip()
     return text if text[:1].isupper() else text[:1].upper() + text[1:]
@@ -257,8 +257,9 @@ def instructions(maneuvers: list[Maneuver], lang: str, options: WordingOptions =
     writer = _Writer(words, lang, options)
     result = []
     last = len(spots) - 1
+    distances = [spot.distance_m for spot in spots]
     for i, spot in enumerate(spots):
-        then_m = round(spots[i + 1].distance_m - spot.distance_m, 1) if i < last else None
+        then_m = round(distances[i + 1] - distances[i], 1) if i < last else None
         # After "over the next 200 metres" the walk on is said from the end of those metres.
         walk_on = None if then_m is None else then_m - max(
             (m.crossing or {}).get("length_m", 0.0) if m.type == "driveways" else 0.0 for m in spot.maneuvers)
@@ -267,7 +268,7 @@ def instructions(maneuvers: list[Maneuver], lang: str, options: WordingOptions =
         first = min(spot.maneuvers, key=lambda m: m.distance_m)
         lead = spot.lead
         result.append(Instruction(
-            index=i, type=lead.type, distance_m=round(spot.distance_m, 1), lat=first.lat, lon=first.lon,
+            index=i, type=lead.type, distance_m=round(distances[i], 1), lat=first.lat, lon=first.lon,
             text=writer.spot(spot, then), then_m=then_m, maneuver=lead.to_dict(),
             also=[m.to_dict() for m in spot.maneuvers if m is not lead],
         ))
@@ -386,8 +387,9 @@ class _Writer:
                  for k, text in enumerate(texts)]
         limit = MAX_CHARS if len(worded) == 1 else MAX_SPOT_CHARS
         text = self._join(worded, texts)
-        if len(_finish((text, then))) <= limit:
-            return _finish((text, then))
+        whole = _finish((text, then))
+        if len(whole) <= limit:
+            return whole
         for k in range(len(worded) - 1, -1, -1):  # shorten the last said first
             others = len(self._join(worded, [t if j != k else "" for j, t in enumerate(texts)]))
             texts[k] = self.shorter(*worded[k], limit - others - _JOIN_SLACK)

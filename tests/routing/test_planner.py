@@ -27,7 +27,7 @@ from routing.profiles import PreferenceError, resolve
 from routing.route import build_route
 from routing.spatial import Snap
 from tests.conftest import REPO
-from tests.graph_helpers import unwindowed_cost
+from tests.graph_helpers import plain_dijkstra_cost
 
 PAIRS_FILE = REPO / "bench" / "route_pairs.json"
 
@@ -243,8 +243,8 @@ def mid_edge_pairs(g: WalkGraph, nodes: np.ndarray, count: int, seed: int) -> li
     return found
 
 
-def test_windowed_searches_cost_what_one_dijkstra_over_the_whole_graph_costs(city_planner, largest_component):
-    # The windows, the first limit and the upper bound only save work: every answer is the unwindowed optimum.
+def test_bounded_searches_cost_what_one_dijkstra_over_the_whole_graph_costs(city_planner, largest_component):
+    # The A* bound, its early stop, the first limit and the upper bound only save work: every answer is the optimum.
     blind, length = city_planner.costs(resolve("blind")), city_planner.costs(None)
     checked = 0
     for pair in mid_edge_pairs(city_planner.graph, largest_component, 300, seed=16):
@@ -252,9 +252,9 @@ def test_windowed_searches_cost_what_one_dijkstra_over_the_whole_graph_costs(cit
         if start.edge == end.edge:
             continue
         shortest = city_planner.search(start, end, length)
-        assert shortest.cost == pytest.approx(unwindowed_cost(city_planner, start, end, length), abs=1e-3), pair
+        assert shortest.cost == pytest.approx(plain_dijkstra_cost(city_planner, start, end, length), abs=1e-3), pair
         bounded = city_planner.search(start, end, blind, upper_bound=city_planner.path_cost(shortest, blind))
-        reference = unwindowed_cost(city_planner, start, end, blind)
+        reference = plain_dijkstra_cost(city_planner, start, end, blind)
         assert bounded.cost == pytest.approx(reference, abs=1e-3), pair
         assert city_planner.search(start, end, blind).cost == pytest.approx(reference, abs=1e-3), pair
         checked += 1
