@@ -38,9 +38,10 @@ def main() -> None:
     parser.add_argument("--walks", type=int, default=50)
     arguments = parser.parse_args()
     graph = load_graph(arguments.osm)
-    with tempfile.TemporaryDirectory() as speech_dir:
-        app = create_app({"TESTING": True, "LIVE_FRAMES_PER_SECOND": 100_000, "SPEECH_CACHE_DIR": speech_dir},
-                         graph=graph)
+    with tempfile.TemporaryDirectory() as scratch:
+        # A database file: the server's threads each need a connection of their own (`serve_in_thread`).
+        app = create_app({"TESTING": True, "LIVE_FRAMES_PER_SECOND": 100_000, "SPEECH_CACHE_DIR": scratch,
+                          "DATABASE_URL": f"sqlite:///{Path(scratch) / 'lotse.db'}"}, graph=graph)
         url, stop = serve_in_thread(app)
         try:
             walks = [_walk(url, graph, number) for number in range(arguments.walks)]
