@@ -14,7 +14,10 @@ $(VENV)/.installed: pyproject.toml setup.py routing/astar.pyx
 .PHONY: install serve test bench
 install: $(VENV)/.installed
 
+# Bytecode of the editable sources, written here even where PYTHONDONTWRITEBYTECODE is set (container images often
+# set it): without it every start compiles them again, a fifth of the start's CPU time. Only changed files are compiled.
 serve: install
+	$(VENV)/bin/python -m compileall -q app routing migrations
 	$(VENV)/bin/lotse serve --osm $(OSM) --host $(HOST) --port $(PORT)
 
 test: install

@@ -25,6 +25,11 @@ def create_app(config: dict[str, Any] | None = None, graph: WalkGraph | None = N
     if app.config["SESSION_COOKIE_SECURE"] is None:
         app.config["SESSION_COOKIE_SECURE"] = not app.testing
 
+    from app.core import db
+
+    app.config["DATABASE_URL"] = app.config["DATABASE_URL"] or db.default_url(app.instance_path, app.testing)
+    db.begin(app)  # the schema is migrated (in a child) while the rest is set up; db.init_app waits for it
+
     if graph is None:
         from routing.cache import load_graph
 
@@ -42,7 +47,7 @@ def create_app(config: dict[str, Any] | None = None, graph: WalkGraph | None = N
 
     from app import staff
     from app.community import accounts, facts, map_api, quests, reports
-    from app.core import db, errors, headers, inputs, security, shared, usage
+    from app.core import errors, headers, inputs, security, shared, usage
     from app.walker import api, live, speech
 
     inputs.init_app(app)  # the JSON reader and the <id:...> URL converter, before any blueprint
@@ -52,7 +57,6 @@ def create_app(config: dict[str, Any] | None = None, graph: WalkGraph | None = N
     @app.before_request
     def resolve_language() -> None:
         current_language()  # once, at the edge: an unsupported `lang` is a 400 before any work
-    app.config["DATABASE_URL"] = app.config["DATABASE_URL"] or db.default_url(app.instance_path, app.testing)
     db.init_app(app)
     shared.init_app(app)  # Redis when REDIS_URL is set: routes and news shared by every server process
     security.init_app(app)

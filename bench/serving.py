@@ -28,7 +28,7 @@ def wait_until_healthy(process: subprocess.Popen, base: str, log: Path, timeout_
             if requests.get(f"{base}/api/health", timeout=2).ok:
                 return
         except requests.ConnectionError:
-            time.sleep(0.2)
+            time.sleep(0.02)  # the start is timed to this step
     process.kill()
     raise SystemExit(f"lotse serve did not answer within {timeout_s:.0f} s")
 

@@ -30,7 +30,7 @@ from app.core.threads import gevent_patched
 
 log = logging.getLogger(__name__)
 
-STARTUP_GREENLETS_S = 0.05  # long enough for the greenlets an app starts at creation to finish (see `load`)
+STARTUP_GREENLETS_S = 0.05  # the longest wait for the greenlets an app starts at creation to finish (see `load`)
 MAX_REQUEST_LINE = 8190  # gunicorn's largest
 # Access log lines without query strings: `/api/snap?lat=...` or `/api/speech?text=...` would be a location trace.
 ACCESS_LOG_FORMAT = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
@@ -95,13 +95,18 @@ class LotseServer(BaseApplication):
             import gevent
 
             # Greenlets the app started (the in-memory rate-limit storage's expiry timer) run to their end here; a fork
-            # would copy them half-started into every worker, where they fail with a traceback.
-            gevent.sleep(STARTUP_GREENLETS_S)
+            # would copy them half-started into every worker, where they fail with a traceback. The loop returns as
+            # soon as it has nothing left to do (at once, usually); a greenlet that keeps running (a Redis listener)
+            # only holds the start up for the timeout.
+            gevent.wait(timeout=STARTUP_GREENLETS_S)
         # Everything loaded so far (the graph, the planner, the app) lives as long as the process: out of the
         # garbage collector's sight. A full collection walked those 170,000 objects in 0.2 to 0.8 s, every walker's
         # answer waiting meanwhile, and wrote to their pages, which the fork would otherwise share (Python's gc docs:
-        # freeze before fork).
+        # freeze before fork). `lotse serve` disabled the collector until here (app.cli): one collection now finds
+        # what the start left behind (replaced logging handlers, whose late end at exit printed a traceback).
+        gc.collect()
         gc.freeze()
+        gc.enable()
         return app
 
 
