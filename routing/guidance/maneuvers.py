@@ -141,6 +141,8 @@ def at_spots(maneuvers: list[Maneuver]) -> list[Spot]:
 
 
 def _spot(group: list[Maneuver]) -> Spot:
+    if len(group) == 1:  # (most spots: nothing to join, set off after or order)
+        return Spot(group)
     # A fork at the spot of a turn is part of that turn: the net direction says which way to take.
     ways_taken = ("turn", "continue", "fork")
     turns = [m for m in group if m.type in ways_taken]
@@ -469,11 +471,15 @@ def _steps(route: Route, at: float, lat: float, lon: float, edge) -> Maneuver:
 
 def _on_route(route: Route, edge: int, offset: float, length: float) -> float | None:
     """Distance from the route's start of the point `offset` metres from u on `edge`, if the route walks past it."""
-    for piece in route.edges:
-        if piece.edge == edge:
-            along = offset if piece.forward else length - offset
-            if piece.from_m - 0.05 <= along <= piece.from_m + piece.length_m + 0.05:
-                return round(piece.start_m + along - piece.from_m, 1)
+    return _along_pieces([piece for piece in route.edges if piece.edge == edge], offset, length)
+
+
+def _along_pieces(pieces: list, offset: float, length: float) -> float | None:
+    """`_on_route` over the pieces of the route that walk the edge, in walking order."""
+    for piece in pieces:
+        along = offset if piece.forward else length - offset
+        if piece.from_m - 0.05 <= along <= piece.from_m + piece.length_m + 0.05:
+            return round(piece.start_m + along - piece.from_m, 1)
     return None
 
 
@@ -500,9 +506,13 @@ def _side_of(planner: Planner, edge: int, offset: float, forward: bool, lat: flo
 def _landmarks(planner: Planner, route: Route) -> list[Maneuver]:
     derived = _derived(planner)
     walked = {piece.edge: piece for piece in route.edges}
+    # Each edge's pieces in walking order (an edge walked twice has two), so a landmark looks at its edge's alone.
+    pieces_of: dict[int, list] = {}
+    for piece in route.edges:
+        pieces_of.setdefault(piece.edge, []).append(piece)
     found = []
     for place in sorted((place for edge in walked for place in derived.landmarks_on(edge)), key=lambda p: p.landmark):
-        distance = _on_route(route, place.edge, place.offset, place.edge_length)
+        distance = _along_pieces(pieces_of[place.edge], place.offset, place.edge_length)
         if distance is None:
             continue
         # Walking the edge backwards turns its left into right.
