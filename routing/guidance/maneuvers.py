@@ -24,6 +24,7 @@ start's spot are the direction to set off in ("Nach Südosten auf der Fischerstr
 
 from __future__ import annotations
 
+import bisect
 import math
 import weakref
 from dataclasses import dataclass, replace
@@ -273,8 +274,9 @@ def build_maneuvers(planner: Planner, route: Route, destination: tuple[float, fl
         if edge.highway == "elevator":
             maneuvers.append(Maneuver("elevator", at, lat, lon))
 
+    starts = [edge.start_m for edge in edges]
     for crossing in route.crossings:
-        walked = _walked_to(edges, crossing.distance_m)
+        walked = _walked_to(edges, starts, crossing.distance_m)
         maneuvers.append(Maneuver("cross", crossing.distance_m, crossing.lat, crossing.lon, street=walked.name,
                                   way=walked.highway,
                                   crossing={key: value for key, value in crossing.__dict__.items()
@@ -288,9 +290,10 @@ def build_maneuvers(planner: Planner, route: Route, destination: tuple[float, fl
     return maneuvers
 
 
-def _walked_to(edges: list, distance_m: float):
-    """The piece of the route walked up to a point (the first piece for the start)."""
-    return next((edge for edge in reversed(edges) if edge.start_m < distance_m), edges[0])
+def _walked_to(edges: list, starts: list[float], distance_m: float):
+    """The piece of the route walked up to a point (the first piece for the start): the last that starts before it
+    (`starts`, the pieces' start_m, never decrease)."""
+    return edges[max(bisect.bisect_left(starts, distance_m) - 1, 0)]
 
 
 def _is_driveway(maneuver: Maneuver) -> bool:
