@@ -277,10 +277,10 @@ def build_maneuvers(planner: Planner, route: Route, destination: tuple[float, fl
     starts = [edge.start_m for edge in edges]
     for crossing in route.crossings:
         walked = _walked_to(edges, starts, crossing.distance_m)
+        facts = crossing.__dict__.copy()  # the crossing's facts but where it is (a copy, then three out: cheaper)
+        del facts["distance_m"], facts["lat"], facts["lon"]
         maneuvers.append(Maneuver("cross", crossing.distance_m, crossing.lat, crossing.lon, street=walked.name,
-                                  way=walked.highway,
-                                  crossing={key: value for key, value in crossing.__dict__.items()
-                                            if key not in ("distance_m", "lat", "lon")}))
+                                  way=walked.highway, crossing=facts))
     maneuvers.extend(_landmarks(planner, route))
     maneuvers.extend(_warnings(planner, route, obstacles))
     maneuvers.append(_arrive(planner, route, destination))
