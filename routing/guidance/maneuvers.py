@@ -299,9 +299,11 @@ def _walked_to(edges: list, starts: list[float], distance_m: float):
 def _is_driveway(maneuver: Maneuver) -> bool:
     """A crossing of one unnamed service road of which nothing is known (no control, no junction lights, no tactile
     paving, island or kerb): what a run of driveways may take in without leaving a known fact unsaid."""
+    if maneuver.type != "cross":
+        return False
     facts = maneuver.crossing or {}
     streets = facts.get("streets") or []
-    return (maneuver.type == "cross" and len(streets) == 1 and not streets[0].get("name")
+    return (len(streets) == 1 and not streets[0].get("name")
             and not streets[0].get("link_of") and streets[0].get("highway") in DRIVEWAY_HIGHWAYS
             and facts.get("signals") != "yes"
             and all(facts.get(fact, "unknown") == "unknown"
