@@ -219,10 +219,12 @@ def build_route(planner: Planner, path: Path, profile: str, prefs: Preferences) 
     forward = walk.forward.tolist()
     first_length = float(graph.edge_length[walk.edges[0]])
     first_from = path.start.offset_m if forward[0] else first_length - path.start.offset_m
+    from_m = [round(first_from, 1)] + [0.0] * (len(walked) - 1)
+    # Positional in RouteEdge's field order (edge, forward, start_m, length_m, from_m, way_osm_id, name, highway):
+    # keywords took a third of building the pieces.
     edges = [
-        RouteEdge(edge=edge, forward=forward[i], start_m=round(starts[i], 1), length_m=round(walked[i], 1),
-                  from_m=round(first_from, 1) if i == 0 else 0.0,
-                  way_osm_id=way_ids[i], name=names[name_codes[i]], highway=highways[highway_codes[i]])
+        RouteEdge(edge, forward[i], round(starts[i], 1), round(walked[i], 1), from_m[i], way_ids[i],
+                  names[name_codes[i]], highways[highway_codes[i]])
         for i, edge in enumerate(walk.edges.tolist())
     ]
     crossings = _crossings(table, walk)
