@@ -140,6 +140,11 @@ class ArcTable:
         """The arc from directed edge `before` to `after`; -1 if that move is not allowed."""
         return self._arc_index.get(before * self.directed_count + after, -1)
 
+    def arcs_along(self, directed: list[int]) -> list[int]:
+        """The arc of each move along a path of directed edges; -1 where a move is not allowed."""
+        count, index = self.directed_count, self._arc_index
+        return [index.get(before * count + after, -1) for before, after in zip(directed, directed[1:])]
+
     def crossing(self, arc: int) -> dict[str, Any] | None:
         """What a walker crosses on an arc, as JSON-ready facts (yes/no/unknown), or None if nothing is crossed.
 

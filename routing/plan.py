@@ -35,17 +35,23 @@ def plan_route(
     prefs = resolve(name, overrides)
     chosen, shortest = planner.plan(origin, destination, prefs, obstacles)
     route = build_route(planner, chosen, name, prefs)
-    route.shortest = route_summary(route) if shortest.directed == chosen.directed else path_summary(planner, shortest)
+    summary = route_summary(route)
+    route.shortest = summary if shortest.directed == chosen.directed else path_summary(planner, shortest)
     # Blocked edges are avoided; obstacles that only cost extra may still lie on the route and are warned about.
     now = datetime.now(timezone.utc)
     warned = tuple(o for o in obstacles if o.severity != "block" and o.active(now))
     route.maneuvers = build_maneuvers(planner, route, (float(destination[0]), float(destination[1])), heading_deg,
                                       warned)
-    return reword_route(route, lang, wording)
+    return _worded(route, summary, lang, wording)
 
 
 def reword_route(route: Route, lang: str, wording: WordingOptions = WordingOptions()) -> Route:
     """The same route (path, id, maneuvers) with its explanation, instructions and live phrases in `lang`: the
     instructions keep their indexes, so their ids name the same spots in every language."""
-    return replace(route, explanation=explain(route_summary(route), route.shortest, lang),
+    return _worded(route, route_summary(route), lang, wording)
+
+
+def _worded(route: Route, summary: dict[str, Any], lang: str, wording: WordingOptions) -> Route:
+    """`reword_route` with the route's summary already made (plan_route has it from comparing with the shortest)."""
+    return replace(route, explanation=explain(summary, route.shortest, lang),
                    instructions=instructions(route.maneuvers, lang, wording), tracking=tracking_rules(lang))

@@ -85,6 +85,9 @@ class Path:
     end: Snap
     cost: float
     length_m: float
+    # The arc of each move from one directed edge to the next (-1 where that move is not allowed): the cost of a
+    # path, its crossings and its summary all read them, looked up once here.
+    arcs: list[int] = field(default_factory=list, repr=False, compare=False)
 
 
 @dataclass
@@ -255,7 +258,8 @@ class Planner:
         if not candidates:
             return None
         cost, directed = min(candidates, key=lambda item: item[0])
-        return Path(directed=directed, start=start, end=end, cost=cost, length_m=self.path_length(directed, start, end))
+        return Path(directed=directed, start=start, end=end, cost=cost, length_m=self.path_length(directed, start, end),
+                    arcs=self.table.arcs_along(directed))
 
     def search(self, start: Snap, end: Snap, costs: _Costs, upper_bound: float = math.inf) -> Path | None:
         """The cheapest path from `start` to `end` under `costs`, or None when there is none.
@@ -309,7 +313,8 @@ class Planner:
         if not candidates:
             return None
         cost, directed = min(candidates, key=lambda item: item[0])
-        return Path(directed=directed, start=start, end=end, cost=cost, length_m=self.path_length(directed, start, end))
+        return Path(directed=directed, start=start, end=end, cost=cost, length_m=self.path_length(directed, start, end),
+                    arcs=self.table.arcs_along(directed))
 
     def _astar(self, graph: _SearchGraph, weights: np.ndarray, end: Snap, metre_cost: float, h_source: float,
                start_arcs: tuple[tuple[int, float], ...], watched: tuple[int, int], arrivals_at: tuple[float, float],
@@ -352,9 +357,9 @@ class Planner:
         shares = self.shares(path.directed, path.start, path.end)
         edge_costs = costs.arrays.directed[np.asarray(path.directed)]
         total = float(np.where(shares > 0, edge_costs * shares, 0.0).sum())
-        for before, after in zip(path.directed[:-1], path.directed[1:]):
-            arc = self.table.arc_between(before, after)
-            total += float(costs.arrays.arc[arc]) if arc >= 0 else math.inf
+        arc_costs = costs.arrays.arc
+        for arc in path.arcs:
+            total += float(arc_costs[arc]) if arc >= 0 else math.inf
         return total
 
     # -------------------------------------------------------------------------------------------- plan

@@ -133,6 +133,7 @@ class _Walk:
     """The per-edge arrays of a path that both the Route and the route summary need."""
 
     directed: list[int]
+    arcs: list[int]  # Path.arcs: the arc of each move, arcs[i - 1] from piece i - 1 to piece i
     edges: np.ndarray
     forward: np.ndarray
     walked: np.ndarray
@@ -149,6 +150,7 @@ def _walk(planner: Planner, path: Path) -> _Walk:
     walked = graph.edge_length[edges] * planner.shares(path.directed, path.start, path.end)
     return _Walk(
         directed=path.directed,
+        arcs=path.arcs,
         edges=edges,
         forward=forward,
         walked=walked,
@@ -162,7 +164,7 @@ def _crossings(table: ArcTable, walk: _Walk) -> list[Crossing]:
     crossings = []
     starts, walked = walk.starts.tolist(), walk.walked.tolist()
     for i in range(1, len(walk.directed)):
-        facts = table.crossing(table.arc_between(walk.directed[i - 1], walk.directed[i]))
+        facts = table.crossing(walk.arcs[i - 1])
         if facts is not None:
             crossings.append(Crossing(distance_m=round(starts[i], 1), **facts))
         elif walked[i] < ZIGZAG_M and _zigzag_across(table, walk, i):  # (a long piece is no zigzag)
@@ -180,7 +182,7 @@ def _zigzag_across(table: ArcTable, walk: _Walk, i: int) -> bool:
     roads = graph.way_is_road[walk.ways[i - 1: i + 2]]
     if not roads[1] or roads[0] or roads[2]:
         return False
-    arcs = [table.arc_between(walk.directed[j - 1], walk.directed[j]) for j in (i, i + 1)]
+    arcs = walk.arcs[i - 1: i + 1]
     if min(arcs) < 0 or table.crossing(arcs[1]) is not None:
         return False
     onto, off = (float(table.arc_turn[arc]) for arc in arcs)
@@ -217,10 +219,12 @@ def build_route(planner: Planner, path: Path, profile: str, prefs: Preferences) 
     forward = walk.forward.tolist()
     first_length = float(graph.edge_length[walk.edges[0]])
     first_from = path.start.offset_m if forward[0] else first_length - path.start.offset_m
+    from_m = [round(first_from, 1)] + [0.0] * (len(walked) - 1)
+    # Positional in RouteEdge's field order (edge, forward, start_m, length_m, from_m, way_osm_id, name, highway):
+    # keywords took a third of building the pieces.
     edges = [
-        RouteEdge(edge=edge, forward=forward[i], start_m=round(starts[i], 1), length_m=round(walked[i], 1),
-                  from_m=round(first_from, 1) if i == 0 else 0.0,
-                  way_osm_id=way_ids[i], name=names[name_codes[i]], highway=highways[highway_codes[i]])
+        RouteEdge(edge, forward[i], round(starts[i], 1), round(walked[i], 1), from_m[i], way_ids[i],
+                  names[name_codes[i]], highways[highway_codes[i]])
         for i, edge in enumerate(walk.edges.tolist())
     ]
     crossings = _crossings(table, walk)
@@ -383,9 +387,8 @@ def path_summary(planner: Planner, path: Path) -> dict[str, Any]:
     highways = graph.texts["highway"]
     steps_code = highways.index("steps") if "steps" in highways else -1
     table = planner.table
-    arcs = (table.arc_between(before, after) for before, after in zip(path.directed, path.directed[1:]))
     return _summary(
-        [facts for facts in map(table.crossing, arcs) if facts is not None],
+        [facts for facts in map(table.crossing, path.arcs) if facts is not None],
         int((graph.way_columns["highway"][walk.ways] == steps_code).sum()),
         float(walk.walked[_ROUGH_CLASS[graph.way_columns["surface_class"][walk.ways]]].sum()),
         float(walk.walked.sum()),

@@ -116,19 +116,21 @@ class EdgeIndex:
             distance = self._distance_anywhere(x, y, lat_f, lon_f)
             raise OffMapError(self._off_map_message(distance, lat_f, lon_f, limit), distance_m=distance, limit_m=limit)
         segment = self._first_of_equally_near(point, float(distances[0]))
-        dx, dy = self._dx[segment], self._dy[segment]
+        # As Python floats: the same numbers, without numpy's cost per scalar operation.
+        x0, y0 = float(self._x0[segment]), float(self._y0[segment])
+        dx, dy = float(self._dx[segment]), float(self._dy[segment])
         squared = dx * dx + dy * dy
-        t = 0.0 if squared == 0 else min(1.0, max(0.0, ((x - self._x0[segment]) * dx + (y - self._y0[segment]) * dy) / squared))
-        foot_x, foot_y = self._x0[segment] + t * dx, self._y0[segment] + t * dy
+        t = 0.0 if squared == 0 else min(1.0, max(0.0, ((x - x0) * dx + (y - y0) * dy) / squared))
+        foot_x, foot_y = x0 + t * dx, y0 + t * dy
         foot_lat, foot_lon = self.to_latlon(foot_x, foot_y)
         return Snap(
             edge=int(self._edge[segment]),
             lat=foot_lat,
             lon=foot_lon,
-            x=float(foot_x),
-            y=float(foot_y),
-            offset_m=float(self._along[segment] + t * math.sqrt(squared)),
-            distance_m=float(math.hypot(x - foot_x, y - foot_y)),
+            x=foot_x,
+            y=foot_y,
+            offset_m=float(self._along[segment]) + t * math.sqrt(squared),
+            distance_m=math.hypot(x - foot_x, y - foot_y),
         )
 
     def candidates(self, x: float, y: float, radius_m: float) -> Candidates:

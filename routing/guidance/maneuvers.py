@@ -24,6 +24,7 @@ start's spot are the direction to set off in ("Nach Südosten auf der Fischerstr
 
 from __future__ import annotations
 
+import bisect
 import math
 import weakref
 from dataclasses import dataclass, replace
@@ -83,27 +84,10 @@ class Maneuver:
     unknowns: dict[str, Any] | None = None  # depart: what the map does not say about the route's crossings
 
     def to_dict(self) -> dict[str, Any]:
-        """The fields that apply, nested dicts and lists copied (several routes share a crossing's description)."""
-        return {key: value if type(value) in _PLAIN else _copied(value) for key, value in self.__dict__.items()
-                if value is not None}
-
-
-_PLAIN = frozenset({str, int, float, bool, type(None)})  # what `_copied` gives back as it is
-
-
-def _copied(value: Any) -> Any:
-    """A copy of JSON-like data (dicts, lists, tuples of plain values): what dataclasses.asdict gives, at a fraction
-    of its cost, which went to copy.deepcopy on every value."""
-    if type(value) in _PLAIN:
-        return value
-    # Plain items are taken as they are without a call each: most of a crossing's description is plain.
-    if isinstance(value, dict):
-        return {key: item if type(item) in _PLAIN else _copied(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [item if type(item) in _PLAIN else _copied(item) for item in value]
-    if isinstance(value, tuple):
-        return type(value)(item if type(item) in _PLAIN else _copied(item) for item in value)
-    return value
+        """The fields that apply. Nested facts (a crossing's streets, a landmark) are shared, not copied: they are
+        read only from here on, as the crossings of Route.to_dict already are, and copying them was a twentieth of
+        plan_route's time."""
+        return {key: value for key, value in self.__dict__.items() if value is not None}
 
 
 # The order in which the maneuvers of one spot are told: what to do, then what is crossed, then what is there.
@@ -158,6 +142,8 @@ def at_spots(maneuvers: list[Maneuver]) -> list[Spot]:
 
 
 def _spot(group: list[Maneuver]) -> Spot:
+    if len(group) == 1:  # (most spots: nothing to join, set off after or order)
+        return Spot(group)
     # A fork at the spot of a turn is part of that turn: the net direction says which way to take.
     ways_taken = ("turn", "continue", "fork")
     turns = [m for m in group if m.type in ways_taken]
@@ -288,12 +274,13 @@ def build_maneuvers(planner: Planner, route: Route, destination: tuple[float, fl
         if edge.highway == "elevator":
             maneuvers.append(Maneuver("elevator", at, lat, lon))
 
+    starts = [edge.start_m for edge in edges]
     for crossing in route.crossings:
-        walked = _walked_to(edges, crossing.distance_m)
+        walked = _walked_to(edges, starts, crossing.distance_m)
+        facts = crossing.__dict__.copy()  # the crossing's facts but where it is (a copy, then three out: cheaper)
+        del facts["distance_m"], facts["lat"], facts["lon"]
         maneuvers.append(Maneuver("cross", crossing.distance_m, crossing.lat, crossing.lon, street=walked.name,
-                                  way=walked.highway,
-                                  crossing={key: value for key, value in crossing.__dict__.items()
-                                            if key not in ("distance_m", "lat", "lon")}))
+                                  way=walked.highway, crossing=facts))
     maneuvers.extend(_landmarks(planner, route))
     maneuvers.extend(_warnings(planner, route, obstacles))
     maneuvers.append(_arrive(planner, route, destination))
@@ -303,17 +290,20 @@ def build_maneuvers(planner: Planner, route: Route, destination: tuple[float, fl
     return maneuvers
 
 
-def _walked_to(edges: list, distance_m: float):
-    """The piece of the route walked up to a point (the first piece for the start)."""
-    return next((edge for edge in reversed(edges) if edge.start_m < distance_m), edges[0])
+def _walked_to(edges: list, starts: list[float], distance_m: float):
+    """The piece of the route walked up to a point (the first piece for the start): the last that starts before it
+    (`starts`, the pieces' start_m, never decrease)."""
+    return edges[max(bisect.bisect_left(starts, distance_m) - 1, 0)]
 
 
 def _is_driveway(maneuver: Maneuver) -> bool:
     """A crossing of one unnamed service road of which nothing is known (no control, no junction lights, no tactile
     paving, island or kerb): what a run of driveways may take in without leaving a known fact unsaid."""
+    if maneuver.type != "cross":
+        return False
     facts = maneuver.crossing or {}
     streets = facts.get("streets") or []
-    return (maneuver.type == "cross" and len(streets) == 1 and not streets[0].get("name")
+    return (len(streets) == 1 and not streets[0].get("name")
             and not streets[0].get("link_of") and streets[0].get("highway") in DRIVEWAY_HIGHWAYS
             and facts.get("signals") != "yes"
             and all(facts.get(fact, "unknown") == "unknown"
@@ -486,11 +476,15 @@ def _steps(route: Route, at: float, lat: float, lon: float, edge) -> Maneuver:
 
 def _on_route(route: Route, edge: int, offset: float, length: float) -> float | None:
     """Distance from the route's start of the point `offset` metres from u on `edge`, if the route walks past it."""
-    for piece in route.edges:
-        if piece.edge == edge:
-            along = offset if piece.forward else length - offset
-            if piece.from_m - 0.05 <= along <= piece.from_m + piece.length_m + 0.05:
-                return round(piece.start_m + along - piece.from_m, 1)
+    return _along_pieces([piece for piece in route.edges if piece.edge == edge], offset, length)
+
+
+def _along_pieces(pieces: list, offset: float, length: float) -> float | None:
+    """`_on_route` over the pieces of the route that walk the edge, in walking order."""
+    for piece in pieces:
+        along = offset if piece.forward else length - offset
+        if piece.from_m - 0.05 <= along <= piece.from_m + piece.length_m + 0.05:
+            return round(piece.start_m + along - piece.from_m, 1)
     return None
 
 
@@ -517,9 +511,13 @@ def _side_of(planner: Planner, edge: int, offset: float, forward: bool, lat: flo
 def _landmarks(planner: Planner, route: Route) -> list[Maneuver]:
     derived = _derived(planner)
     walked = {piece.edge: piece for piece in route.edges}
+    # Each edge's pieces in walking order (an edge walked twice has two), so a landmark looks at its edge's alone.
+    pieces_of: dict[int, list] = {}
+    for piece in route.edges:
+        pieces_of.setdefault(piece.edge, []).append(piece)
     found = []
     for place in sorted((place for edge in walked for place in derived.landmarks_on(edge)), key=lambda p: p.landmark):
-        distance = _on_route(route, place.edge, place.offset, place.edge_length)
+        distance = _along_pieces(pieces_of[place.edge], place.offset, place.edge_length)
         if distance is None:
             continue
         # Walking the edge backwards turns its left into right.

@@ -403,6 +403,8 @@ class _Writer:
         """Crossings one after another at a spot, each said in just its main sentence and alike (same control or
         "ohne Angaben"), as one sentence that names all that is crossed: "Die Wagnerstraße und die Rußgasse
         überqueren, ohne Angaben." The joined text stands under the first crossing's maneuver."""
+        if len(worded) == 1:  # (most spots)
+            return worded
         result: list[tuple[Maneuver, list[tuple[str, int]]]] = []
         crossed: list[str] = []  # what the crossing said last at this spot and those joined with it cross
         for m, parts in worded:
@@ -425,6 +427,8 @@ class _Writer:
         """Texts of one spot as said: a turn joined with the crossing right after it ("... abbiegen und die
         Eisenbahnstraße ... überqueren."), not with a side street said as joining; identical texts (two bollards)
         said once."""
+        if len(texts) == 1:  # (most spots: nothing to join)
+            return _finish(texts)
         said: list[str] = []
         conjunction = self.w["and"]
         for i, text in enumerate(texts):
