@@ -42,6 +42,9 @@ PROCESS_WAIT_S = 2.0  # a render waits this long for an eSpeak NG process, then 
 RETRY_AFTER_S = 2
 _FORMATS = {"gtts": ("mp3", "audio/mpeg"), "espeak": ("wav", "audio/wav")}
 RECOUNT_EVERY = 200  # stores between counts of the whole cache folder (other processes write to it too)
+# A full folder is thinned to this share of its bound: thinned only to the bound, every next store would pass it and
+# count the folder again (a stat of each of a thousand files, 13 ms, while a thousand walkers' routes are prerendered).
+EVICT_TO_SHARE = 0.9
 
 
 class SpeechUnavailable(Exception):
@@ -186,7 +189,7 @@ class SpeechService:
                            key=lambda p: p.stat().st_mtime)
             total = sum(p.stat().st_size for p in files)
             for old in files:
-                if total <= self.max_bytes:
+                if total <= self.max_bytes * EVICT_TO_SHARE:
                     break
                 total -= old.stat().st_size
                 old.unlink(missing_ok=True)
