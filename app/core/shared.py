@@ -33,6 +33,7 @@ Handler = Callable[[Any], None]
 RECONNECTED = "reconnected"  # told locally after the listener lost Redis and subscribed again; data: deaf since
 RETRY_S = (0.2, 0.5, 1.0, 2.0, 5.0)  # waits between attempts to subscribe again, the last one repeated
 POLL_S = 1.0  # how long one wait for news blocks, so a stopped listener ends soon
+REDIS_CONNECTIONS = 100  # per process, as redis-py's default pool; each command holds one for well under a millisecond
 
 
 def client_of(app: Flask) -> redis.Redis | None:
@@ -164,8 +165,13 @@ def init_app(app: Flask) -> None:
         import redis
 
         timeout = float(app.config["REDIS_TIMEOUT_S"])
-        client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout,
-                                      health_check_interval=30)
+        # A request waits (up to the timeout) for one of the pool's connections instead of failing at once when all
+        # are in use: a thousand walkers starting within seconds on one gevent worker used more than redis-py's 100,
+        # and every start beyond them fell back to this process's memory and was told `unknown_route`.
+        pool = redis.BlockingConnectionPool.from_url(
+            url, max_connections=REDIS_CONNECTIONS, timeout=timeout, socket_timeout=timeout,
+            socket_connect_timeout=timeout, health_check_interval=30)
+        client = redis.Redis(connection_pool=pool)
     app.extensions["lotse.redis"] = client
     app.extensions["lotse.bus"] = Bus(app, client)
     app.extensions["lotse.bus"].start()

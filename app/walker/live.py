@@ -15,13 +15,14 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, request
-from flask_sock import ConnectionClosed, Sock
+from flask import current_app
 
+from app.core import websocket
 from app.core.encoding import dumps
 from app.core.errors import frame_error
 from app.core.inputs import validate
 from app.core.language import Language, current_language, resolve
+from app.core.websocket import ConnectionClosed, WebSocket
 from app.walker.planning import (
     RouteFields,
     RouteStore,
@@ -45,7 +46,6 @@ RECONNECT_SPREAD_MS = (500, 3000)
 SERVICE_RESTART = 1012  # the WebSocket close code for "the server restarts" (RFC 6455 registry)
 GUIDE_PATH = "/ws/guide"
 log = logging.getLogger(__name__)
-sock = Sock()
 
 
 class LiveConnection:
@@ -326,22 +326,10 @@ def register(app: Any) -> None:
             connection.report_confirmed(report)
 
     app.extensions.setdefault("lotse.report_listeners", []).append(tell_walkers)
-    app.before_request(_without_compression)
-    sock.init_app(app)
+    websocket.route(app, GUIDE_PATH, guide)
 
 
-def _without_compression() -> None:
-    """Live guidance speaks without per-message deflate, whatever the phone offers: its messages are a few hundred
-    bytes, which deflate hardly shrinks (a progress message: 112 to 104), yet each socket would keep a zlib
-    compressor and decompressor for its lifetime (85 MB resident for 1000 compressors alone) and pay zlib on every
-    message. simple-websocket accepts the extension whenever it is offered, so the offer is taken out of the
-    handshake before it sees it."""
-    if request.path == GUIDE_PATH:
-        request.environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
-
-
-@sock.route(GUIDE_PATH)
-def guide(ws: Any) -> None:
+def guide(ws: WebSocket) -> None:
     """One walker's live guidance."""
     app = current_app._get_current_object()
     connection = LiveConnection(app, ws.send, current_language(), ws.close)
@@ -349,10 +337,7 @@ def guide(ws: Any) -> None:
     connections.add(connection)
     try:
         while not connection.closed:
-            frame = ws.receive()
-            if frame is None:
-                break
-            connection.handle(frame)
+            connection.handle(ws.receive())
     except ConnectionClosed:
         pass
     except Exception:  # never let Flask answer with HTTP on a socket that is already a WebSocket

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import os
 import shutil
 import threading
 import time
@@ -42,6 +43,9 @@ PROCESS_WAIT_S = 2.0  # a render waits this long for an eSpeak NG process, then 
 RETRY_AFTER_S = 2
 _FORMATS = {"gtts": ("mp3", "audio/mpeg"), "espeak": ("wav", "audio/wav")}
 RECOUNT_EVERY = 200  # stores between counts of the whole cache folder (other processes write to it too)
+# A full folder is thinned to this share of its bound: thinned only to the bound, every next store would pass it and
+# count the folder again (a stat of each of a thousand files, 13 ms, while a thousand walkers' routes are prerendered).
+EVICT_TO_SHARE = 0.9
 
 
 class SpeechUnavailable(Exception):
@@ -87,9 +91,12 @@ class SpeechService:
         for engine in self.engines:
             extension, mimetype = _FORMATS[engine]
             path = self._path(engine, lang, text, extension)
-            if path.exists():
-                path.touch()  # recently used files stay longest
-                return path.read_bytes(), mimetype, engine
+            try:
+                data = path.read_bytes()
+                os.utime(path)  # recently used files stay longest (never creates one, unlike touch)
+            except FileNotFoundError:  # not rendered yet, or evicted by another process meanwhile
+                continue
+            return data, mimetype, engine
         for engine in self.engines:
             data = self._render(engine, text, lang)
             if data:
@@ -182,15 +189,27 @@ class SpeechService:
             if self._cached_bytes <= self.max_bytes and self._stores_uncounted < RECOUNT_EVERY:
                 return
             self._stores_uncounted = 0
-            files = sorted((p for p in self.cache_dir.iterdir() if p.suffix in (".mp3", ".wav")),
-                           key=lambda p: p.stat().st_mtime)
-            total = sum(p.stat().st_size for p in files)
-            for old in files:
-                if total <= self.max_bytes:
+            files = self._cached_files()
+            total = sum(size for _, size, _ in files)
+            for _, size, old in files:
+                if total <= self.max_bytes * EVICT_TO_SHARE:
                     break
-                total -= old.stat().st_size
+                total -= size
                 old.unlink(missing_ok=True)
             self._cached_bytes = total
+
+    def _cached_files(self) -> list[tuple[float, int, Path]]:
+        """(modified, bytes, path) of each cached audio file, oldest first, from one stat each. Another process
+        sharing the folder may remove files meanwhile: those are left out (the count killed the prerender thread)."""
+        files = []
+        for path in self.cache_dir.iterdir():
+            if path.suffix in (".mp3", ".wav"):
+                try:
+                    status = path.stat()
+                except FileNotFoundError:
+                    continue
+                files.append((status.st_mtime, status.st_size, path))
+        return sorted(files)
 
 
 def audio_url(text: str, lang: str) -> str:
