@@ -47,14 +47,15 @@ OFF_WAY_M = 7.0  # an edge not on the route counts as "off the route" where it i
 # ... or already from OFF_WAY_NEAR_M where the walker's place on that way (the smoothed position moved onto it,
 # which takes away the noise across the way) lies OFF_WAY_FOOT_M from the route and the way leads away from there
 # too: a wrong street leaving at 40 to 60 degrees gains only about 0.9 m a second on the route, and this counts it
-# some 2 s sooner (offroute_bench: 16, 12, 12 walks of 78 told later than 10 s on seeds 0, 1, 2, against 22, 15, 18).
+# some 2 s sooner (offroute_bench: 16, 12, 12 walks of 78 told later than 10 s on seeds 0, 1, 2, against 22, 15, 18;
+# with OFF_FREE_M at 4 m, 16, 11, 12).
 # Without the nearer bound, or with it at 4 m, ways 8 m beside the route that part from it slowly made false alarms.
 OFF_WAY_NEAR_M = 5.0
 OFF_WAY_FOOT_M = 4.0
 # The off-network state counts as "off the route" this far from the route, heading away: nearer than OFF_WAY_M,
 # as the heading test keeps a walker on the route out of it (at 10 m, one who walked off across open ground was
-# told about 4 s later).
-OFF_FREE_M = 5.0
+# told about 4 s later; at 5 m, on one of offroute_bench's seeds one more walk was told later than 10 s).
+OFF_FREE_M = 4.0
 AWAY_LOOKAHEAD_M = 10.0  # a way "leads away" from the route when this far along it ...
 AWAY_GROWTH_M = 4.0  # ... the distance to the route grows by this much
 TURN_ROUND = math.log(0.2)  # walkers do turn back, but mostly they go on
