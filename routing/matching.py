@@ -44,10 +44,18 @@ FREE_SIGMAS = 2.5  # the off-network state explains a fix as well as an edge thi
 FREE_HEADING_DEG = 45.0  # ... whose direction is this far off the heading
 LEAVE_NETWORK = 0.03  # chance per fix of stepping off the ways, or back onto them
 OFF_WAY_M = 7.0  # an edge not on the route counts as "off the route" where it is this far from the route
+# ... or already from OFF_WAY_NEAR_M where the walker's place on that way (the smoothed position moved onto it,
+# which takes away the noise across the way) lies OFF_WAY_FOOT_M from the route and the way leads away from there
+# too: a wrong street leaving at 40 to 60 degrees gains only about 0.9 m a second on the route, and this counts it
+# some 2 s sooner (offroute_bench: 16, 12, 12 walks of 78 told later than 10 s on seeds 0, 1, 2, against 22, 15, 18;
+# with OFF_FREE_M at 4 m, 16, 11, 12).
+# Without the nearer bound, or with it at 4 m, ways 8 m beside the route that part from it slowly made false alarms.
+OFF_WAY_NEAR_M = 5.0
+OFF_WAY_FOOT_M = 4.0
 # The off-network state counts as "off the route" this far from the route, heading away: nearer than OFF_WAY_M,
 # as the heading test keeps a walker on the route out of it (at 10 m, one who walked off across open ground was
-# told about 4 s later).
-OFF_FREE_M = 5.0
+# told about 4 s later; at 5 m, on one of offroute_bench's seeds one more walk was told later than 10 s).
+OFF_FREE_M = 4.0
 AWAY_LOOKAHEAD_M = 10.0  # a way "leads away" from the route when this far along it ...
 AWAY_GROWTH_M = 4.0  # ... the distance to the route grows by this much
 TURN_ROUND = math.log(0.2)  # walkers do turn back, but mostly they go on
@@ -160,11 +168,14 @@ class MapMatcher:
         heading = heading_deg if heading_deg is not None and (speed_mps or 0.0) >= MIN_HEADING_SPEED_MPS else None
         sx, sy = self._smoothed = self._smoothed_position(x, y, heading, speed_mps, dt)
         here = self.distance_to_route(sx, sy)  # once: the same smoothed point for every state
+        off = np.zeros(len(found) + 1, dtype=bool)
         # Near the route no way leads away from it (`_leads_away`): the states need not be looked at one by one.
-        on_ways = [edge not in self.route_edges and self._leads_away(sx, sy, here, bearing, OFF_WAY_M)
-                   for edge, bearing in zip(found.edge.tolist(), found.bearing_deg.tolist())] \
-            if here > OFF_WAY_M else [False] * len(found)
-        off = np.array(on_ways + [heading is not None and self._leads_away(sx, sy, here, heading, OFF_FREE_M)])
+        if here > OFF_WAY_NEAR_M:
+            off[:-1] = [edge not in self.route_edges and self._leads_away(sx, sy, here, bearing, OFF_WAY_NEAR_M)
+                        for edge, bearing in zip(found.edge.tolist(), found.bearing_deg.tolist())]
+            if here <= OFF_WAY_M and off.any():
+                self._away_on_the_way(found, off[:-1], sx, sy)
+        off[-1] = heading is not None and self._leads_away(sx, sy, here, heading, OFF_FREE_M)
         likeliest = int(np.argmax(belief))
         on_network = likeliest < len(found)
         return Match(off_route=float(probability[off].sum()),
@@ -230,6 +241,19 @@ class MapMatcher:
         transition[:-1, -1] = transition[-1, :-1] = LOG_LEAVE
         transition[-1, -1] = LOG_STAY
         return _logsumexp(belief[:, None] + transition, axis=0)
+
+    def _away_on_the_way(self, found: _States, leaving: np.ndarray, x: float, y: float) -> None:
+        """Of the states in `leaving` (their ways lead away from the route at the smoothed position (x, y)), keep
+        only those where that position moved onto the state's way lies OFF_WAY_FOOT_M from the route and the way leads
+        on away from there in the state's walking direction (see OFF_WAY_NEAR_M)."""
+        states = np.flatnonzero(leaving)
+        edges, state_way = np.unique(found.edge[states], return_inverse=True)
+        foot_x, foot_y, bearing = self.network.index.nearest_on_edges(edges, x, y)
+        foot_distance = [self.distance_to_route(fx, fy) for fx, fy in zip(foot_x.tolist(), foot_y.tolist())]
+        for state, way in zip(states.tolist(), state_way.tolist()):
+            direction = float(bearing[way]) if found.forward[state] else (float(bearing[way]) + 180) % 360
+            leaving[state] = self._leads_away(float(foot_x[way]), float(foot_y[way]), foot_distance[way], direction,
+                                              OFF_WAY_FOOT_M)
 
     def _leads_away(self, x: float, y: float, here: float, direction: float, beside_m: float) -> bool:
         """Whether a point `here` metres from the route lies more than `beside_m` from it and going on in

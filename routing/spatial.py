@@ -88,6 +88,9 @@ class EdgeIndex:
             np.stack([self._x0, self._y0, self._x0 + self._dx, self._y0 + self._dy], axis=1).reshape(-1, 2, 2)
         )
         self._tree = shapely.STRtree(segments)
+        # Each edge's segments are consecutive (by their first geometry point): edge e has segments
+        # _edge_first[e] to _edge_first[e + 1] - 1.
+        self._edge_first = np.searchsorted(self._edge, np.arange(graph.edge_count + 1))
         self._utm = UTM(graph.meta["crs"])
 
     @cached_property
@@ -154,6 +157,21 @@ class EdgeIndex:
             distance_m=distance[first],
             bearing_deg=np.degrees(np.arctan2(dx[first], dy[first])) % 360,
         )
+
+    def nearest_on_edges(self, edges: np.ndarray, x: float, y: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The nearest point of each of `edges` to (x, y): its x, its y and the edge's direction there (degrees from
+        north, in drawing direction); for map matching, where a point is looked at on a way already chosen."""
+        first, last = self._edge_first[edges], self._edge_first[edges + 1]
+        counts = last - first
+        owner = np.repeat(np.arange(len(edges)), counts)
+        segments = np.repeat(first - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+        x0, y0, dx, dy = self._x0[segments], self._y0[segments], self._dx[segments], self._dy[segments]
+        squared = np.maximum(dx * dx + dy * dy, 1e-9)
+        t = np.minimum(np.maximum(((x - x0) * dx + (y - y0) * dy) / squared, 0.0), 1.0)
+        foot_x, foot_y = x0 + t * dx, y0 + t * dy
+        order = np.lexsort((np.hypot(x - foot_x, y - foot_y), owner))
+        nearest = order[np.concatenate([[True], np.diff(owner[order]) != 0])]
+        return foot_x[nearest], foot_y[nearest], np.degrees(np.arctan2(dx[nearest], dy[nearest])) % 360
 
     def _first_of_equally_near(self, point: shapely.Point, nearest_m: float) -> int:
         """Of the segments as near as the nearest (see _TIE_M), the one of the lowest way OSM id, then edge id.

@@ -17,7 +17,7 @@ ORIGIN = {"lat": 49.4447, "lon": 7.7690}  # Am Altenhof, by the Stiftskirche
 DESTINATION = {"lat": 49.4380, "lon": 7.7660}
 HUGE = "1" + "0" * 400  # a JSON integer too long for a float
 # Seconds from leaving the route to hearing it. The target is 10 s; with 8 m noise the map matcher tells a
-# wrong street or a walk off the route after up to 13 s, median 9 s (bench/walk_bench.py), so this guards what it
+# wrong street or a walk off the route after up to 12 s, median 8 s (bench/walk_bench.py), so this guards what it
 # achieves, not the target.
 TOLD_WITHIN_S = 20
 
