@@ -76,6 +76,30 @@ cdef inline void _remove_top(int* heap, int* position, const double* key, int si
         position[last] = i
 
 
+cdef struct _Rows:
+    double* reduced
+    int* predecessor
+    unsigned int* reached
+    int* heap
+    int* position
+
+
+cdef inline int _offer(_Rows* rows, int size, unsigned int stamp, int row, double value, int came_from) noexcept nogil:
+    """A way to `row` of reduced cost `value` from `came_from`: the row waits in the heap with it if it was not
+    reached yet in this search (stamp) or moves up if the way is cheaper. Returns the heap's new size."""
+    if rows.reached[row] != stamp:
+        rows.reached[row] = stamp
+        rows.reduced[row] = value
+        rows.predecessor[row] = came_from
+        _sift_up(rows.heap, rows.position, rows.reduced, size, row)
+        return size + 1
+    if value < rows.reduced[row]:
+        rows.reduced[row] = value
+        rows.predecessor[row] = came_from
+        _sift_up(rows.heap, rows.position, rows.reduced, rows.position[row], row)
+    return size
+
+
 cdef class AStar:
     """Search state for a graph of `rows` rows; one search at a time (the planner holds a lock around `search`)."""
 
@@ -127,6 +151,7 @@ cdef class AStar:
         cdef int* heap = self._heap.data()
         cdef int* position = self._position.data()
         cdef int size = 0
+        cdef _Rows rows = _Rows(reduced, predecessor, reached, heap, position)
         cdef int row, head, arc, left
         cdef double value, h_row, step, h_a, h_b, best, arrival
         cdef bint decided = False
@@ -144,17 +169,8 @@ cdef class AStar:
                 value = epsilon
             if not value <= limit or value == INFINITY:
                 continue
-            if reached[row] != stamp:
-                reached[row] = stamp
-                h[row] = h_row
-                reduced[row] = value
-                predecessor[row] = _FROM_START
-                size += 1
-                _sift_up(heap, position, reduced, size - 1, row)
-            elif value < reduced[row]:
-                reduced[row] = value
-                predecessor[row] = _FROM_START
-                _sift_up(heap, position, reduced, position[row], row)
+            h[row] = h_row  # the same value if another start arc reached the row already
+            size = _offer(&rows, size, stamp, row, value, _FROM_START)
         left = 1 if watched_a == watched_b else 2
         h_a, h_b = _h(&bound, watched_a), _h(&bound, watched_b)
         best = INFINITY  # the cheapest arrival at a settled watched row
@@ -187,16 +203,7 @@ cdef class AStar:
                 step = value + step
                 if not step <= limit or step == INFINITY:
                     continue
-                if reached[head] != stamp:
-                    reached[head] = stamp
-                    reduced[head] = step
-                    predecessor[head] = row
-                    size += 1
-                    _sift_up(heap, position, reduced, size - 1, head)
-                elif step < reduced[head]:
-                    reduced[head] = step
-                    predecessor[head] = row
-                    _sift_up(heap, position, reduced, position[head], head)
+                size = _offer(&rows, size, stamp, head, step, row)
         return decided or left == 0, [self._found(row, stamp, _h(&bound, row)) for row in (watched_a, watched_b)]
 
     cdef tuple _found(self, int row, unsigned int stamp, double h_row):
