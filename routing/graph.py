@@ -364,6 +364,13 @@ def _known(column: tags.Column, values: np.ndarray) -> np.ndarray:
     return values != 0
 
 
+def ranges(starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+    """starts[0], ..., stops[0] - 1, starts[1], ..., stops[1] - 1, ... in one array: the rows of several runs of a
+    CSR array (an edge's segments, a node's arcs) at once."""
+    counts = (stops - starts).astype(np.int64)
+    return np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
+
+
 def utm_epsg(lon: float, lat: float) -> int:
     """EPSG code of the WGS 84 UTM zone that contains a point."""
     zone = int((lon + 180) // 6) % 60 + 1

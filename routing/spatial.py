@@ -15,7 +15,7 @@ import shapely
 
 from routing import settings
 from routing.errors import CoordinateError, OffMapError
-from routing.graph import WalkGraph
+from routing.graph import WalkGraph, ranges
 from routing.utm import UTM
 
 # Segments this much farther than the nearest are as near: two ways drawn over the same nodes (a pedestrian way and
@@ -162,9 +162,8 @@ class EdgeIndex:
         """The nearest point of each of `edges` to (x, y): its x, its y and the edge's direction there (degrees from
         north, in drawing direction); for map matching, where a point is looked at on a way already chosen."""
         first, last = self._edge_first[edges], self._edge_first[edges + 1]
-        counts = last - first
-        owner = np.repeat(np.arange(len(edges)), counts)
-        segments = np.repeat(first - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+        owner = np.repeat(np.arange(len(edges)), last - first)
+        segments = ranges(first, last)
         x0, y0, dx, dy = self._x0[segments], self._y0[segments], self._dx[segments], self._dy[segments]
         squared = np.maximum(dx * dx + dy * dy, 1e-9)
         t = np.minimum(np.maximum(((x - x0) * dx + (y - y0) * dy) / squared, 0.0), 1.0)
