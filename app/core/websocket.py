@@ -156,10 +156,7 @@ class WebSocket:
         with self._send_lock:
             try:
                 self._sock.sendall(self._protocol.send(event))
-            except LocalProtocolError:  # the close handshake is under way: nothing more may be sent
-                self.connected = False
-                raise ConnectionClosed() from None
-            except OSError:
+            except (LocalProtocolError, OSError):  # a close handshake under way (nothing more may be sent), or gone
                 self.connected = False
                 raise ConnectionClosed() from None
 
